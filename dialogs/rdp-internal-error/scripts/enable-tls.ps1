@@ -1,0 +1,42 @@
+# rdp-fix-step: enable-tls
+# Step 3.1 of the article: set SCHANNEL ...\<version>\Server Enabled=1 (REG_DWORD). Only the
+# versions asked for: TLS 1.2 by default, because re-enabling 1.0 and 1.1 weakens security.
+# Takes effect at the next restart. Safe to run twice.
+param(
+    [string]$Versions = '1.2'
+)
+
+$ErrorActionPreference = 'Stop'
+$stepId = 'enable-tls'
+$log = Join-Path $env:ProgramData ('rdp-fix\logs\{0}-{1:yyyyMMdd-HHmmss}.log' -f $stepId, (Get-Date))
+New-Item -ItemType Directory -Force -Path (Split-Path $log) | Out-Null
+
+function Write-Log([string]$Message) {
+    Add-Content -Path $log -Value ('{0:o} {1}' -f (Get-Date), $Message)
+}
+
+function Write-Result([bool]$Ok, $Data, [string]$ErrorMessage) {
+    $result = [ordered]@{ step = $stepId; ok = $Ok; log = $log; data = $Data }
+    if ($ErrorMessage) { $result.error = $ErrorMessage }
+    Write-Output ('RDPFIX-RESULT: ' + ($result | ConvertTo-Json -Compress -Depth 8))
+}
+$data = [ordered]@{ before = [ordered]@{}; after = [ordered]@{} }
+try {
+    # Run Command passes parameters as strings: validate here too.
+    if ($Versions -notin @('1.2', '1.0,1.1,1.2')) { throw "Invalid TLS versions '$Versions'" }
+    $protocols = 'HKLM:\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols'
+    foreach ($version in 'TLS 1.0', 'TLS 1.1', 'TLS 1.2') {
+        $key = "$protocols\$version\Server"
+        $data.before[$version] = (Get-ItemProperty -Path $key -Name Enabled -ErrorAction SilentlyContinue).Enabled
+        if ($Versions.Split(',') -contains $version.Substring(4)) {
+            Write-Log "Set $key Enabled=1"
+            New-Item -Path $key -Force | Out-Null
+            New-ItemProperty -Path $key -Name Enabled -Value 1 -PropertyType DWord -Force | Out-Null
+        }
+        $data.after[$version] = (Get-ItemProperty -Path $key -Name Enabled -ErrorAction SilentlyContinue).Enabled
+    }
+    Write-Result ($data.after['TLS 1.2'] -eq 1) $data $null
+} catch {
+    Write-Log ($_ | Out-String)
+    Write-Result $false $data $_.Exception.Message
+}

@@ -1,0 +1,63 @@
+# rdp-fix-step: offline-enable-nla
+# Offline repair, on the recovery VM: enable Network Level Authentication on the attached
+# disk (SecurityLayer=1, UserAuthentication=1, fAllowSecProtocolNegotiation=1) in the active
+# control set, then unload the hive. Safe to run twice.
+param(
+    [string]$DriveLetter = 'F'
+)
+
+$ErrorActionPreference = 'Stop'
+$stepId = 'offline-enable-nla'
+$log = Join-Path $env:ProgramData ('rdp-fix\logs\{0}-{1:yyyyMMdd-HHmmss}.log' -f $stepId, (Get-Date))
+New-Item -ItemType Directory -Force -Path (Split-Path $log) | Out-Null
+
+function Write-Log([string]$Message) {
+    Add-Content -Path $log -Value ('{0:o} {1}' -f (Get-Date), $Message)
+}
+
+function Write-Result([bool]$Ok, $Data, [string]$ErrorMessage) {
+    $result = [ordered]@{ step = $stepId; ok = $Ok; log = $log; data = $Data }
+    if ($ErrorMessage) { $result.error = $ErrorMessage }
+    Write-Output ('RDPFIX-RESULT: ' + ($result | ConvertTo-Json -Compress -Depth 8))
+}
+
+# Loads the attached disk's SYSTEM hive (the text's "SYSTEM.hiv" does not exist) and
+# returns the path of its active control set, read from Select\Current.
+function Mount-BrokenSystem([string]$Root) {
+    if (-not (Test-Path 'HKLM:\BROKENSYSTEM')) {
+        & reg.exe load 'HKLM\BROKENSYSTEM' "$Root\Windows\System32\config\SYSTEM" | Out-Null
+        if ($LASTEXITCODE -ne 0) { throw "reg load failed for $Root\Windows\System32\config\SYSTEM" }
+    }
+    $current = (Get-ItemProperty -Path 'HKLM:\BROKENSYSTEM\Select' -Name Current).Current
+    return ('HKLM:\BROKENSYSTEM\ControlSet{0:D3}' -f [int]$current)
+}
+
+function Dismount-BrokenSystem {
+    [gc]::Collect()
+    & reg.exe unload 'HKLM\BROKENSYSTEM' | Out-Null
+}
+
+function Assert-DriveLetter([string]$Letter) {
+    if ($Letter -notmatch '^[D-Zd-z]$') { throw "Invalid drive letter '$Letter': expected one letter D-Z" }
+    $root = "$($Letter.ToUpper()):"
+    if (-not (Test-Path "$root\Windows\System32\config\SYSTEM")) { throw "No Windows installation found on $root" }
+    return $root
+}
+$data = [ordered]@{ after = [ordered]@{} }
+try {
+    $root = Assert-DriveLetter $DriveLetter
+    $controlSet = Mount-BrokenSystem $root
+    try {
+        $rdpTcp = "$controlSet\Control\Terminal Server\WinStations\RDP-Tcp"
+        foreach ($name in 'SecurityLayer', 'UserAuthentication', 'fAllowSecProtocolNegotiation') {
+            Set-ItemProperty -Path $rdpTcp -Name $name -Value 1 -Type DWord
+            $data.after[$name] = (Get-ItemProperty -Path $rdpTcp -Name $name).$name
+        }
+    } finally {
+        Dismount-BrokenSystem
+    }
+    Write-Result $true $data $null
+} catch {
+    Write-Log ($_ | Out-String)
+    Write-Result $false $data $_.Exception.Message
+}

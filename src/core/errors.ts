@@ -1,0 +1,60 @@
+/**
+ * Coded errors. Callers decide by `code`, never by message text; one error sink per
+ * entry point turns a code into a message a person can act on.
+ */
+export const ErrorCodes = {
+  PlaybookInvalid: 'PLAYBOOK_INVALID',
+  IncidentNotFound: 'INCIDENT_NOT_FOUND',
+  IncidentClosed: 'INCIDENT_CLOSED',
+  NotAuthorised: 'NOT_AUTHORISED',
+  StepNotCurrent: 'STEP_NOT_CURRENT',
+  ApprovalExpired: 'APPROVAL_EXPIRED',
+  InvalidParameter: 'INVALID_PARAMETER',
+  InvalidAnswer: 'INVALID_ANSWER',
+  InvalidCommand: 'INVALID_COMMAND',
+  VersionConflict: 'VERSION_CONFLICT',
+  VmNotFound: 'VM_NOT_FOUND',
+  VmNotRunning: 'VM_NOT_RUNNING',
+  VmAgentNotReady: 'VM_AGENT_NOT_READY',
+  RunCommandConflict: 'RUN_COMMAND_CONFLICT',
+  OutputUnreadable: 'OUTPUT_UNREADABLE',
+  AzureOperationFailed: 'AZURE_OPERATION_FAILED',
+  TranscriptTampered: 'TRANSCRIPT_TAMPERED',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** Base of every rdp-fix error: a stable code, a human message, optional details. */
+export class RdpFixError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'RdpFixError';
+  }
+}
+
+/** One problem found in a playbook file, reported as `file: path: problem`. */
+export interface PlaybookProblem {
+  file: string;
+  path: string;
+  problem: string;
+}
+
+export class PlaybookInvalid extends RdpFixError {
+  constructor(readonly problems: PlaybookProblem[]) {
+    super(ErrorCodes.PlaybookInvalid, problems.map(formatProblem).join('\n'), { problems });
+    this.name = 'PlaybookInvalid';
+  }
+}
+
+export function formatProblem(p: PlaybookProblem): string {
+  return `${p.file}: ${p.path || '(root)'}: ${p.problem}`;
+}
+
+export function isRdpFixError(err: unknown): err is RdpFixError {
+  return err instanceof RdpFixError;
+}

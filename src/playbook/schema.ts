@@ -1,0 +1,201 @@
+import { z } from 'zod';
+import { Risks } from '../core/types';
+
+/**
+ * The playbook file format (dialogs/<name>/playbook.yaml). Validated once, at load time;
+ * inside the engine a `Playbook` is trusted.
+ */
+
+const localized = z.object({ en: z.string().min(1), it: z.string().min(1) }).strict();
+
+const id = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be kebab-case: lower-case letters, digits and dashes');
+
+/**
+ * A parameter default read from the incident's facts by a `/`-separated path:
+ * `evidence/listener/services/0` (latest evidence) or `params/<step-id>/<Param>`
+ * (a parameter an earlier step ran with). Paths use `/` because evidence keys hold dots
+ * ("TLS 1.2").
+ */
+const fromFacts = z.object({ from: z.string().regex(/^(evidence|params)\/[^/]+(\/[^/]+)*$/) }).strict();
+
+const paramBase = {
+  label: localized,
+  required: z.boolean().default(true),
+};
+
+export const paramSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('integer'),
+      min: z.number().int(),
+      max: z.number().int(),
+      default: z.union([z.number().int(), fromFacts]).optional(),
+      ...paramBase,
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('string'),
+      pattern: z.string().min(1),
+      maxLength: z.number().int().min(1).max(1024),
+      default: z.union([z.string(), fromFacts]).optional(),
+      ...paramBase,
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('enum'),
+      values: z.array(z.string().min(1)).min(1),
+      default: z.union([z.string(), fromFacts]).optional(),
+      ...paramBase,
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('boolean'),
+      default: z.union([z.boolean(), fromFacts]).optional(),
+      ...paramBase,
+    })
+    .strict(),
+]);
+
+const conditionOps = [
+  'eq',
+  'ne',
+  'in',
+  'contains',
+  'notContains',
+  'isNull',
+  'notNull',
+  'isTrue',
+  'isFalse',
+  'empty',
+  'notEmpty',
+] as const;
+
+export type Condition =
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition }
+  | { path: string; op: (typeof conditionOps)[number]; value?: unknown };
+
+export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.object({ all: z.array(conditionSchema).min(1) }).strict(),
+    z.object({ any: z.array(conditionSchema).min(1) }).strict(),
+    z.object({ not: conditionSchema }).strict(),
+    z.object({ path: z.string().min(1), op: z.enum(conditionOps), value: z.unknown().optional() }).strict(),
+  ]),
+);
+
+export const causeSchema = z
+  .object({
+    id,
+    section: z.string().min(1),
+    title: localized,
+    when: conditionSchema,
+    reason: localized,
+  })
+  .strict();
+
+const answerSchema = z
+  .object({
+    id,
+    label: localized,
+    /** Choosing this answer walks every later step, whether or not the evidence asks for it. */
+    walkAll: z.boolean().optional(),
+  })
+  .strict();
+
+/** When a step applies: any listed cause is present, or any listed step finished `ok`. */
+const whenSchema = z
+  .object({
+    causes: z.array(id).optional(),
+    ran: z.array(id).optional(),
+  })
+  .strict();
+
+const stepBase = {
+  id,
+  section: z.string().min(1),
+  title: localized,
+  explain: localized,
+  warning: localized.optional(),
+  when: whenSchema.optional(),
+  next: z.record(z.string(), z.string()),
+};
+
+export const StepKinds = ['runCommand', 'azure', 'question', 'manual'] as const;
+export const AzureActions = ['snapshotDisk', 'restartVm', 'updateNsgRule'] as const;
+export type AzureAction = (typeof AzureActions)[number];
+
+export const stepSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('runCommand'),
+      script: z.string().regex(/^[a-z0-9-]+\.ps1$/, 'must name a .ps1 file in scripts/'),
+      risk: z.enum(Risks),
+      /** The script returns evidence: outcomes are `clear` / `causes` instead of `ok`. */
+      evidence: z.boolean().default(false),
+      params: z.record(z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'must be PascalCase'), paramSchema).default({}),
+      confirm: z.boolean().optional(),
+      ...stepBase,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('azure'),
+      action: z.enum(AzureActions),
+      risk: z.enum(Risks),
+      params: z.record(z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'must be PascalCase'), paramSchema).default({}),
+      confirm: z.boolean().optional(),
+      ...stepBase,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('question'),
+      answers: z.array(answerSchema).min(1),
+      ...stepBase,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('manual'),
+      /** A script shown to the operator to run elsewhere (e.g. on a recovery VM). */
+      script: z
+        .string()
+        .regex(/^[a-z0-9-]+\.ps1$/)
+        .optional(),
+      params: z.record(z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'must be PascalCase'), paramSchema).default({}),
+      answers: z.array(answerSchema).min(1),
+      ...stepBase,
+    })
+    .strict(),
+]);
+
+export const playbookSchema = z
+  .object({
+    id,
+    version: z.number().int().min(1),
+    title: localized,
+    source: z.string().min(1),
+    entry: id,
+    /** Where to go when the VM agent is not Ready (Run Command cannot work). */
+    onAgentNotReady: id,
+    causes: z.array(causeSchema),
+    steps: z.array(stepSchema).min(1),
+  })
+  .strict();
+
+export type PlaybookFile = z.infer<typeof playbookSchema>;
+export type StepDef = z.infer<typeof stepSchema>;
+export type ParamDef = z.infer<typeof paramSchema>;
+export type CauseDef = z.infer<typeof causeSchema>;
+export type StepKind = StepDef['kind'];
+
+/** Targets that end an incident; step ids may not use them. */
+export const Terminals = ['resolved', 'unresolved'] as const;
+export type Terminal = (typeof Terminals)[number];
