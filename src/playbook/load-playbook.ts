@@ -45,7 +45,9 @@ export function loadPlaybook(dir: string): Playbook {
   const source = readFileSync(file, 'utf8');
   const doc = parseDocument(source, { prettyErrors: false });
   if (doc.errors.length > 0) {
-    throw new PlaybookInvalid(doc.errors.map((e) => ({ file: shown, path: '', problem: `YAML: ${e.message}` })));
+    throw new PlaybookInvalid(
+      doc.errors.map((e) => ({ file: shown, path: '', problem: `YAML: ${e.message}` })),
+    );
   }
   const parsed = playbookSchema.safeParse(doc.toJS({ maxAliasCount: 100 }));
   if (!parsed.success) throw new PlaybookInvalid(zodProblems(shown, parsed.error));
@@ -99,7 +101,11 @@ function loadScripts(
       });
     }
     if (step.kind === 'runCommand' && !header.printsResult) {
-      problems.push({ file, path: at, problem: `scripts/${step.script} never prints the RDPFIX-RESULT line` });
+      problems.push({
+        file,
+        path: at,
+        problem: `scripts/${step.script} never prints the RDPFIX-RESULT line`,
+      });
     }
     const declared = Object.keys(step.params).sort();
     const inScript = [...header.params].sort();
@@ -127,7 +133,8 @@ function checkGraph(playbook: PlaybookFile, file: string, problems: PlaybookProb
   const problem = (path: string, text: string) => problems.push({ file, path, problem: text });
 
   playbook.causes.forEach((c, i) => {
-    if (playbook.causes.findIndex((o) => o.id === c.id) !== i) problem(`causes.${i}.id`, `duplicate cause id "${c.id}"`);
+    if (playbook.causes.findIndex((o) => o.id === c.id) !== i)
+      problem(`causes.${i}.id`, `duplicate cause id "${c.id}"`);
   });
   playbook.steps.forEach((s, i) => {
     if (stepIds.has(s.id)) problem(`steps.${i}.id`, `duplicate step id "${s.id}"`);
@@ -149,10 +156,14 @@ function checkGraph(playbook: PlaybookFile, file: string, problems: PlaybookProb
     for (const [key, target] of Object.entries(step.next)) {
       const causeKey = key.startsWith(CausePrefix) ? key.slice(CausePrefix.length) : undefined;
       if (causeKey !== undefined) {
-        if (!(step.kind === 'runCommand' && step.evidence)) problem(`${at}.next.${key}`, 'only evidence steps route on a cause');
+        if (!(step.kind === 'runCommand' && step.evidence))
+          problem(`${at}.next.${key}`, 'only evidence steps route on a cause');
         else if (!causeIds.has(causeKey)) problem(`${at}.next.${key}`, `unknown cause "${causeKey}"`);
       } else if (!outcomes.includes(key)) {
-        problem(`${at}.next.${key}`, `unknown outcome "${key}" (a ${step.kind} step has: ${outcomes.join(', ')})`);
+        problem(
+          `${at}.next.${key}`,
+          `unknown outcome "${key}" (a ${step.kind} step has: ${outcomes.join(', ')})`,
+        );
       }
       if (!isTarget(target)) problem(`${at}.next.${key}`, `unknown transition target "${target}"`);
     }
@@ -205,7 +216,8 @@ function checkParams(
         // An invalid pattern is reported once, below; the default cannot be checked then.
       }
       if (!re) problem(`${where}.pattern`, `invalid regular expression "${def.pattern}"`);
-      else if (!re.test(String(d))) problem(`${where}.default`, `default "${d}" does not match ${def.pattern}`);
+      else if (!re.test(String(d)))
+        problem(`${where}.default`, `default "${d}" does not match ${def.pattern}`);
     }
   }
 }

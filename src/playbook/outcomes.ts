@@ -8,7 +8,9 @@ import type { StepDef } from './schema';
 export function outcomesOf(step: StepDef): string[] {
   switch (step.kind) {
     case 'runCommand':
-      return step.evidence ? ['clear', 'causes', 'failed', 'unreadable', 'skipped'] : ['ok', 'failed', 'unreadable', 'skipped'];
+      return step.evidence
+        ? ['clear', 'causes', 'failed', 'unreadable', 'skipped']
+        : ['ok', 'failed', 'unreadable', 'skipped'];
     case 'azure':
       return ['ok', 'failed', 'skipped'];
     case 'question':

@@ -139,7 +139,9 @@ export const stepSchema = z.discriminatedUnion('kind', [
       risk: z.enum(Risks),
       /** The script returns evidence: outcomes are `clear` / `causes` instead of `ok`. */
       evidence: z.boolean().default(false),
-      params: z.record(z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'must be PascalCase'), paramSchema).default({}),
+      params: z
+        .record(z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'must be PascalCase'), paramSchema)
+        .default({}),
       confirm: z.boolean().optional(),
       ...stepBase,
     })
@@ -149,7 +151,9 @@ export const stepSchema = z.discriminatedUnion('kind', [
       kind: z.literal('azure'),
       action: z.enum(AzureActions),
       risk: z.enum(Risks),
-      params: z.record(z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'must be PascalCase'), paramSchema).default({}),
+      params: z
+        .record(z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'must be PascalCase'), paramSchema)
+        .default({}),
       confirm: z.boolean().optional(),
       ...stepBase,
     })
@@ -169,7 +173,9 @@ export const stepSchema = z.discriminatedUnion('kind', [
         .string()
         .regex(/^[a-z0-9-]+\.ps1$/)
         .optional(),
-      params: z.record(z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'must be PascalCase'), paramSchema).default({}),
+      params: z
+        .record(z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'must be PascalCase'), paramSchema)
+        .default({}),
       answers: z.array(answerSchema).min(1),
       ...stepBase,
     })

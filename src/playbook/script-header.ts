@@ -18,7 +18,9 @@ const PowerShellConstants = new Set(['true', 'false', 'null']);
  */
 export function readScriptHeader(text: string): ScriptHeader {
   const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
-  const scriptId = firstLine.startsWith(ScriptMarker) ? firstLine.slice(ScriptMarker.length).trim() : undefined;
+  const scriptId = firstLine.startsWith(ScriptMarker)
+    ? firstLine.slice(ScriptMarker.length).trim()
+    : undefined;
   const block = /^\s*param\s*\(([\s\S]*?)\)\s*$/im.exec(stripComments(text))?.[1] ?? '';
   const params = [...block.matchAll(/\$([A-Za-z][A-Za-z0-9]*)/g)]
     .map((m) => m[1] ?? '')

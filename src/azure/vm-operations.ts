@@ -1,0 +1,61 @@
+import type { Risk, VmRef } from '../core/types';
+import type { Decision, StepParams, VmStatus } from '../playbook/machine-types';
+
+declare const approvedBrand: unique symbol;
+
+/**
+ * A step a person approved: the only thing `VmOperations` accepts for anything that touches
+ * the VM or Azure. Made only by `approveStep`, so an unapproved step cannot reach Azure.
+ */
+export interface ApprovedStep {
+  readonly [approvedBrand]: true;
+  readonly incidentId: string;
+  readonly stepId: string;
+  readonly attempt: number;
+  readonly vm: VmRef;
+  readonly risk: Risk;
+  readonly params: StepParams;
+  readonly approvedBy: Decision;
+}
+
+export function approveStep(step: Omit<ApprovedStep, typeof approvedBrand>): ApprovedStep {
+  return Object.freeze({ ...step }) as ApprovedStep;
+}
+
+export interface ScriptToRun {
+  /** File name, e.g. `diagnose.ps1`; its first line is `# rdp-fix-step: <id>`. */
+  name: string;
+  text: string;
+}
+
+export interface RunOutput {
+  stdout: string;
+  stderr: string;
+}
+
+/** Called while a long Azure operation runs: the state lets a restarted process resume it. */
+export interface RunHooks {
+  onPollerState?: (state: string) => Promise<void>;
+}
+
+export interface VmCheck {
+  status: VmStatus;
+  detail?: string;
+}
+
+/** The VM operations port. Implemented on the Azure SDK, and by the simulator for tests and demos. */
+export interface VmOperations {
+  /** Read-only pre-flight: power state, provisioning and VM agent status. */
+  checkVm(vm: VmRef, signal?: AbortSignal): Promise<VmCheck>;
+  runScript(
+    step: ApprovedStep,
+    script: ScriptToRun,
+    hooks: RunHooks,
+    signal?: AbortSignal,
+  ): Promise<RunOutput>;
+  /** Resumes waiting for a Run Command from a saved poller state, without dispatching again. */
+  resumeScript(pollerState: string, signal?: AbortSignal): Promise<RunOutput>;
+  snapshotOsDisk(step: ApprovedStep, signal?: AbortSignal): Promise<{ snapshotId: string }>;
+  restart(step: ApprovedStep, signal?: AbortSignal): Promise<void>;
+  updateNsgRule(step: ApprovedStep, signal?: AbortSignal): Promise<{ rule: string }>;
+}

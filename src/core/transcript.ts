@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+
+/** What happened, in the order it happened. The kinds are a contract for readers and exports. */
+export const TranscriptKinds = [
+  'incident.started',
+  'vm.checked',
+  'step.awaiting',
+  'step.notApplicable',
+  'step.approved',
+  'step.skipped',
+  'step.answered',
+  'step.refused',
+  'step.dispatching',
+  'step.output',
+  'step.finished',
+  'step.outcomeUnknown',
+  'causes.found',
+  'message.posted',
+  'incident.ended',
+  'incident.aborted',
+  'approval.expired',
+  'error',
+] as const;
+export type TranscriptKind = (typeof TranscriptKinds)[number];
+
+export interface TranscriptDraft {
+  kind: TranscriptKind;
+  /** The person behind the entry (platform user id), or null for the agent itself. */
+  actor: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface TranscriptEntry extends TranscriptDraft {
+  incidentId: string;
+  seq: number;
+  at: string;
+  prevHash: string;
+  hash: string;
+}
+
+export const GenesisHash = '0'.repeat(64);
+
+/** JSON with object keys sorted at every level, so the same entry always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
+}
+
+export function hashEntry(entry: Omit<TranscriptEntry, 'hash'>): string {
+  const { incidentId, seq, at, kind, actor, data, prevHash } = entry;
+  return createHash('sha256')
+    .update(canonicalJson({ incidentId, seq, at, kind, actor, data, prevHash }))
+    .digest('hex');
+}
+
+/** Chains new drafts after the last stored entry: each holds the hash of the one before. */
+export function chainEntries(
+  incidentId: string,
+  last: { seq: number; hash: string } | undefined,
+  drafts: readonly TranscriptDraft[],
+  at: string,
+): TranscriptEntry[] {
+  let seq = last?.seq ?? 0;
+  let prevHash = last?.hash ?? GenesisHash;
+  return drafts.map((draft) => {
+    seq += 1;
+    // Round-trip the data so what is hashed is exactly what a store gives back.
+    const data = JSON.parse(JSON.stringify(draft.data)) as Record<string, unknown>;
+    const unhashed = { incidentId, seq, at, kind: draft.kind, actor: draft.actor, data, prevHash };
+    const hash = hashEntry(unhashed);
+    prevHash = hash;
+    return { ...unhashed, hash };
+  });
+}
+
+export type ChainCheck = { ok: true; entries: number } | { ok: false; seq: number; problem: string };
+
+/** Recomputes the chain: a changed, removed or reordered entry breaks it at that point. */
+export function verifyChain(entries: readonly TranscriptEntry[]): ChainCheck {
+  let prevHash = GenesisHash;
+  for (const [index, entry] of entries.entries()) {
+    if (entry.seq !== index + 1)
+      return { ok: false, seq: entry.seq, problem: `expected entry ${index + 1}, found ${entry.seq}` };
+    if (entry.prevHash !== prevHash)
+      return { ok: false, seq: entry.seq, problem: 'does not follow the entry before it' };
+    if (hashEntry(entry) !== entry.hash)
+      return { ok: false, seq: entry.seq, problem: 'content does not match its hash' };
+    prevHash = entry.hash;
+  }
+  return { ok: true, entries: entries.length };
+}

@@ -1,0 +1,159 @@
+import { defaultParams } from '../core/step-params';
+import type { TranscriptDraft } from '../core/transcript';
+import type { Localized } from '../core/types';
+import type { Playbook } from '../playbook/load-playbook';
+import type { IncidentContext, IncidentEmitted } from '../playbook/machine-types';
+import { needsApproval } from '../playbook/outcomes';
+import type { StepDef } from '../playbook/schema';
+import { type CardParam, cardKey, type OutMessage } from './messages';
+import { Texts } from './texts';
+
+/** Transcript entries and messages for what the machine announced during one transition. */
+export interface Described {
+  drafts: TranscriptDraft[];
+  messages: OutMessage[];
+}
+
+/**
+ * Turns the machine's announcements into transcript entries and channel-neutral messages.
+ * Pure: the context is the one after the transition.
+ */
+export function describeEvents(
+  playbook: Playbook,
+  incidentId: string,
+  context: IncidentContext,
+  emitted: readonly IncidentEmitted[],
+): Described {
+  const out: Described = { drafts: [], messages: [] };
+  for (const event of emitted) {
+    switch (event.type) {
+      case 'stepAwaiting': {
+        const step = playbook.stepById.get(event.stepId);
+        if (!step) break;
+        const card = stepCard(incidentId, step, event.attempt, context, event.afterUnknown);
+        out.drafts.push({
+          kind: event.afterUnknown ? 'step.outcomeUnknown' : 'step.awaiting',
+          actor: null,
+          data: {
+            stepId: step.id,
+            attempt: event.attempt,
+            params: Object.fromEntries(card.params.map((p) => [p.name, p.value])),
+          },
+        });
+        out.messages.push(card);
+        break;
+      }
+      case 'stepNotApplicable': {
+        const step = playbook.stepById.get(event.stepId);
+        out.drafts.push({ kind: 'step.notApplicable', actor: null, data: { stepId: event.stepId } });
+        if (step) out.messages.push({ kind: 'notice', text: Texts.notApplicable(step.title.en) });
+        break;
+      }
+      case 'stepFinished': {
+        out.drafts.push({
+          kind: 'step.finished',
+          actor: null,
+          data: { stepId: event.stepId, attempt: event.attempt, outcome: event.outcome },
+        });
+        if (event.causes) {
+          out.drafts.push({
+            kind: 'causes.found',
+            actor: null,
+            data: { stepId: event.stepId, causes: event.causes },
+          });
+          out.messages.push(
+            event.causes.length === 0
+              ? { kind: 'causes', text: Texts.noCauses(), causes: [] }
+              : { kind: 'causes', text: Texts.causesFound(event.causes.length), causes: event.causes },
+          );
+        }
+        break;
+      }
+      case 'incidentEnded': {
+        out.drafts.push({
+          kind: 'incident.ended',
+          actor: null,
+          data: { outcome: event.outcome, reason: event.reason },
+        });
+        out.messages.push(summary(playbook, context, event.outcome, event.reason));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+export function stepCard(
+  incidentId: string,
+  step: StepDef,
+  attempt: number,
+  context: IncidentContext,
+  afterUnknown: boolean,
+): Extract<OutMessage, { kind: 'stepCard' }> {
+  const defs = 'params' in step ? step.params : {};
+  const defaults = defaultParams(defs, factsOf(context));
+  const params: CardParam[] = Object.entries(defs).map(([name, def]) => ({
+    name,
+    label: def.label,
+    type: def.type,
+    value: defaults[name],
+    ...(def.type === 'enum' ? { values: def.values } : {}),
+  }));
+  const relevant = step.when?.causes ?? [];
+  const reasons: Localized[] = context.causes.filter((c) => relevant.includes(c.id)).map((c) => c.reason);
+  const approval = needsApproval(step);
+  const script = 'script' in step && step.script ? step.script : undefined;
+  return {
+    kind: 'stepCard',
+    key: cardKey(incidentId, step.id, attempt),
+    stepId: step.id,
+    attempt,
+    stepKind: step.kind,
+    section: step.section,
+    title: step.title,
+    explain: step.explain,
+    ...(step.warning ? { warning: step.warning } : {}),
+    ...(afterUnknown ? { notice: Texts.outcomeUnknown() } : {}),
+    ...('risk' in step ? { risk: step.risk } : {}),
+    confirm: 'risk' in step ? (step.confirm ?? step.risk === 'restartsVm') : false,
+    params,
+    reasons,
+    actions: approval
+      ? ['approve', 'skip', 'abort', ...(script ? (['showScript'] as const) : [])]
+      : ['abort', ...(script ? (['showScript'] as const) : [])],
+    answers: 'answers' in step ? step.answers.map((a) => ({ id: a.id, label: a.label })) : [],
+    ...(script ? { script } : {}),
+  };
+}
+
+/** The facts `{from: ...}` parameter defaults read. */
+export function factsOf(context: IncidentContext) {
+  return {
+    evidence: context.evidence,
+    params: Object.fromEntries(Object.entries(context.steps).map(([id, s]) => [id, s.params])),
+  };
+}
+
+function summary(
+  playbook: Playbook,
+  context: IncidentContext,
+  outcome: Extract<OutMessage, { kind: 'summary' }>['outcome'],
+  reason: string | null,
+): OutMessage {
+  const steps = Object.entries(context.steps)
+    .filter(([, record]) => record.outcome !== undefined)
+    .map(([stepId, record]) => ({
+      stepId,
+      title: playbook.stepById.get(stepId)?.title ?? { en: stepId, it: stepId },
+      outcome: record.outcome ?? 'pending',
+      ...(record.approvedBy ? { approvedBy: record.approvedBy.by.name ?? record.approvedBy.by.id } : {}),
+    }));
+  return {
+    kind: 'summary',
+    outcome,
+    text: Texts.ended[outcome](),
+    reason,
+    causes: context.firstCauses ?? context.causes,
+    steps,
+  };
+}

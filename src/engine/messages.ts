@@ -1,0 +1,72 @@
+import type { ChannelRef, Locale, Localized, Risk, User, VmRef } from '../core/types';
+import type { CauseFinding } from '../playbook/evaluate-causes';
+import type { EndOutcome, StepParams } from '../playbook/machine-types';
+import type { StepKind } from '../playbook/schema';
+
+/** What a person can do on a step card. */
+export type CardAction = 'approve' | 'skip' | 'abort' | 'showScript';
+
+export interface CardParam {
+  name: string;
+  label: Localized;
+  type: 'integer' | 'string' | 'enum' | 'boolean';
+  value: StepParams[string] | undefined;
+  values?: string[];
+}
+
+/**
+ * Channel-neutral messages the engine sends. Channels render them (Block Kit, Adaptive
+ * Cards, HTML, terminal); `key` names the message a later one updates in place.
+ */
+export type OutMessage =
+  | { kind: 'opened'; key: string; text: Localized }
+  | { kind: 'notice'; text: Localized }
+  | { kind: 'causes'; text: Localized; causes: CauseFinding[] }
+  | {
+      kind: 'stepCard';
+      key: string;
+      stepId: string;
+      attempt: number;
+      stepKind: StepKind;
+      section: string;
+      title: Localized;
+      explain: Localized;
+      warning?: Localized;
+      notice?: Localized;
+      risk?: Risk;
+      /** Ask "are you sure?" before approving (restarts, port changes). */
+      confirm: boolean;
+      params: CardParam[];
+      reasons: Localized[];
+      actions: CardAction[];
+      answers: { id: string; label: Localized }[];
+      script?: string;
+    }
+  | { kind: 'cardClosed'; key: string; stepId: string; attempt: number; text: Localized }
+  | { kind: 'progress'; key: string; stepId: string; text: Localized; elapsedMs: number; done: boolean }
+  | { kind: 'stepResult'; stepId: string; outcome: string; text: Localized; excerpt?: string; log?: string }
+  | {
+      kind: 'summary';
+      outcome: EndOutcome;
+      text: Localized;
+      reason: string | null;
+      causes: CauseFinding[];
+      steps: { stepId: string; title: Localized; outcome: string; approvedBy?: string }[];
+    }
+  | { kind: 'refusal'; to: User; text: Localized };
+
+/** Where a message goes: the incident's thread, in its language. */
+export interface Delivery {
+  incidentId: string;
+  channel: ChannelRef;
+  locale: Locale;
+  vm: VmRef;
+  message: OutMessage;
+}
+
+/** The chat side of the engine: one implementation per platform. */
+export type MessageSink = (delivery: Delivery) => Promise<void> | void;
+
+export function cardKey(incidentId: string, stepId: string, attempt: number): string {
+  return `${incidentId}:${stepId}:${attempt}`;
+}

@@ -1,0 +1,291 @@
+import { type ApprovedStep, approveStep, type RunOutput, type VmOperations } from '../azure/vm-operations';
+import { ErrorCodes, isRdpFixError } from '../core/errors';
+import { parseScriptOutput } from '../core/script-result';
+import type { Localized } from '../core/types';
+import type { Playbook } from '../playbook/load-playbook';
+import type { IncidentContext, StepRunResult } from '../playbook/machine-types';
+import type { DispatchRecord, IncidentRecord, IncidentStore } from '../store/incident-store';
+import type { Command, CommandResult } from './incident-engine';
+import type { OutMessage } from './messages';
+import { Texts } from './texts';
+
+export interface DispatcherDeps {
+  store: IncidentStore;
+  vm: VmOperations;
+  now: () => Date;
+  progressIntervalMs: number;
+  post: (record: IncidentRecord, message: OutMessage) => Promise<void>;
+  deliver: (command: Command) => Promise<CommandResult>;
+}
+
+/** Output kept in the transcript; Azure already cut it to its last 4,096 bytes. */
+const MaxStoredOutput = 8_192;
+const ExcerptLength = 600;
+
+/**
+ * Runs approved steps on the VM or in Azure, at most once per step attempt: a dispatch
+ * record is claimed in the store before anything is sent. The result comes back to the
+ * engine as a `stepResult` command.
+ */
+export class StepDispatcher {
+  private readonly aborter = new AbortController();
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  close(): void {
+    this.aborter.abort();
+  }
+
+  async dispatch(record: IncidentRecord, playbook: Playbook, stepId: string, attempt: number): Promise<void> {
+    const claimed = await this.deps.store.claimDispatch({
+      incidentId: record.id,
+      stepId,
+      attempt,
+      status: 'dispatching',
+      pollerState: null,
+      result: null,
+      updatedAt: this.deps.now().toISOString(),
+    });
+    // Someone already claimed this attempt (a repeated delivery): never send it twice.
+    if (!claimed) return;
+    await this.execute(record, playbook, stepId, attempt, undefined);
+  }
+
+  /**
+   * After a restart, for a step that was running: a finished result is delivered, a saved
+   * poll is resumed, a read-only step is sent again, and anything else is put back to a
+   * person ("outcome unknown"), never re-run silently.
+   */
+  async resume(record: IncidentRecord, playbook: Playbook, stepId: string, attempt: number): Promise<void> {
+    const found = await this.deps.store.getDispatch(record.id, stepId, attempt);
+    const step = playbook.stepById.get(stepId);
+    if (!found) return this.dispatch(record, playbook, stepId, attempt);
+    if (found.status === 'done') {
+      await this.deliver(record.id, stepId, attempt, found.result as StepRunResult, []);
+      return;
+    }
+    if (found.status === 'polling' && found.pollerState) {
+      await this.execute(record, playbook, stepId, attempt, found.pollerState);
+      return;
+    }
+    if (step && 'risk' in step && step.risk === 'readOnly') {
+      await this.execute(record, playbook, stepId, attempt, undefined);
+      return;
+    }
+    await this.finish(found, { outcome: 'unknown' }, []);
+  }
+
+  private async execute(
+    record: IncidentRecord,
+    playbook: Playbook,
+    stepId: string,
+    attempt: number,
+    pollerState: string | undefined,
+  ): Promise<void> {
+    const step = playbook.stepById.get(stepId);
+    const context = (record.snapshot as { context: IncidentContext }).context;
+    const stepRecord = context.steps[stepId];
+    const dispatch: DispatchRecord = {
+      incidentId: record.id,
+      stepId,
+      attempt,
+      status: 'dispatching',
+      pollerState: pollerState ?? null,
+      result: null,
+      updatedAt: this.deps.now().toISOString(),
+    };
+    if (!step || !('risk' in step) || !stepRecord?.approvedBy) {
+      await this.finish(
+        dispatch,
+        failure(ErrorCodes.InvalidCommand, `step ${stepId} is not an approved VM or Azure step`),
+        [],
+      );
+      return;
+    }
+    const approved = approveStep({
+      incidentId: record.id,
+      stepId,
+      attempt,
+      vm: record.vm,
+      risk: step.risk,
+      params: stepRecord.params ?? {},
+      approvedBy: stepRecord.approvedBy,
+    });
+    const started = this.deps.now();
+    const stopProgress = this.progress(
+      record,
+      step.title,
+      `${record.id}:${stepId}:${attempt}:progress`,
+      started,
+    );
+    const drafts: Record<string, unknown> = { stepId, attempt, startedAt: started.toISOString() };
+    let result: StepRunResult;
+    try {
+      if (step.kind === 'runCommand') {
+        const script = playbook.scripts[step.script];
+        if (!script) throw new Error(`script ${step.script} is not loaded`);
+        Object.assign(drafts, { script: script.name, scriptSha256: script.sha256, params: approved.params });
+        const output = pollerState
+          ? await this.deps.vm.resumeScript(pollerState, this.aborter.signal)
+          : await this.deps.vm.runScript(
+              approved,
+              script,
+              { onPollerState: (state) => this.savePoller(dispatch, state) },
+              this.aborter.signal,
+            );
+        Object.assign(drafts, keptOutput(output));
+        result = interpret(output, script.header.scriptId ?? step.script);
+      } else {
+        Object.assign(drafts, { action: step.action, params: approved.params });
+        const data = await this.azureAction(step.action, approved);
+        result = { outcome: 'ok', data };
+      }
+    } catch (err) {
+      result = failure(
+        isRdpFixError(err) ? err.code : ErrorCodes.AzureOperationFailed,
+        err instanceof Error ? err.message : String(err),
+      );
+    } finally {
+      stopProgress();
+    }
+    const ended = this.deps.now();
+    Object.assign(drafts, {
+      endedAt: ended.toISOString(),
+      durationMs: ended.getTime() - started.getTime(),
+      outcome: result.outcome,
+    });
+    await this.deps.post(record, {
+      kind: 'progress',
+      key: `${record.id}:${stepId}:${attempt}:progress`,
+      stepId,
+      text: resultText(step.title, result),
+      elapsedMs: ended.getTime() - started.getTime(),
+      done: true,
+    });
+    await this.finish(dispatch, result, [drafts]);
+  }
+
+  private async azureAction(
+    action: 'snapshotDisk' | 'restartVm' | 'updateNsgRule',
+    step: ApprovedStep,
+  ): Promise<Record<string, unknown>> {
+    switch (action) {
+      case 'snapshotDisk':
+        return { ...(await this.deps.vm.snapshotOsDisk(step, this.aborter.signal)) };
+      case 'restartVm':
+        await this.deps.vm.restart(step, this.aborter.signal);
+        return { restarted: true };
+      case 'updateNsgRule':
+        return { ...(await this.deps.vm.updateNsgRule(step, this.aborter.signal)) };
+    }
+  }
+
+  private async savePoller(dispatch: DispatchRecord, state: string): Promise<void> {
+    Object.assign(dispatch, {
+      status: 'polling',
+      pollerState: state,
+      updatedAt: this.deps.now().toISOString(),
+    });
+    await this.deps.store.updateDispatch(dispatch);
+  }
+
+  private async finish(
+    dispatch: DispatchRecord,
+    result: StepRunResult,
+    outputs: Record<string, unknown>[],
+  ): Promise<void> {
+    await this.deps.store.updateDispatch({
+      ...dispatch,
+      status: 'done',
+      result,
+      updatedAt: this.deps.now().toISOString(),
+    });
+    await this.deliver(dispatch.incidentId, dispatch.stepId, dispatch.attempt, result, outputs);
+  }
+
+  private async deliver(
+    incidentId: string,
+    stepId: string,
+    attempt: number,
+    result: StepRunResult,
+    outputs: Record<string, unknown>[],
+  ): Promise<void> {
+    if (outputs.length > 0) {
+      await this.deps.store.append(
+        incidentId,
+        outputs.map((data) => ({ kind: 'step.output' as const, actor: null, data })),
+        this.deps.now().toISOString(),
+      );
+    }
+    await this.deps.deliver({ type: 'stepResult', incidentId, stepId, attempt, result });
+  }
+
+  /** Updates one progress message while a step runs, so people see it is alive. */
+  private progress(record: IncidentRecord, title: Localized, key: string, started: Date): () => void {
+    const post = () => {
+      const elapsedMs = this.deps.now().getTime() - started.getTime();
+      void this.deps.post(record, {
+        kind: 'progress',
+        key,
+        stepId: key,
+        text: {
+          en: Texts.running(title.en, Math.round(elapsedMs / 1000)).en,
+          it: Texts.running(title.it, Math.round(elapsedMs / 1000)).it,
+        },
+        elapsedMs,
+        done: false,
+      });
+    };
+    post();
+    if (this.deps.progressIntervalMs <= 0) return () => {};
+    const timer = setInterval(post, this.deps.progressIntervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+}
+
+function failure(code: string, message: string): StepRunResult {
+  return { outcome: 'failed', error: { code, message } };
+}
+
+/** Reads a script's output: its own ok/failed, or "unreadable" when the result line is not there. */
+export function interpret(output: RunOutput, scriptId: string): StepRunResult {
+  const parsed = parseScriptOutput(output.stdout, scriptId);
+  if (!parsed.readable) {
+    return {
+      outcome: 'unreadable',
+      error: { code: ErrorCodes.OutputUnreadable, message: parsed.reason },
+      ...(parsed.log ? { log: parsed.log } : {}),
+    };
+  }
+  const { result } = parsed;
+  return {
+    outcome: result.ok ? 'ok' : 'failed',
+    data: result.data,
+    log: result.log,
+    ...(result.error ? { error: { code: 'SCRIPT_FAILED', message: result.error } } : {}),
+  };
+}
+
+function keptOutput(output: RunOutput): Record<string, unknown> {
+  return {
+    stdout: output.stdout.slice(-MaxStoredOutput),
+    stderr: output.stderr.slice(-MaxStoredOutput),
+    excerpt: output.stdout.slice(-ExcerptLength),
+  };
+}
+
+function resultText(title: Localized, result: StepRunResult): Localized {
+  const why = result.error?.message ?? result.outcome;
+  switch (result.outcome) {
+    case 'ok':
+      return { en: Texts.stepOk(title.en).en, it: Texts.stepOk(title.it).it };
+    case 'unreadable':
+      return {
+        en: Texts.stepUnreadable(title.en, why, result.log ?? 'unknown').en,
+        it: Texts.stepUnreadable(title.it, why, result.log ?? 'sconosciuto').it,
+      };
+    default:
+      return { en: Texts.stepFailed(title.en, why).en, it: Texts.stepFailed(title.it, why).it };
+  }
+}

@@ -1,0 +1,146 @@
+import type { Localized } from '../core/types';
+
+/** Builds a text in both product languages from one template function per language. */
+function both<A extends unknown[]>(en: (...a: A) => string, it: (...a: A) => string) {
+  return (...a: A): Localized => ({ en: en(...a), it: it(...a) });
+}
+
+/** Every sentence the engine says, in English and Italian. Channels pick the language. */
+export const Texts = {
+  opened: both(
+    (vm: string, id: string, who: string) =>
+      `Incident ${id} for VM ${vm}, opened by ${who}. Checking the VM…`,
+    (vm: string, id: string, who: string) =>
+      `Incidente ${id} per la VM ${vm}, aperto da ${who}. Controllo della VM…`,
+  ),
+  vmReady: both(
+    () => 'The VM is running and its agent is Ready.',
+    () => 'La VM è in esecuzione e il suo agente è Ready.',
+  ),
+  vmAgentDown: both(
+    (d: string) => `Run Command cannot work: ${d}. Going to the offline repair.`,
+    (d: string) => `Run Command non può funzionare: ${d}. Si passa alla riparazione offline.`,
+  ),
+  vmCannotAct: both(
+    (d: string) => `The agent cannot act on this VM: ${d}.`,
+    (d: string) => `L'agente non può intervenire su questa VM: ${d}.`,
+  ),
+  notApplicable: both(
+    (title: string) => `Skipped "${title}": the evidence shows it does not apply.`,
+    (title: string) => `Saltato "${title}": le evidenze mostrano che non serve.`,
+  ),
+  noCauses: both(
+    () => "None of the article's causes was found.",
+    () => "Non è stata trovata nessuna delle cause dell'articolo.",
+  ),
+  causesFound: both(
+    (n: number) => `Found ${n} of the article's causes:`,
+    (n: number) => `Trovate ${n} cause dell'articolo:`,
+  ),
+  outcomeUnknown: both(
+    () =>
+      'The agent restarted while this step was being sent; it cannot tell whether it ran. Check, then approve it again or skip it.',
+    () =>
+      "L'agente si è riavviato mentre inviava questo passaggio e non sa se è stato eseguito. Verificare, poi approvarlo di nuovo o saltarlo.",
+  ),
+  approved: both(
+    (who: string, at: string) => `Approved by ${who} at ${at}`,
+    (who: string, at: string) => `Approvato da ${who} alle ${at}`,
+  ),
+  skipped: both(
+    (who: string, at: string) => `Skipped by ${who} at ${at}`,
+    (who: string, at: string) => `Saltato da ${who} alle ${at}`,
+  ),
+  answered: both(
+    (who: string, answer: string) => `${who} answered: ${answer}`,
+    (who: string, answer: string) => `${who} ha risposto: ${answer}`,
+  ),
+  expired: both(
+    () => 'This approval expired; the incident is closed. Start a new one to continue.',
+    () => "Questa approvazione è scaduta; l'incidente è chiuso. Aprirne uno nuovo per continuare.",
+  ),
+  running: both(
+    (title: string, seconds: number) => `Running "${title}"… ${seconds} s`,
+    (title: string, seconds: number) => `Esecuzione di "${title}"… ${seconds} s`,
+  ),
+  stepOk: both(
+    (title: string) => `"${title}" succeeded.`,
+    (title: string) => `"${title}" è riuscito.`,
+  ),
+  stepFailed: both(
+    (title: string, why: string) => `"${title}" failed: ${why}`,
+    (title: string, why: string) => `"${title}" non è riuscito: ${why}`,
+  ),
+  stepUnreadable: both(
+    (title: string, why: string, log: string) =>
+      `The output of "${title}" is unreadable (${why}); no cause is assumed. Full log on the VM: ${log}`,
+    (title: string, why: string, log: string) =>
+      `L'output di "${title}" non è leggibile (${why}); non si presume alcuna causa. Log completo sulla VM: ${log}`,
+  ),
+  ended: {
+    resolved: both(
+      () => 'Resolved.',
+      () => 'Risolto.',
+    ),
+    unresolved: both(
+      () => 'Ended without a resolution.',
+      () => 'Concluso senza risoluzione.',
+    ),
+    aborted: both(
+      () => 'Aborted.',
+      () => 'Interrotto.',
+    ),
+    expired: both(
+      () => 'Closed: an approval expired.',
+      () => "Chiuso: un'approvazione è scaduta.",
+    ),
+    failed: both(
+      () => 'The agent could not act on this VM.',
+      () => "L'agente non ha potuto intervenire su questa VM.",
+    ),
+  },
+  refused: {
+    'not-approver': both(
+      () => 'You are not on the approver list for rdp-fix steps.',
+      () => "Non sei nell'elenco degli approvatori dei passaggi di rdp-fix.",
+    ),
+    'self-approval': both(
+      () => 'You opened this incident; another approver must approve its steps.',
+      () => 'Hai aperto tu questo incidente; un altro approvatore deve approvarne i passaggi.',
+    ),
+    'not-requester': both(
+      () => 'Only the person who opened this incident can decide on its steps.',
+      () => 'Solo chi ha aperto questo incidente può decidere sui suoi passaggi.',
+    ),
+    notCurrent: both(
+      (step: string) =>
+        `"${step}" is not the step waiting for a decision (it was already decided, or the card is old).`,
+      (step: string) =>
+        `"${step}" non è il passaggio in attesa di decisione (è già stato deciso, o la scheda è vecchia).`,
+    ),
+    alreadyApproved: both(
+      (who: string, at: string) => `Already approved by ${who} at ${at}; it runs once.`,
+      (who: string, at: string) => `Già approvato da ${who} alle ${at}; viene eseguito una sola volta.`,
+    ),
+    closed: both(
+      (id: string) => `Incident ${id} is already closed.`,
+      (id: string) => `L'incidente ${id} è già chiuso.`,
+    ),
+    notFound: both(
+      (id: string) => `There is no incident ${id}.`,
+      (id: string) => `Non esiste l'incidente ${id}.`,
+    ),
+    invalidParams: both(
+      (why: string) => `Not approved: ${why}.`,
+      (why: string) => `Non approvato: ${why}.`,
+    ),
+    invalidAnswer: both(
+      (answer: string) => `"${answer}" is not one of this question's answers.`,
+      (answer: string) => `"${answer}" non è una delle risposte possibili.`,
+    ),
+    notAllowed: both(
+      () => 'Only the requester or an approver can do that.',
+      () => "Solo chi ha aperto l'incidente o un approvatore può farlo.",
+    ),
+  },
+} as const;

@@ -1,0 +1,72 @@
+import type { User } from '../core/types';
+import type { CauseFinding } from './evaluate-causes';
+
+/** A parameter value as passed to Run Command (always a string there) or an Azure action. */
+export type ParamValue = string | number | boolean;
+export type StepParams = Record<string, ParamValue>;
+
+/** Who decided, and when (ISO 8601). Times come in with events: the machine reads no clock. */
+export interface Decision {
+  by: User;
+  at: string;
+}
+
+/** What came back from a dispatched step. `unknown`: the process died and cannot tell whether it ran. */
+export interface StepRunResult {
+  outcome: 'ok' | 'failed' | 'unreadable' | 'unknown';
+  data?: unknown;
+  error?: { code: string; message: string };
+  log?: string;
+}
+
+export type VmStatus = 'ready' | 'agentNotReady' | 'notRunning' | 'notFound' | 'error';
+
+/** The record of one step in the incident, latest attempt. */
+export interface StepRecord {
+  attempt: number;
+  outcome?: string;
+  approvedBy?: Decision;
+  params?: StepParams;
+  error?: { code: string; message: string };
+}
+
+export type EndOutcome = 'resolved' | 'unresolved' | 'aborted' | 'expired' | 'failed';
+
+export interface IncidentContext {
+  incidentId: string;
+  requester: User;
+  /** Walk every step, whether or not the evidence asks for it. */
+  walkAll: boolean;
+  evidence: unknown | null;
+  firstEvidence: unknown | null;
+  causes: CauseFinding[];
+  firstCauses: CauseFinding[] | null;
+  steps: Record<string, StepRecord>;
+  /** The step waiting for a person or running, with its attempt number. */
+  current: { stepId: string; attempt: number } | null;
+  outcome: EndOutcome | null;
+  endReason: string | null;
+  vmStatus: { status: VmStatus; detail?: string } | null;
+}
+
+export interface IncidentInput {
+  incidentId: string;
+  requester: User;
+  walkAll?: boolean;
+}
+
+export type IncidentEvent =
+  | { type: 'VM_STATUS'; status: VmStatus; detail?: string }
+  | { type: 'APPROVE'; stepId: string; attempt: number; decision: Decision; params: StepParams }
+  | { type: 'SKIP'; stepId: string; attempt: number; decision: Decision }
+  | { type: 'ANSWER'; stepId: string; attempt: number; answer: string; decision: Decision }
+  | { type: 'STEP_RESULT'; stepId: string; attempt: number; result: StepRunResult }
+  | { type: 'EXPIRE'; stepId: string; attempt: number; at: string }
+  | { type: 'ABORT'; decision: Decision; reason?: string };
+
+/** What the machine tells the engine about (messages, transcript). */
+export type IncidentEmitted =
+  | { type: 'stepAwaiting'; stepId: string; attempt: number; afterUnknown: boolean }
+  | { type: 'stepNotApplicable'; stepId: string }
+  | { type: 'stepFinished'; stepId: string; attempt: number; outcome: string; causes?: CauseFinding[] }
+  | { type: 'incidentEnded'; outcome: EndOutcome; reason: string | null };

@@ -1,0 +1,60 @@
+import { healthyVmState, RequiredMachineKeysGrants, type WindowsVmState } from './windows-vm';
+
+/**
+ * Simulated VMs by name. Each scenario is one of the article's situations (or an Azure
+ * situation the agent must handle), built from the healthy state.
+ */
+export const Scenarios: Record<string, (now: Date) => WindowsVmState> = {
+  'sim-healthy': (now) => healthyVmState(now),
+  'sim-port-stoppable': (now) => ({
+    ...healthyVmState(now),
+    portOwner: { process: 'svchost', pid: 2210, services: ['W3SVC'], stoppable: true },
+  }),
+  'sim-port-unstoppable': (now) => ({
+    ...healthyVmState(now),
+    portOwner: { process: 'legacyagent', pid: 3304, services: ['LegacyAgent'], stoppable: false },
+  }),
+  'sim-rdp-stopped': (now) => ({ ...healthyVmState(now), termService: 'Stopped' }),
+  'sim-cert-expired': (now) => {
+    const s = healthyVmState(now);
+    return {
+      ...s,
+      certificate: {
+        thumbprint: s.certificate!.thumbprint,
+        notAfter: '2024-01-31T10:00:00Z',
+        hasPrivateKey: true,
+      },
+    };
+  },
+  'sim-machinekeys': (now) => ({
+    ...healthyVmState(now),
+    machineKeysMissing: [...RequiredMachineKeysGrants.slice(0, 2)],
+  }),
+  'sim-tls-disabled': (now) => ({
+    ...healthyVmState(now),
+    tls: { 'TLS 1.0': 0, 'TLS 1.1': 0, 'TLS 1.2': 0 },
+  }),
+  'sim-tls-gpo': (now) => ({
+    ...healthyVmState(now),
+    tls: { 'TLS 1.0': 0, 'TLS 1.1': 0, 'TLS 1.2': 0 },
+    gpoDisablesTls: true,
+    domainJoined: true,
+  }),
+  'sim-all-three': (now) => {
+    const s = healthyVmState(now);
+    return {
+      ...s,
+      certificate: {
+        thumbprint: s.certificate!.thumbprint,
+        notAfter: '2024-01-31T10:00:00Z',
+        hasPrivateKey: true,
+      },
+      machineKeysMissing: ['NT AUTHORITY\\NETWORK SERVICE'],
+      tls: { 'TLS 1.0': 0, 'TLS 1.1': 0, 'TLS 1.2': 0 },
+    };
+  },
+  'sim-agent-down': (now) => ({ ...healthyVmState(now), agentReady: false }),
+  'sim-deallocated': (now) => ({ ...healthyVmState(now), power: 'deallocated', agentReady: false }),
+};
+
+export const ScenarioNames = Object.keys(Scenarios);

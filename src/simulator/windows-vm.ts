@@ -1,0 +1,271 @@
+import { createHash } from 'node:crypto';
+import { ScriptMarker } from '../playbook/script-header';
+
+/**
+ * A simulated Windows VM with the state the article talks about. Each playbook script is
+ * recognised by its first line (`# rdp-fix-step: <id>`), its parameters are validated as the
+ * script validates them, its effect is applied, and it prints exactly what the real script
+ * prints: one `RDPFIX-RESULT:` line (the details go to a log file on the VM).
+ */
+export interface PortOwner {
+  process: string;
+  pid: number;
+  services: string[];
+  /** Whether Stop-Service succeeds on it. */
+  stoppable: boolean;
+}
+
+export interface WindowsVmState {
+  power: 'running' | 'deallocated' | 'stopped';
+  agentReady: boolean;
+  rdpPort: number;
+  /** Another program listening on the RDP port, or null. */
+  portOwner: PortOwner | null;
+  termService: 'Running' | 'Stopped';
+  sessionEnv: 'Running' | 'Stopped';
+  certificate: { thumbprint: string; notAfter: string; hasPrivateKey: boolean } | null;
+  machineKeysMissing: string[];
+  tls: Record<TlsVersion, number | null>;
+  gpsvcStart: number;
+  /** A domain GPO that disables TLS 1.2 whenever Group Policy applies. */
+  gpoDisablesTls: boolean;
+  nla: { userAuthentication: number; securityLayer: number };
+  domainJoined: boolean;
+  firewallPort: number;
+  restarts: number;
+  /** Counts renewals, so every new certificate gets a new thumbprint. */
+  certificateSerial: number;
+}
+
+export const TlsVersions = ['TLS 1.0', 'TLS 1.1', 'TLS 1.2'] as const;
+export type TlsVersion = (typeof TlsVersions)[number];
+export const RequiredMachineKeysGrants = [
+  'NT AUTHORITY\\SYSTEM',
+  'NT AUTHORITY\\NETWORK SERVICE',
+  'BUILTIN\\Administrators',
+] as const;
+
+const TermServiceListener = { process: 'svchost', pid: 1048, services: ['TermService'] };
+
+export function healthyVmState(now: Date): WindowsVmState {
+  return {
+    power: 'running',
+    agentReady: true,
+    rdpPort: 3389,
+    portOwner: null,
+    termService: 'Running',
+    sessionEnv: 'Running',
+    certificate: { thumbprint: thumbprintFor(0), notAfter: addDays(now, 180), hasPrivateKey: true },
+    machineKeysMissing: [],
+    tls: { 'TLS 1.0': null, 'TLS 1.1': null, 'TLS 1.2': 1 },
+    gpsvcStart: 2,
+    gpoDisablesTls: false,
+    nla: { userAuthentication: 1, securityLayer: 2 },
+    domainJoined: false,
+    firewallPort: 3389,
+    restarts: 0,
+    certificateSerial: 0,
+  };
+}
+
+export interface ScriptRunResult {
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one playbook script against the VM state: validates, applies, prints. */
+export class SimulatedWindowsVm {
+  constructor(
+    readonly name: string,
+    public state: WindowsVmState,
+    private readonly now: () => Date,
+  ) {}
+
+  /** Which script a text is, by its marker line; undefined for anything else. */
+  static scriptIdOf(text: string): string | undefined {
+    const first = text.split(/\r?\n/, 1)[0] ?? '';
+    return first.startsWith(ScriptMarker) ? first.slice(ScriptMarker.length).trim() : undefined;
+  }
+
+  run(scriptText: string, params: Record<string, string>): ScriptRunResult {
+    const id = SimulatedWindowsVm.scriptIdOf(scriptText);
+    if (!id)
+      return {
+        stdout: '',
+        stderr: 'The term is not recognized as the name of a cmdlet (not an rdp-fix script).',
+      };
+    const log = `C:\\ProgramData\\rdp-fix\\logs\\${id}-${stamp(this.now())}.log`;
+    const print = (ok: boolean, data: Record<string, unknown>, error?: string) => ({
+      stdout: `RDPFIX-RESULT: ${JSON.stringify({ step: id, ok, log, data, ...(error ? { error } : {}) })}\n`,
+      stderr: '',
+    });
+    try {
+      const outcome = this.apply(id, params);
+      return print(outcome.ok, outcome.data, outcome.error);
+    } catch (err) {
+      return print(false, {}, (err as Error).message);
+    }
+  }
+
+  /** The evidence object the diagnostic script prints (DESIGN.md field names). */
+  evidence(): Record<string, unknown> {
+    const s = this.state;
+    const cert = s.certificate;
+    return {
+      rdpPort: s.rdpPort,
+      listener: this.listener(),
+      services: {
+        TermService: { status: s.termService, startType: 'Manual' },
+        SessionEnv: { status: s.sessionEnv, startType: 'Manual' },
+        gpsvc: { status: s.gpsvcStart === 4 ? 'Stopped' : 'Running', start: s.gpsvcStart },
+      },
+      certificate: cert
+        ? {
+            present: true,
+            thumbprint: cert.thumbprint,
+            notAfter: cert.notAfter,
+            expired: Date.parse(cert.notAfter) < this.now().getTime(),
+            hasPrivateKey: cert.hasPrivateKey,
+          }
+        : { present: false, thumbprint: null, notAfter: null, expired: null, hasPrivateKey: null },
+      machineKeys: { aclOk: s.machineKeysMissing.length === 0, missing: [...s.machineKeysMissing] },
+      tls: { ...s.tls },
+      nla: { ...s.nla },
+      domainJoined: s.domainJoined,
+    };
+  }
+
+  /** Restart: services come back, the certificate is recreated if missing, a GPO applies. */
+  restart(): void {
+    const s = this.state;
+    s.restarts += 1;
+    s.termService = 'Running';
+    s.sessionEnv = 'Running';
+    if (!s.certificate && s.machineKeysMissing.length === 0) this.newCertificate();
+    if (s.gpsvcStart !== 4) this.applyGroupPolicy();
+  }
+
+  private listener() {
+    const s = this.state;
+    if (s.portOwner)
+      return { pid: s.portOwner.pid, process: s.portOwner.process, services: [...s.portOwner.services] };
+    return s.termService === 'Running'
+      ? { ...TermServiceListener, services: [...TermServiceListener.services] }
+      : null;
+  }
+
+  private applyGroupPolicy(): void {
+    if (this.state.gpoDisablesTls) this.state.tls['TLS 1.2'] = 0;
+  }
+
+  private newCertificate(): void {
+    const s = this.state;
+    s.certificateSerial += 1;
+    s.certificate = {
+      thumbprint: thumbprintFor(s.certificateSerial),
+      notAfter: addDays(this.now(), 180),
+      hasPrivateKey: true,
+    };
+  }
+
+  private apply(
+    id: string,
+    params: Record<string, string>,
+  ): { ok: boolean; data: Record<string, unknown>; error?: string } {
+    const s = this.state;
+    switch (id) {
+      case 'diagnose':
+        return { ok: true, data: this.evidence() };
+      case 'free-rdp-port': {
+        const name = params.ServiceName ?? '';
+        if (name && !/^[A-Za-z0-9_.-]{1,80}$/.test(name)) throw new Error(`Invalid service name '${name}'`);
+        const data: Record<string, unknown> = { stoppedService: null, rdpPort: s.rdpPort };
+        if (name && name.toLowerCase() !== 'termservice' && s.portOwner?.services.includes(name)) {
+          if (!s.portOwner.stoppable) {
+            throw new Error(
+              `Service '${name}' cannot be stopped: Cannot stop service '${name}' because it has dependent services.`,
+            );
+          }
+          s.portOwner = null;
+        }
+        if (name) data.stoppedService = name;
+        if (!s.portOwner) s.termService = 'Running';
+        const listener = this.listener();
+        data.listener = listener;
+        const ok = Boolean(listener?.services.includes('TermService'));
+        return { ok, data, ...(ok ? {} : { error: `TermService does not listen on port ${s.rdpPort}` }) };
+      }
+      case 'change-rdp-port': {
+        const port = Number(params.Port);
+        if (!/^\d+$/.test(params.Port ?? '') || port < 1025 || port > 65535) {
+          throw new Error(`Invalid port '${params.Port ?? ''}': expected 1025-65535`);
+        }
+        const previousPort = s.rdpPort;
+        s.rdpPort = port;
+        s.firewallPort = port;
+        // The program that held the old port keeps it; RDP now listens on the new one.
+        s.portOwner = null;
+        s.termService = 'Running';
+        return { ok: true, data: { previousPort, rdpPort: port, listening: true } };
+      }
+      case 'renew-rdp-certificate': {
+        const removed = s.certificate ? [s.certificate.thumbprint] : [];
+        s.certificate = null;
+        this.newCertificate();
+        const cert = s.certificate as WindowsVmState['certificate'];
+        return {
+          ok: true,
+          data: { removed, certificate: { present: true, ...cert, expired: false } },
+        };
+      }
+      case 'reset-machinekeys-acl': {
+        const acl = (missing: string[]) =>
+          RequiredMachineKeysGrants.filter((g) => !missing.includes(g))
+            .map((g) => `C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys ${g}:(F)`)
+            .join('\n');
+        const beforeAcl = acl(s.machineKeysMissing);
+        s.machineKeysMissing = [];
+        return {
+          ok: true,
+          data: {
+            beforeFile: `C:\\ProgramData\\rdp-fix\\acl\\MachineKeys-before-${stamp(this.now())}.txt`,
+            afterFile: `C:\\ProgramData\\rdp-fix\\acl\\MachineKeys-after-${stamp(this.now())}.txt`,
+            beforeAcl,
+            afterAcl: acl([]),
+          },
+        };
+      }
+      case 'enable-tls': {
+        const versions = params.Versions ?? '1.2';
+        if (!['1.2', '1.0,1.1,1.2'].includes(versions)) throw new Error(`Invalid TLS versions '${versions}'`);
+        const before = { ...s.tls };
+        for (const v of TlsVersions) if (versions.split(',').includes(v.slice(4))) s.tls[v] = 1;
+        return { ok: s.tls['TLS 1.2'] === 1, data: { before, after: { ...s.tls } } };
+      }
+      case 'pause-group-policy': {
+        const previousStart = s.gpsvcStart;
+        s.gpsvcStart = 4;
+        return { ok: true, data: { previousStart, start: 4 } };
+      }
+      case 'restore-group-policy': {
+        s.gpsvcStart = 2;
+        this.applyGroupPolicy();
+        return { ok: true, data: { gpupdateExitCode: 0, start: 2, status: 'Running' } };
+      }
+      default:
+        throw new Error(`The simulator does not know the script "${id}"`);
+    }
+  }
+}
+
+function thumbprintFor(serial: number): string {
+  return createHash('sha1').update(`rdp-cert-${serial}`).digest('hex').toUpperCase();
+}
+
+function addDays(now: Date, days: number): string {
+  return new Date(now.getTime() + days * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function stamp(now: Date): string {
+  return now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}

@@ -1,0 +1,129 @@
+import { join } from 'node:path';
+import type { ApprovalPolicy } from '../../src/core/approval-policy';
+import type { User } from '../../src/core/types';
+import { type CommandResult, contextOf, IncidentEngine } from '../../src/engine/incident-engine';
+import type { Delivery, OutMessage } from '../../src/engine/messages';
+import { stepOfState } from '../../src/playbook/compile-playbook';
+import { loadPlaybook, type Playbook } from '../../src/playbook/load-playbook';
+import { SimulatedVmOperations } from '../../src/simulator/simulated-vm-operations';
+import type { IncidentStore } from '../../src/store/incident-store';
+import { MemoryIncidentStore } from '../../src/store/memory-store';
+
+export const playbookDir = join(__dirname, '..', '..', 'dialogs', 'rdp-internal-error');
+let cached: Playbook | undefined;
+export function rdpPlaybook(): Playbook {
+  cached ??= loadPlaybook(playbookDir);
+  return cached;
+}
+
+export const alice: User = { id: 'U_ALICE', name: 'alice' };
+export const bob: User = { id: 'U_BOB', name: 'bob' };
+export const mallory: User = { id: 'U_MALLORY', name: 'mallory' };
+
+export const twoPersonPolicy: ApprovalPolicy = {
+  approvers: [bob.id],
+  allowSelfApproval: false,
+  ttlMs: 3_600_000,
+};
+
+export interface Harness {
+  engine: IncidentEngine;
+  store: IncidentStore;
+  vm: SimulatedVmOperations;
+  deliveries: Delivery[];
+  messages(kind?: OutMessage['kind']): OutMessage[];
+}
+
+export function makeHarness(
+  options: {
+    store?: IncidentStore;
+    vm?: SimulatedVmOperations;
+    policy?: ApprovalPolicy;
+    now?: () => Date;
+  } = {},
+): Harness {
+  const store = options.store ?? new MemoryIncidentStore();
+  const vm = options.vm ?? new SimulatedVmOperations();
+  const deliveries: Delivery[] = [];
+  const engine = new IncidentEngine({
+    store,
+    playbooks: [rdpPlaybook()],
+    vm,
+    policy: options.policy ?? twoPersonPolicy,
+    sink: (d) => {
+      deliveries.push(d);
+    },
+    progressIntervalMs: 0,
+    ...(options.now ? { now: options.now } : {}),
+    onError: (err, where) => {
+      throw new Error(`engine error in ${where}: ${String(err)}`);
+    },
+  });
+  return {
+    engine,
+    store,
+    vm,
+    deliveries,
+    messages: (kind) => deliveries.map((d) => d.message).filter((m) => !kind || m.kind === kind),
+  };
+}
+
+export async function startIncident(h: Harness, vmName: string, requester: User = alice): Promise<string> {
+  const result = await h.engine.handle({
+    type: 'start',
+    vm: { subscriptionId: 'sub-1', resourceGroup: 'rg-test', name: vmName },
+    requester,
+    channel: { platform: 'cli', channel: 'test' },
+    locale: 'en',
+  });
+  if (!result.ok) throw new Error(`start failed: ${result.message.en}`);
+  await h.engine.idle();
+  return result.incidentId;
+}
+
+/** The step waiting for a person, read from the store. */
+export async function currentStep(h: Harness, incidentId: string) {
+  const record = await h.store.get(incidentId);
+  if (!record) throw new Error('no incident');
+  const context = contextOf(record.snapshot);
+  const at = stepOfState((record.snapshot as { value: unknown }).value);
+  return {
+    record,
+    context,
+    stepId: at?.phase === 'awaiting' ? at.stepId : undefined,
+    attempt: context.current?.attempt ?? 0,
+  };
+}
+
+/**
+ * Drives an incident to its end as people would: approve every VM/Azure step as `approver`,
+ * answer questions with `answers[stepId]` (or their first answer).
+ */
+export async function driveToEnd(
+  h: Harness,
+  incidentId: string,
+  approver: User = bob,
+  answers: Record<string, string> = {},
+  maxSteps = 60,
+): Promise<CommandResult[]> {
+  const results: CommandResult[] = [];
+  for (let i = 0; i < maxSteps; i++) {
+    const { record, stepId, attempt } = await currentStep(h, incidentId);
+    if (record.status === 'closed' || !stepId) return results;
+    const step = rdpPlaybook().stepById.get(stepId)!;
+    const result =
+      step.kind === 'question' || step.kind === 'manual'
+        ? await h.engine.handle({
+            type: 'answer',
+            incidentId,
+            stepId,
+            attempt,
+            answer: answers[stepId] ?? step.answers[0]!.id,
+            user: approver,
+          })
+        : await h.engine.handle({ type: 'approve', incidentId, stepId, attempt, user: approver });
+    results.push(result);
+    await h.engine.idle();
+  }
+  throw new Error('incident did not end');
+}
