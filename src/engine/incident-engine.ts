@@ -486,7 +486,7 @@ export class IncidentEngine {
               : Texts.vmCannotAct(check.detail ?? check.status);
         await this.queue.run(record.id, async () => {
           const fresh = await this.deps.store.get(record.id);
-          if (!fresh || fresh.state !== 'preflight') return;
+          if (fresh?.state !== 'preflight') return;
           await this.commit(
             fresh,
             this.playbookOf(fresh),

@@ -77,7 +77,8 @@ try {
     }
     $missing = @()
     $acl = Get-Acl -Path $keysPath
-    Write-Log ("MachineKeys ACL:`n" + ($acl.Access | Format-Table IdentityReference, FileSystemRights, AccessControlType -AutoSize | Out-String))
+    $aclLines = $acl.Access | ForEach-Object { '{0} {1} {2}' -f $_.IdentityReference, $_.FileSystemRights, $_.AccessControlType }
+    Write-Log ("MachineKeys ACL:`n" + ($aclLines -join "`n"))
     foreach ($identity in $required.Keys) {
         $right = [System.Security.AccessControl.FileSystemRights]$required[$identity]
         $granted = $acl.Access | Where-Object {

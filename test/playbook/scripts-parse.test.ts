@@ -1,0 +1,72 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { Language, type Node, Parser } from 'web-tree-sitter';
+import { ResultMarker, ScriptMarker } from '../../src/playbook/script-header';
+import { playbookDir, rdpPlaybook } from '../helpers/engine-harness';
+
+/**
+ * PowerShell does not run here, but it parses: every script must parse without error or
+ * missing nodes, declare exactly the playbook's parameters in param(), start with its marker
+ * and print the result line last.
+ */
+let parser: Parser;
+
+beforeAll(async () => {
+  await Parser.init();
+  // Bytes, not a path: loading by path makes web-tree-sitter import 'fs' dynamically, which jest's CJS mode refuses.
+  const language = await Language.load(readFileSync(require.resolve('tree-sitter-powershell/tree-sitter-powershell.wasm')));
+  parser = new Parser();
+  parser.setLanguage(language);
+});
+
+const scriptsDir = join(playbookDir, 'scripts');
+const scripts = readdirSync(scriptsDir).filter((f) => f.endsWith('.ps1'));
+
+function problemsOf(node: Node, out: string[] = []): string[] {
+  if (node.isError || node.isMissing) {
+    out.push(`${node.isMissing ? 'missing' : 'error'} at line ${node.startPosition.row + 1}: ${node.text.slice(0, 60)}`);
+  }
+  for (const child of node.children) if (child) problemsOf(child, out);
+  return out;
+}
+
+function paramNames(root: Node): string[] {
+  const block = root.descendantsOfType('param_block')[0];
+  if (!block) return [];
+  return block.descendantsOfType('script_parameter').map((p) => (p?.descendantsOfType('variable')[0]?.text ?? '').replace(/^\$/, ''));
+}
+
+describe.each(scripts)('%s', (file) => {
+  const text = readFileSync(join(scriptsDir, file), 'utf8');
+
+  test('parses cleanly', () => {
+    const tree = parser.parse(text);
+    expect(tree).not.toBeNull();
+    expect(problemsOf(tree!.rootNode)).toEqual([]);
+  });
+
+  test('starts with its marker and has a param() block', () => {
+    expect(text.split('\n', 1)[0]).toBe(`${ScriptMarker} ${basename(file, '.ps1')}`);
+    expect(parser.parse(text)!.rootNode.descendantsOfType('param_block')).toHaveLength(1);
+  });
+
+  test('declares the parameters the playbook passes', () => {
+    const steps = rdpPlaybook().steps.filter((s) => 'script' in s && s.script === file);
+    expect(steps.length).toBeGreaterThan(0);
+    for (const step of steps) {
+      const declared = Object.keys('params' in step ? step.params : {}).sort();
+      expect(paramNames(parser.parse(text)!.rootNode).sort()).toEqual(declared);
+    }
+  });
+
+  test('prints the result marker with the step, ok, log and data fields', () => {
+    expect(text).toContain(`'${ResultMarker} '`);
+    expect(text).toMatch(/step = \$stepId; ok = \$Ok; log = \$log; data = \$Data/);
+    expect(text).toContain(`$stepId = '${basename(file, '.ps1')}'`);
+  });
+});
+
+test('the parser does catch broken PowerShell', () => {
+  const tree = parser.parse('param([string]$Port\nif ($x -eq { \n');
+  expect(problemsOf(tree!.rootNode).length).toBeGreaterThan(0);
+});
