@@ -1,0 +1,175 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
+import type { SnapshotFrom } from 'xstate';
+import { applies, compilePlaybook, stepOfState } from '../../src/playbook/compile-playbook';
+import type { IncidentEvent, StepRunResult } from '../../src/playbook/machine-types';
+import { needsApproval } from '../../src/playbook/outcomes';
+import { stateText } from '../../src/engine/incident-engine';
+import { alice, bob, rdpPlaybook } from '../helpers/engine-harness';
+
+/**
+ * Walks every reachable state of the compiled article machine, feeding it every event a
+ * person or a dispatch could produce, with real-shaped evidence for the diagnostic steps.
+ */
+const playbook = rdpPlaybook();
+const machine = compilePlaybook(playbook);
+type Snap = SnapshotFrom<typeof machine>;
+
+const evidence = ['healthy', 'port-w3svc', 'all-three-domain', 'nothing-listening-no-cert'].map((name) =>
+  JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'evidence', `${name}.json`), 'utf8')),
+);
+const decision = { by: bob, at: '2026-11-25T12:00:00Z' };
+
+function eventsFor(snapshot: Snap): IncidentEvent[] {
+  if (snapshot.status === 'done') return [];
+  const abort: IncidentEvent = { type: 'ABORT', decision: { by: alice, at: decision.at } };
+  if (snapshot.value === 'preflight') {
+    return (['ready', 'agentNotReady', 'notRunning', 'notFound', 'error'] as const).map((status) => ({ type: 'VM_STATUS', status }));
+  }
+  const at = stepOfState(snapshot.value);
+  const current = snapshot.context.current;
+  if (!at || !current) return [abort];
+  const step = playbook.stepById.get(at.stepId)!;
+  const { stepId, attempt } = current;
+  if (at.phase === 'awaiting') {
+    const expire: IncidentEvent = { type: 'EXPIRE', stepId, attempt, at: decision.at };
+    if ('answers' in step) {
+      return [...step.answers.map((a) => ({ type: 'ANSWER' as const, stepId, attempt, answer: a.id, decision })), expire, abort];
+    }
+    return [
+      { type: 'APPROVE', stepId, attempt, decision, params: {} },
+      { type: 'SKIP', stepId, attempt, decision },
+      // An approval for another step, or an old attempt, must change nothing.
+      { type: 'APPROVE', stepId: 'restart-vm', attempt: attempt + 1, decision, params: {} },
+      expire,
+      abort,
+    ];
+  }
+  const results: StepRunResult[] = [
+    { outcome: 'failed', error: { code: 'X', message: 'x' } },
+    { outcome: 'unreadable' },
+    { outcome: 'unknown' },
+    ...(step.kind === 'runCommand' && step.evidence ? evidence.map((data) => ({ outcome: 'ok' as const, data })) : [{ outcome: 'ok' as const, data: {} }]),
+  ];
+  return [...results.map((result) => ({ type: 'STEP_RESULT' as const, stepId, attempt, result })), abort];
+}
+
+/**
+ * What decides the future of an incident: its state, and for every step with a `when`
+ * whether it applies (context reaches the machine's guards only through `applies`).
+ */
+const conditional = playbook.steps.filter((s) => s.when);
+function serializeState(snapshot: Snap): string {
+  return JSON.stringify([stateText(snapshot.value), conditional.map((s) => applies(s, snapshot.context))]);
+}
+
+const adjacency = getAdjacencyMap(machine, {
+  input: { incidentId: 'graph', requester: alice },
+  events: eventsFor,
+  serializeState,
+  serializeEvent: (e) => JSON.stringify(e),
+});
+const vertices = Object.entries(adjacency);
+
+test('the traversal covers every step of the playbook', () => {
+  const seen = new Set(vertices.map(([, v]) => stepOfState(v.state.value)?.stepId).filter(Boolean));
+  expect([...seen].sort()).toEqual(playbook.steps.map((s) => s.id).sort());
+  expect(vertices.length).toBeGreaterThan(200);
+});
+
+test('every state is final or waits: for a person (awaiting, preflight) or for a dispatched step', () => {
+  for (const [, { state }] of vertices) {
+    if (state.status === 'done') {
+      expect(['resolved', 'unresolved', 'aborted', 'expired', 'failed']).toContain(state.value);
+      continue;
+    }
+    const text = stateText(state.value);
+    expect(text === 'preflight' || text.endsWith('.awaiting') || text.endsWith('.running')).toBe(true);
+    // A running step is a VM or Azure step: questions and manual steps never run anything.
+    if (text.endsWith('.running')) expect(needsApproval(playbook.stepById.get(stepOfState(state.value)!.stepId)!)).toBe(true);
+  }
+});
+
+test('on no path does a VM or Azure step start without an approval of that exact step', () => {
+  let starts = 0;
+  for (const [, { state, transitions }] of vertices) {
+    for (const { event, state: next } of Object.values(transitions)) {
+      const to = stepOfState(next.value);
+      const from = stepOfState(state.value);
+      if (to?.phase !== 'running' || (from?.stepId === to.stepId && from.phase === 'running')) continue;
+      starts += 1;
+      expect(event.type).toBe('APPROVE');
+      if (event.type === 'APPROVE') {
+        expect(event.stepId).toBe(to.stepId);
+        expect(next.context.steps[to.stepId]?.approvedBy).toEqual(event.decision);
+      }
+    }
+  }
+  expect(starts).toBeGreaterThan(20);
+});
+
+test('events for another step or an old attempt change nothing', () => {
+  let checked = 0;
+  for (const [key, { transitions }] of vertices) {
+    for (const { event, state: next } of Object.values(transitions)) {
+      if (event.type === 'APPROVE' && event.stepId === 'restart-vm' && next) {
+        const current = JSON.parse(key)[0] as string;
+        if (!current.startsWith('restart-vm.')) {
+          expect(serializeState(next)).toBe(key);
+          checked += 1;
+        }
+      }
+    }
+  }
+  expect(checked).toBeGreaterThan(10);
+});
+
+test('from every state an end can still be reached (no trap)', () => {
+  const reachesEnd = new Set(vertices.filter(([, v]) => v.state.status === 'done').map(([k]) => k));
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [key, { transitions }] of vertices) {
+      if (reachesEnd.has(key)) continue;
+      if (Object.values(transitions).some((t) => reachesEnd.has(serializeState(t.state)))) {
+        reachesEnd.add(key);
+        grew = true;
+      }
+    }
+  }
+  expect(vertices.filter(([k]) => !reachesEnd.has(k)).map(([k]) => k)).toEqual([]);
+});
+
+test('the shortest resolution of "all three causes" restarts once and runs the fixes in article order', () => {
+  const paths = getShortestPaths(machine, {
+    input: { incidentId: 'graph', requester: alice },
+    events: (s: Snap) =>
+      eventsFor(s).filter(
+        (e) =>
+          e.type !== 'ABORT' &&
+          e.type !== 'EXPIRE' &&
+          e.type !== 'SKIP' &&
+          !(e.type === 'VM_STATUS' && e.status !== 'ready') &&
+          !(e.type === 'STEP_RESULT' && e.result.outcome !== 'ok') &&
+          // The first diagnosis finds all three causes, the verification none.
+          !(e.type === 'STEP_RESULT' && e.stepId === 'diagnose' && e.result.data !== evidence[2]) &&
+          !(e.type === 'STEP_RESULT' && e.stepId === 'verify' && e.result.data !== evidence[0]),
+      ),
+    serializeState,
+    toState: (s: Snap) => s.value === 'resolved',
+  });
+  expect(paths.length).toBeGreaterThan(0);
+  const approved = paths[0]!.steps.map((s) => s.event).filter((e) => e.type === 'APPROVE').map((e) => (e as { stepId: string }).stepId);
+  expect(approved).toEqual([
+    'diagnose',
+    'snapshot-os-disk',
+    'renew-rdp-certificate',
+    'reset-machinekeys-acl',
+    'enable-tls',
+    'pause-group-policy',
+    'restart-vm',
+    'restore-group-policy',
+    'verify',
+  ]);
+});
