@@ -1,7 +1,13 @@
 import { join } from 'node:path';
+import type { VmOperations } from '../../src/azure/vm-operations';
 import type { ApprovalPolicy } from '../../src/core/approval-policy';
 import type { User } from '../../src/core/types';
-import { type CommandResult, contextOf, IncidentEngine } from '../../src/engine/incident-engine';
+import {
+  type CommandResult,
+  contextOf,
+  type EngineDeps,
+  IncidentEngine,
+} from '../../src/engine/incident-engine';
 import type { Delivery, OutMessage } from '../../src/engine/messages';
 import { stepOfState } from '../../src/playbook/compile-playbook';
 import { loadPlaybook, type Playbook } from '../../src/playbook/load-playbook';
@@ -29,6 +35,7 @@ export const twoPersonPolicy: ApprovalPolicy = {
 export interface Harness {
   engine: IncidentEngine;
   store: IncidentStore;
+  /** The simulated VMs behind the engine (also when a wrapper is passed as `vm`, pass the sim inside it). */
   vm: SimulatedVmOperations;
   deliveries: Delivery[];
   messages(kind?: OutMessage['kind']): OutMessage[];
@@ -37,13 +44,18 @@ export interface Harness {
 export function makeHarness(
   options: {
     store?: IncidentStore;
-    vm?: SimulatedVmOperations;
+    /** The simulated VMs; shared between engines to play "the same Azure" across a restart. */
+    sim?: SimulatedVmOperations;
+    /** What the engine calls, when it is not the simulator itself (a wrapper around it). */
+    vm?: VmOperations;
     policy?: ApprovalPolicy;
     now?: () => Date;
+    schedule?: EngineDeps['schedule'];
   } = {},
 ): Harness {
   const store = options.store ?? new MemoryIncidentStore();
-  const vm = options.vm ?? new SimulatedVmOperations();
+  const sim = options.sim ?? new SimulatedVmOperations();
+  const vm = options.vm ?? sim;
   const deliveries: Delivery[] = [];
   const engine = new IncidentEngine({
     store,
@@ -55,6 +67,7 @@ export function makeHarness(
     },
     progressIntervalMs: 0,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.schedule ? { schedule: options.schedule } : {}),
     onError: (err, where) => {
       throw new Error(`engine error in ${where}: ${String(err)}`);
     },
@@ -62,7 +75,7 @@ export function makeHarness(
   return {
     engine,
     store,
-    vm,
+    vm: sim,
     deliveries,
     messages: (kind) => deliveries.map((d) => d.message).filter((m) => !kind || m.kind === kind),
   };

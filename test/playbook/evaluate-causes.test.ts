@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluateCauses, matches } from '../../src/playbook/evaluate-causes';
-import { SimulatedWindowsVm } from '../../src/simulator/windows-vm';
 import { Scenarios } from '../../src/simulator/scenarios';
+import { SimulatedWindowsVm } from '../../src/simulator/windows-vm';
 import { rdpPlaybook } from '../helpers/engine-harness';
 
 const fixture = (name: string): Record<string, unknown> =>
@@ -52,7 +52,9 @@ describe('evidence → causes', () => {
     };
     expect(variant((e) => (e.certificate.hasPrivateKey = false))).toEqual(['certificate-invalid']);
     expect(variant((e) => (e.certificate.present = false))).toEqual(['certificate-invalid']);
-    expect(variant((e) => (e.machineKeys = { aclOk: false, missing: ['BUILTIN\\Administrators'] }))).toEqual(['machinekeys-acl']);
+    expect(variant((e) => (e.machineKeys = { aclOk: false, missing: ['BUILTIN\\Administrators'] }))).toEqual([
+      'machinekeys-acl',
+    ]);
     expect(variant((e) => (e.tls['TLS 1.2'] = 0))).toEqual(['tls-disabled']);
     expect(variant((e) => (e.listener = null))).toEqual(['rdp-not-listening']);
   });
@@ -65,7 +67,8 @@ describe('evidence → causes', () => {
 
   test('every simulator scenario maps to the causes it was built for', () => {
     const now = () => new Date('2026-11-25T12:00:00Z');
-    const causesOf = (name: string) => ids(new SimulatedWindowsVm(name, Scenarios[name]!(now()), now).evidence());
+    const causesOf = (name: string) =>
+      ids(new SimulatedWindowsVm(name, Scenarios[name]!(now()), now).evidence());
     expect(causesOf('sim-healthy')).toEqual([]);
     expect(causesOf('sim-port-stoppable')).toEqual(['port-conflict']);
     expect(causesOf('sim-port-unstoppable')).toEqual(['port-conflict']);
@@ -89,7 +92,27 @@ describe('conditions', () => {
     expect(matches({ path: 'missing', op: 'ne', value: 1 }, e)).toBe(false);
     expect(matches({ path: 's', op: 'in', value: ['x', 'y'] }, e)).toBe(true);
     expect(matches({ not: { path: 't', op: 'isTrue' } }, e)).toBe(false);
-    expect(matches({ all: [{ path: 't', op: 'isTrue' }, { path: 'a/b', op: 'notEmpty' }] }, e)).toBe(true);
-    expect(matches({ any: [{ path: 't', op: 'isFalse' }, { path: 'a/b', op: 'empty' }] }, e)).toBe(false);
+    expect(
+      matches(
+        {
+          all: [
+            { path: 't', op: 'isTrue' },
+            { path: 'a/b', op: 'notEmpty' },
+          ],
+        },
+        e,
+      ),
+    ).toBe(true);
+    expect(
+      matches(
+        {
+          any: [
+            { path: 't', op: 'isFalse' },
+            { path: 'a/b', op: 'empty' },
+          ],
+        },
+        e,
+      ),
+    ).toBe(false);
   });
 });

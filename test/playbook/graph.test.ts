@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ActorLogic, SnapshotFrom } from 'xstate';
 import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
-import type { SnapshotFrom } from 'xstate';
-import { applies, compilePlaybook, stepOfState } from '../../src/playbook/compile-playbook';
-import type { IncidentEvent, StepRunResult } from '../../src/playbook/machine-types';
-import { needsApproval } from '../../src/playbook/outcomes';
 import { stateText } from '../../src/engine/incident-engine';
+import { applies, compilePlaybook, stepOfState } from '../../src/playbook/compile-playbook';
+import type { IncidentEvent, IncidentInput, StepRunResult } from '../../src/playbook/machine-types';
+import { needsApproval } from '../../src/playbook/outcomes';
 import { alice, bob, rdpPlaybook } from '../helpers/engine-harness';
 
 /**
@@ -13,8 +13,10 @@ import { alice, bob, rdpPlaybook } from '../helpers/engine-harness';
  * person or a dispatch could produce, with real-shaped evidence for the diagnostic steps.
  */
 const playbook = rdpPlaybook();
-const machine = compilePlaybook(playbook);
-type Snap = SnapshotFrom<typeof machine>;
+const compiled = compilePlaybook(playbook);
+type Snap = SnapshotFrom<typeof compiled>;
+// xstate/graph's signature does not carry the machine's emitted-event type through ActorScope.
+const machine = compiled as unknown as ActorLogic<Snap, IncidentEvent, IncidentInput>;
 
 const evidence = ['healthy', 'port-w3svc', 'all-three-domain', 'nothing-listening-no-cert'].map((name) =>
   JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'evidence', `${name}.json`), 'utf8')),
@@ -24,8 +26,11 @@ const decision = { by: bob, at: '2026-11-25T12:00:00Z' };
 function eventsFor(snapshot: Snap): IncidentEvent[] {
   if (snapshot.status === 'done') return [];
   const abort: IncidentEvent = { type: 'ABORT', decision: { by: alice, at: decision.at } };
-  if (snapshot.value === 'preflight') {
-    return (['ready', 'agentNotReady', 'notRunning', 'notFound', 'error'] as const).map((status) => ({ type: 'VM_STATUS', status }));
+  if (stateText(snapshot.value) === 'preflight') {
+    return (['ready', 'agentNotReady', 'notRunning', 'notFound', 'error'] as const).map((status) => ({
+      type: 'VM_STATUS',
+      status,
+    }));
   }
   const at = stepOfState(snapshot.value);
   const current = snapshot.context.current;
@@ -35,7 +40,11 @@ function eventsFor(snapshot: Snap): IncidentEvent[] {
   if (at.phase === 'awaiting') {
     const expire: IncidentEvent = { type: 'EXPIRE', stepId, attempt, at: decision.at };
     if ('answers' in step) {
-      return [...step.answers.map((a) => ({ type: 'ANSWER' as const, stepId, attempt, answer: a.id, decision })), expire, abort];
+      return [
+        ...step.answers.map((a) => ({ type: 'ANSWER' as const, stepId, attempt, answer: a.id, decision })),
+        expire,
+        abort,
+      ];
     }
     return [
       { type: 'APPROVE', stepId, attempt, decision, params: {} },
@@ -50,7 +59,9 @@ function eventsFor(snapshot: Snap): IncidentEvent[] {
     { outcome: 'failed', error: { code: 'X', message: 'x' } },
     { outcome: 'unreadable' },
     { outcome: 'unknown' },
-    ...(step.kind === 'runCommand' && step.evidence ? evidence.map((data) => ({ outcome: 'ok' as const, data })) : [{ outcome: 'ok' as const, data: {} }]),
+    ...(step.kind === 'runCommand' && step.evidence
+      ? evidence.map((data) => ({ outcome: 'ok' as const, data }))
+      : [{ outcome: 'ok' as const, data: {} }]),
   ];
   return [...results.map((result) => ({ type: 'STEP_RESULT' as const, stepId, attempt, result })), abort];
 }
@@ -71,6 +82,8 @@ const adjacency = getAdjacencyMap(machine, {
   serializeEvent: (e) => JSON.stringify(e),
 });
 const vertices = Object.entries(adjacency);
+/** The transitions out of one state (the map's keys are branded strings, hence the cast). */
+const edges = (transitions: object) => Object.values(transitions) as { event: IncidentEvent; state: Snap }[];
 
 test('the traversal covers every step of the playbook', () => {
   const seen = new Set(vertices.map(([, v]) => stepOfState(v.state.value)?.stepId).filter(Boolean));
@@ -81,20 +94,21 @@ test('the traversal covers every step of the playbook', () => {
 test('every state is final or waits: for a person (awaiting, preflight) or for a dispatched step', () => {
   for (const [, { state }] of vertices) {
     if (state.status === 'done') {
-      expect(['resolved', 'unresolved', 'aborted', 'expired', 'failed']).toContain(state.value);
+      expect(['resolved', 'unresolved', 'aborted', 'expired', 'failed']).toContain(stateText(state.value));
       continue;
     }
     const text = stateText(state.value);
     expect(text === 'preflight' || text.endsWith('.awaiting') || text.endsWith('.running')).toBe(true);
     // A running step is a VM or Azure step: questions and manual steps never run anything.
-    if (text.endsWith('.running')) expect(needsApproval(playbook.stepById.get(stepOfState(state.value)!.stepId)!)).toBe(true);
+    if (text.endsWith('.running'))
+      expect(needsApproval(playbook.stepById.get(stepOfState(state.value)!.stepId)!)).toBe(true);
   }
 });
 
 test('on no path does a VM or Azure step start without an approval of that exact step', () => {
   let starts = 0;
   for (const [, { state, transitions }] of vertices) {
-    for (const { event, state: next } of Object.values(transitions)) {
+    for (const { event, state: next } of edges(transitions)) {
       const to = stepOfState(next.value);
       const from = stepOfState(state.value);
       if (to?.phase !== 'running' || (from?.stepId === to.stepId && from.phase === 'running')) continue;
@@ -112,7 +126,7 @@ test('on no path does a VM or Azure step start without an approval of that exact
 test('events for another step or an old attempt change nothing', () => {
   let checked = 0;
   for (const [key, { transitions }] of vertices) {
-    for (const { event, state: next } of Object.values(transitions)) {
+    for (const { event, state: next } of edges(transitions)) {
       if (event.type === 'APPROVE' && event.stepId === 'restart-vm' && next) {
         const current = JSON.parse(key)[0] as string;
         if (!current.startsWith('restart-vm.')) {
@@ -132,7 +146,7 @@ test('from every state an end can still be reached (no trap)', () => {
     grew = false;
     for (const [key, { transitions }] of vertices) {
       if (reachesEnd.has(key)) continue;
-      if (Object.values(transitions).some((t) => reachesEnd.has(serializeState(t.state)))) {
+      if (edges(transitions).some((t) => reachesEnd.has(serializeState(t.state)))) {
         reachesEnd.add(key);
         grew = true;
       }
@@ -157,10 +171,13 @@ test('the shortest resolution of "all three causes" restarts once and runs the f
           !(e.type === 'STEP_RESULT' && e.stepId === 'verify' && e.result.data !== evidence[0]),
       ),
     serializeState,
-    toState: (s: Snap) => s.value === 'resolved',
+    toState: (s: Snap) => stateText(s.value) === 'resolved',
   });
   expect(paths.length).toBeGreaterThan(0);
-  const approved = paths[0]!.steps.map((s) => s.event).filter((e) => e.type === 'APPROVE').map((e) => (e as { stepId: string }).stepId);
+  const approved = paths[0]!.steps
+    .map((s) => s.event)
+    .filter((e) => e.type === 'APPROVE')
+    .map((e) => (e as { stepId: string }).stepId);
   expect(approved).toEqual([
     'diagnose',
     'snapshot-os-disk',

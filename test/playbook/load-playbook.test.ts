@@ -68,7 +68,9 @@ describe('loading the article playbook', () => {
 
   test('every step has English and Italian texts, a section and, for VM steps, a risk', () => {
     for (const step of loadPlaybook(playbookDir).steps) {
-      expect(step.title.en && step.title.it && step.explain.en && step.explain.it && step.section).toBeTruthy();
+      expect(
+        step.title.en && step.title.it && step.explain.en && step.explain.it && step.section,
+      ).toBeTruthy();
       if (step.kind === 'runCommand' || step.kind === 'azure') expect(step.risk).toBeDefined();
     }
   });
@@ -85,7 +87,9 @@ describe('invalid playbooks give precise errors (file: path: problem)', () => {
   });
 
   test('an unknown transition target', () => {
-    const message = problemsAfter((dir) => editYaml(dir, 'ok: pause-group-policy', 'ok: pause-group-policies'));
+    const message = problemsAfter((dir) =>
+      editYaml(dir, 'ok: pause-group-policy', 'ok: pause-group-policies'),
+    );
     expect(message).toMatch(/steps\.\d+\.next\.ok: unknown transition target "pause-group-policies"/);
   });
 
@@ -97,7 +101,11 @@ describe('invalid playbooks give precise errors (file: path: problem)', () => {
   test('a default outside its range, and an outcome without a transition', () => {
     const message = problemsAfter((dir) => {
       editYaml(dir, 'default: 3390', 'default: 80');
-      editYaml(dir, '      unreadable: diagnose-failed\n      skipped: snapshot-os-disk', '      skipped: snapshot-os-disk');
+      editYaml(
+        dir,
+        '      unreadable: diagnose-failed\n      skipped: snapshot-os-disk',
+        '      skipped: snapshot-os-disk',
+      );
     });
     expect(message).toMatch(/steps\.\d+\.params\.Port\.default: default 80 is outside 1025\.\.65535/);
     expect(message).toMatch(/steps\.0\.next: no transition for outcome "unreadable"/);
@@ -105,13 +113,18 @@ describe('invalid playbooks give precise errors (file: path: problem)', () => {
 
   test('parameters that do not match the script param() block', () => {
     const message = problemsAfter((dir) => editYaml(dir, '      ServiceName:\n', '      Service:\n'));
-    expect(message).toMatch(/parameters \[Service\] do not match the param\(\) block of scripts\/free-rdp-port\.ps1 \[ServiceName\]/);
+    expect(message).toMatch(
+      /parameters \[Service\] do not match the param\(\) block of scripts\/free-rdp-port\.ps1 \[ServiceName\]/,
+    );
   });
 
   test('a script without its marker line, and an unknown cause', () => {
     const message = problemsAfter((dir) => {
       const file = join(dir, 'scripts', 'pause-group-policy.ps1');
-      writeFileSync(file, readFileSync(file, 'utf8').replace('# rdp-fix-step: pause-group-policy', '# hello'));
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace('# rdp-fix-step: pause-group-policy', '# hello'),
+      );
       editYaml(dir, 'when: { causes: [tls-disabled] }', 'when: { causes: [tls-off] }');
     });
     expect(message).toContain('must start with "# rdp-fix-step: pause-group-policy"');

@@ -14,7 +14,9 @@ let parser: Parser;
 beforeAll(async () => {
   await Parser.init();
   // Bytes, not a path: loading by path makes web-tree-sitter import 'fs' dynamically, which jest's CJS mode refuses.
-  const language = await Language.load(readFileSync(require.resolve('tree-sitter-powershell/tree-sitter-powershell.wasm')));
+  const language = await Language.load(
+    readFileSync(require.resolve('tree-sitter-powershell/tree-sitter-powershell.wasm')),
+  );
   parser = new Parser();
   parser.setLanguage(language);
 });
@@ -24,7 +26,9 @@ const scripts = readdirSync(scriptsDir).filter((f) => f.endsWith('.ps1'));
 
 function problemsOf(node: Node, out: string[] = []): string[] {
   if (node.isError || node.isMissing) {
-    out.push(`${node.isMissing ? 'missing' : 'error'} at line ${node.startPosition.row + 1}: ${node.text.slice(0, 60)}`);
+    out.push(
+      `${node.isMissing ? 'missing' : 'error'} at line ${node.startPosition.row + 1}: ${node.text.slice(0, 60)}`,
+    );
   }
   for (const child of node.children) if (child) problemsOf(child, out);
   return out;
@@ -33,7 +37,9 @@ function problemsOf(node: Node, out: string[] = []): string[] {
 function paramNames(root: Node): string[] {
   const block = root.descendantsOfType('param_block')[0];
   if (!block) return [];
-  return block.descendantsOfType('script_parameter').map((p) => (p?.descendantsOfType('variable')[0]?.text ?? '').replace(/^\$/, ''));
+  return block
+    .descendantsOfType('script_parameter')
+    .map((p) => (p?.descendantsOfType('variable')[0]?.text ?? '').replace(/^\$/, ''));
 }
 
 describe.each(scripts)('%s', (file) => {

@@ -1,0 +1,210 @@
+import { verifyChain } from '../../src/core/transcript';
+import { bob, currentStep, driveToEnd, makeHarness, startIncident } from '../helpers/engine-harness';
+
+/** Which playbook steps reached the VM or Azure, in order, from the simulator's own record. */
+const ran = (h: ReturnType<typeof makeHarness>) => h.vm.calls.map((c) => c.stepId);
+
+describe('incidents from start to end against simulated VMs', () => {
+  test('all three causes: one diagnosis, the fixes in article order, one restart, verified', async () => {
+    const h = makeHarness();
+    const id = await startIncident(h, 'sim-all-three');
+    await driveToEnd(h, id);
+    const record = await h.store.get(id);
+    expect(record).toMatchObject({
+      status: 'closed',
+      outcome: 'resolved',
+      causes: ['certificate-invalid', 'machinekeys-acl', 'tls-disabled'],
+    });
+    expect(ran(h)).toEqual([
+      'diagnose',
+      'snapshot-os-disk',
+      'renew-rdp-certificate',
+      'reset-machinekeys-acl',
+      'enable-tls',
+      'pause-group-policy',
+      'restart-vm',
+      'restore-group-policy',
+      'verify',
+    ]);
+    expect(h.vm.calls.filter((c) => c.op === 'restart')).toHaveLength(1);
+    expect(h.vm.calls.every((c) => c.approvedBy === bob.id)).toBe(true);
+    expect(h.vm.calls.find((c) => c.stepId === 'enable-tls')?.params).toEqual({ Versions: '1.2' });
+    const vm = h.vm.vm('sim-all-three').state;
+    expect(vm.tls['TLS 1.2']).toBe(1);
+    expect(vm.tls['TLS 1.0']).toBe(0);
+    expect(vm.machineKeysMissing).toEqual([]);
+    expect(vm.gpsvcStart).toBe(2);
+
+    const transcript = await h.store.transcript(id);
+    expect(verifyChain(transcript).ok).toBe(true);
+    const approvals = transcript.filter((e) => e.kind === 'step.approved').map((e) => e.data.stepId);
+    expect(approvals).toEqual(ran(h));
+    const outputs = transcript.filter((e) => e.kind === 'step.output');
+    expect(outputs.find((e) => e.data.stepId === 'reset-machinekeys-acl')?.data.stdout).toMatch(
+      /beforeAcl.*afterAcl/,
+    );
+    expect(outputs.every((e) => typeof e.data.scriptSha256 === 'string' || e.data.action)).toBe(true);
+    const summary = h.messages('summary')[0];
+    expect(summary).toMatchObject({ kind: 'summary', outcome: 'resolved' });
+  });
+
+  test('port held by a stoppable service: the card proposes stopping it, no restart needed', async () => {
+    const h = makeHarness();
+    const id = await startIncident(h, 'sim-port-stoppable');
+    await driveToEnd(h, id);
+    expect(ran(h)).toEqual(['diagnose', 'snapshot-os-disk', 'free-rdp-port', 'verify']);
+    expect(h.vm.calls[2]?.params).toEqual({ ServiceName: 'W3SVC' });
+    const card = h.messages('stepCard').find((m) => m.kind === 'stepCard' && m.stepId === 'free-rdp-port');
+    expect(card).toMatchObject({
+      reasons: [{ en: 'TermService does not own port 3389: svchost (W3SVC) does' }],
+    });
+    expect((await h.store.get(id))?.outcome).toBe('resolved');
+  });
+
+  test('port held by a service that cannot be stopped: RDP moves port, the NSG follows', async () => {
+    const h = makeHarness();
+    const id = await startIncident(h, 'sim-port-unstoppable');
+    await driveToEnd(h, id);
+    expect(ran(h)).toEqual([
+      'diagnose',
+      'snapshot-os-disk',
+      'free-rdp-port',
+      'change-rdp-port',
+      'update-nsg-rule',
+      'verify',
+    ]);
+    expect(h.vm.calls.find((c) => c.stepId === 'change-rdp-port')?.params).toEqual({ Port: '3390' });
+    expect(h.vm.calls.find((c) => c.stepId === 'update-nsg-rule')?.params).toEqual({ Port: '3390' });
+    expect(h.vm.vm('sim-port-unstoppable').state.rdpPort).toBe(3390);
+    const change = h
+      .messages('stepCard')
+      .find((m) => m.kind === 'stepCard' && m.stepId === 'change-rdp-port');
+    expect(change).toMatchObject({ confirm: true, risk: 'changesConfig' });
+  });
+
+  test('TLS disabled by a domain GPO: detected after Group Policy is back, the operator is told to change the policy', async () => {
+    const h = makeHarness();
+    const id = await startIncident(h, 'sim-tls-gpo');
+    await driveToEnd(h, id, bob, { 'gpo-enforced': 'stop' });
+    expect(ran(h)).toEqual([
+      'diagnose',
+      'snapshot-os-disk',
+      'enable-tls',
+      'pause-group-policy',
+      'restart-vm',
+      'restore-group-policy',
+      'verify',
+    ]);
+    const record = await h.store.get(id);
+    expect(record?.outcome).toBe('unresolved');
+    expect(
+      h
+        .messages('stepCard')
+        .map((m) => (m.kind === 'stepCard' ? m.stepId : ''))
+        .at(-1),
+    ).toBe('gpo-enforced');
+    const tlsCard = h.messages('stepCard').find((m) => m.kind === 'stepCard' && m.stepId === 'enable-tls');
+    expect(tlsCard).toMatchObject({
+      warning: { en: expect.stringContaining('weakens') },
+      params: [{ name: 'Versions', value: '1.2', values: ['1.2', '1.0,1.1,1.2'] }],
+    });
+  });
+
+  test('a healthy VM: no snapshot, no change, the operator is asked', async () => {
+    const h = makeHarness();
+    const id = await startIncident(h, 'sim-healthy');
+    await driveToEnd(h, id);
+    expect(ran(h)).toEqual(['diagnose']);
+    expect(h.messages('causes')[0]).toMatchObject({
+      causes: [],
+      text: { en: "None of the article's causes was found." },
+    });
+    expect((await h.store.get(id))?.outcome).toBe('resolved');
+  });
+
+  test('"walk every step" after a clean diagnosis proposes every fix', async () => {
+    const h = makeHarness();
+    const id = await startIncident(h, 'sim-healthy');
+    await driveToEnd(h, id, bob, { 'no-cause-found': 'walk-article' });
+    expect(ran(h)).toEqual(
+      expect.arrayContaining([
+        'free-rdp-port',
+        'renew-rdp-certificate',
+        'reset-machinekeys-acl',
+        'enable-tls',
+        'restart-vm',
+      ]),
+    );
+  });
+
+  test('agent not Ready: straight to the offline path, nothing runs on the VM', async () => {
+    const h = makeHarness();
+    const id = await startIncident(h, 'sim-agent-down');
+    expect((await currentStep(h, id)).stepId).toBe('offline-attach-disk');
+    await driveToEnd(h, id);
+    expect(ran(h)).toEqual([]);
+    const cards = h.messages('stepCard').map((m) => (m.kind === 'stepCard' ? m.stepId : ''));
+    expect(cards).toEqual([
+      'offline-attach-disk',
+      'offline-enable-serial-dump',
+      'offline-machinekeys',
+      'offline-enable-tls',
+      'offline-enable-nla',
+      'offline-swap-disk',
+      'test-rdp',
+    ]);
+    const tls = h
+      .messages('stepCard')
+      .find((m) => m.kind === 'stepCard' && m.stepId === 'offline-enable-tls');
+    expect(tls).toMatchObject({
+      script: 'offline-enable-tls.ps1',
+      actions: ['abort', 'showScript'],
+      params: [
+        { name: 'DriveLetter', value: 'F' },
+        { name: 'Versions', value: '1.2' },
+      ],
+    });
+  });
+
+  test('a deallocated VM: a clear message and a closed incident', async () => {
+    const h = makeHarness();
+    const id = await startIncident(h, 'sim-deallocated');
+    expect(await h.store.get(id)).toMatchObject({ status: 'closed', outcome: 'failed' });
+    expect(h.messages('notice')[0]).toMatchObject({
+      text: { en: 'The agent cannot act on this VM: the VM is deallocated.' },
+    });
+    expect(h.messages('summary')[0]).toMatchObject({ reason: 'the VM is deallocated' });
+  });
+
+  test('an unknown VM: not found, nothing run', async () => {
+    const h = makeHarness();
+    const id = await startIncident(h, 'vm-that-does-not-exist');
+    expect(await h.store.get(id)).toMatchObject({ status: 'closed', outcome: 'failed' });
+    expect(h.messages('notice')[0]?.kind === 'notice' && h.messages('notice')[0]).toMatchObject({
+      text: { en: expect.stringContaining('not found') },
+    });
+    expect(h.vm.calls).toEqual([]);
+  });
+
+  test('a step failing on the VM is reported with its reason and the flow goes on as the article says', async () => {
+    const h = makeHarness();
+    const id = await startIncident(h, 'sim-port-unstoppable');
+    await driveToEnd(h, id);
+    const failed = h
+      .messages('progress')
+      .find((m) => m.kind === 'progress' && m.done && m.text.en.includes('failed'));
+    expect(failed?.kind === 'progress' && failed.text.en).toContain(
+      '"Free the RDP port and start TermService" failed: Service \'LegacyAgent\' cannot be stopped',
+    );
+    expect(failed?.kind === 'progress' && failed.text.it).toContain('non è riuscito');
+  });
+
+  test('every message has an Italian text', async () => {
+    const h = makeHarness();
+    await startIncident(h, 'sim-all-three');
+    for (const m of h.messages()) {
+      if ('text' in m) expect(m.text.it.length).toBeGreaterThan(0);
+      if (m.kind === 'stepCard') expect(m.title.it).not.toBe(m.title.en);
+    }
+  });
+});
