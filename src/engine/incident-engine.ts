@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createActor, type Snapshot } from 'xstate';
 import type { VmOperations } from '../azure/vm-operations';
-import { type ApprovalPolicy, checkApprover, maySteer } from '../core/approval-policy';
-import { ErrorCodes, isRdpFixError, RdpFixError } from '../core/errors';
-import { resolveParams } from '../core/step-params';
+import type { ApprovalPolicy } from '../core/approval-policy';
+import { ErrorCodes, RdpFixError } from '../core/errors';
 import type { TranscriptDraft } from '../core/transcript';
-import type { ChannelRef, Locale, Localized, User, VmRef } from '../core/types';
 import { formatVm } from '../core/types';
 import {
   compilePlaybook,
@@ -14,47 +11,19 @@ import {
   stepOfState,
 } from '../playbook/compile-playbook';
 import type { Playbook } from '../playbook/load-playbook';
-import type {
-  IncidentContext,
-  IncidentEmitted,
-  IncidentEvent,
-  StepRunResult,
-} from '../playbook/machine-types';
-import { needsApproval } from '../playbook/outcomes';
+import type { IncidentContext, IncidentEvent } from '../playbook/machine-types';
 import type { IncidentRecord, IncidentStore, PendingApproval } from '../store/incident-store';
-import { describeEvents, factsOf } from './describe-events';
+import { type Command, type CommandResult, type IncidentCommand, refusal } from './commands';
+import { type Decided, decideCommand, Refusal, truncate } from './decide-command';
+import { describeEvents } from './describe-events';
 import { KeyedQueue } from './keyed-queue';
-import { cardKey, type MessageSink, type OutMessage } from './messages';
+import type { MessageSink, OutMessage } from './messages';
+import { contextOf, runMachine, stateValueOf } from './run-machine';
 import { StepDispatcher } from './step-dispatcher';
 import { Texts } from './texts';
 
-export type Command =
-  | {
-      type: 'start';
-      vm: VmRef;
-      requester: User;
-      channel: ChannelRef;
-      locale: Locale;
-      playbookId?: string;
-      walkAll?: boolean;
-    }
-  | {
-      type: 'approve';
-      incidentId: string;
-      stepId: string;
-      attempt: number;
-      user: User;
-      params?: Record<string, unknown>;
-    }
-  | { type: 'skip'; incidentId: string; stepId: string; attempt: number; user: User }
-  | { type: 'answer'; incidentId: string; stepId: string; attempt: number; answer: string; user: User }
-  | { type: 'abort'; incidentId: string; user: User; reason?: string }
-  | { type: 'stepResult'; incidentId: string; stepId: string; attempt: number; result: StepRunResult }
-  | { type: 'expire'; incidentId: string; stepId: string; attempt: number };
-
-export type CommandResult =
-  | { ok: true; incidentId: string }
-  | { ok: false; incidentId?: string; code: string; message: Localized };
+export type { Command, CommandResult } from './commands';
+export { contextOf, stateText } from './run-machine';
 
 export interface EngineDeps {
   store: IncidentStore;
@@ -70,9 +39,6 @@ export interface EngineDeps {
   progressIntervalMs?: number;
   onError?: (err: unknown, where: string) => void;
 }
-
-/** Persisted snapshot of a machine, as stored (JSON). */
-type PersistedSnapshot = Snapshot<unknown>;
 
 /**
  * The incident engine: one persisted xstate actor per incident. Every command loads the
@@ -150,10 +116,12 @@ export class IncidentEngine {
     }
     const incidentId = (this.deps.newId ?? shortId)();
     const at = this.now().toISOString();
-    const run = this.transition(playbook, undefined, {
-      incidentId,
-      requester: command.requester,
-      walkAll: command.walkAll ?? false,
+    const run = runMachine(this.machineOf(playbook), {
+      input: {
+        incidentId,
+        requester: command.requester,
+        walkAll: command.walkAll ?? false,
+      },
     });
     const opened: OutMessage = {
       kind: 'opened',
@@ -196,184 +164,28 @@ export class IncidentEngine {
     return { ok: true, incidentId };
   }
 
-  private async handleExisting(command: Exclude<Command, { type: 'start' }>): Promise<CommandResult> {
+  private async handleExisting(command: IncidentCommand): Promise<CommandResult> {
     const record = await this.deps.store.get(command.incidentId);
-    if (!record) return refusal(ErrorCodes.IncidentNotFound, Texts.refused.notFound(command.incidentId));
+    if (!record)
+      return refusal(ErrorCodes.IncidentNotFound, Texts.refused.notFound(truncate(command.incidentId)));
     if (record.status === 'closed') {
       return refusal(ErrorCodes.IncidentClosed, Texts.refused.closed(record.id), record.id);
     }
     const playbook = this.playbookOf(record);
-    const context = contextOf(record.snapshot);
-    const decision = 'user' in command ? { by: command.user, at: this.now().toISOString() } : undefined;
-
-    let event: IncidentEvent;
-    const drafts: TranscriptDraft[] = [];
-    const messages: OutMessage[] = [];
+    let decided: Decided;
     try {
-      switch (command.type) {
-        case 'approve':
-        case 'skip':
-        case 'answer': {
-          const step = this.assertDecidable(record, context, command);
-          if (command.type === 'approve') {
-            if (!needsApproval(step))
-              throw refused(ErrorCodes.InvalidCommand, Texts.refused.notCurrent(step.title.en));
-            let params: ReturnType<typeof resolveParams>;
-            try {
-              params = resolveParams('params' in step ? step.params : {}, command.params, factsOf(context));
-            } catch (err) {
-              if (isRdpFixError(err)) throw refused(err.code, Texts.refused.invalidParams(err.message));
-              throw err;
-            }
-            event = {
-              type: 'APPROVE',
-              stepId: step.id,
-              attempt: command.attempt,
-              decision: decision!,
-              params,
-            };
-            drafts.push({
-              kind: 'step.approved',
-              actor: command.user.id,
-              data: { stepId: step.id, attempt: command.attempt, params, by: command.user },
-            });
-            messages.push(
-              closeCard(record.id, step.id, command.attempt, Texts.approved(who(command.user), decision!.at)),
-            );
-          } else if (command.type === 'skip') {
-            if (!needsApproval(step))
-              throw refused(ErrorCodes.InvalidCommand, Texts.refused.notCurrent(step.title.en));
-            event = { type: 'SKIP', stepId: step.id, attempt: command.attempt, decision: decision! };
-            drafts.push({
-              kind: 'step.skipped',
-              actor: command.user.id,
-              data: { stepId: step.id, attempt: command.attempt, by: command.user },
-            });
-            messages.push(
-              closeCard(record.id, step.id, command.attempt, Texts.skipped(who(command.user), decision!.at)),
-            );
-          } else {
-            const answer = 'answers' in step ? step.answers.find((a) => a.id === command.answer) : undefined;
-            if (!answer)
-              throw refused(ErrorCodes.InvalidAnswer, Texts.refused.invalidAnswer(truncate(command.answer)));
-            event = {
-              type: 'ANSWER',
-              stepId: step.id,
-              attempt: command.attempt,
-              answer: answer.id,
-              decision: decision!,
-            };
-            drafts.push({
-              kind: 'step.answered',
-              actor: command.user.id,
-              data: { stepId: step.id, attempt: command.attempt, answer: answer.id, by: command.user },
-            });
-            messages.push(
-              closeCard(
-                record.id,
-                step.id,
-                command.attempt,
-                Texts.answered(who(command.user), answer.label.en),
-              ),
-            );
-          }
-          break;
-        }
-        case 'abort': {
-          if (!maySteer(this.deps.policy, command.user, record.requester)) {
-            throw refused(ErrorCodes.NotAuthorised, Texts.refused.notAllowed());
-          }
-          event = {
-            type: 'ABORT',
-            decision: decision!,
-            ...(command.reason ? { reason: truncate(command.reason, 200) } : {}),
-          };
-          drafts.push({
-            kind: 'incident.aborted',
-            actor: command.user.id,
-            data: { by: command.user, reason: command.reason ?? null },
-          });
-          if (context.current) {
-            messages.push(
-              closeCard(record.id, context.current.stepId, context.current.attempt, Texts.ended.aborted()),
-            );
-          }
-          break;
-        }
-        case 'stepResult': {
-          if (context.current?.stepId !== command.stepId || context.current.attempt !== command.attempt) {
-            // A late or repeated result (e.g. delivered twice after a restart): the step has moved on.
-            return refusal(ErrorCodes.StepNotCurrent, Texts.refused.notCurrent(command.stepId), record.id);
-          }
-          event = {
-            type: 'STEP_RESULT',
-            stepId: command.stepId,
-            attempt: command.attempt,
-            result: command.result,
-          };
-          break;
-        }
-        case 'expire': {
-          if (record.pending?.stepId !== command.stepId || record.pending.attempt !== command.attempt) {
-            return refusal(ErrorCodes.StepNotCurrent, Texts.refused.notCurrent(command.stepId), record.id);
-          }
-          event = {
-            type: 'EXPIRE',
-            stepId: command.stepId,
-            attempt: command.attempt,
-            at: this.now().toISOString(),
-          };
-          drafts.push({
-            kind: 'approval.expired',
-            actor: null,
-            data: { stepId: command.stepId, attempt: command.attempt },
-          });
-          messages.push(closeCard(record.id, command.stepId, command.attempt, Texts.expired()));
-          break;
-        }
-      }
+      decided = decideCommand(record, playbook, this.deps.policy, command, this.now());
     } catch (err) {
       if (err instanceof Refusal) return this.refuse(record, command, err);
       throw err;
     }
-    await this.commit(record, playbook, event, drafts, messages);
+    await this.commit(record, playbook, decided.event, decided.drafts, decided.messages);
     return { ok: true, incidentId: record.id };
-  }
-
-  /** Checks that a person may decide on the step they clicked, and that it is the current one. */
-  private assertDecidable(
-    record: IncidentRecord,
-    context: IncidentContext,
-    command: Extract<Command, { type: 'approve' | 'skip' | 'answer' }>,
-  ) {
-    const playbook = this.playbookOf(record);
-    const step = playbook.stepById.get(command.stepId);
-    const title = step?.title.en ?? truncate(command.stepId);
-    if (!step) throw refused(ErrorCodes.StepNotCurrent, Texts.refused.notCurrent(title));
-    if (needsApproval(step)) {
-      const check = checkApprover(this.deps.policy, command.user, record.requester);
-      if (!check.allowed) throw refused(ErrorCodes.NotAuthorised, Texts.refused[check.reason]());
-    } else if (!maySteer(this.deps.policy, command.user, record.requester)) {
-      throw refused(ErrorCodes.NotAuthorised, Texts.refused.notAllowed());
-    }
-    const current = context.current;
-    const isWaiting = stepOfState(stateValueOf(record.snapshot))?.phase === 'awaiting';
-    if (!current || current.stepId !== step.id || current.attempt !== command.attempt || !isWaiting) {
-      const earlier = context.steps[step.id];
-      if (earlier?.approvedBy && earlier.attempt === command.attempt) {
-        throw refused(
-          ErrorCodes.StepNotCurrent,
-          Texts.refused.alreadyApproved(who(earlier.approvedBy.by), earlier.approvedBy.at),
-        );
-      }
-      throw refused(ErrorCodes.StepNotCurrent, Texts.refused.notCurrent(title));
-    }
-    return step;
   }
 
   private async refuse(
     record: IncidentRecord,
-    command: Exclude<Command, { type: 'start' }>,
+    command: IncidentCommand,
     err: Refusal,
   ): Promise<CommandResult> {
     const user = 'user' in command ? command.user : undefined;
@@ -405,7 +217,7 @@ export class IncidentEngine {
     drafts: TranscriptDraft[],
     messages: OutMessage[],
   ): Promise<void> {
-    const run = this.transition(playbook, record.snapshot, undefined, event);
+    const run = runMachine(this.machineOf(playbook), { snapshot: record.snapshot }, event);
     const described = describeEvents(playbook, record.id, run.context, run.emitted);
     const allMessages = [...messages, ...described.messages];
     const saved = await this.deps.store.save(
@@ -425,47 +237,6 @@ export class IncidentEngine {
     this.armDeadline(saved);
     await this.post(saved, allMessages);
     this.track(this.runEffects(saved, run.effects));
-  }
-
-  /** Runs the machine for one event (or from its start) with side effects collected, not run. */
-  private transition(
-    playbook: Playbook,
-    snapshot: unknown,
-    input: { incidentId: string; requester: User; walkAll: boolean } | undefined,
-    event?: IncidentEvent,
-  ) {
-    const effects: { effect: SideEffect; stepId: string }[] = [];
-    const collect = (effect: SideEffect) => (_: unknown, params: unknown) => {
-      effects.push({ effect, stepId: (params as { stepId?: string } | undefined)?.stepId ?? '' });
-    };
-    const machine = this.machineOf(playbook).provide({
-      actions: {
-        checkVm: collect('checkVm'),
-        runStep: collect('runStep'),
-        snapshotDisk: collect('snapshotDisk'),
-        restartVm: collect('restartVm'),
-        updateNsgRule: collect('updateNsgRule'),
-      },
-    });
-    // On restore xstate ignores `input`; it is required by the types only.
-    const actor = snapshot
-      ? createActor(machine, { snapshot: snapshot as PersistedSnapshot, input: contextOf(snapshot) })
-      : createActor(machine, { input: input! });
-    const emitted: IncidentEmitted[] = [];
-    actor.on('*', (e) => emitted.push(e as IncidentEmitted));
-    actor.start();
-    if (event) actor.send(event);
-    const current = actor.getSnapshot();
-    const persisted = actor.getPersistedSnapshot();
-    actor.stop();
-    return {
-      snapshot: JSON.parse(JSON.stringify(persisted)) as unknown,
-      context: current.context,
-      state: stateText(current.value),
-      done: current.status === 'done',
-      emitted,
-      effects,
-    };
   }
 
   private async runEffects(
@@ -569,61 +340,12 @@ export class IncidentEngine {
     return machine;
   }
 }
-
-/** A refusal raised inside command handling, turned into an `ok: false` result. */
-class Refusal extends Error {
-  constructor(
-    readonly code: string,
-    readonly text: Localized,
-  ) {
-    super(text.en);
-  }
-}
-
-function refused(code: string, text: Localized): Refusal {
-  return new Refusal(code, text);
-}
-
-function refusal(code: string, message: Localized, incidentId?: string): CommandResult {
-  return { ok: false, code, message, ...(incidentId ? { incidentId } : {}) };
-}
-
-function closeCard(incidentId: string, stepId: string, attempt: number, text: Localized): OutMessage {
-  return { kind: 'cardClosed', key: cardKey(incidentId, stepId, attempt), stepId, attempt, text };
-}
-
 function messageDrafts(messages: OutMessage[]): TranscriptDraft[] {
   return messages.map((message) => ({
     kind: 'message.posted' as const,
     actor: null,
     data: { message: message as unknown as Record<string, unknown> },
   }));
-}
-
-export function contextOf(snapshot: unknown): IncidentContext {
-  return (snapshot as { context: IncidentContext }).context;
-}
-
-function stateValueOf(snapshot: unknown): unknown {
-  return (snapshot as { value: unknown }).value;
-}
-
-/** `{diagnose: 'awaiting'}` → `diagnose.awaiting`. */
-export function stateText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object') {
-    const [key, inner] = Object.entries(value)[0] ?? [];
-    return key ? `${key}.${stateText(inner)}` : '';
-  }
-  return '';
-}
-
-function who(user: User): string {
-  return user.name ?? user.id;
-}
-
-function truncate(text: string, max = 60): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 function shortId(): string {

@@ -5,7 +5,7 @@ import type { Localized } from '../core/types';
 import type { Playbook } from '../playbook/load-playbook';
 import type { IncidentContext, StepRunResult } from '../playbook/machine-types';
 import type { DispatchRecord, IncidentRecord, IncidentStore } from '../store/incident-store';
-import type { Command, CommandResult } from './incident-engine';
+import type { Command, CommandResult } from './commands';
 import type { OutMessage } from './messages';
 import { Texts } from './texts';
 

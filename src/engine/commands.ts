@@ -1,0 +1,37 @@
+import type { ChannelRef, Locale, Localized, User, VmRef } from '../core/types';
+import type { StepRunResult } from '../playbook/machine-types';
+
+/** What channels and the dispatcher ask of the engine. */
+export type Command =
+  | {
+      type: 'start';
+      vm: VmRef;
+      requester: User;
+      channel: ChannelRef;
+      locale: Locale;
+      playbookId?: string;
+      walkAll?: boolean;
+    }
+  | {
+      type: 'approve';
+      incidentId: string;
+      stepId: string;
+      attempt: number;
+      user: User;
+      params?: Record<string, unknown>;
+    }
+  | { type: 'skip'; incidentId: string; stepId: string; attempt: number; user: User }
+  | { type: 'answer'; incidentId: string; stepId: string; attempt: number; answer: string; user: User }
+  | { type: 'abort'; incidentId: string; user: User; reason?: string }
+  | { type: 'stepResult'; incidentId: string; stepId: string; attempt: number; result: StepRunResult }
+  | { type: 'expire'; incidentId: string; stepId: string; attempt: number };
+
+export type IncidentCommand = Exclude<Command, { type: 'start' }>;
+
+export type CommandResult =
+  | { ok: true; incidentId: string }
+  | { ok: false; incidentId?: string; code: string; message: Localized };
+
+export function refusal(code: string, message: Localized, incidentId?: string): CommandResult {
+  return { ok: false, code, message, ...(incidentId ? { incidentId } : {}) };
+}

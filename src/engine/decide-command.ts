@@ -1,0 +1,224 @@
+import { type ApprovalPolicy, checkApprover, maySteer } from '../core/approval-policy';
+import { ErrorCodes, isRdpFixError } from '../core/errors';
+import { resolveParams } from '../core/step-params';
+import type { TranscriptDraft } from '../core/transcript';
+import type { Localized, User } from '../core/types';
+import { stepOfState } from '../playbook/compile-playbook';
+import type { Playbook } from '../playbook/load-playbook';
+import type { IncidentContext, IncidentEvent } from '../playbook/machine-types';
+import { needsApproval } from '../playbook/outcomes';
+import type { StepDef } from '../playbook/schema';
+import type { IncidentRecord } from '../store/incident-store';
+import type { IncidentCommand } from './commands';
+import { factsOf } from './describe-events';
+import { cardKey, type OutMessage } from './messages';
+import { contextOf, stateValueOf } from './run-machine';
+import { Texts } from './texts';
+
+/** A command a person may not give now, with the reason in both languages. */
+export class Refusal extends Error {
+  constructor(
+    readonly code: string,
+    readonly text: Localized,
+  ) {
+    super(text.en);
+    this.name = 'Refusal';
+  }
+}
+
+export interface Decided {
+  event: IncidentEvent;
+  drafts: TranscriptDraft[];
+  messages: OutMessage[];
+}
+
+/**
+ * Decides whether a command may change an open incident, and into which machine event,
+ * transcript entries and card updates it turns. Pure; throws a `Refusal` otherwise.
+ */
+export function decideCommand(
+  record: IncidentRecord,
+  playbook: Playbook,
+  policy: ApprovalPolicy,
+  command: IncidentCommand,
+  now: Date,
+): Decided {
+  const context = contextOf(record.snapshot);
+  const at = now.toISOString();
+  switch (command.type) {
+    case 'approve': {
+      const step = assertDecidable(record, playbook, policy, context, command, true);
+      let params: ReturnType<typeof resolveParams>;
+      try {
+        params = resolveParams('params' in step ? step.params : {}, command.params, factsOf(context));
+      } catch (err) {
+        if (isRdpFixError(err)) throw new Refusal(err.code, Texts.refused.invalidParams(err.message));
+        throw err;
+      }
+      return {
+        event: {
+          type: 'APPROVE',
+          stepId: step.id,
+          attempt: command.attempt,
+          decision: { by: command.user, at },
+          params,
+        },
+        drafts: [
+          {
+            kind: 'step.approved',
+            actor: command.user.id,
+            data: { stepId: step.id, attempt: command.attempt, params, by: command.user },
+          },
+        ],
+        messages: [closeCard(record.id, step.id, command.attempt, Texts.approved(who(command.user), at))],
+      };
+    }
+    case 'skip': {
+      const step = assertDecidable(record, playbook, policy, context, command, true);
+      return {
+        event: {
+          type: 'SKIP',
+          stepId: step.id,
+          attempt: command.attempt,
+          decision: { by: command.user, at },
+        },
+        drafts: [
+          {
+            kind: 'step.skipped',
+            actor: command.user.id,
+            data: { stepId: step.id, attempt: command.attempt, by: command.user },
+          },
+        ],
+        messages: [closeCard(record.id, step.id, command.attempt, Texts.skipped(who(command.user), at))],
+      };
+    }
+    case 'answer': {
+      const step = assertDecidable(record, playbook, policy, context, command, false);
+      const answer = 'answers' in step ? step.answers.find((a) => a.id === command.answer) : undefined;
+      if (!answer)
+        throw new Refusal(ErrorCodes.InvalidAnswer, Texts.refused.invalidAnswer(truncate(command.answer)));
+      return {
+        event: {
+          type: 'ANSWER',
+          stepId: step.id,
+          attempt: command.attempt,
+          answer: answer.id,
+          decision: { by: command.user, at },
+        },
+        drafts: [
+          {
+            kind: 'step.answered',
+            actor: command.user.id,
+            data: { stepId: step.id, attempt: command.attempt, answer: answer.id, by: command.user },
+          },
+        ],
+        messages: [
+          closeCard(record.id, step.id, command.attempt, Texts.answered(who(command.user), answer.label.en)),
+        ],
+      };
+    }
+    case 'abort': {
+      if (!maySteer(policy, command.user, record.requester)) {
+        throw new Refusal(ErrorCodes.NotAuthorised, Texts.refused.notAllowed());
+      }
+      const reason = command.reason ? truncate(command.reason, 200) : undefined;
+      return {
+        event: { type: 'ABORT', decision: { by: command.user, at }, ...(reason ? { reason } : {}) },
+        drafts: [
+          {
+            kind: 'incident.aborted',
+            actor: command.user.id,
+            data: { by: command.user, reason: reason ?? null },
+          },
+        ],
+        messages: context.current
+          ? [closeCard(record.id, context.current.stepId, context.current.attempt, Texts.ended.aborted())]
+          : [],
+      };
+    }
+    case 'stepResult': {
+      if (context.current?.stepId !== command.stepId || context.current.attempt !== command.attempt) {
+        // A late or repeated result (e.g. delivered twice after a restart): the step has moved on.
+        throw new Refusal(ErrorCodes.StepNotCurrent, Texts.refused.notCurrent(command.stepId));
+      }
+      return {
+        event: {
+          type: 'STEP_RESULT',
+          stepId: command.stepId,
+          attempt: command.attempt,
+          result: command.result,
+        },
+        drafts: [],
+        messages: [],
+      };
+    }
+    case 'expire': {
+      if (record.pending?.stepId !== command.stepId || record.pending.attempt !== command.attempt) {
+        throw new Refusal(ErrorCodes.StepNotCurrent, Texts.refused.notCurrent(command.stepId));
+      }
+      return {
+        event: { type: 'EXPIRE', stepId: command.stepId, attempt: command.attempt, at },
+        drafts: [
+          {
+            kind: 'approval.expired',
+            actor: null,
+            data: { stepId: command.stepId, attempt: command.attempt },
+          },
+        ],
+        messages: [closeCard(record.id, command.stepId, command.attempt, Texts.expired())],
+      };
+    }
+  }
+}
+
+/**
+ * Checks that a person may decide on the step they clicked and that it is the step
+ * waiting now, in the attempt their card shows. VM/Azure steps follow the approval policy;
+ * questions and manual steps may be answered by the requester or an approver.
+ */
+function assertDecidable(
+  record: IncidentRecord,
+  playbook: Playbook,
+  policy: ApprovalPolicy,
+  context: IncidentContext,
+  command: Extract<IncidentCommand, { type: 'approve' | 'skip' | 'answer' }>,
+  wantsApprovalStep: boolean,
+): StepDef {
+  const step = playbook.stepById.get(command.stepId);
+  const title = step?.title.en ?? truncate(command.stepId);
+  if (!step || needsApproval(step) !== wantsApprovalStep) {
+    throw new Refusal(ErrorCodes.StepNotCurrent, Texts.refused.notCurrent(title));
+  }
+  if (needsApproval(step)) {
+    const check = checkApprover(policy, command.user, record.requester);
+    if (!check.allowed) throw new Refusal(ErrorCodes.NotAuthorised, Texts.refused[check.reason]());
+  } else if (!maySteer(policy, command.user, record.requester)) {
+    throw new Refusal(ErrorCodes.NotAuthorised, Texts.refused.notAllowed());
+  }
+  const current = context.current;
+  const isWaiting = stepOfState(stateValueOf(record.snapshot))?.phase === 'awaiting';
+  if (!current || current.stepId !== step.id || current.attempt !== command.attempt || !isWaiting) {
+    const earlier = context.steps[step.id];
+    if (earlier?.approvedBy && earlier.attempt === command.attempt) {
+      throw new Refusal(
+        ErrorCodes.StepNotCurrent,
+        Texts.refused.alreadyApproved(who(earlier.approvedBy.by), earlier.approvedBy.at),
+      );
+    }
+    throw new Refusal(ErrorCodes.StepNotCurrent, Texts.refused.notCurrent(title));
+  }
+  return step;
+}
+
+export function closeCard(incidentId: string, stepId: string, attempt: number, text: Localized): OutMessage {
+  return { kind: 'cardClosed', key: cardKey(incidentId, stepId, attempt), stepId, attempt, text };
+}
+
+function who(user: User): string {
+  return user.name ?? user.id;
+}
+
+/** Hostile input is echoed back shortened, never whole. */
+export function truncate(text: string, max = 60): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
