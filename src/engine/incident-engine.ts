@@ -285,14 +285,16 @@ export class IncidentEngine {
     this.timers.get(record.id)?.();
     this.timers.delete(record.id);
     if (this.closed || record.status !== 'open' || !record.pending) return;
+    // Only ids in the closure: a timer per waiting incident must not hold its whole record.
+    const { id } = record;
     const { stepId, attempt, deadline } = record.pending;
     const ms = Math.max(0, Date.parse(deadline) - this.now().getTime());
     const schedule = this.deps.schedule ?? defaultSchedule;
     this.timers.set(
-      record.id,
+      id,
       schedule(ms, () => {
-        this.timers.delete(record.id);
-        this.track(this.handle({ type: 'expire', incidentId: record.id, stepId, attempt }));
+        this.timers.delete(id);
+        this.track(this.handle({ type: 'expire', incidentId: id, stepId, attempt }));
       }),
     );
   }

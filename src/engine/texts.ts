@@ -26,8 +26,8 @@ export const Texts = {
     (d: string) => `L'agente non può intervenire su questa VM: ${d}.`,
   ),
   notApplicable: both(
-    (title: string) => `Skipped "${title}": the evidence shows it does not apply.`,
-    (title: string) => `Saltato "${title}": le evidenze mostrano che non serve.`,
+    (title: string) => `Skipped "${title}": not needed for what was found and done so far.`,
+    (title: string) => `Saltato "${title}": non serve per quanto trovato e fatto finora.`,
   ),
   noCauses: both(
     () => "None of the article's causes was found.",

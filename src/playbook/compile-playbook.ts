@@ -175,7 +175,7 @@ export function compilePlaybook(playbook: Playbook) {
     const skippedTo = step.next.skipped;
     const check: StateConfig = {
       always: [
-        ...(skippedTo
+        ...(skippedTo && step.when
           ? [
               {
                 guard: { type: 'notApplicable' as const, params: p },
@@ -247,8 +247,11 @@ export function compilePlaybook(playbook: Playbook) {
             ...finish('ok', step.next.ok ?? 'unresolved'),
           },
         ];
-    const failures = (['failed', 'unreadable'] as const)
-      .filter((outcome) => step.next[outcome] ?? step.next.failed)
+    // Azure actions report ok or failed; only scripts can print unreadable output.
+    const failureOutcomes =
+      step.kind === 'runCommand' ? (['failed', 'unreadable'] as const) : (['failed'] as const);
+    const failures = failureOutcomes
+      .filter((outcome) => step.next[outcome])
       .map((outcome) => ({
         guard: { type: 'resultIs' as const, params: { ...p, outcome } },
         ...finish(outcome, step.next[outcome] ?? step.next.failed ?? 'unresolved'),

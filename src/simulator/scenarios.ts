@@ -58,3 +58,15 @@ export const Scenarios: Record<string, (now: Date) => WindowsVmState> = {
 };
 
 export const ScenarioNames = Object.keys(Scenarios);
+
+/**
+ * The scenario of a VM name: the name itself, or a scenario name followed by `-<suffix>`
+ * (`sim-all-three-42`), so that many VMs can share one scenario.
+ */
+export function scenarioFor(vmName: string): ((now: Date) => WindowsVmState) | undefined {
+  if (Scenarios[vmName]) return Scenarios[vmName];
+  const match = ScenarioNames.filter((s) => vmName.startsWith(`${s}-`)).sort(
+    (a, b) => b.length - a.length,
+  )[0];
+  return match ? Scenarios[match] : undefined;
+}

@@ -9,7 +9,7 @@ import type {
 } from '../azure/vm-operations';
 import { ErrorCodes, RdpFixError } from '../core/errors';
 import type { VmRef } from '../core/types';
-import { Scenarios } from './scenarios';
+import { scenarioFor } from './scenarios';
 import { SimulatedWindowsVm } from './windows-vm';
 
 /** One call the simulated VMs received, for tests and the benchmark to count. */
@@ -47,7 +47,7 @@ export class SimulatedVmOperations implements VmOperations {
   vm(name: string): SimulatedWindowsVm {
     let vm = this.vms.get(name);
     if (!vm) {
-      const scenario = Scenarios[name];
+      const scenario = scenarioFor(name);
       if (!scenario) throw new RdpFixError(ErrorCodes.VmNotFound, `VM ${name} not found`);
       vm = new SimulatedWindowsVm(name, scenario(this.now()), this.now);
       this.vms.set(name, vm);
@@ -56,7 +56,7 @@ export class SimulatedVmOperations implements VmOperations {
   }
 
   async checkVm(ref: VmRef): Promise<VmCheck> {
-    if (!Scenarios[ref.name]) return { status: 'notFound', detail: `VM ${ref.name} not found` };
+    if (!scenarioFor(ref.name)) return { status: 'notFound', detail: `VM ${ref.name} not found` };
     const { state } = this.vm(ref.name);
     if (state.power !== 'running') return { status: 'notRunning', detail: `the VM is ${state.power}` };
     if (!state.agentReady) return { status: 'agentNotReady', detail: 'the VM agent is not Ready' };

@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { User } from '../src/core/types';
+import { contextOf, IncidentEngine } from '../src/engine/incident-engine';
+import { stepOfState } from '../src/playbook/compile-playbook';
+import { loadPlaybook } from '../src/playbook/load-playbook';
+import { SimulatedVmOperations } from '../src/simulator/simulated-vm-operations';
+import { SqliteIncidentStore } from '../src/store/sqlite-store';
+import { type BenchRow, percentile } from './stats';
+
+const requester: User = { id: 'U_REQ', name: 'requester' };
+const approver: User = { id: 'U_APP', name: 'approver' };
+
+const playbook = loadPlaybook(join(__dirname, '..', '..', 'dialogs', 'rdp-internal-error'));
+
+function makeEngine(store: SqliteIncidentStore) {
+  return new IncidentEngine({
+    store,
+    playbooks: [playbook],
+    vm: new SimulatedVmOperations(),
+    policy: { approvers: [approver.id], allowSelfApproval: false, ttlMs: 3_600_000 },
+    sink: () => {},
+    progressIntervalMs: 0,
+  });
+}
+
+async function start(engine: IncidentEngine, vm: string): Promise<string> {
+  const r = await engine.handle({
+    type: 'start',
+    vm: { subscriptionId: 'bench', resourceGroup: 'rg-bench', name: vm },
+    requester,
+    channel: { platform: 'cli', channel: 'bench' },
+    locale: 'en',
+  });
+  if (!r.ok) throw new Error(r.message.en);
+  return r.incidentId;
+}
+
+/**
+ * Transition + persist cost on SQLite: each person's command is timed from the call to the
+ * saved transition (load, check, run the machine, save snapshot + hash-chained entries).
+ * Dispatch results arriving from the simulated VM are transitions too and are timed the same
+ * way through the store's save.
+ */
+export async function benchTransitions(target = 10_000): Promise<BenchRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'rdpfix-bench-'));
+  const store = new SqliteIncidentStore(join(dir, 'bench.db'));
+  const saveTimes: number[] = [];
+  const save = store.save.bind(store);
+  store.save = async (...args) => {
+    const t = performance.now();
+    try {
+      return await save(...args);
+    } finally {
+      saveTimes.push(performance.now() - t);
+    }
+  };
+  const engine = makeEngine(store);
+  const commandTimes: number[] = [];
+  let incidents = 0;
+  while (saveTimes.length < target) {
+    const id = await start(engine, `sim-all-three-${incidents}`);
+    incidents += 1;
+    await engine.idle();
+    for (let i = 0; i < 40; i++) {
+      const record = (await store.get(id))!;
+      const at = stepOfState((record.snapshot as { value: unknown }).value);
+      if (record.status === 'closed' || at?.phase !== 'awaiting') break;
+      const step = at.stepId;
+      const attempt = contextOf(record.snapshot).current!.attempt;
+      const t = performance.now();
+      const def = playbook.stepById.get(step)!;
+      const r =
+        'answers' in def
+          ? await engine.handle({
+              type: 'answer',
+              incidentId: id,
+              stepId: step,
+              attempt,
+              answer: def.answers[0]!.id,
+              user: approver,
+            })
+          : await engine.handle({ type: 'approve', incidentId: id, stepId: step, attempt, user: approver });
+      commandTimes.push(performance.now() - t);
+      if (!r.ok) throw new Error(r.message.en);
+      await engine.idle();
+    }
+  }
+  engine.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  return [
+    {
+      name: `person command → saved transition (SQLite, ${commandTimes.length} commands, ${incidents} incidents)`,
+      figures: {
+        p50_ms: percentile(commandTimes, 50),
+        p99_ms: percentile(commandTimes, 99),
+        max_ms: percentile(commandTimes, 100),
+      },
+      target: 'p99 < 5 ms',
+      ok: percentile(commandTimes, 99) < 5,
+    },
+    {
+      name: `store.save of every transition (snapshot + transcript, ${saveTimes.length} saves)`,
+      figures: { p50_ms: percentile(saveTimes, 50), p99_ms: percentile(saveTimes, 99) },
+    },
+  ];
+}
+
+/** Memory held with 1,000 incidents open, each waiting for an approval. */
+export async function benchOpenIncidents(count = 1_000): Promise<BenchRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'rdpfix-bench-'));
+  const store = new SqliteIncidentStore(join(dir, 'open.db'));
+  const engine = makeEngine(store);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = process.memoryUsage();
+  const names = ['sim-all-three', 'sim-tls-gpo', 'sim-port-stoppable', 'sim-cert-expired'];
+  for (let i = 0; i < count; i++) {
+    const id = await start(engine, `${names[i % names.length]}-${i}`);
+    await engine.idle();
+    // Approve the diagnosis so each incident holds evidence and waits at its next card.
+    await engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: approver });
+    await engine.idle();
+  }
+  gc?.();
+  const after = process.memoryUsage();
+  const open = (await store.list({ status: 'open', limit: count + 1 })).length;
+  engine.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  const mb = (n: number) => Math.round((n / 1_048_576) * 10) / 10;
+  return [
+    {
+      name: `${open} open incidents waiting for approval${gc ? '' : ' (run with --expose-gc for settled figures)'}`,
+      figures: {
+        rss_mb: mb(after.rss),
+        rss_growth_mb: mb(after.rss - before.rss),
+        heap_growth_kb_per_incident: Math.round(
+          (after.heapUsed - before.heapUsed) / 1024 / Math.max(open, 1),
+        ),
+      },
+      target: 'RSS < 100 MB',
+      ok: after.rss < 100 * 1_048_576,
+    },
+  ];
+}

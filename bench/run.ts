@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import { benchOpenIncidents, benchTransitions } from './core-bench';
+import { type BenchRow, printTable } from './stats';
+
+/**
+ * `npm run bench`: one table of every benchmark. Each suite runs in a fresh Node process so
+ * that one suite's garbage does not show up in the next one's memory figures. Figures are
+ * measured here, in this run; nothing is asserted (shared machines are noisy).
+ */
+const suites: Record<string, () => Promise<BenchRow[]>> = {
+  transitions: () => benchTransitions(Number(process.env.BENCH_TRANSITIONS ?? 10_000)),
+  memory: () => benchOpenIncidents(Number(process.env.BENCH_OPEN_INCIDENTS ?? 1_000)),
+};
+
+/** Suites and the V8 flags they run with; the memory suite runs with defaults and with a small young generation. */
+const plan: { suite: string; flags: string[] }[] = [
+  { suite: 'transitions', flags: [] },
+  { suite: 'memory', flags: [] },
+  { suite: 'memory', flags: ['--max-semi-space-size=2'] },
+];
+
+async function child(suite: string): Promise<void> {
+  const run = suites[suite];
+  if (!run) throw new Error(`unknown suite ${suite}`);
+  process.stdout.write(JSON.stringify(await run()));
+}
+
+function parent(only: string | undefined): void {
+  const rows: BenchRow[] = [];
+  for (const { suite, flags } of plan) {
+    if (only && only !== suite) continue;
+    process.stderr.write(`running ${suite} ${flags.join(' ')}…\n`);
+    const result = spawnSync(process.execPath, ['--expose-gc', ...flags, __filename, '--child', suite], {
+      encoding: 'utf8',
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    if (result.status !== 0) throw new Error(`${suite} failed:\n${result.stderr}`);
+    const suffix = flags.length ? ` [node ${flags.join(' ')}]` : '';
+    rows.push(...(JSON.parse(result.stdout) as BenchRow[]).map((r) => ({ ...r, name: r.name + suffix })));
+  }
+  console.log(`rdp-fix benchmarks — node ${process.version}, ${new Date().toISOString()}`);
+  printTable(rows);
+}
+
+const [flag, suite] = process.argv.slice(2);
+if (flag === '--child' && suite) {
+  child(suite).catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+} else {
+  try {
+    parent(flag);
+  } catch (err) {
+    console.error(err);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,150 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config';
+import { formatProblem, PlaybookInvalid } from '../core/errors';
+import { compilePlaybook } from '../playbook/compile-playbook';
+import { loadPlaybook, loadPlaybooks, type Playbook } from '../playbook/load-playbook';
+import { renderMermaid } from '../playbook/render-mermaid';
+import { openStore } from '../store/open-store';
+import { buildExport, renderJson, renderMarkdown } from '../transcripts/render-transcript';
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: Record<string, string | undefined>;
+}
+
+const defaultIo: CliIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  env: process.env,
+};
+
+export const Usage = `rdp-fix — fixes Azure VMs that refuse Remote Desktop with "An internal error has occurred"
+
+Usage:
+  rdp-fix playbook validate [dir]       validate dialogs/*/playbook.yaml (or one playbook folder)
+  rdp-fix playbook graph [dir]          print the compiled playbook as a Mermaid flowchart
+  rdp-fix transcripts list [--status open|closed] [--vm <name>] [--limit N]
+  rdp-fix transcripts show <id>         print an incident's transcript (Markdown)
+  rdp-fix transcripts export <id> --format md|json [--out <file>]
+  rdp-fix transcripts verify <id>       check the transcript's hash chain (exit 1 if broken)
+  rdp-fix help
+
+Configuration comes from the environment (DATABASE_URL, RDPFIX_DIALOGS_DIR, ...): see README.md.
+`;
+
+/** The command line. Returns the exit code; never calls process.exit, so tests can run it. */
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  const [group, action, ...rest] = argv;
+  try {
+    if (group === 'playbook' && (action === 'validate' || action === 'graph'))
+      return playbookCommand(action, rest, io);
+    if (group === 'transcripts' && action) return await transcriptsCommand(action, rest, io);
+    if (!group || group === 'help' || group === '--help' || group === '-h') {
+      io.out(Usage);
+      return 0;
+    }
+    io.err(`Unknown command: ${argv.join(' ')}\n\n${Usage}`);
+    return 2;
+  } catch (err) {
+    io.err(`${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+function playbookCommand(action: 'validate' | 'graph', args: string[], io: CliIo): number {
+  const dir = args[0] ?? loadConfig(io.env).dialogsDir;
+  let playbooks: Playbook[];
+  try {
+    playbooks = existsSync(join(dir, 'playbook.yaml')) ? [loadPlaybook(dir)] : loadPlaybooks(dir);
+  } catch (err) {
+    if (err instanceof PlaybookInvalid) {
+      io.err(`${err.problems.map(formatProblem).join('\n')}\n${err.problems.length} problem(s) found.\n`);
+      return 1;
+    }
+    throw err;
+  }
+  if (playbooks.length === 0) {
+    io.err(`No playbook.yaml found in ${dir} or its folders.\n`);
+    return 1;
+  }
+  for (const p of playbooks) {
+    if (action === 'validate') {
+      compilePlaybook(p);
+      io.out(
+        `ok: ${p.id} v${p.version}: ${p.steps.length} steps, ${p.causes.length} causes, ${Object.keys(p.scripts).length} scripts\n`,
+      );
+    } else {
+      io.out(renderMermaid(p, compilePlaybook(p)));
+    }
+  }
+  return 0;
+}
+
+async function transcriptsCommand(action: string, args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string' },
+      out: { type: 'string' },
+      status: { type: 'string' },
+      vm: { type: 'string' },
+      limit: { type: 'string' },
+    },
+  });
+  const store = openStore(loadConfig(io.env).database);
+  try {
+    if (action === 'list') {
+      if (values.status && values.status !== 'open' && values.status !== 'closed') {
+        io.err('--status must be open or closed\n');
+        return 2;
+      }
+      const records = await store.list({
+        ...(values.status ? { status: values.status as 'open' | 'closed' } : {}),
+        ...(values.vm ? { vmName: values.vm } : {}),
+        limit: Number(values.limit ?? 50),
+      });
+      if (records.length === 0) io.out('No incidents.\n');
+      for (const r of records) {
+        io.out(
+          `${r.id}  ${r.createdAt}  ${r.vm.resourceGroup}/${r.vm.name}  ${r.status}  ${r.outcome ?? r.state}  ${r.causes.join(',') || '-'}\n`,
+        );
+      }
+      return 0;
+    }
+    const id = positionals[0];
+    if (!id || !['show', 'export', 'verify'].includes(action)) {
+      io.err(Usage);
+      return 2;
+    }
+    const record = await store.get(id);
+    if (!record) {
+      io.err(`There is no incident ${id}.\n`);
+      return 1;
+    }
+    const x = buildExport(record, await store.transcript(id));
+    if (action === 'verify') {
+      if (x.verification.ok) io.out(`ok: ${x.verification.entries} entries, hash chain verified\n`);
+      else io.err(`BROKEN at entry ${x.verification.seq}: ${x.verification.problem}\n`);
+      return x.verification.ok ? 0 : 1;
+    }
+    const format = action === 'show' ? 'md' : values.format;
+    if (format !== 'md' && format !== 'json') {
+      io.err('--format must be md or json\n');
+      return 2;
+    }
+    const text = format === 'md' ? renderMarkdown(x) : renderJson(x);
+    if (values.out) {
+      writeFileSync(values.out, text);
+      io.out(`Wrote ${values.out}\n`);
+    } else {
+      io.out(text);
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,97 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import type { ApprovalPolicy } from './core/approval-policy';
+import { type Locale, Locales } from './core/types';
+
+/** A comma-separated list: blanks and surrounding spaces dropped. */
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .optional()
+  .transform((v) => (v === undefined ? undefined : ['true', '1', 'yes'].includes(v)));
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3978),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.string().default('sqlite:./data/rdp-fix.db'),
+  RDPFIX_LOCALE: z.enum(Locales).default('en'),
+  RDPFIX_APPROVERS: list,
+  RDPFIX_ALLOW_SELF_APPROVAL: flag,
+  RDPFIX_APPROVAL_TTL_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(7 * 24 * 60)
+    .default(60),
+  RDPFIX_DIALOGS_DIR: z.string().default('dialogs'),
+  AZURE_SUBSCRIPTION_ID: z.string().optional(),
+  RDPFIX_RESOURCE_GROUPS: list,
+  AZURE_ARM_ENDPOINT: z.string().url().optional(),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  database: { kind: 'sqlite'; file: string } | { kind: 'memory' };
+  locale: Locale;
+  policy: ApprovalPolicy;
+  dialogsDir: string;
+  azure: { subscriptionId: string | undefined; resourceGroups: string[]; armEndpoint: string | undefined };
+}
+
+/**
+ * Reads the configuration once, at start-up, from the environment passed in. Every problem
+ * is reported at once, by variable name.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(
+      `Invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+    );
+  }
+  const e = parsed.data;
+  if (e.RDPFIX_APPROVERS.length === 0 && e.RDPFIX_ALLOW_SELF_APPROVAL === false) {
+    throw new Error(
+      'Invalid configuration:\n  RDPFIX_ALLOW_SELF_APPROVAL: false needs RDPFIX_APPROVERS, or nobody could approve a step',
+    );
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    database: parseDatabaseUrl(e.DATABASE_URL),
+    locale: e.RDPFIX_LOCALE,
+    policy: {
+      approvers: e.RDPFIX_APPROVERS,
+      allowSelfApproval: e.RDPFIX_ALLOW_SELF_APPROVAL,
+      ttlMs: e.RDPFIX_APPROVAL_TTL_MINUTES * 60_000,
+    },
+    dialogsDir: resolve(e.RDPFIX_DIALOGS_DIR),
+    azure: {
+      subscriptionId: e.AZURE_SUBSCRIPTION_ID,
+      resourceGroups: e.RDPFIX_RESOURCE_GROUPS,
+      armEndpoint: e.AZURE_ARM_ENDPOINT,
+    },
+  };
+}
+
+/** `sqlite:<file>`, a bare file path, or `memory:`. PostgreSQL URLs arrive with the scale-out work. */
+export function parseDatabaseUrl(url: string): Config['database'] {
+  if (url === 'memory:') return { kind: 'memory' };
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    throw new Error(
+      'Invalid configuration:\n  DATABASE_URL: PostgreSQL is not supported yet; use sqlite:<file>',
+    );
+  }
+  const file = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : url;
+  if (!file) throw new Error('Invalid configuration:\n  DATABASE_URL: sqlite: needs a file path');
+  return { kind: 'sqlite', file: resolve(file) };
+}

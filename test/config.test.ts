@@ -1,0 +1,40 @@
+import { resolve } from 'node:path';
+import { loadConfig } from '../src/config';
+
+describe('configuration', () => {
+  test('defaults for local use', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 3978,
+      host: '127.0.0.1',
+      database: { kind: 'sqlite', file: resolve('data/rdp-fix.db') },
+      locale: 'en',
+      policy: { approvers: [], allowSelfApproval: undefined, ttlMs: 3_600_000 },
+    });
+  });
+
+  test('lists, flags and numbers', () => {
+    const c = loadConfig({
+      PORT: '4000',
+      RDPFIX_APPROVERS: ' U1, U2 ,,',
+      RDPFIX_ALLOW_SELF_APPROVAL: 'yes',
+      RDPFIX_APPROVAL_TTL_MINUTES: '15',
+      RDPFIX_LOCALE: 'it',
+      DATABASE_URL: 'memory:',
+      RDPFIX_RESOURCE_GROUPS: 'rg-a,rg-b',
+    });
+    expect(c.port).toBe(4000);
+    expect(c.policy).toEqual({ approvers: ['U1', 'U2'], allowSelfApproval: true, ttlMs: 900_000 });
+    expect(c.locale).toBe('it');
+    expect(c.database).toEqual({ kind: 'memory' });
+    expect(c.azure.resourceGroups).toEqual(['rg-a', 'rg-b']);
+  });
+
+  test('every bad value is named', () => {
+    expect(() =>
+      loadConfig({ PORT: 'eighty', RDPFIX_LOCALE: 'fr', RDPFIX_ALLOW_SELF_APPROVAL: 'maybe' }),
+    ).toThrow(/PORT: .*\n.*RDPFIX_LOCALE: .*\n.*RDPFIX_ALLOW_SELF_APPROVAL: /);
+    expect(() => loadConfig({ RDPFIX_ALLOW_SELF_APPROVAL: 'false' })).toThrow(/nobody could approve a step/);
+    expect(() => loadConfig({ DATABASE_URL: 'sqlite:' })).toThrow(/sqlite: needs a file path/);
+  });
+});
