@@ -36,6 +36,8 @@ export interface RunOutput {
 /** Called while a long Azure operation runs: the state lets a restarted process resume it. */
 export interface RunHooks {
   onPollerState?: (state: string) => Promise<void>;
+  /** Azure said "busy" (409) or "slow down" (429): the call waits and tries again. */
+  onRetry?: (reason: string, delayMs: number) => void;
 }
 
 export interface VmCheck {
@@ -45,6 +47,11 @@ export interface VmCheck {
 
 /** The VM operations port. Implemented on the Azure SDK, and by the simulator for tests and demos. */
 export interface VmOperations {
+  /**
+   * Finds VMs by name inside the configured scope; `resourceGroup` narrows the search. A name
+   * outside the scope is not found. Several results mean the name is ambiguous.
+   */
+  resolveVm(name: string, resourceGroup?: string, signal?: AbortSignal): Promise<VmRef[]>;
   /** Read-only pre-flight: power state, provisioning and VM agent status. */
   checkVm(vm: VmRef, signal?: AbortSignal): Promise<VmCheck>;
   runScript(

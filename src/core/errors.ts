@@ -19,6 +19,10 @@ export const ErrorCodes = {
   RunCommandConflict: 'RUN_COMMAND_CONFLICT',
   OutputUnreadable: 'OUTPUT_UNREADABLE',
   AzureOperationFailed: 'AZURE_OPERATION_FAILED',
+  AzureForbidden: 'AZURE_FORBIDDEN',
+  AzureThrottled: 'AZURE_THROTTLED',
+  VmAmbiguous: 'VM_AMBIGUOUS',
+  InvalidVmName: 'INVALID_VM_NAME',
   TranscriptTampered: 'TRANSCRIPT_TAMPERED',
 } as const;
 

@@ -114,6 +114,7 @@ export class StepDispatcher {
     const started = this.deps.now();
     const stopProgress = this.progress(
       record,
+      stepId,
       step.title,
       `${record.id}:${stepId}:${attempt}:progress`,
       started,
@@ -130,7 +131,14 @@ export class StepDispatcher {
           : await this.deps.vm.runScript(
               approved,
               script,
-              { onPollerState: (state) => this.savePoller(dispatch, state) },
+              {
+                onPollerState: (state) => this.savePoller(dispatch, state),
+                onRetry: (reason, delayMs) =>
+                  void this.deps.post(record, {
+                    kind: 'notice',
+                    text: Texts.retrying(reason, Math.ceil(delayMs / 1000)),
+                  }),
+              },
               this.aborter.signal,
             );
         Object.assign(drafts, keptOutput(output));
@@ -221,13 +229,19 @@ export class StepDispatcher {
   }
 
   /** Updates one progress message while a step runs, so people see it is alive. */
-  private progress(record: IncidentRecord, title: Localized, key: string, started: Date): () => void {
+  private progress(
+    record: IncidentRecord,
+    stepId: string,
+    title: Localized,
+    key: string,
+    started: Date,
+  ): () => void {
     const post = () => {
       const elapsedMs = this.deps.now().getTime() - started.getTime();
       void this.deps.post(record, {
         kind: 'progress',
         key,
-        stepId: key,
+        stepId,
         text: {
           en: Texts.running(title.en, Math.round(elapsedMs / 1000)).en,
           it: Texts.running(title.it, Math.round(elapsedMs / 1000)).it,

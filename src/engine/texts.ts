@@ -63,6 +63,10 @@ export const Texts = {
     (title: string, seconds: number) => `Running "${title}"… ${seconds} s`,
     (title: string, seconds: number) => `Esecuzione di "${title}"… ${seconds} s`,
   ),
+  retrying: both(
+    (reason: string, seconds: number) => `Azure says ${reason}; trying again in ${seconds} s.`,
+    (reason: string, seconds: number) => `Azure segnala: ${reason}; nuovo tentativo tra ${seconds} s.`,
+  ),
   stepOk: both(
     (title: string) => `"${title}" succeeded.`,
     (title: string) => `"${title}" è riuscito.`,

@@ -55,6 +55,14 @@ export class SimulatedVmOperations implements VmOperations {
     return vm;
   }
 
+  async resolveVm(name: string, resourceGroup?: string): Promise<VmRef[]> {
+    if (!scenarioFor(name)) return [];
+    const group = resourceGroup ?? 'rg-sim';
+    return resourceGroup && resourceGroup !== 'rg-sim'
+      ? []
+      : [{ subscriptionId: 'sim', resourceGroup: group, name }];
+  }
+
   async checkVm(ref: VmRef): Promise<VmCheck> {
     if (!scenarioFor(ref.name)) return { status: 'notFound', detail: `VM ${ref.name} not found` };
     const { state } = this.vm(ref.name);

@@ -41,6 +41,7 @@ function dyingVm(
   when: 'beforeDispatch' | 'afterDispatch',
 ): VmOperations {
   return {
+    resolveVm: (name, rg) => sim.resolveVm(name, rg),
     checkVm: (vm) => sim.checkVm(vm),
     resumeScript: (state) => sim.resumeScript(state),
     snapshotOsDisk: (step) => sim.snapshotOsDisk(step),

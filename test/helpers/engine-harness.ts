@@ -81,10 +81,18 @@ export function makeHarness(
   };
 }
 
-export async function startIncident(h: Harness, vmName: string, requester: User = alice): Promise<string> {
+export async function startIncident(
+  h: Harness,
+  vmName: string,
+  requester: User = alice,
+  where: { subscriptionId: string; resourceGroup: string } = {
+    subscriptionId: 'sub-1',
+    resourceGroup: 'rg-test',
+  },
+): Promise<string> {
   const result = await h.engine.handle({
     type: 'start',
-    vm: { subscriptionId: 'sub-1', resourceGroup: 'rg-test', name: vmName },
+    vm: { ...where, name: vmName },
     requester,
     channel: { platform: 'cli', channel: 'test' },
     locale: 'en',

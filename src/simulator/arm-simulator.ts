@@ -1,0 +1,636 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { scenarioFor } from './scenarios';
+import { SimulatedWindowsVm } from './windows-vm';
+
+/**
+ * A loopback HTTP server speaking the Azure Resource Manager routes rdp-fix uses, in ARM's
+ * wire format: VMs and their instance view, Run Command as a long-running operation (202
+ * with Azure-AsyncOperation and Location, InProgress polls, a StdOut/StdErr value list cut to
+ * the last 4,096 bytes), restart, snapshots, NICs and NSG rules, and ARM-shaped errors.
+ * Like Azure, it hands back operation URLs on the management host over https; the client's
+ * redirect policy brings them back to loopback.
+ */
+export interface SimulatedVmEntry {
+  name: string;
+  resourceGroup: string;
+  /** Scenario name (see scenarios.ts); defaults to the VM name. */
+  scenario?: string;
+}
+
+/** Modelled durations, in milliseconds, of the operations (Azure: ~20–40 s, restart ~90 s). */
+export interface Latency {
+  runCommand: number;
+  restart: number;
+  snapshot: number;
+}
+
+export const RealisticLatency: Latency = { runCommand: 30_000, restart: 90_000, snapshot: 10_000 };
+
+export interface ArmSimulatorOptions {
+  subscriptionId: string;
+  vms?: SimulatedVmEntry[];
+  /** Multiplies RealisticLatency: 0 in tests, about 0.05 in local mode, 1 for realism. */
+  latencyScale?: number;
+  /** The https host the simulator puts in operation URLs. */
+  managementHost?: string;
+  now?: () => Date;
+}
+
+/** One request the simulator received, for wire-level tests. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+  at: number;
+}
+
+interface Operation {
+  id: string;
+  vmKey: string;
+  kind: 'runCommand' | 'restart';
+  doneAt: number;
+  script?: string[];
+  params?: Record<string, string>;
+  status: 'InProgress' | 'Succeeded' | 'Failed';
+  output?: { stdout: string; stderr: string };
+  error?: { code: string; message: string };
+}
+
+interface VmRecord {
+  entry: SimulatedVmEntry;
+  vm: SimulatedWindowsVm;
+  nsgRules: Map<string, Record<string, unknown>>;
+  /** 409s still to answer (scenario sim-busy), 429s still to answer (sim-throttled). */
+  busyLeft: number;
+  throttledLeft: number;
+  forbidden: boolean;
+}
+
+const OutputLimit = 4096;
+
+/** The default inventory: one VM per scenario in rg-sim, and one name that exists twice. */
+export function defaultInventory(): SimulatedVmEntry[] {
+  const names = [
+    'sim-healthy',
+    'sim-port-stoppable',
+    'sim-port-unstoppable',
+    'sim-rdp-stopped',
+    'sim-cert-expired',
+    'sim-machinekeys',
+    'sim-tls-disabled',
+    'sim-tls-gpo',
+    'sim-all-three',
+    'sim-agent-down',
+    'sim-deallocated',
+    'sim-busy',
+    'sim-throttled',
+    'sim-forbidden',
+  ];
+  return [
+    ...names.map((name) => ({ name, resourceGroup: 'rg-sim' })),
+    { name: 'sim-twin', resourceGroup: 'rg-sim', scenario: 'sim-tls-disabled' },
+    { name: 'sim-twin', resourceGroup: 'rg-sim-east', scenario: 'sim-cert-expired' },
+  ];
+}
+
+export class ArmSimulator {
+  readonly requests: RecordedRequest[] = [];
+  private readonly vms = new Map<string, VmRecord>();
+  private readonly operations = new Map<string, Operation>();
+  private readonly snapshots = new Map<string, Record<string, unknown>>();
+  private server: Server | undefined;
+  private readonly now: () => Date;
+  private readonly latency: Latency;
+  private readonly host: string;
+
+  constructor(private readonly options: ArmSimulatorOptions) {
+    this.now = options.now ?? (() => new Date());
+    const scale = options.latencyScale ?? 0;
+    this.latency = {
+      runCommand: RealisticLatency.runCommand * scale,
+      restart: RealisticLatency.restart * scale,
+      snapshot: RealisticLatency.snapshot * scale,
+    };
+    this.host = options.managementHost ?? 'management.azure.com';
+    for (const entry of options.vms ?? defaultInventory()) this.addVm(entry);
+  }
+
+  addVm(entry: SimulatedVmEntry): void {
+    const scenarioName = entry.scenario ?? entry.name;
+    const scenario = scenarioFor(scenarioName) ?? scenarioFor('sim-healthy')!;
+    const vm = new SimulatedWindowsVm(entry.name, scenario(this.now()), this.now);
+    this.vms.set(key(entry.resourceGroup, entry.name), {
+      entry,
+      vm,
+      nsgRules: new Map([
+        [
+          'allow-rdp',
+          {
+            protocol: 'Tcp',
+            sourceAddressPrefix: '*',
+            sourcePortRange: '*',
+            destinationAddressPrefix: '*',
+            destinationPortRange: '3389',
+            access: 'Allow',
+            direction: 'Inbound',
+            priority: 300,
+          },
+        ],
+      ]),
+      busyLeft: scenarioName.startsWith('sim-busy') ? 2 : 0,
+      throttledLeft: scenarioName.startsWith('sim-throttled') ? 1 : 0,
+      forbidden: scenarioName.startsWith('sim-forbidden'),
+    });
+  }
+
+  /** The simulated Windows VM behind a name, for tests to inspect. */
+  windowsVm(resourceGroup: string, name: string): SimulatedWindowsVm | undefined {
+    return this.vms.get(key(resourceGroup, name))?.vm;
+  }
+
+  nsgRule(resourceGroup: string, name: string, rule = 'allow-rdp'): Record<string, unknown> | undefined {
+    return this.vms.get(key(resourceGroup, name))?.nsgRules.get(rule);
+  }
+
+  snapshotNames(): string[] {
+    return [...this.snapshots.keys()];
+  }
+
+  async listen(port = 0): Promise<string> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) =>
+        send(res, 500, armError('InternalServerError', String(err))),
+      );
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const body = await readBody(req);
+    this.requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      body,
+      at: Date.now(),
+    });
+    if (!url.searchParams.get('api-version')) {
+      return send(
+        res,
+        400,
+        armError(
+          'MissingApiVersionParameter',
+          'The api-version query parameter (?api-version=) is required for all requests.',
+        ),
+      );
+    }
+    if (!/^Bearer \S+/.test(String(req.headers.authorization ?? ''))) {
+      return send(
+        res,
+        401,
+        armError('AuthenticationFailed', 'Authentication failed. The Authorization header is missing.'),
+      );
+    }
+    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const lower = parts.map((p) => p.toLowerCase());
+    if (lower[0] !== 'subscriptions' || parts[1] !== this.options.subscriptionId) {
+      return send(
+        res,
+        404,
+        armError('SubscriptionNotFound', `The subscription '${parts[1] ?? ''}' could not be found.`),
+      );
+    }
+    const method = req.method ?? 'GET';
+    // /subscriptions/{s}/providers/Microsoft.Compute/virtualMachines
+    if (
+      lower[2] === 'providers' &&
+      lower[3] === 'microsoft.compute' &&
+      lower[4] === 'virtualmachines' &&
+      parts.length === 5
+    ) {
+      return send(res, 200, { value: [...this.vms.values()].map((v) => this.vmJson(v, false)) });
+    }
+    // /subscriptions/{s}/providers/Microsoft.Compute/locations/{l}/operations/{id}[/result]
+    if (lower[2] === 'providers' && lower[4] === 'locations' && lower[6] === 'operations' && parts[7]) {
+      return this.operation(res, parts[7], lower[8] === 'result');
+    }
+    if (lower[2] !== 'resourcegroups' || !parts[3])
+      return send(res, 404, armError('NotFound', 'Unknown route'));
+    const rg = parts[3];
+    const provider = lower[5];
+    const type = lower[6];
+    const name = parts[7];
+    if (provider === 'microsoft.compute' && type === 'virtualmachines') {
+      if (!name) {
+        return send(res, 200, {
+          value: [...this.vms.values()]
+            .filter((v) => v.entry.resourceGroup.toLowerCase() === rg.toLowerCase())
+            .map((v) => this.vmJson(v, false)),
+        });
+      }
+      const record = this.vms.get(key(rg, name));
+      if (!record) {
+        return send(
+          res,
+          404,
+          armError(
+            'ResourceNotFound',
+            `The Resource 'Microsoft.Compute/virtualMachines/${name}' under resource group '${rg}' was not found.`,
+          ),
+        );
+      }
+      const action = lower[8];
+      if (!action && method === 'GET')
+        return send(res, 200, this.vmJson(record, url.searchParams.get('$expand') === 'instanceView'));
+      if (action === 'instanceview' && method === 'GET') return send(res, 200, this.instanceView(record));
+      if (action === 'runcommand' && method === 'POST') return this.runCommand(res, record, body);
+      if (action === 'restart' && method === 'POST') return this.restart(res, record);
+    }
+    if (provider === 'microsoft.compute' && type === 'snapshots' && name && method === 'PUT') {
+      return this.snapshot(res, rg, name, body);
+    }
+    if (provider === 'microsoft.network' && type === 'networkinterfaces' && name && method === 'GET') {
+      const record = [...this.vms.values()].find(
+        (v) => `${v.entry.name}-nic` === name && v.entry.resourceGroup === rg,
+      );
+      if (!record)
+        return send(
+          res,
+          404,
+          armError(
+            'ResourceNotFound',
+            `The Resource 'Microsoft.Network/networkInterfaces/${name}' was not found.`,
+          ),
+        );
+      return send(res, 200, this.nicJson(record));
+    }
+    if (provider === 'microsoft.network' && type === 'networksecuritygroups' && name) {
+      const record = [...this.vms.values()].find(
+        (v) => `${v.entry.name}-nsg` === name && v.entry.resourceGroup === rg,
+      );
+      if (!record)
+        return send(
+          res,
+          404,
+          armError(
+            'ResourceNotFound',
+            `The Resource 'Microsoft.Network/networkSecurityGroups/${name}' was not found.`,
+          ),
+        );
+      if (!lower[8] && method === 'GET') return send(res, 200, this.nsgJson(record));
+      const ruleName = parts[9];
+      if (lower[8] === 'securityrules' && ruleName && method === 'PUT') {
+        const properties = ((body as { properties?: Record<string, unknown> } | null)?.properties ??
+          {}) as Record<string, unknown>;
+        record.nsgRules.set(ruleName, properties);
+        return send(res, 200, this.ruleJson(record, ruleName, properties));
+      }
+    }
+    return send(res, 404, armError('NotFound', `No route for ${method} ${url.pathname}`));
+  }
+
+  private runCommand(res: ServerResponse, record: VmRecord, body: unknown): void {
+    if (record.forbidden) {
+      return send(
+        res,
+        403,
+        armError(
+          'AuthorizationFailed',
+          `The client 'rdp-fix' with object id '00000000-0000-0000-0000-000000000001' does not have authorization to perform action 'Microsoft.Compute/virtualMachines/runCommand/action' over scope '${this.vmId(record)}' or the scope is invalid.`,
+        ),
+      );
+    }
+    if (record.throttledLeft > 0) {
+      record.throttledLeft -= 1;
+      return send(res, 429, armError('TooManyRequests', 'The request is being throttled.'), {
+        'Retry-After': '1',
+      });
+    }
+    const state = record.vm.state;
+    if (state.power !== 'running') {
+      return send(
+        res,
+        409,
+        armError(
+          'OperationNotAllowed',
+          `Operation 'RunCommand' is not allowed on VM '${record.entry.name}' since the VM is ${state.power}.`,
+        ),
+      );
+    }
+    const running = [...this.operations.values()].some(
+      (o) =>
+        o.vmKey === key(record.entry.resourceGroup, record.entry.name) &&
+        o.status === 'InProgress' &&
+        !this.settle(o),
+    );
+    if (running || record.busyLeft > 0) {
+      if (!running) record.busyLeft -= 1;
+      return send(
+        res,
+        409,
+        armError(
+          'Conflict',
+          'Run command extension execution is in progress. Please wait for completion before invoking a run command.',
+        ),
+      );
+    }
+    const input = (body ?? {}) as {
+      commandId?: string;
+      script?: string[];
+      parameters?: { name: string; value: string }[];
+    };
+    if (input.commandId !== 'RunPowerShellScript' || !Array.isArray(input.script)) {
+      return send(
+        res,
+        400,
+        armError('InvalidParameter', 'The value of parameter commandId is invalid or the script is missing.'),
+      );
+    }
+    const op = this.startOperation(record, 'runCommand', this.latency.runCommand);
+    op.script = input.script;
+    op.params = Object.fromEntries((input.parameters ?? []).map((p) => [p.name, String(p.value)]));
+    this.accepted(res, op);
+  }
+
+  private restart(res: ServerResponse, record: VmRecord): void {
+    if (record.vm.state.power !== 'running') {
+      return send(
+        res,
+        409,
+        armError(
+          'OperationNotAllowed',
+          `Operation 'restart' is not allowed since the VM is ${record.vm.state.power}.`,
+        ),
+      );
+    }
+    this.accepted(res, this.startOperation(record, 'restart', this.latency.restart));
+  }
+
+  private snapshot(res: ServerResponse, rg: string, name: string, body: unknown): void {
+    const source = (body as { properties?: { creationData?: { sourceResourceId?: string } } } | null)
+      ?.properties?.creationData?.sourceResourceId;
+    if (!source)
+      return send(res, 400, armError('InvalidParameter', 'creationData.sourceResourceId is required.'));
+    const snapshot = {
+      id: `/subscriptions/${this.options.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/snapshots/${name}`,
+      name,
+      type: 'Microsoft.Compute/snapshots',
+      location: (body as { location?: string }).location ?? 'westeurope',
+      tags: (body as { tags?: Record<string, string> }).tags ?? {},
+      properties: {
+        ...(body as { properties: Record<string, unknown> }).properties,
+        provisioningState: 'Succeeded',
+        timeCreated: this.now().toISOString(),
+      },
+    };
+    this.snapshots.set(name, snapshot);
+    send(res, 200, snapshot);
+  }
+
+  private startOperation(record: VmRecord, kind: Operation['kind'], ms: number): Operation {
+    const op: Operation = {
+      id: randomUUID(),
+      vmKey: key(record.entry.resourceGroup, record.entry.name),
+      kind,
+      doneAt: Date.now() + ms,
+      status: 'InProgress',
+    };
+    this.operations.set(op.id, op);
+    return op;
+  }
+
+  private accepted(res: ServerResponse, op: Operation): void {
+    const base = `https://${this.host}/subscriptions/${this.options.subscriptionId}/providers/Microsoft.Compute/locations/westeurope/operations/${op.id}`;
+    send(res, 202, undefined, {
+      'Azure-AsyncOperation': `${base}?api-version=2024-11-01`,
+      Location: `${base}/result?api-version=2024-11-01`,
+      'Retry-After': '0',
+    });
+  }
+
+  /** Completes an operation whose time has come, applying its effect once. True if done. */
+  private settle(op: Operation): boolean {
+    if (op.status !== 'InProgress') return true;
+    if (Date.now() < op.doneAt) return false;
+    const record = [...this.vms.values()].find((v) => key(v.entry.resourceGroup, v.entry.name) === op.vmKey)!;
+    if (op.kind === 'restart') {
+      record.vm.restart();
+      op.status = 'Succeeded';
+      return true;
+    }
+    if (!record.vm.state.agentReady) {
+      op.status = 'Failed';
+      op.error = {
+        code: 'VMAgentStatusCommunicationError',
+        message:
+          "VM 'sim' has not reported status for VM agent or extensions. Verify that the OS is up and healthy, the VM has a running VM agent, and that it can establish outbound connections to Azure storage.",
+      };
+      return true;
+    }
+    const output = record.vm.run((op.script ?? []).join('\n'), op.params ?? {});
+    op.output = { stdout: lastBytes(output.stdout), stderr: lastBytes(output.stderr) };
+    op.status = 'Succeeded';
+    return true;
+  }
+
+  private operation(res: ServerResponse, id: string, result: boolean): void {
+    const op = this.operations.get(id);
+    if (!op) return send(res, 404, armError('NotFound', `Operation ${id} not found`));
+    this.settle(op);
+    if (!result) {
+      return send(res, 200, {
+        name: op.id,
+        status: op.status,
+        startTime: new Date(op.doneAt - 1).toISOString(),
+        ...(op.error ? { error: op.error } : {}),
+      });
+    }
+    if (op.status === 'InProgress') return this.accepted(res, op);
+    if (op.kind === 'restart' || !op.output) return send(res, 200, {});
+    send(res, 200, {
+      value: [
+        {
+          code: 'ComponentStatus/StdOut/succeeded',
+          level: 'Info',
+          displayStatus: 'Provisioning succeeded',
+          message: op.output.stdout,
+        },
+        {
+          code: 'ComponentStatus/StdErr/succeeded',
+          level: 'Info',
+          displayStatus: 'Provisioning succeeded',
+          message: op.output.stderr,
+        },
+      ],
+    });
+  }
+
+  private vmId(record: VmRecord): string {
+    return `/subscriptions/${this.options.subscriptionId}/resourceGroups/${record.entry.resourceGroup}/providers/Microsoft.Compute/virtualMachines/${record.entry.name}`;
+  }
+
+  private vmJson(record: VmRecord, withInstanceView: boolean): Record<string, unknown> {
+    const { entry } = record;
+    const rgId = `/subscriptions/${this.options.subscriptionId}/resourceGroups/${entry.resourceGroup}`;
+    return {
+      id: this.vmId(record),
+      name: entry.name,
+      type: 'Microsoft.Compute/virtualMachines',
+      location: 'westeurope',
+      properties: {
+        vmId: `00000000-0000-4000-8000-${hex12(entry.resourceGroup + entry.name)}`,
+        provisioningState: 'Succeeded',
+        storageProfile: {
+          osDisk: {
+            osType: 'Windows',
+            name: `${entry.name}-osdisk`,
+            createOption: 'FromImage',
+            managedDisk: { id: `${rgId}/providers/Microsoft.Compute/disks/${entry.name}-osdisk` },
+          },
+        },
+        networkProfile: {
+          networkInterfaces: [
+            { id: `${rgId}/providers/Microsoft.Network/networkInterfaces/${entry.name}-nic` },
+          ],
+        },
+        ...(withInstanceView ? { instanceView: this.instanceView(record) } : {}),
+      },
+    };
+  }
+
+  private instanceView(record: VmRecord): Record<string, unknown> {
+    const s = record.vm.state;
+    const restarting = [...this.operations.values()].some(
+      (o) =>
+        o.vmKey === key(record.entry.resourceGroup, record.entry.name) &&
+        o.kind === 'restart' &&
+        !this.settle(o),
+    );
+    const power = restarting ? 'starting' : s.power;
+    return {
+      computerName: record.entry.name.slice(0, 15),
+      osName: 'Windows Server 2022 Datacenter',
+      statuses: [
+        { code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded' },
+        { code: `PowerState/${power}`, level: 'Info', displayStatus: `VM ${power}` },
+      ],
+      vmAgent: {
+        vmAgentVersion: s.agentReady ? '2.7.41491.1102' : 'Unknown',
+        statuses: [
+          s.agentReady && !restarting
+            ? {
+                code: 'ProvisioningState/succeeded',
+                level: 'Info',
+                displayStatus: 'Ready',
+                message: 'GuestAgent is running and processing the extensions.',
+              }
+            : {
+                code: 'ProvisioningState/Unavailable',
+                level: 'Warning',
+                displayStatus: 'Not Ready',
+                message: 'VM status blob is found but not yet populated.',
+              },
+        ],
+      },
+    };
+  }
+
+  private nicJson(record: VmRecord): Record<string, unknown> {
+    const rgId = `/subscriptions/${this.options.subscriptionId}/resourceGroups/${record.entry.resourceGroup}`;
+    return {
+      id: `${rgId}/providers/Microsoft.Network/networkInterfaces/${record.entry.name}-nic`,
+      name: `${record.entry.name}-nic`,
+      location: 'westeurope',
+      properties: {
+        provisioningState: 'Succeeded',
+        networkSecurityGroup: {
+          id: `${rgId}/providers/Microsoft.Network/networkSecurityGroups/${record.entry.name}-nsg`,
+        },
+      },
+    };
+  }
+
+  private nsgJson(record: VmRecord): Record<string, unknown> {
+    return {
+      id: `/subscriptions/${this.options.subscriptionId}/resourceGroups/${record.entry.resourceGroup}/providers/Microsoft.Network/networkSecurityGroups/${record.entry.name}-nsg`,
+      name: `${record.entry.name}-nsg`,
+      location: 'westeurope',
+      properties: {
+        provisioningState: 'Succeeded',
+        securityRules: [...record.nsgRules.entries()].map(([name, properties]) =>
+          this.ruleJson(record, name, properties),
+        ),
+      },
+    };
+  }
+
+  private ruleJson(
+    record: VmRecord,
+    name: string,
+    properties: Record<string, unknown>,
+  ): Record<string, unknown> {
+    return {
+      id: `/subscriptions/${this.options.subscriptionId}/resourceGroups/${record.entry.resourceGroup}/providers/Microsoft.Network/networkSecurityGroups/${record.entry.name}-nsg/securityRules/${name}`,
+      name,
+      properties: { ...properties, provisioningState: 'Succeeded' },
+    };
+  }
+}
+
+function key(rg: string, name: string): string {
+  return `${rg.toLowerCase()}/${name.toLowerCase()}`;
+}
+
+function armError(code: string, message: string) {
+  return { error: { code, message } };
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, {
+    ...(text ? { 'Content-Type': 'application/json; charset=utf-8' } : {}),
+    'x-ms-request-id': randomUUID(),
+    ...headers,
+  });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Azure keeps only the last 4,096 bytes of each output stream. */
+function lastBytes(text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  return bytes.length <= OutputLimit ? text : bytes.subarray(bytes.length - OutputLimit).toString('utf8');
+}
+
+function hex12(text: string): string {
+  let h = 0;
+  for (const c of text) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return h.toString(16).padStart(12, '0').slice(-12);
+}
