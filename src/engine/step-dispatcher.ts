@@ -156,6 +156,9 @@ export class StepDispatcher {
     } finally {
       stopProgress();
     }
+    // Shutting down: the step may still be running in Azure. Leave its dispatch record as it
+    // is (with the poller state), so that the next process resumes it instead of guessing.
+    if (this.aborter.signal.aborted) return;
     const ended = this.deps.now();
     Object.assign(drafts, {
       endedAt: ended.toISOString(),
