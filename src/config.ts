@@ -35,6 +35,8 @@ const envSchema = z.object({
   AZURE_SUBSCRIPTION_ID: z.string().optional(),
   RDPFIX_RESOURCE_GROUPS: list,
   AZURE_ARM_ENDPOINT: z.string().url().optional(),
+  RDPFIX_SIM_LATENCY_SCALE: z.coerce.number().min(0).max(10).default(0.05),
+  RDPFIX_POLL_INTERVAL_MS: z.coerce.number().int().min(1).max(60_000).optional(),
 });
 
 export interface Config {
@@ -45,6 +47,8 @@ export interface Config {
   policy: ApprovalPolicy;
   dialogsDir: string;
   azure: { subscriptionId: string | undefined; resourceGroups: string[]; armEndpoint: string | undefined };
+  /** Local mode: the simulator's latency (1 = Azure's ~30 s per command, 90 s per restart) and polling. */
+  simulator: { latencyScale: number; pollIntervalMs: number };
 }
 
 /**
@@ -79,6 +83,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       subscriptionId: e.AZURE_SUBSCRIPTION_ID,
       resourceGroups: e.RDPFIX_RESOURCE_GROUPS,
       armEndpoint: e.AZURE_ARM_ENDPOINT,
+    },
+    simulator: {
+      latencyScale: e.RDPFIX_SIM_LATENCY_SCALE,
+      // Azure asks clients to poll every few seconds; the local simulator answers faster.
+      pollIntervalMs: e.RDPFIX_POLL_INTERVAL_MS ?? (e.AZURE_SUBSCRIPTION_ID ? 5_000 : 200),
     },
   };
 }

@@ -1,21 +1,27 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { formatProblem, PlaybookInvalid } from '../core/errors';
 import { compilePlaybook } from '../playbook/compile-playbook';
 import { loadPlaybook, loadPlaybooks, type Playbook } from '../playbook/load-playbook';
 import { renderMermaid } from '../playbook/render-mermaid';
+import { SimulatorSubscription } from '../runtime';
+import { ArmSimulator } from '../simulator/arm-simulator';
 import { openStore } from '../store/open-store';
 import { buildExport, renderJson, renderMarkdown } from '../transcripts/render-transcript';
+import { runChat } from './chat';
 
 export interface CliIo {
+  input: Readable;
   out: (text: string) => void;
   err: (text: string) => void;
   env: Record<string, string | undefined>;
 }
 
 const defaultIo: CliIo = {
+  input: process.stdin,
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
   env: process.env,
@@ -30,6 +36,8 @@ Usage:
   rdp-fix transcripts show <id>         print an incident's transcript (Markdown)
   rdp-fix transcripts export <id> --format md|json [--out <file>]
   rdp-fix transcripts verify <id>       check the transcript's hash chain (exit 1 if broken)
+  rdp-fix chat <vm> [--rg <group>] [--all]   run a whole incident in the terminal (simulator by default)
+  rdp-fix simulate [--port N]           run the loopback Azure (ARM) simulator alone
   rdp-fix help
 
 Configuration comes from the environment (DATABASE_URL, RDPFIX_DIALOGS_DIR, ...): see README.md.
@@ -42,6 +50,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     if (group === 'playbook' && (action === 'validate' || action === 'graph'))
       return playbookCommand(action, rest, io);
     if (group === 'transcripts' && action) return await transcriptsCommand(action, rest, io);
+    if (group === 'chat')
+      return await runChat(argv.slice(1), loadConfig(io.env), { input: io.input, out: io.out });
+    if (group === 'simulate') return await simulate(argv.slice(1), io);
     if (!group || group === 'help' || group === '--help' || group === '-h') {
       io.out(Usage);
       return 0;
@@ -147,4 +158,23 @@ async function transcriptsCommand(action: string, args: string[], io: CliIo): Pr
   } finally {
     await store.close();
   }
+}
+
+/** Runs the ARM simulator alone until interrupted, for pointing AZURE_ARM_ENDPOINT at it. */
+async function simulate(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { port: { type: 'string' }, latency: { type: 'string' } } });
+  const simulator = new ArmSimulator({
+    subscriptionId: SimulatorSubscription,
+    latencyScale: Number(values.latency ?? 0.05),
+  });
+  const url = await simulator.listen(Number(values.port ?? 0));
+  io.out(
+    `ARM simulator at ${url}\n  AZURE_SUBSCRIPTION_ID=${SimulatorSubscription} AZURE_ARM_ENDPOINT=${url} npm start\nVMs: sim-all-three, sim-tls-gpo, sim-port-stoppable, … in rg-sim. Ctrl-C stops it.\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await simulator.close();
+  return 0;
 }

@@ -69,6 +69,13 @@ export class IncidentEngine {
     });
   }
 
+  /** A loaded playbook by id (channels show its texts and scripts). */
+  playbook(id: string): Playbook {
+    const playbook = this.playbooks.get(id);
+    if (!playbook) throw new RdpFixError(ErrorCodes.PlaybookInvalid, `playbook ${id} is not loaded`);
+    return playbook;
+  }
+
   /** Handles one command. Refusals come back as `ok: false` with a message for the person. */
   async handle(command: Command): Promise<CommandResult> {
     if (command.type === 'start') return this.start(command);

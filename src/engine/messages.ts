@@ -44,7 +44,6 @@ export type OutMessage =
     }
   | { kind: 'cardClosed'; key: string; stepId: string; attempt: number; text: Localized }
   | { kind: 'progress'; key: string; stepId: string; text: Localized; elapsedMs: number; done: boolean }
-  | { kind: 'stepResult'; stepId: string; outcome: string; text: Localized; excerpt?: string; log?: string }
   | {
       kind: 'summary';
       outcome: EndOutcome;

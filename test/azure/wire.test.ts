@@ -77,7 +77,7 @@ const client = () =>
   });
 
 test('Run Command: preflight, POST with parameters, polls the async operation, final GET on Location', async () => {
-  route = (method, path, n) => {
+  route = (method, path, n): Reply => {
     if (path === `${VM}/instanceView`) return { status: 200, body: ready };
     if (method === 'POST' && path === `${VM}/runCommand`) {
       return {
@@ -135,7 +135,7 @@ test('Run Command: preflight, POST with parameters, polls the async operation, f
 
 test('a poller state restored in a new client polls on, without a second POST', async () => {
   let posts = 0;
-  route = (method, path, n) => {
+  route = (method, path, n): Reply => {
     if (path === `${VM}/instanceView`) return { status: 200, body: ready };
     if (method === 'POST') {
       posts += 1;
@@ -165,7 +165,7 @@ test('a poller state restored in a new client polls on, without a second POST', 
 });
 
 test('429 on the POST: Retry-After is honoured before the retry', async () => {
-  route = (method, path, n) => {
+  route = (method, path, n): Reply => {
     if (path === `${VM}/instanceView`) return { status: 200, body: ready };
     if (method === 'POST' && n === 1)
       return {
@@ -196,7 +196,7 @@ test('an agent that is not Ready stops the command before anything is sent', asy
 });
 
 test('the failed operation of a dead agent becomes VM_AGENT_NOT_READY', async () => {
-  route = (method, path) => {
+  route = (method, path): Reply => {
     if (path === `${VM}/instanceView`) return { status: 200, body: ready };
     if (method === 'POST')
       return { status: 202, headers: { 'Azure-AsyncOperation': op, Location: `${op}/result` } };

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { main } from '../../src/cli/main';
 import { SqliteIncidentStore } from '../../src/store/sqlite-store';
@@ -14,6 +15,7 @@ async function run(argv: string[], env: Record<string, string> = {}) {
   let out = '';
   let err = '';
   const code = await main(argv, {
+    input: Readable.from([]),
     out: (t) => (out += t),
     err: (t) => (err += t),
     env: { RDPFIX_DIALOGS_DIR: join(playbookDir, '..'), ...env },

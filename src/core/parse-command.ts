@@ -1,0 +1,74 @@
+/**
+ * The `/rdp-fix …` command language, shared by every channel:
+ *   <vm> [--rg <group>] [--all] | help | status | history [vm] | transcript <id> | cancel <id>
+ * Names follow Azure's rules, so hostile text never gets further than this parser.
+ */
+export type ParsedCommand =
+  | { kind: 'start'; vmName: string; resourceGroup?: string; walkAll: boolean }
+  | { kind: 'help' }
+  | { kind: 'status' }
+  | { kind: 'history'; vmName?: string }
+  | { kind: 'transcript'; incidentId: string }
+  | { kind: 'cancel'; incidentId: string }
+  | { kind: 'invalid'; problem: string };
+
+/** Azure VM names: 1–64 letters, digits, `_ . -`, starting with a letter or digit, not ending in `.` or `-`. */
+export const VmNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?$/;
+/** Azure resource group names: 1–90 letters, digits, `_ . - ( )`, not ending in `.`. */
+export const ResourceGroupPattern = /^[A-Za-z0-9_.()-]{0,89}[A-Za-z0-9_()-]$/;
+const IncidentIdPattern = /^[a-z0-9]{6,40}$/;
+const MaxInput = 500;
+
+export function parseCommand(text: string): ParsedCommand {
+  if (text.length > MaxInput)
+    return { kind: 'invalid', problem: `the command is too long (${text.length} characters)` };
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  const [first, ...rest] = words;
+  if (!first || first === 'help' || first === '--help') return { kind: 'help' };
+  switch (first) {
+    case 'status':
+      return { kind: 'status' };
+    case 'history': {
+      const vm = rest[0];
+      if (vm && !VmNamePattern.test(vm)) return invalidVm(vm);
+      return vm ? { kind: 'history', vmName: vm } : { kind: 'history' };
+    }
+    case 'transcript':
+    case 'cancel': {
+      const id = rest[0] ?? '';
+      if (!IncidentIdPattern.test(id))
+        return { kind: 'invalid', problem: `"${shown(id)}" is not an incident id` };
+      return { kind: first, incidentId: id };
+    }
+  }
+  if (!VmNamePattern.test(first)) return invalidVm(first);
+  let resourceGroup: string | undefined;
+  let walkAll = false;
+  for (let i = 0; i < rest.length; i++) {
+    const word = rest[i]!;
+    if (word === '--rg' || word === '-g') {
+      const group = rest[++i] ?? '';
+      if (!ResourceGroupPattern.test(group))
+        return { kind: 'invalid', problem: `"${shown(group)}" is not a valid resource group name` };
+      resourceGroup = group;
+    } else if (word === '--all') {
+      walkAll = true;
+    } else {
+      return { kind: 'invalid', problem: `unknown option "${shown(word)}"` };
+    }
+  }
+  return { kind: 'start', vmName: first, ...(resourceGroup ? { resourceGroup } : {}), walkAll };
+}
+
+function invalidVm(name: string): ParsedCommand {
+  return {
+    kind: 'invalid',
+    problem: `"${shown(name)}" is not a valid Azure VM name (1-64 letters, digits, "_", "." or "-")`,
+  };
+}
+
+/** Hostile input is echoed back shortened and without control characters. */
+function shown(text: string): string {
+  const clean = text.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean;
+}

@@ -1,0 +1,29 @@
+import { loadConfig } from './config';
+import { jsonLogger } from './core/logger';
+import { startServer } from './server';
+
+/** `npm start`: the server, configured from the environment; SIGTERM/SIGINT stop it cleanly. */
+async function main(): Promise<void> {
+  const logger = jsonLogger();
+  const server = await startServer(loadConfig(process.env), logger);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping: no new requests; running steps are left for the next start to resume', { signal });
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error('stop failed', { error: String(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`rdp-fix could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

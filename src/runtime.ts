@@ -1,0 +1,111 @@
+import { AzureVmOperations } from './azure/azure-vm-operations';
+import { isLoopback, StaticTestCredential } from './azure/loopback-pipeline';
+import type { VmOperations } from './azure/vm-operations';
+import type { Config } from './config';
+import type { Logger } from './core/logger';
+import { IncidentEngine } from './engine/incident-engine';
+import type { MessageSink } from './engine/messages';
+import { loadPlaybooks } from './playbook/load-playbook';
+import { ArmSimulator } from './simulator/arm-simulator';
+import type { IncidentStore } from './store/incident-store';
+import { openStore } from './store/open-store';
+
+/** The subscription id of the built-in simulator (local mode). */
+export const SimulatorSubscription = '00000000-0000-4000-8000-00000000a2ea';
+
+export interface Runtime {
+  engine: IncidentEngine;
+  store: IncidentStore;
+  vm: VmOperations;
+  /** Set in local mode: the in-process ARM simulator the real SDK talks to. */
+  simulator: ArmSimulator | undefined;
+  subscriptionId: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root shared by the server and `rdp-fix chat`: store, playbooks, Azure
+ * (or, with no Azure configured, the loopback simulator behind the real SDK) and the engine.
+ */
+export async function createRuntime(config: Config, sink: MessageSink, logger: Logger): Promise<Runtime> {
+  const playbooks = loadPlaybooks(config.dialogsDir);
+  if (playbooks.length === 0) throw new Error(`no playbook found in ${config.dialogsDir}`);
+  const store = openStore(config.database);
+  const azure = await connectAzure(config, logger);
+  const engine = new IncidentEngine({
+    store,
+    playbooks,
+    vm: azure.vm,
+    policy: config.policy,
+    sink,
+    onError: (err, where) =>
+      logger.error('engine error', { where, error: err instanceof Error ? err.message : String(err) }),
+  });
+  await engine.recover();
+  return {
+    engine,
+    store,
+    vm: azure.vm,
+    simulator: azure.simulator,
+    subscriptionId: azure.subscriptionId,
+    async close() {
+      engine.close();
+      await engine.idle();
+      await azure.simulator?.close();
+      await store.close();
+    },
+  };
+}
+
+async function connectAzure(config: Config, logger: Logger) {
+  const { subscriptionId, resourceGroups, armEndpoint } = config.azure;
+  const pollIntervalMs = config.simulator.pollIntervalMs;
+  if (!subscriptionId) {
+    const simulator = new ArmSimulator({
+      subscriptionId: SimulatorSubscription,
+      latencyScale: config.simulator.latencyScale,
+    });
+    const url = await simulator.listen();
+    logger.info(
+      'local mode: no AZURE_SUBSCRIPTION_ID, so the Azure SDK talks to the built-in ARM simulator',
+      { simulator: url },
+    );
+    const vm = new AzureVmOperations({
+      subscriptionId: SimulatorSubscription,
+      credential: new StaticTestCredential(),
+      loopbackEndpoint: url,
+      pollIntervalMs,
+      conflictBaseDelayMs: 1_000,
+    });
+    return { vm, simulator, subscriptionId: SimulatorSubscription };
+  }
+  if (armEndpoint && new URL(armEndpoint).protocol === 'http:') {
+    if (!isLoopback(new URL(armEndpoint)))
+      throw new Error('AZURE_ARM_ENDPOINT: http is only allowed on loopback (a simulator)');
+    logger.warn('AZURE_ARM_ENDPOINT is a loopback http server: using a static test credential', {
+      endpoint: armEndpoint,
+    });
+    const vm = new AzureVmOperations({
+      subscriptionId,
+      resourceGroups,
+      credential: new StaticTestCredential(),
+      loopbackEndpoint: armEndpoint,
+      pollIntervalMs,
+    });
+    return { vm, simulator: undefined, subscriptionId };
+  }
+  // Managed identity in Azure, `az login` on a laptop: loaded only when Azure is really used.
+  const { DefaultAzureCredential } = await import('@azure/identity');
+  const vm = new AzureVmOperations({
+    subscriptionId,
+    resourceGroups,
+    credential: new DefaultAzureCredential(),
+    ...(armEndpoint ? { endpoint: armEndpoint } : {}),
+  });
+  logger.info('Azure mode', {
+    subscriptionId,
+    resourceGroups,
+    endpoint: armEndpoint ?? 'https://management.azure.com',
+  });
+  return { vm, simulator: undefined, subscriptionId };
+}

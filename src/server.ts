@@ -1,0 +1,86 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config';
+import { jsonLogger, type Logger } from './core/logger';
+import type { Delivery } from './engine/messages';
+import { createRuntime, type Runtime } from './runtime';
+import { buildExport } from './transcripts/render-transcript';
+
+export interface RunningServer {
+  url: string;
+  runtime: Runtime;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the rdp-fix server: the runtime (store, Azure or the simulator, engine) behind one
+ * HTTP port. Channels register their routes here as they are added.
+ */
+export async function startServer(config: Config, logger: Logger = jsonLogger()): Promise<RunningServer> {
+  const sink = (d: Delivery) => {
+    logger.info('message', { incident: d.incidentId, channel: d.channel.platform, kind: d.message.kind });
+  };
+  const runtime = await createRuntime(config, sink, logger);
+  const server = createServer((req, res) => {
+    route(runtime, req, res).catch((err: unknown) => {
+      logger.error('request failed', {
+        path: req.url,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      if (!res.headersSent) json(res, 500, { error: 'internal error' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host}:${port}`;
+  logger.info('rdp-fix listening', {
+    url,
+    database: config.database.kind,
+    localMode: runtime.simulator !== undefined,
+  });
+  return {
+    url,
+    runtime,
+    async close() {
+      await stopHttp(server);
+      await runtime.close();
+    },
+  };
+}
+
+async function route(runtime: Runtime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://local');
+  if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { ok: true });
+  if (req.method === 'GET' && url.pathname === '/api/incidents') {
+    const records = await runtime.store.list({
+      limit: Math.min(Number(url.searchParams.get('limit') ?? 50) || 50, 500),
+    });
+    return json(res, 200, { incidents: records.map(({ snapshot: _s, ...r }) => r) });
+  }
+  const one = /^\/api\/incidents\/([a-z0-9]{6,40})$/.exec(url.pathname);
+  if (req.method === 'GET' && one) {
+    const record = await runtime.store.get(one[1]!);
+    if (!record) return json(res, 404, { error: `There is no incident ${one[1]}.` });
+    return json(res, 200, buildExport(record, await runtime.store.transcript(record.id)));
+  }
+  json(res, 404, { error: 'not found' });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(JSON.stringify(body));
+}
+
+/** Stops taking requests and ends idle keep-alive connections. */
+function stopHttp(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,59 @@
+import { Readable } from 'node:stream';
+import { main } from '../../src/cli/main';
+
+/** `rdp-fix chat` end to end: the real SDK against the in-process simulator, answers on stdin. */
+async function chat(args: string[], lines: string[]) {
+  let out = '';
+  const code = await main(['chat', ...args], {
+    input: Readable.from(lines.map((l) => `${l}\n`)),
+    out: (t) => (out += t),
+    err: (t) => (out += t),
+    env: { DATABASE_URL: 'memory:', RDPFIX_SIM_LATENCY_SCALE: '0', RDPFIX_POLL_INTERVAL_MS: '5' },
+  });
+  return { code, out };
+}
+
+test('sim-all-three walks to resolution at the terminal', async () => {
+  const { code, out } = await chat(['sim-all-three'], [...Array(9).fill('a'), '1']);
+  expect(code).toBe(0);
+  expect(out).toContain('Local mode: the Azure SDK talks to the built-in simulator.');
+  expect(out).toContain("Found 3 of the article's causes:");
+  expect(out).toContain('"Restart the VM" succeeded.');
+  expect(out).toMatch(/Resolved\.\n/);
+});
+
+test('view script, a parameter override, a refusal for a bad value', async () => {
+  const { out } = await chat(
+    ['sim-port-unstoppable'],
+    ['v', 'a', 'a', 'a', 'a Port=80', 'a Port=3391', 'a', 'a', 'b'],
+  );
+  expect(out).toContain('# rdp-fix-step: diagnose');
+  expect(out).toContain('Not approved: Port must be a whole number from 1025 to 65535, not "80".');
+  expect(out).toContain('"Move RDP to another port" succeeded.');
+  expect(out).toContain('Aborted.');
+});
+
+test('bad, unknown and ambiguous VM names', async () => {
+  expect(await chat(['vm;rm', '-rf'], [])).toMatchObject({
+    code: 2,
+    out: expect.stringContaining('is not a valid Azure VM name'),
+  });
+  expect(await chat(['no-such-vm'], [])).toMatchObject({
+    code: 1,
+    out: expect.stringContaining('No VM named no-such-vm'),
+  });
+  expect(await chat(['sim-twin'], [])).toMatchObject({
+    code: 1,
+    out: expect.stringContaining(
+      'sim-twin exists in several resource groups (rg-sim, rg-sim-east): say which with --rg <group>.',
+    ),
+  });
+  const narrowed = await chat(['sim-twin', '--rg', 'rg-sim-east'], ['b']);
+  expect(narrowed.out).toContain('rg-sim-east/sim-twin');
+});
+
+test('input that ends early leaves the incident open and says so', async () => {
+  const { code, out } = await chat(['sim-healthy'], []);
+  expect(code).toBe(4);
+  expect(out).toContain('Input closed: the incident stays open');
+});
