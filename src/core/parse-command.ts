@@ -69,6 +69,6 @@ function invalidVm(name: string): ParsedCommand {
 
 /** Hostile input is echoed back shortened and without control characters. */
 function shown(text: string): string {
-  const clean = text.replace(/[\u0000-\u001f\u007f]/g, '?');
+  const clean = [...text].map((c) => (c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127 ? '?' : c)).join('');
   return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean;
 }

@@ -71,6 +71,9 @@ interface VmRecord {
 
 const OutputLimit = 4096;
 
+/** Every route ends by sending one response; handlers return that fact. */
+type Sent = true;
+
 /** The default inventory: one VM per scenario in rg-sim, and one name that exists twice. */
 export function defaultInventory(): SimulatedVmEntry[] {
   const names = [
@@ -175,7 +178,7 @@ export class ArmSimulator {
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<Sent> {
     const url = new URL(req.url ?? '/', 'http://sim');
     const body = await readBody(req);
     this.requests.push({
@@ -300,7 +303,7 @@ export class ArmSimulator {
     return send(res, 404, armError('NotFound', `No route for ${method} ${url.pathname}`));
   }
 
-  private runCommand(res: ServerResponse, record: VmRecord, body: unknown): void {
+  private runCommand(res: ServerResponse, record: VmRecord, body: unknown): Sent {
     if (record.forbidden) {
       return send(
         res,
@@ -360,10 +363,10 @@ export class ArmSimulator {
     const op = this.startOperation(record, 'runCommand', this.latency.runCommand);
     op.script = input.script;
     op.params = Object.fromEntries((input.parameters ?? []).map((p) => [p.name, String(p.value)]));
-    this.accepted(res, op);
+    return this.accepted(res, op);
   }
 
-  private restart(res: ServerResponse, record: VmRecord): void {
+  private restart(res: ServerResponse, record: VmRecord): Sent {
     if (record.vm.state.power !== 'running') {
       return send(
         res,
@@ -374,10 +377,10 @@ export class ArmSimulator {
         ),
       );
     }
-    this.accepted(res, this.startOperation(record, 'restart', this.latency.restart));
+    return this.accepted(res, this.startOperation(record, 'restart', this.latency.restart));
   }
 
-  private snapshot(res: ServerResponse, rg: string, name: string, body: unknown): void {
+  private snapshot(res: ServerResponse, rg: string, name: string, body: unknown): Sent {
     const source = (body as { properties?: { creationData?: { sourceResourceId?: string } } } | null)
       ?.properties?.creationData?.sourceResourceId;
     if (!source)
@@ -395,7 +398,7 @@ export class ArmSimulator {
       },
     };
     this.snapshots.set(name, snapshot);
-    send(res, 200, snapshot);
+    return send(res, 200, snapshot);
   }
 
   private startOperation(record: VmRecord, kind: Operation['kind'], ms: number): Operation {
@@ -410,9 +413,9 @@ export class ArmSimulator {
     return op;
   }
 
-  private accepted(res: ServerResponse, op: Operation): void {
+  private accepted(res: ServerResponse, op: Operation): Sent {
     const base = `https://${this.host}/subscriptions/${this.options.subscriptionId}/providers/Microsoft.Compute/locations/westeurope/operations/${op.id}`;
-    send(res, 202, undefined, {
+    return send(res, 202, undefined, {
       'Azure-AsyncOperation': `${base}?api-version=2024-11-01`,
       Location: `${base}/result?api-version=2024-11-01`,
       'Retry-After': '0',
@@ -444,7 +447,7 @@ export class ArmSimulator {
     return true;
   }
 
-  private operation(res: ServerResponse, id: string, result: boolean): void {
+  private operation(res: ServerResponse, id: string, result: boolean): Sent {
     const op = this.operations.get(id);
     if (!op) return send(res, 404, armError('NotFound', `Operation ${id} not found`));
     this.settle(op);
@@ -458,7 +461,7 @@ export class ArmSimulator {
     }
     if (op.status === 'InProgress') return this.accepted(res, op);
     if (op.kind === 'restart' || !op.output) return send(res, 200, {});
-    send(res, 200, {
+    return send(res, 200, {
       value: [
         {
           code: 'ComponentStatus/StdOut/succeeded',
@@ -601,7 +604,7 @@ function send(
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
-): void {
+): Sent {
   const text = body === undefined ? '' : JSON.stringify(body);
   res.writeHead(status, {
     ...(text ? { 'Content-Type': 'application/json; charset=utf-8' } : {}),
@@ -609,6 +612,7 @@ function send(
     ...headers,
   });
   res.end(text);
+  return true;
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
