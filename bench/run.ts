@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { benchOpenIncidents, benchTransitions } from './core-bench';
+import { benchScenarios } from './scenario-bench';
 import { type BenchRow, printTable } from './stats';
 
 /**
@@ -10,6 +11,7 @@ import { type BenchRow, printTable } from './stats';
 const suites: Record<string, () => Promise<BenchRow[]>> = {
   transitions: () => benchTransitions(Number(process.env.BENCH_TRANSITIONS ?? 10_000)),
   memory: () => benchOpenIncidents(Number(process.env.BENCH_OPEN_INCIDENTS ?? 1_000)),
+  scenarios: () => benchScenarios(),
 };
 
 /** Suites and the V8 flags they run with; the memory suite runs with defaults and with a small young generation. */
@@ -17,6 +19,7 @@ const plan: { suite: string; flags: string[] }[] = [
   { suite: 'transitions', flags: [] },
   { suite: 'memory', flags: [] },
   { suite: 'memory', flags: ['--max-semi-space-size=2'] },
+  { suite: 'scenarios', flags: [] },
 ];
 
 async function child(suite: string): Promise<void> {
