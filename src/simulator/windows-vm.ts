@@ -237,20 +237,24 @@ export class SimulatedWindowsVm {
       }
       case 'enable-tls': {
         const versions = params.Versions ?? '1.2';
+        const pause = params.PauseGroupPolicy ?? 'true';
         if (!['1.2', '1.0,1.1,1.2'].includes(versions)) throw new Error(`Invalid TLS versions '${versions}'`);
+        if (!['true', 'false'].includes(pause)) throw new Error(`Invalid PauseGroupPolicy '${pause}'`);
         const before = { ...s.tls };
         for (const v of TlsVersions) if (versions.split(',').includes(v.slice(4))) s.tls[v] = 1;
-        return { ok: s.tls['TLS 1.2'] === 1, data: { before, after: { ...s.tls } } };
-      }
-      case 'pause-group-policy': {
-        const previousStart = s.gpsvcStart;
-        s.gpsvcStart = 4;
-        return { ok: true, data: { previousStart, start: 4 } };
+        const data: Record<string, unknown> = { before, after: { ...s.tls } };
+        if (pause === 'true') {
+          data.gpsvcPreviousStart = s.gpsvcStart;
+          s.gpsvcStart = 4;
+          data.gpsvcStart = 4;
+        }
+        return { ok: s.tls['TLS 1.2'] === 1, data };
       }
       case 'restore-group-policy': {
-        s.gpsvcStart = 2;
+        const wasPaused = s.gpsvcStart === 4;
+        if (wasPaused) s.gpsvcStart = 2;
         this.applyGroupPolicy();
-        return { ok: true, data: { gpupdateExitCode: 0, start: 2, status: 'Running' } };
+        return { ok: true, data: { wasPaused, gpupdateExitCode: 0, start: s.gpsvcStart, status: 'Running' } };
       }
       default:
         throw new Error(`The simulator does not know the script "${id}"`);

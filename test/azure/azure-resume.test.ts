@@ -55,7 +55,7 @@ test('the process stops while a Run Command runs; the next one resumes the poll 
   const second = makeHarness({ store: new SqliteIncidentStore(file), vm: azure(url) });
   await second.engine.recover();
   await second.engine.idle();
-  expect((await currentStep(second, id)).stepId).toBe('pause-group-policy');
+  expect((await currentStep(second, id)).stepId).toBe('restart-vm');
   const posts = sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/runCommand'));
   expect(posts.map((r) => (r.body as { script: string[] }).script[0])).toEqual([
     '# rdp-fix-step: diagnose',

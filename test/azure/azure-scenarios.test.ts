@@ -64,12 +64,12 @@ describe('every scenario through the real SDK', () => {
       'renew-rdp-certificate',
       'reset-machinekeys-acl',
       'enable-tls',
-      'pause-group-policy',
       'restore-group-policy',
       'diagnose',
     ]);
     expect(runCommands().find((c) => c.script === 'enable-tls')?.params).toEqual([
       { name: 'Versions', value: '1.2' },
+      { name: 'PauseGroupPolicy', value: 'true' },
     ]);
     expect(sim.requests.filter((r) => r.path.endsWith('/restart'))).toHaveLength(1);
     expect(sim.snapshotNames()).toEqual([`sim-all-three-rdpfix-${record.id}`]);
@@ -108,10 +108,7 @@ describe('every scenario through the real SDK', () => {
   test.each([
     ['sim-cert-expired', ['diagnose', 'renew-rdp-certificate', 'diagnose']],
     ['sim-machinekeys', ['diagnose', 'reset-machinekeys-acl', 'diagnose']],
-    [
-      'sim-tls-disabled',
-      ['diagnose', 'enable-tls', 'pause-group-policy', 'restore-group-policy', 'diagnose'],
-    ],
+    ['sim-tls-disabled', ['diagnose', 'enable-tls', 'restore-group-policy', 'diagnose']],
     ['sim-rdp-stopped', ['diagnose', 'free-rdp-port', 'diagnose']],
     ['sim-healthy', ['diagnose']],
   ])('%s resolves with %j', async (vm, scripts) => {

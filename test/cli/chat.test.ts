@@ -14,7 +14,7 @@ async function chat(args: string[], lines: string[]) {
 }
 
 test('sim-all-three walks to resolution at the terminal', async () => {
-  const { code, out } = await chat(['sim-all-three'], [...Array(9).fill('a'), '1']);
+  const { code, out } = await chat(['sim-all-three'], [...Array(8).fill('a'), '1']);
   expect(code).toBe(0);
   expect(out).toContain('Local mode: the Azure SDK talks to the built-in simulator.');
   expect(out).toContain("Found 3 of the article's causes:");

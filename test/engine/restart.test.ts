@@ -76,7 +76,6 @@ test('persist mid-incident, build a new engine on the same database, continue to
     'renew-rdp-certificate',
     'reset-machinekeys-acl',
     'enable-tls',
-    'pause-group-policy',
     'restart-vm',
     'restore-group-policy',
     'verify',
@@ -135,7 +134,7 @@ test('a crash while polling: the restarted process resumes the poll and posts th
   const second = makeHarness({ store: new SqliteIncidentStore(file), sim });
   await second.engine.recover();
   await second.engine.idle();
-  expect((await currentStep(second, id)).stepId).toBe('pause-group-policy');
+  expect((await currentStep(second, id)).stepId).toBe('restart-vm');
   const transcript = await second.store.transcript(id);
   expect(transcript.filter((e) => e.kind === 'step.output' && e.data.stepId === 'enable-tls')).toHaveLength(
     1,

@@ -21,14 +21,16 @@ describe('incidents from start to end against simulated VMs', () => {
       'renew-rdp-certificate',
       'reset-machinekeys-acl',
       'enable-tls',
-      'pause-group-policy',
       'restart-vm',
       'restore-group-policy',
       'verify',
     ]);
     expect(h.vm.calls.filter((c) => c.op === 'restart')).toHaveLength(1);
     expect(h.vm.calls.every((c) => c.approvedBy === bob.id)).toBe(true);
-    expect(h.vm.calls.find((c) => c.stepId === 'enable-tls')?.params).toEqual({ Versions: '1.2' });
+    expect(h.vm.calls.find((c) => c.stepId === 'enable-tls')?.params).toEqual({
+      Versions: '1.2',
+      PauseGroupPolicy: 'true',
+    });
     const vm = h.vm.vm('sim-all-three').state;
     expect(vm.tls['TLS 1.2']).toBe(1);
     expect(vm.tls['TLS 1.0']).toBe(0);
@@ -90,7 +92,6 @@ describe('incidents from start to end against simulated VMs', () => {
       'diagnose',
       'snapshot-os-disk',
       'enable-tls',
-      'pause-group-policy',
       'restart-vm',
       'restore-group-policy',
       'verify',
@@ -106,7 +107,10 @@ describe('incidents from start to end against simulated VMs', () => {
     const tlsCard = h.messages('stepCard').find((m) => m.kind === 'stepCard' && m.stepId === 'enable-tls');
     expect(tlsCard).toMatchObject({
       warning: { en: expect.stringContaining('weakens') },
-      params: [{ name: 'Versions', value: '1.2', values: ['1.2', '1.0,1.1,1.2'] }],
+      params: [
+        { name: 'Versions', value: '1.2', values: ['1.2', '1.0,1.1,1.2'] },
+        { name: 'PauseGroupPolicy', value: true },
+      ],
     });
   });
 

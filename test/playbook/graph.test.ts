@@ -184,7 +184,6 @@ test('the shortest resolution of "all three causes" restarts once and runs the f
     'renew-rdp-certificate',
     'reset-machinekeys-acl',
     'enable-tls',
-    'pause-group-policy',
     'restart-vm',
     'restore-group-policy',
     'verify',

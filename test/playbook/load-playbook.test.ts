@@ -42,7 +42,6 @@ describe('loading the article playbook', () => {
       'renew-certificate-remotely',
       'reset-machinekeys-acl',
       'enable-tls',
-      'pause-group-policy',
       'restart-vm',
       'restore-group-policy',
       'gpo-enforced',
@@ -87,10 +86,8 @@ describe('invalid playbooks give precise errors (file: path: problem)', () => {
   });
 
   test('an unknown transition target', () => {
-    const message = problemsAfter((dir) =>
-      editYaml(dir, 'ok: pause-group-policy', 'ok: pause-group-policies'),
-    );
-    expect(message).toMatch(/steps\.\d+\.next\.ok: unknown transition target "pause-group-policies"/);
+    const message = problemsAfter((dir) => editYaml(dir, 'ok: restart-vm', 'ok: restart-vms'));
+    expect(message).toMatch(/steps\.\d+\.next\.ok: unknown transition target "restart-vms"/);
   });
 
   test('a bad parameter type', () => {
@@ -120,14 +117,14 @@ describe('invalid playbooks give precise errors (file: path: problem)', () => {
 
   test('a script without its marker line, and an unknown cause', () => {
     const message = problemsAfter((dir) => {
-      const file = join(dir, 'scripts', 'pause-group-policy.ps1');
+      const file = join(dir, 'scripts', 'restore-group-policy.ps1');
       writeFileSync(
         file,
-        readFileSync(file, 'utf8').replace('# rdp-fix-step: pause-group-policy', '# hello'),
+        readFileSync(file, 'utf8').replace('# rdp-fix-step: restore-group-policy', '# hello'),
       );
       editYaml(dir, 'when: { causes: [tls-disabled] }', 'when: { causes: [tls-off] }');
     });
-    expect(message).toContain('must start with "# rdp-fix-step: pause-group-policy"');
+    expect(message).toContain('must start with "# rdp-fix-step: restore-group-policy"');
     expect(message).toMatch(/when\.causes\.0: unknown cause "tls-off"/);
   });
 

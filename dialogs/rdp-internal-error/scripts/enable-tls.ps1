@@ -1,9 +1,15 @@
 # rdp-fix-step: enable-tls
-# Step 3.1 of the article: set SCHANNEL ...\<version>\Server Enabled=1 (REG_DWORD). Only the
-# versions asked for: TLS 1.2 by default, because re-enabling 1.0 and 1.1 weakens security.
-# Takes effect at the next restart. Safe to run twice.
+# Steps 3.1 and 3.2 of the article, both done before the one restart:
+# - set SCHANNEL ...\<version>\Server Enabled=1 (REG_DWORD), only for the versions asked for:
+#   TLS 1.2 by default, because re-enabling 1.0 and 1.1 weakens security;
+# - set the Group Policy service to disabled (gpsvc Start=4) so that a domain policy cannot
+#   undo it at the restart. The previous value is saved on the VM for restore-group-policy.
+#   On some Windows builds the gpsvc key refuses writes even to SYSTEM: the step then fails
+#   and says so.
+# Takes effect at the next restart. Safe to run twice (the first saved gpsvc value is kept).
 param(
-    [string]$Versions = '1.2'
+    [string]$Versions = '1.2',
+    [string]$PauseGroupPolicy = 'true'
 )
 
 $ErrorActionPreference = 'Stop'
@@ -24,6 +30,7 @@ $data = [ordered]@{ before = [ordered]@{}; after = [ordered]@{} }
 try {
     # Run Command passes parameters as strings: validate here too.
     if ($Versions -notin @('1.2', '1.0,1.1,1.2')) { throw "Invalid TLS versions '$Versions'" }
+    if ($PauseGroupPolicy -notin @('true', 'false')) { throw "Invalid PauseGroupPolicy '$PauseGroupPolicy'" }
     $protocols = 'HKLM:\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols'
     foreach ($version in 'TLS 1.0', 'TLS 1.1', 'TLS 1.2') {
         $key = "$protocols\$version\Server"
@@ -35,7 +42,17 @@ try {
         }
         $data.after[$version] = (Get-ItemProperty -Path $key -Name Enabled -ErrorAction SilentlyContinue).Enabled
     }
-    Write-Result ($data.after['TLS 1.2'] -eq 1) $data $null
+    if ($PauseGroupPolicy -eq 'true') {
+        $gpsvc = 'HKLM:\SYSTEM\CurrentControlSet\Services\gpsvc'
+        $saved = Join-Path $env:ProgramData 'rdp-fix\gpsvc-start.txt'
+        $data.gpsvcPreviousStart = (Get-ItemProperty -Path $gpsvc -Name Start).Start
+        if (-not (Test-Path $saved)) { Set-Content -Path $saved -Value $data.gpsvcPreviousStart }
+        Write-Log "Set $gpsvc Start=4 (was $($data.gpsvcPreviousStart))"
+        Set-ItemProperty -Path $gpsvc -Name Start -Value 4 -Type DWord
+        $data.gpsvcStart = (Get-ItemProperty -Path $gpsvc -Name Start).Start
+    }
+    $ok = ($data.after['TLS 1.2'] -eq 1) -and ($PauseGroupPolicy -eq 'false' -or $data.gpsvcStart -eq 4)
+    Write-Result $ok $data $null
 } catch {
     Write-Log ($_ | Out-String)
     Write-Result $false $data $_.Exception.Message

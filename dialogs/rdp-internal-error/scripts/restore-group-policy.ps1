@@ -1,7 +1,9 @@
 # rdp-fix-step: restore-group-policy
 # Step 3.3 of the article: switch Group Policy back on. The text merged three commands into
 # one line; they are "sc config gpsvc start= auto", "sc start gpsvc" and "gpupdate /force".
-# In PowerShell "sc" is Set-Content, hence sc.exe. Safe to run twice.
+# In PowerShell "sc" is Set-Content, hence sc.exe. The start type is set back only if
+# enable-tls paused Group Policy (it left the old value on the VM); gpupdate always runs, so
+# that the verification shows whether a domain policy disables TLS again. Safe to run twice.
 param()
 
 $ErrorActionPreference = 'Stop'
@@ -21,9 +23,12 @@ function Write-Result([bool]$Ok, $Data, [string]$ErrorMessage) {
 $data = [ordered]@{}
 try {
     $saved = Join-Path $env:ProgramData 'rdp-fix\gpsvc-start.txt'
-    $output = & sc.exe config gpsvc start= auto
-    Write-Log ($output | Out-String)
-    if ($LASTEXITCODE -ne 0) { throw "sc.exe config gpsvc failed with exit code $LASTEXITCODE" }
+    $data.wasPaused = Test-Path $saved
+    if ($data.wasPaused) {
+        $output = & sc.exe config gpsvc start= auto
+        Write-Log ($output | Out-String)
+        if ($LASTEXITCODE -ne 0) { throw "sc.exe config gpsvc failed with exit code $LASTEXITCODE" }
+    }
     $output = & sc.exe start gpsvc
     Write-Log ($output | Out-String)
     # 1056: the service is already running.
