@@ -198,16 +198,19 @@ export function compilePlaybook(playbook: Playbook) {
       ],
     });
 
+    // A new attempt each time a step waits for a person (again, after a retry or an unknown outcome).
+    const awaitingEntry = [
+      { type: 'startAttempt' as const, params: p },
+      { type: 'announceAwaiting' as const, params: p },
+    ];
+
     if (step.kind === 'question' || step.kind === 'manual') {
       return {
         initial: 'check',
         states: {
           check,
           awaiting: {
-            entry: [
-              { type: 'startAttempt', params: p },
-              { type: 'announceAwaiting', params: p },
-            ],
+            entry: awaitingEntry,
             on: {
               ANSWER: step.answers.map((answer) => {
                 const t = finish(answer.id, step.next[answer.id] ?? 'unresolved');
@@ -262,10 +265,7 @@ export function compilePlaybook(playbook: Playbook) {
       states: {
         check,
         awaiting: {
-          entry: [
-            { type: 'startAttempt', params: p },
-            { type: 'announceAwaiting', params: p },
-          ],
+          entry: awaitingEntry,
           on: {
             APPROVE: {
               guard: { type: 'isCurrent', params: p },

@@ -117,6 +117,11 @@ const whenSchema = z
   })
   .strict();
 
+/** A step's parameters by name (PascalCase, as the script's param() block declares them). */
+const paramsField = z
+  .record(z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'must be PascalCase'), paramSchema)
+  .default({});
+
 const stepBase = {
   id,
   section: z.string().min(1),
@@ -139,9 +144,7 @@ export const stepSchema = z.discriminatedUnion('kind', [
       risk: z.enum(Risks),
       /** The script returns evidence: outcomes are `clear` / `causes` instead of `ok`. */
       evidence: z.boolean().default(false),
-      params: z
-        .record(z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'must be PascalCase'), paramSchema)
-        .default({}),
+      params: paramsField,
       confirm: z.boolean().optional(),
       ...stepBase,
     })
@@ -151,9 +154,7 @@ export const stepSchema = z.discriminatedUnion('kind', [
       kind: z.literal('azure'),
       action: z.enum(AzureActions),
       risk: z.enum(Risks),
-      params: z
-        .record(z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'must be PascalCase'), paramSchema)
-        .default({}),
+      params: paramsField,
       confirm: z.boolean().optional(),
       ...stepBase,
     })
@@ -173,9 +174,7 @@ export const stepSchema = z.discriminatedUnion('kind', [
         .string()
         .regex(/^[a-z0-9-]+\.ps1$/)
         .optional(),
-      params: z
-        .record(z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'must be PascalCase'), paramSchema)
-        .default({}),
+      params: paramsField,
       answers: z.array(answerSchema).min(1),
       ...stepBase,
     })

@@ -263,34 +263,27 @@ export class ArmSimulator {
     if (provider === 'microsoft.compute' && type === 'snapshots' && name && method === 'PUT') {
       return this.snapshot(res, rg, name, body);
     }
-    if (provider === 'microsoft.network' && type === 'networkinterfaces' && name && method === 'GET') {
+    if (
+      provider === 'microsoft.network' &&
+      (type === 'networkinterfaces' || type === 'networksecuritygroups') &&
+      name
+    ) {
+      // Each VM has one NIC `<vm>-nic` with one NSG `<vm>-nsg`, in the VM's resource group.
+      const suffix = type === 'networkinterfaces' ? '-nic' : '-nsg';
       const record = [...this.vms.values()].find(
-        (v) => `${v.entry.name}-nic` === name && v.entry.resourceGroup === rg,
+        (v) => `${v.entry.name}${suffix}` === name && v.entry.resourceGroup === rg,
       );
-      if (!record)
+      if (!record) {
         return send(
           res,
           404,
-          armError(
-            'ResourceNotFound',
-            `The Resource 'Microsoft.Network/networkInterfaces/${name}' was not found.`,
-          ),
+          armError('ResourceNotFound', `The Resource 'Microsoft.Network/${parts[6]}/${name}' was not found.`),
         );
-      return send(res, 200, this.nicJson(record));
-    }
-    if (provider === 'microsoft.network' && type === 'networksecuritygroups' && name) {
-      const record = [...this.vms.values()].find(
-        (v) => `${v.entry.name}-nsg` === name && v.entry.resourceGroup === rg,
-      );
-      if (!record)
-        return send(
-          res,
-          404,
-          armError(
-            'ResourceNotFound',
-            `The Resource 'Microsoft.Network/networkSecurityGroups/${name}' was not found.`,
-          ),
-        );
+      }
+      if (type === 'networkinterfaces')
+        return method === 'GET'
+          ? send(res, 200, this.nicJson(record))
+          : send(res, 405, armError('MethodNotAllowed', method));
       if (!lower[8] && method === 'GET') return send(res, 200, this.nsgJson(record));
       const ruleName = parts[9];
       if (lower[8] === 'securityrules' && ruleName && method === 'PUT') {

@@ -1,5 +1,12 @@
 import { healthyVmState, RequiredMachineKeysGrants, type WindowsVmState } from './windows-vm';
 
+/** The Remote Desktop certificate of a VM nobody looked after since early 2024. */
+const ExpiredCertificate = {
+  thumbprint: '9A8B7C6D5E4F30211203A4B5C6D7E8F901234567',
+  notAfter: '2024-01-31T10:00:00Z',
+  hasPrivateKey: true,
+};
+
 /**
  * Simulated VMs by name. Each scenario is one of the article's situations (or an Azure
  * situation the agent must handle), built from the healthy state.
@@ -15,17 +22,7 @@ export const Scenarios: Record<string, (now: Date) => WindowsVmState> = {
     portOwner: { process: 'legacyagent', pid: 3304, services: ['LegacyAgent'], stoppable: false },
   }),
   'sim-rdp-stopped': (now) => ({ ...healthyVmState(now), termService: 'Stopped' }),
-  'sim-cert-expired': (now) => {
-    const s = healthyVmState(now);
-    return {
-      ...s,
-      certificate: {
-        thumbprint: s.certificate!.thumbprint,
-        notAfter: '2024-01-31T10:00:00Z',
-        hasPrivateKey: true,
-      },
-    };
-  },
+  'sim-cert-expired': (now) => ({ ...healthyVmState(now), certificate: ExpiredCertificate }),
   'sim-machinekeys': (now) => ({
     ...healthyVmState(now),
     machineKeysMissing: [...RequiredMachineKeysGrants.slice(0, 2)],
@@ -40,19 +37,12 @@ export const Scenarios: Record<string, (now: Date) => WindowsVmState> = {
     gpoDisablesTls: true,
     domainJoined: true,
   }),
-  'sim-all-three': (now) => {
-    const s = healthyVmState(now);
-    return {
-      ...s,
-      certificate: {
-        thumbprint: s.certificate!.thumbprint,
-        notAfter: '2024-01-31T10:00:00Z',
-        hasPrivateKey: true,
-      },
-      machineKeysMissing: ['NT AUTHORITY\\NETWORK SERVICE'],
-      tls: { 'TLS 1.0': 0, 'TLS 1.1': 0, 'TLS 1.2': 0 },
-    };
-  },
+  'sim-all-three': (now) => ({
+    ...healthyVmState(now),
+    certificate: ExpiredCertificate,
+    machineKeysMissing: ['NT AUTHORITY\\NETWORK SERVICE'],
+    tls: { 'TLS 1.0': 0, 'TLS 1.1': 0, 'TLS 1.2': 0 },
+  }),
   'sim-agent-down': (now) => ({ ...healthyVmState(now), agentReady: false }),
   'sim-deallocated': (now) => ({ ...healthyVmState(now), power: 'deallocated', agentReady: false }),
 };

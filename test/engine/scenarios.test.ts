@@ -1,5 +1,12 @@
 import { verifyChain } from '../../src/core/transcript';
-import { bob, currentStep, driveToEnd, makeHarness, startIncident } from '../helpers/engine-harness';
+import {
+  AllThreeSteps,
+  bob,
+  currentStep,
+  driveToEnd,
+  makeHarness,
+  startIncident,
+} from '../helpers/engine-harness';
 
 /** Which playbook steps reached the VM or Azure, in order, from the simulator's own record. */
 const ran = (h: ReturnType<typeof makeHarness>) => h.vm.calls.map((c) => c.stepId);
@@ -15,16 +22,7 @@ describe('incidents from start to end against simulated VMs', () => {
       outcome: 'resolved',
       causes: ['certificate-invalid', 'machinekeys-acl', 'tls-disabled'],
     });
-    expect(ran(h)).toEqual([
-      'diagnose',
-      'snapshot-os-disk',
-      'renew-rdp-certificate',
-      'reset-machinekeys-acl',
-      'enable-tls',
-      'restart-vm',
-      'restore-group-policy',
-      'verify',
-    ]);
+    expect(ran(h)).toEqual(AllThreeSteps);
     expect(h.vm.calls.filter((c) => c.op === 'restart')).toHaveLength(1);
     expect(h.vm.calls.every((c) => c.approvedBy === bob.id)).toBe(true);
     expect(h.vm.calls.find((c) => c.stepId === 'enable-tls')?.params).toEqual({

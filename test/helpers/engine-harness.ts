@@ -22,6 +22,18 @@ export function rdpPlaybook(): Playbook {
   return cached;
 }
 
+/** The steps that reach the VM or Azure for "all three causes", in the article's order. */
+export const AllThreeSteps = [
+  'diagnose',
+  'snapshot-os-disk',
+  'renew-rdp-certificate',
+  'reset-machinekeys-acl',
+  'enable-tls',
+  'restart-vm',
+  'restore-group-policy',
+  'verify',
+];
+
 export const alice: User = { id: 'U_ALICE', name: 'alice' };
 export const bob: User = { id: 'U_BOB', name: 'bob' };
 export const mallory: User = { id: 'U_MALLORY', name: 'mallory' };

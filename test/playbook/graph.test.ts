@@ -6,7 +6,7 @@ import { stateText } from '../../src/engine/incident-engine';
 import { applies, compilePlaybook, stepOfState } from '../../src/playbook/compile-playbook';
 import type { IncidentEvent, IncidentInput, StepRunResult } from '../../src/playbook/machine-types';
 import { needsApproval } from '../../src/playbook/outcomes';
-import { alice, bob, rdpPlaybook } from '../helpers/engine-harness';
+import { AllThreeSteps, alice, bob, rdpPlaybook } from '../helpers/engine-harness';
 
 /**
  * Walks every reachable state of the compiled article machine, feeding it every event a
@@ -178,14 +178,5 @@ test('the shortest resolution of "all three causes" restarts once and runs the f
     .map((s) => s.event)
     .filter((e) => e.type === 'APPROVE')
     .map((e) => (e as { stepId: string }).stepId);
-  expect(approved).toEqual([
-    'diagnose',
-    'snapshot-os-disk',
-    'renew-rdp-certificate',
-    'reset-machinekeys-acl',
-    'enable-tls',
-    'restart-vm',
-    'restore-group-policy',
-    'verify',
-  ]);
+  expect(approved).toEqual(AllThreeSteps);
 });
