@@ -36,6 +36,7 @@ const envSchema = z.object({
   RDPFIX_RESOURCE_GROUPS: list,
   AZURE_ARM_ENDPOINT: z.string().url().optional(),
   RDPFIX_SIM_LATENCY_SCALE: z.coerce.number().min(0).max(10).default(0.05),
+  RDPFIX_SIM_INVENTORY: z.string().optional(),
   RDPFIX_POLL_INTERVAL_MS: z.coerce.number().int().min(1).max(60_000).optional(),
 });
 
@@ -48,7 +49,7 @@ export interface Config {
   dialogsDir: string;
   azure: { subscriptionId: string | undefined; resourceGroups: string[]; armEndpoint: string | undefined };
   /** Local mode: the simulator's latency (1 = Azure's ~30 s per command, 90 s per restart) and polling. */
-  simulator: { latencyScale: number; pollIntervalMs: number };
+  simulator: { latencyScale: number; pollIntervalMs: number; inventoryFile: string | undefined };
 }
 
 /**
@@ -86,6 +87,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     simulator: {
       latencyScale: e.RDPFIX_SIM_LATENCY_SCALE,
+      inventoryFile: e.RDPFIX_SIM_INVENTORY ? resolve(e.RDPFIX_SIM_INVENTORY) : undefined,
       // Azure asks clients to poll every few seconds; the local simulator answers faster.
       pollIntervalMs: e.RDPFIX_POLL_INTERVAL_MS ?? (e.AZURE_SUBSCRIPTION_ID ? 5_000 : 200),
     },

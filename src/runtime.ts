@@ -7,6 +7,7 @@ import { IncidentEngine } from './engine/incident-engine';
 import type { MessageSink } from './engine/messages';
 import { loadPlaybooks } from './playbook/load-playbook';
 import { ArmSimulator } from './simulator/arm-simulator';
+import { loadInventory } from './simulator/inventory';
 import type { IncidentStore } from './store/incident-store';
 import { openStore } from './store/open-store';
 
@@ -61,9 +62,11 @@ async function connectAzure(config: Config, logger: Logger) {
   const { subscriptionId, resourceGroups, armEndpoint } = config.azure;
   const pollIntervalMs = config.simulator.pollIntervalMs;
   if (!subscriptionId) {
+    const { inventoryFile, latencyScale } = config.simulator;
     const simulator = new ArmSimulator({
       subscriptionId: SimulatorSubscription,
-      latencyScale: config.simulator.latencyScale,
+      latencyScale,
+      ...(inventoryFile ? { vms: loadInventory(inventoryFile) } : {}),
     });
     const url = await simulator.listen();
     logger.info(

@@ -9,6 +9,7 @@ import { loadPlaybook, loadPlaybooks, type Playbook } from '../playbook/load-pla
 import { renderMermaid } from '../playbook/render-mermaid';
 import { SimulatorSubscription } from '../runtime';
 import { ArmSimulator } from '../simulator/arm-simulator';
+import { loadInventory } from '../simulator/inventory';
 import { openStore } from '../store/open-store';
 import { buildExport, renderJson, renderMarkdown } from '../transcripts/render-transcript';
 import { runChat } from './chat';
@@ -37,7 +38,7 @@ Usage:
   rdp-fix transcripts export <id> --format md|json [--out <file>]
   rdp-fix transcripts verify <id>       check the transcript's hash chain (exit 1 if broken)
   rdp-fix chat <vm> [--rg <group>] [--all]   run a whole incident in the terminal (simulator by default)
-  rdp-fix simulate [--port N]           run the loopback Azure (ARM) simulator alone
+  rdp-fix simulate [--port N] [--latency F] [--inventory file.json] [--latency F] [--inventory file.json]   run the ARM simulator alone
   rdp-fix help
 
 Configuration comes from the environment (DATABASE_URL, RDPFIX_DIALOGS_DIR, ...): see README.md.
@@ -162,10 +163,15 @@ async function transcriptsCommand(action: string, args: string[], io: CliIo): Pr
 
 /** Runs the ARM simulator alone until interrupted, for pointing AZURE_ARM_ENDPOINT at it. */
 async function simulate(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string' }, latency: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: 'string' }, latency: { type: 'string' }, inventory: { type: 'string' } },
+  });
+  const inventory = values.inventory ?? loadConfig(io.env).simulator.inventoryFile;
   const simulator = new ArmSimulator({
     subscriptionId: SimulatorSubscription,
     latencyScale: Number(values.latency ?? 0.05),
+    ...(inventory ? { vms: loadInventory(inventory) } : {}),
   });
   const url = await simulator.listen(Number(values.port ?? 0));
   io.out(
