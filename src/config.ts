@@ -38,6 +38,11 @@ const envSchema = z.object({
   RDPFIX_SIM_LATENCY_SCALE: z.coerce.number().min(0).max(10).default(0.05),
   RDPFIX_SIM_INVENTORY: z.string().optional(),
   RDPFIX_POLL_INTERVAL_MS: z.coerce.number().int().min(1).max(60_000).optional(),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_BOT_TOKEN: z.string().min(1).optional(),
+  SLACK_APP_TOKEN: z.string().min(1).optional(),
+  SLACK_API_URL: z.string().url().optional(),
+  RDPFIX_PUBLIC_URL: z.string().url().optional(),
 });
 
 export interface Config {
@@ -50,6 +55,12 @@ export interface Config {
   azure: { subscriptionId: string | undefined; resourceGroups: string[]; armEndpoint: string | undefined };
   /** Local mode: the simulator's latency (1 = Azure's ~30 s per command, 90 s per restart) and polling. */
   simulator: { latencyScale: number; pollIntervalMs: number; inventoryFile: string | undefined };
+  /** Slack is on when both the signing secret and the bot token are set. */
+  slack:
+    | { signingSecret: string; botToken: string; appToken: string | undefined; apiUrl: string | undefined }
+    | undefined;
+  /** The address people reach the server at, for links in chat (transcript pages). */
+  publicUrl: string | undefined;
 }
 
 /**
@@ -85,6 +96,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       resourceGroups: e.RDPFIX_RESOURCE_GROUPS,
       armEndpoint: e.AZURE_ARM_ENDPOINT,
     },
+    slack:
+      e.SLACK_SIGNING_SECRET && e.SLACK_BOT_TOKEN
+        ? {
+            signingSecret: e.SLACK_SIGNING_SECRET,
+            botToken: e.SLACK_BOT_TOKEN,
+            appToken: e.SLACK_APP_TOKEN,
+            apiUrl: e.SLACK_API_URL,
+          }
+        : undefined,
+    publicUrl: e.RDPFIX_PUBLIC_URL?.replace(/\/$/, ''),
     simulator: {
       latencyScale: e.RDPFIX_SIM_LATENCY_SCALE,
       inventoryFile: e.RDPFIX_SIM_INVENTORY ? resolve(e.RDPFIX_SIM_INVENTORY) : undefined,

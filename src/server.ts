@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createSlackChannel } from './channels/slack/slack-channel';
 import type { Config } from './config';
 import { jsonLogger, type Logger } from './core/logger';
-import type { Delivery } from './engine/messages';
+import type { Delivery, MessageSink } from './engine/messages';
 import { createRuntime, type Runtime } from './runtime';
 import { buildExport } from './transcripts/render-transcript';
 
@@ -17,11 +18,31 @@ export interface RunningServer {
  * HTTP port. Channels register their routes here as they are added.
  */
 export async function startServer(config: Config, logger: Logger = jsonLogger()): Promise<RunningServer> {
-  const sink = (d: Delivery) => {
+  // Channels need the engine and the engine needs their sinks: bind them after creation.
+  const sinks: MessageSink[] = [];
+  const sink = async (d: Delivery) => {
     logger.info('message', { incident: d.incidentId, channel: d.channel.platform, kind: d.message.kind });
+    for (const s of sinks) await s(d);
   };
   const runtime = await createRuntime(config, sink, logger);
+  const slack = config.slack
+    ? createSlackChannel(
+        runtime,
+        { ...config.slack, defaultLocale: config.locale, publicUrl: config.publicUrl },
+        logger,
+      )
+    : undefined;
+  if (slack) {
+    sinks.push(slack.sink);
+    await slack.start();
+    logger.info('slack enabled', {
+      endpoint: '/slack/events',
+      socketMode: Boolean(config.slack?.appToken),
+      api: config.slack?.apiUrl ?? 'https://slack.com/api/',
+    });
+  }
   const server = createServer((req, res) => {
+    if (slack && req.url?.split('?')[0] === '/slack/events') return slack.handle(req, res);
     route(runtime, req, res).catch((err: unknown) => {
       logger.error('request failed', {
         path: req.url,
@@ -46,6 +67,7 @@ export async function startServer(config: Config, logger: Logger = jsonLogger())
     runtime,
     async close() {
       await stopHttp(server);
+      await slack?.stop();
       await runtime.close();
     },
   };

@@ -75,6 +75,11 @@ export interface IncidentStore {
   ): Promise<IncidentRecord>;
   /** Appends entries without changing the incident (refusals, messages). */
   append(id: string, entries: TranscriptDraft[], at: string): Promise<void>;
+  /**
+   * Records where the incident's thread lives once the channel has posted its root message.
+   * Metadata only: it does not raise the version, so it never conflicts with a transition.
+   */
+  setThread(id: string, thread: string): Promise<void>;
   list(filter?: IncidentFilter): Promise<IncidentRecord[]>;
   transcript(id: string): Promise<TranscriptEntry[]>;
   /** Inserts a dispatch record; false when one already exists for that step attempt. */

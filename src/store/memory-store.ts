@@ -58,6 +58,12 @@ export class MemoryIncidentStore implements IncidentStore {
     list.push(...chainEntries(id, list.at(-1), entries, at));
   }
 
+  async setThread(id: string, thread: string): Promise<void> {
+    const record = this.incidents.get(id);
+    if (!record) throw new RdpFixError(ErrorCodes.IncidentNotFound, `incident ${id} not found`);
+    record.channel = { ...record.channel, thread };
+  }
+
   async list(filter: IncidentFilter = {}): Promise<IncidentRecord[]> {
     return filterIncidents([...this.incidents.values()], filter).map(clone);
   }

@@ -183,6 +183,13 @@ export class SqliteIncidentStore implements IncidentStore {
     })();
   }
 
+  async setThread(id: string, thread: string): Promise<void> {
+    const info = this.db
+      .prepare(`update incidents set body = json_set(body, '$.channel.thread', ?) where id = ?`)
+      .run(thread, id);
+    if (info.changes !== 1) throw new RdpFixError(ErrorCodes.IncidentNotFound, `incident ${id} not found`);
+  }
+
   async list(filter: IncidentFilter = {}): Promise<IncidentRecord[]> {
     const where: string[] = [];
     const args: Record<string, unknown> = { limit: filter.limit ?? DefaultListLimit };

@@ -160,6 +160,17 @@ export function describeStoreContract(name: string, make: () => Promise<Incident
       expect(await store.getDispatch('i1', 'enable-tls', 3)).toBeUndefined();
     });
 
+    test('setThread records the thread without raising the version', async () => {
+      await store.create(newIncident('i1'), [], 't');
+      await store.setThread('i1', '1732540000.000100');
+      const got = await store.get('i1');
+      expect(got?.channel).toEqual({ platform: 'slack', channel: 'C1', thread: '1732540000.000100' });
+      expect(got?.version).toBe(1);
+      const saved = await store.save('i1', 1, { state: 'x' }, [], 't2');
+      expect(saved.channel.thread).toBe('1732540000.000100');
+      await expect(store.setThread('nope', 'x')).rejects.toMatchObject({ code: ErrorCodes.IncidentNotFound });
+    });
+
     test('records handed out are copies', async () => {
       await store.create(newIncident('i1'), [], 't');
       const got = await store.get('i1');

@@ -1,0 +1,186 @@
+import type { Locale } from '../../core/types';
+import type { OutMessage } from '../../engine/messages';
+
+/** Slack Block Kit objects, as plain JSON (the Web API takes them as a JSON string). */
+export type Block = Record<string, unknown>;
+
+/** What a button carries back: the exact step attempt the card was made for. */
+export interface ButtonValue {
+  i: string;
+  s: string;
+  a: number;
+  /** The answer, for question and manual steps. */
+  x?: string;
+}
+
+export const ActionIds = {
+  approve: 'rdpfix_approve',
+  skip: 'rdpfix_skip',
+  abort: 'rdpfix_abort',
+  showScript: 'rdpfix_script',
+  answer: 'rdpfix_answer',
+} as const;
+
+const RiskLabel: Record<string, Record<Locale, string>> = {
+  readOnly: { en: 'read-only', it: 'sola lettura' },
+  changesAzure: { en: 'changes Azure', it: 'modifica Azure' },
+  changesConfig: { en: 'changes VM configuration', it: 'modifica la configurazione della VM' },
+  restartsVm: { en: 'restarts the VM', it: 'riavvia la VM' },
+};
+
+const Labels = {
+  approve: { en: 'Approve', it: 'Approva' },
+  skip: { en: 'Skip', it: 'Salta' },
+  abort: { en: 'Abort', it: 'Interrompi' },
+  showScript: { en: 'Show script', it: 'Mostra script' },
+  confirmTitle: { en: 'Are you sure?', it: 'Confermi?' },
+  confirmText: { en: 'This step', it: 'Questo passaggio' },
+  because: { en: 'Because', it: 'Perché' },
+  risk: { en: 'Risk', it: 'Rischio' },
+  parameters: { en: 'Parameters', it: 'Parametri' },
+};
+
+/**
+ * Slack escapes: `&`, `<` and `>` must be escaped in mrkdwn and plain text, so that text
+ * from a VM or a person can never become a mention, a link or markup.
+ */
+export function escapeSlack(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Slack refuses text fields over 3,000 characters. */
+function clip(text: string, max = 2900): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+const mrkdwn = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
+const context = (text: string) => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text) }] });
+
+/** A step card: what the step does and why, its risk, and the buttons for this exact attempt. */
+export function renderCard(
+  m: Extract<OutMessage, { kind: 'stepCard' }>,
+  incidentId: string,
+  locale: Locale,
+): Block[] {
+  const value = (extra: Partial<ButtonValue> = {}) =>
+    JSON.stringify({ i: incidentId, s: m.stepId, a: m.attempt, ...extra });
+  const blocks: Block[] = [
+    { type: 'header', text: { type: 'plain_text', text: clip(m.title[locale], 150) } },
+    mrkdwn(escapeSlack(m.explain[locale])),
+  ];
+  if (m.reasons.length)
+    blocks.push(
+      context(`*${Labels.because[locale]}:* ${m.reasons.map((r) => escapeSlack(r[locale])).join(' · ')}`),
+    );
+  if (m.warning) blocks.push(mrkdwn(`:warning: ${escapeSlack(m.warning[locale])}`));
+  if (m.notice) blocks.push(mrkdwn(`:grey_question: ${escapeSlack(m.notice[locale])}`));
+  if (m.params.length) {
+    blocks.push(
+      mrkdwn(
+        `*${Labels.parameters[locale]}:* ${m.params
+          .map(
+            (p) =>
+              `${escapeSlack(p.label[locale])} \`${p.name}=${escapeSlack(String(p.value ?? '?'))}\`${p.values ? ` (${p.values.map(escapeSlack).join(' | ')})` : ''}`,
+          )
+          .join(', ')}`,
+      ),
+    );
+  }
+  blocks.push(
+    context(
+      `${m.risk ? `*${Labels.risk[locale]}:* ${RiskLabel[m.risk]?.[locale] ?? m.risk} · ` : ''}${escapeSlack(m.section)}`,
+    ),
+  );
+  const elements: Block[] = [];
+  m.answers.forEach((a, n) =>
+    elements.push({
+      type: 'button',
+      action_id: `${ActionIds.answer}_${n}`,
+      text: plain(a.label[locale]),
+      value: value({ x: a.id }),
+    }),
+  );
+  if (m.actions.includes('approve')) {
+    elements.push({
+      type: 'button',
+      action_id: ActionIds.approve,
+      style: 'primary',
+      text: plain(Labels.approve[locale]),
+      value: value(),
+      ...(m.confirm
+        ? {
+            confirm: {
+              title: plain(Labels.confirmTitle[locale]),
+              text: plain(
+                `${Labels.confirmText[locale]}: ${RiskLabel[m.risk ?? '']?.[locale] ?? ''}. ${m.title[locale]}`,
+              ),
+              confirm: plain(Labels.approve[locale]),
+              deny: plain(Labels.abort[locale] === 'Abort' ? 'Cancel' : 'Annulla'),
+              style: 'danger',
+            },
+          }
+        : {}),
+    });
+  }
+  if (m.actions.includes('skip'))
+    elements.push({
+      type: 'button',
+      action_id: ActionIds.skip,
+      text: plain(Labels.skip[locale]),
+      value: value(),
+    });
+  if (m.actions.includes('showScript')) {
+    elements.push({
+      type: 'button',
+      action_id: ActionIds.showScript,
+      text: plain(Labels.showScript[locale]),
+      value: value(),
+    });
+  }
+  if (m.actions.includes('abort')) {
+    elements.push({
+      type: 'button',
+      action_id: ActionIds.abort,
+      style: 'danger',
+      text: plain(Labels.abort[locale]),
+      value: value(),
+    });
+  }
+  blocks.push({ type: 'actions', block_id: `rdpfix_${m.stepId}_${m.attempt}`.slice(0, 255), elements });
+  return blocks;
+}
+
+/** The card once decided: same texts, the buttons replaced by who decided and when. */
+export function renderClosedCard(original: Block[], text: string): Block[] {
+  return [
+    ...original.filter((b) => b.type !== 'actions'),
+    context(`:white_check_mark: ${escapeSlack(text)}`),
+  ];
+}
+
+/** The plain text of any other message, in mrkdwn. */
+export function renderText(m: OutMessage, locale: Locale): string {
+  switch (m.kind) {
+    case 'causes':
+      return [
+        escapeSlack(m.text[locale]),
+        ...m.causes.map((c) => `• *${escapeSlack(c.title[locale])}*: ${escapeSlack(c.reason[locale])}`),
+      ].join('\n');
+    case 'summary':
+      return [
+        `*${escapeSlack(m.text[locale])}*${m.reason ? ` (${escapeSlack(m.reason)})` : ''}`,
+        ...m.steps.map(
+          (s) =>
+            `• ${escapeSlack(s.title[locale])}: ${s.outcome}${s.approvedBy ? ` (${escapeSlack(s.approvedBy)})` : ''}`,
+        ),
+      ].join('\n');
+    case 'stepCard':
+      return escapeSlack(m.title[locale]);
+    default:
+      return escapeSlack(m.text[locale]);
+  }
+}
+
+function plain(text: string) {
+  return { type: 'plain_text', text: clip(text, 75), emoji: true };
+}

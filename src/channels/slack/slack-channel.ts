@@ -1,0 +1,344 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
+import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import { z } from 'zod';
+import { ErrorCodes } from '../../core/errors';
+import type { Logger } from '../../core/logger';
+import { parseCommand } from '../../core/parse-command';
+import { type Locale, toLocale, type User } from '../../core/types';
+import type { CommandResult } from '../../engine/commands';
+import type { Delivery } from '../../engine/messages';
+import { openIncident } from '../../engine/open-incident';
+import type { Runtime } from '../../runtime';
+import {
+  ActionIds,
+  type Block,
+  escapeSlack,
+  renderCard,
+  renderClosedCard,
+  renderText,
+} from './render-blocks';
+import { SlackTexts } from './slack-texts';
+
+export interface SlackOptions {
+  signingSecret: string;
+  botToken: string;
+  /** The Web API base URL (tests point it at a local fake). */
+  apiUrl: string | undefined;
+  /** Socket Mode instead of HTTP when set. */
+  appToken: string | undefined;
+  defaultLocale: Locale;
+  /** Where the transcript pages are served, for links. */
+  publicUrl: string | undefined;
+  /** Web API retries: Slack's 429 Retry-After is honoured by the client. */
+  retries?: number;
+}
+
+export interface SlackChannel {
+  /** Handles `POST /slack/events` (slash commands and interactivity), signature checked by Bolt. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  sink(delivery: Delivery): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const buttonValue = z.object({
+  i: z.string().max(64),
+  s: z.string().max(64),
+  a: z.number().int().min(1).max(10_000),
+  x: z.string().max(64).optional(),
+});
+
+/**
+ * The Slack channel: translates Bolt payloads into engine commands and engine messages into
+ * Block Kit. It decides nothing about the incident itself.
+ */
+export function createSlackChannel(runtime: Runtime, options: SlackOptions, logger: Logger): SlackChannel {
+  const receiver = options.appToken
+    ? undefined
+    : new ExpressReceiver({
+        signingSecret: options.signingSecret,
+        endpoints: '/slack/events',
+        logLevel: LogLevel.ERROR,
+      });
+  const app = new App({
+    token: options.botToken,
+    ...(receiver
+      ? { receiver }
+      : { appToken: options.appToken, socketMode: true, signingSecret: options.signingSecret }),
+    logLevel: LogLevel.ERROR,
+    // No auth.test at start-up: the server must start even while Slack is unreachable.
+    tokenVerificationEnabled: false,
+    clientOptions: {
+      ...(options.apiUrl
+        ? { slackApiUrl: options.apiUrl.endsWith('/') ? options.apiUrl : `${options.apiUrl}/` }
+        : {}),
+      retryConfig: { retries: options.retries ?? 10, factor: 2, minTimeout: 500, maxTimeout: 30_000 },
+    },
+  });
+  const client: WebClient = app.client;
+  const threads = new Map<string, string>();
+  const cards = new Map<string, { ts: string; blocks: Block[] }>();
+  const progress = new Map<string, string>();
+  const locales = new Map<string, Locale>();
+
+  /** The user's Slack locale (users.info), cached; the configured default when unknown. */
+  async function userLocale(userId: string): Promise<Locale> {
+    const known = locales.get(userId);
+    if (known) return known;
+    try {
+      const info = await client.users.info({ user: userId, include_locale: true });
+      const locale = toLocale(info.user?.locale, options.defaultLocale);
+      locales.set(userId, locale);
+      return locale;
+    } catch (err) {
+      logger.warn('slack users.info failed; using the default locale', { error: String(err) });
+      return options.defaultLocale;
+    }
+  }
+
+  const ephemeral = (channel: string, user: string, text: string, thread?: string) =>
+    client.chat.postEphemeral({ channel, user, text, ...(thread ? { thread_ts: thread } : {}) });
+
+  app.command('/rdp-fix', async ({ command, ack }) => {
+    const parsed = parseCommand(command.text ?? '');
+    const locale = await userLocale(command.user_id);
+    if (parsed.kind === 'help') return ack({ response_type: 'ephemeral', text: SlackTexts.help[locale] });
+    if (parsed.kind === 'invalid') {
+      return ack({
+        response_type: 'ephemeral',
+        text: `${escapeSlack(parsed.problem)}\n${SlackTexts.help[locale]}`,
+      });
+    }
+    await ack();
+    const user: User = { id: command.user_id, name: command.user_name };
+    const channel = command.channel_id;
+    switch (parsed.kind) {
+      case 'start': {
+        const result = await openIncident(runtime.engine, runtime.vm, {
+          vmName: parsed.vmName,
+          ...(parsed.resourceGroup ? { resourceGroup: parsed.resourceGroup } : {}),
+          requester: user,
+          channel: { platform: 'slack', channel },
+          locale,
+          walkAll: parsed.walkAll,
+        });
+        if (!result.ok) await ephemeral(channel, user.id, escapeSlack(result.message[locale]));
+        return;
+      }
+      case 'status': {
+        const open = await runtime.store.list({ status: 'open', channel });
+        await ephemeral(channel, user.id, listText(open, SlackTexts.noneOpen[locale], options.publicUrl));
+        return;
+      }
+      case 'history': {
+        const records = await runtime.store.list({
+          ...(parsed.vmName ? { vmName: parsed.vmName } : { channel }),
+          limit: 20,
+        });
+        await ephemeral(channel, user.id, listText(records, SlackTexts.noHistory[locale], options.publicUrl));
+        return;
+      }
+      case 'transcript': {
+        const record = await runtime.store.get(parsed.incidentId);
+        if (!record)
+          return void (await ephemeral(channel, user.id, SlackTexts.notFound(parsed.incidentId)[locale]));
+        const { buildExport, renderMarkdown } = await import('../../transcripts/render-transcript');
+        const file = {
+          filename: `rdp-fix-${record.id}.md`,
+          title: `rdp-fix incident ${record.id}`,
+          content: renderMarkdown(buildExport(record, await runtime.store.transcript(record.id))),
+          ...(options.publicUrl ? { initial_comment: `${options.publicUrl}/incidents/${record.id}` } : {}),
+        };
+        // The Web API's external upload flow (getUploadURLExternal, upload, completeUploadExternal).
+        const sameThread =
+          record.channel.platform === 'slack' && record.channel.channel === channel
+            ? record.channel.thread
+            : undefined;
+        if (sameThread) await client.filesUploadV2({ ...file, channel_id: channel, thread_ts: sameThread });
+        else await client.filesUploadV2({ ...file, channel_id: channel });
+        return;
+      }
+      case 'cancel': {
+        const result = await runtime.engine.handle({
+          type: 'abort',
+          incidentId: parsed.incidentId,
+          user,
+          reason: `cancelled by ${user.name ?? user.id}`,
+        });
+        await reportIfUnseen(result, channel, user.id, locale);
+        return;
+      }
+    }
+  });
+
+  app.action(/^rdpfix_/, async ({ ack, body, action }) => {
+    await ack();
+    if (body.type !== 'block_actions' || action.type !== 'button') return;
+    const channel = body.channel?.id ?? body.container?.channel_id;
+    if (!channel) return;
+    const user: User = { id: body.user.id, name: body.user.username ?? body.user.name ?? body.user.id };
+    const locale = await userLocale(user.id);
+    let value: z.infer<typeof buttonValue>;
+    try {
+      value = buttonValue.parse(JSON.parse(action.value ?? ''));
+    } catch {
+      // A forged or stale button value: say so, change nothing.
+      await ephemeral(channel, user.id, SlackTexts.badButton[locale]);
+      return;
+    }
+    const base = { incidentId: value.i, stepId: value.s, attempt: value.a, user };
+    const id = 'action_id' in action ? action.action_id : '';
+    let result: CommandResult;
+    if (id === ActionIds.showScript) {
+      await showScript(channel, user.id, value, locale);
+      return;
+    }
+    if (id === ActionIds.approve) result = await runtime.engine.handle({ type: 'approve', ...base });
+    else if (id === ActionIds.skip) result = await runtime.engine.handle({ type: 'skip', ...base });
+    else if (id === ActionIds.abort)
+      result = await runtime.engine.handle({ type: 'abort', incidentId: value.i, user });
+    else if (id.startsWith(ActionIds.answer) && value.x)
+      result = await runtime.engine.handle({ type: 'answer', ...base, answer: value.x });
+    else return;
+    await reportIfUnseen(result, channel, user.id, locale);
+  });
+
+  /** Refusals about an existing incident come back through the sink; the rest are said here. */
+  async function reportIfUnseen(result: CommandResult, channel: string, user: string, locale: Locale) {
+    if (result.ok) return;
+    if (result.code === ErrorCodes.IncidentNotFound || result.code === ErrorCodes.IncidentClosed) {
+      await ephemeral(channel, user, escapeSlack(result.message[locale]));
+    }
+  }
+
+  async function showScript(
+    channel: string,
+    user: string,
+    value: z.infer<typeof buttonValue>,
+    locale: Locale,
+  ) {
+    const record = await runtime.store.get(value.i);
+    const step = record ? runtime.engine.playbook(record.playbookId).stepById.get(value.s) : undefined;
+    const script =
+      step && 'script' in step && step.script
+        ? runtime.engine.playbook(record!.playbookId).scripts[step.script]
+        : undefined;
+    const text = script
+      ? `*${escapeSlack(script.name)}* (sha256 ${script.sha256.slice(0, 12)})\n\`\`\`${escapeSlack(script.text.slice(0, 2800))}\`\`\``
+      : SlackTexts.noScript[locale];
+    await ephemeral(channel, user, text, record?.channel.thread);
+  }
+
+  async function sink(d: Delivery): Promise<void> {
+    if (d.channel.platform !== 'slack') return;
+    const m = d.message;
+    const channel = d.channel.channel;
+    const thread = threads.get(d.incidentId) ?? d.channel.thread;
+    const inThread = thread ? { thread_ts: thread } : {};
+    const locale = d.locale;
+    switch (m.kind) {
+      case 'opened': {
+        const res = await client.chat.postMessage({ channel, text: renderText(m, locale) });
+        if (res.ts) {
+          threads.set(d.incidentId, res.ts);
+          await runtime.store.setThread(d.incidentId, res.ts);
+        }
+        return;
+      }
+      case 'stepCard': {
+        const blocks = renderCard(m, d.incidentId, locale);
+        const res = await client.chat.postMessage({
+          channel,
+          ...inThread,
+          text: renderText(m, locale),
+          blocks: asKnown(blocks),
+        });
+        if (res.ts) cards.set(m.key, { ts: res.ts, blocks });
+        return;
+      }
+      case 'cardClosed': {
+        const card = cards.get(m.key);
+        if (!card) return;
+        await client.chat.update({
+          channel,
+          ts: card.ts,
+          text: renderText(m, locale),
+          blocks: asKnown(renderClosedCard(card.blocks, m.text[locale])),
+        });
+        return;
+      }
+      case 'progress': {
+        const ts = progress.get(m.key);
+        if (ts) await client.chat.update({ channel, ts, text: renderText(m, locale) });
+        else {
+          const res = await client.chat.postMessage({ channel, ...inThread, text: renderText(m, locale) });
+          if (res.ts) progress.set(m.key, res.ts);
+        }
+        if (m.done) progress.delete(m.key);
+        return;
+      }
+      case 'refusal':
+        await ephemeral(channel, m.to.id, renderText(m, await userLocale(m.to.id)), thread);
+        return;
+      case 'summary': {
+        const link = options.publicUrl
+          ? `\n<${options.publicUrl}/incidents/${d.incidentId}|${SlackTexts.transcript[locale]}>`
+          : '';
+        const text = renderText(m, locale) + link;
+        // The summary also shows in the channel, under the thread's root message.
+        if (thread)
+          await client.chat.postMessage({ channel, thread_ts: thread, text, reply_broadcast: true });
+        else await client.chat.postMessage({ channel, text });
+        return;
+      }
+      default:
+        await client.chat.postMessage({ channel, ...inThread, text: renderText(m, locale) });
+    }
+  }
+
+  return {
+    handle(req, res) {
+      if (!receiver) {
+        res.writeHead(404).end();
+        return;
+      }
+      // Express needs the raw request; Bolt verifies the signature and acks within 3 s.
+      (receiver.app as unknown as (q: IncomingMessage, s: ServerResponse) => void)(req, res);
+    },
+    sink,
+    async start() {
+      if (!receiver) await app.start();
+    },
+    async stop() {
+      if (!receiver) await app.stop();
+    },
+  };
+}
+
+/** Our renderer builds Block Kit JSON by hand; the Web API types want their own union. */
+function asKnown(blocks: Block[]): KnownBlock[] {
+  return blocks as unknown as KnownBlock[];
+}
+
+function listText(
+  records: {
+    id: string;
+    vm: { resourceGroup: string; name: string };
+    status: string;
+    outcome: string | null;
+    state: string;
+    createdAt: string;
+  }[],
+  empty: string,
+  publicUrl: string | undefined,
+): string {
+  if (records.length === 0) return empty;
+  return records
+    .map((r) => {
+      const id = publicUrl ? `<${publicUrl}/incidents/${r.id}|${r.id}>` : `\`${r.id}\``;
+      return `• ${id} ${escapeSlack(`${r.vm.resourceGroup}/${r.vm.name}`)} — ${r.outcome ?? r.state} (${r.createdAt.slice(0, 16)})`;
+    })
+    .join('\n');
+}

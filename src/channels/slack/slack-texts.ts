@@ -1,0 +1,41 @@
+import type { Localized } from '../../core/types';
+
+/** What the Slack channel says itself (the engine's own texts come with its messages). */
+export const SlackTexts = {
+  help: {
+    en: [
+      '*rdp-fix* — fixes Azure VMs that refuse Remote Desktop with "An internal error has occurred".',
+      '`/rdp-fix <vm> [--rg <group>] [--all]` open an incident (`--all`: walk every step of the article)',
+      '`/rdp-fix status` open incidents in this channel',
+      '`/rdp-fix history [vm]` past incidents',
+      '`/rdp-fix transcript <id>` the transcript as a Markdown file',
+      '`/rdp-fix cancel <id>` abort an incident',
+    ].join('\n'),
+    it: [
+      '*rdp-fix* — ripara le VM di Azure che rifiutano Desktop remoto con "Si è verificato un errore interno".',
+      "`/rdp-fix <vm> [--rg <gruppo>] [--all]` apre un incidente (`--all`: tutti i passaggi dell'articolo)",
+      '`/rdp-fix status` incidenti aperti in questo canale',
+      '`/rdp-fix history [vm]` incidenti passati',
+      '`/rdp-fix transcript <id>` la trascrizione come file Markdown',
+      '`/rdp-fix cancel <id>` interrompe un incidente',
+    ].join('\n'),
+  } satisfies Localized,
+  noneOpen: {
+    en: 'No open incident in this channel.',
+    it: 'Nessun incidente aperto in questo canale.',
+  } satisfies Localized,
+  noHistory: { en: 'No incident yet.', it: 'Ancora nessun incidente.' } satisfies Localized,
+  badButton: {
+    en: 'That button is not one rdp-fix made, or it is too old; nothing was changed.',
+    it: 'Quel pulsante non è di rdp-fix o è troppo vecchio; non è stato modificato nulla.',
+  } satisfies Localized,
+  noScript: {
+    en: 'This step runs no script.',
+    it: 'Questo passaggio non esegue script.',
+  } satisfies Localized,
+  transcript: { en: 'Transcript', it: 'Trascrizione' } satisfies Localized,
+  notFound: (id: string): Localized => ({
+    en: `There is no incident ${id}.`,
+    it: `Non esiste l'incidente ${id}.`,
+  }),
+};

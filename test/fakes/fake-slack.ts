@@ -1,0 +1,110 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One Web API call the fake received, with its form or JSON arguments decoded. */
+export interface SlackCall {
+  method: string;
+  args: Record<string, unknown>;
+  at: number;
+  /** What the fake answered (its `ts` for posted messages). */
+  answer?: Record<string, unknown>;
+}
+
+/**
+ * A fake Slack Web API on loopback: answers like Slack (`{ok: true, ...}`), records every
+ * call, decodes form-encoded bodies (blocks arrive JSON-stringified), serves the external
+ * file-upload flow, and can answer 429 with Retry-After.
+ */
+export class FakeSlack {
+  readonly calls: SlackCall[] = [];
+  readonly uploads: string[] = [];
+  /** Calls of a method still to refuse with 429 (Retry-After: 1). */
+  readonly throttle = new Map<string, number>();
+  readonly locales = new Map<string, string>();
+  private server: Server | undefined;
+  private ts = 1_732_540_000;
+  url = '';
+
+  async start(): Promise<string> {
+    this.server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const body = Buffer.concat(chunks).toString('utf8');
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (path.startsWith('/upload/')) {
+        this.uploads.push(body);
+        res.writeHead(200).end('OK');
+        return;
+      }
+      const method = path.replace(/^\/api\//, '');
+      const args = decode(body, String(req.headers['content-type'] ?? ''));
+      const call: SlackCall = { method, args, at: Date.now() };
+      this.calls.push(call);
+      const left = this.throttle.get(method) ?? 0;
+      if (left > 0) {
+        this.throttle.set(method, left - 1);
+        res
+          .writeHead(429, { 'Retry-After': '1', 'content-type': 'application/json' })
+          .end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+        return;
+      }
+      call.answer = this.answer(method, args);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(call.answer));
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `${this.url}/api/`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((r) => this.server?.close(r));
+  }
+
+  /** Calls of one method, optionally filtered. */
+  of(method: string, where: (args: Record<string, unknown>) => boolean = () => true): SlackCall[] {
+    return this.calls.filter((c) => c.method === method && where(c.args));
+  }
+
+  private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    const ts = `${++this.ts}.000100`;
+    switch (method) {
+      case 'chat.postMessage':
+        return { ok: true, channel: args.channel, ts, message: { text: args.text, ts } };
+      case 'chat.update':
+        return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: ts };
+      case 'users.info':
+        return {
+          ok: true,
+          user: {
+            id: args.user,
+            name: String(args.user).toLowerCase(),
+            locale: this.locales.get(String(args.user)) ?? 'en-US',
+          },
+        };
+      case 'auth.test':
+        return { ok: true, user_id: 'UBOT', team_id: 'T1', bot_id: 'B1' };
+      case 'files.getUploadURLExternal':
+        return { ok: true, upload_url: `${this.url}/upload/F${ts}`, file_id: `F${ts}` };
+      case 'files.completeUploadExternal':
+        return {
+          ok: true,
+          files: (JSON.parse(String(args.files ?? '[]')) as { id: string }[]).map((f) => ({ id: f.id })),
+        };
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+}
+
+function decode(body: string, type: string): Record<string, unknown> {
+  if (!body) return {};
+  if (type.includes('application/json')) return JSON.parse(body) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(body)) {
+    out[k] = k === 'blocks' || k === 'attachments' ? JSON.parse(v) : v;
+  }
+  return out;
+}
