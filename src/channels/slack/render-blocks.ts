@@ -91,15 +91,12 @@ export function renderCard(
       `${m.risk ? `*${Labels.risk[locale]}:* ${RiskLabel[m.risk]?.[locale] ?? m.risk} · ` : ''}${escapeSlack(m.section)}`,
     ),
   );
-  const elements: Block[] = [];
-  m.answers.forEach((a, n) =>
-    elements.push({
-      type: 'button',
-      action_id: `${ActionIds.answer}_${n}`,
-      text: plain(a.label[locale]),
-      value: value({ x: a.id }),
-    }),
-  );
+  const elements: Block[] = m.answers.map((a, n) => ({
+    type: 'button',
+    action_id: `${ActionIds.answer}_${n}`,
+    text: plain(a.label[locale]),
+    value: value({ x: a.id }),
+  }));
   if (m.actions.includes('approve')) {
     elements.push({
       type: 'button',
