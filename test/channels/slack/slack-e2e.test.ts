@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { loadConfig } from '../../../src/config';
 import { silentLogger } from '../../../src/core/logger';
 import { type RunningServer, startServer } from '../../../src/server';
@@ -239,4 +241,40 @@ test('Slack answering 429 with Retry-After: the message is delivered later, noth
   });
   expect(posted[1]!.at - posted[0]!.at).toBeGreaterThanOrEqual(900);
   await until('the card after it', () => openCard());
+});
+
+test('transcript uploads the Markdown through the external upload flow; cancel aborts', async () => {
+  await boot();
+  await post(slashCommand('sim-healthy'));
+  await until('a card', () => openCard());
+  const [incident] = await server.runtime.store.list();
+  await post(slashCommand(`transcript ${incident!.id}`));
+  await until('the upload', () => slack.of('files.completeUploadExternal')[0]);
+  expect(slack.of('files.getUploadURLExternal')[0]?.args.filename).toBe(`rdp-fix-${incident!.id}.md`);
+  expect(slack.uploads.join('')).toContain(`# Incident ${incident!.id}`);
+  const thread = (await server.runtime.store.get(incident!.id))?.channel.thread;
+  expect(thread).toBeDefined();
+  expect(slack.of('files.completeUploadExternal')[0]?.args.thread_ts).toBe(thread);
+
+  await post(slashCommand(`cancel ${incident!.id}`, { id: 'U_MALLORY', name: 'mallory' }));
+  await until('refusal', () => slack.of('chat.postEphemeral', (a) => a.user === 'U_MALLORY')[0]);
+  await post(slashCommand(`cancel ${incident!.id}`));
+  await until(
+    'the summary',
+    () => slack.of('chat.postMessage', (a) => String(a.text).startsWith('*Aborted.*'))[0],
+  );
+  expect((await server.runtime.store.get(incident!.id))?.outcome).toBe('aborted');
+});
+
+test('the manifest declares the slash command, interactivity and only the scopes used', () => {
+  const manifest = parse(readFileSync(`${__dirname}/../../../deploy/slack/manifest.yaml`, 'utf8'));
+  expect(manifest.features.slash_commands[0].command).toBe('/rdp-fix');
+  expect(manifest.features.slash_commands[0].url).toMatch(/\/slack\/events$/);
+  expect(manifest.settings.interactivity.request_url).toMatch(/\/slack\/events$/);
+  expect(manifest.oauth_config.scopes.bot.sort()).toEqual([
+    'chat:write',
+    'commands',
+    'files:write',
+    'users:read',
+  ]);
 });
