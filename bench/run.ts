@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { benchOpenIncidents, benchTransitions } from './core-bench';
 import { benchScenarios } from './scenario-bench';
+import { benchSlackAcks } from './slack-bench';
 import { type BenchRow, printTable } from './stats';
 
 /**
@@ -12,6 +13,7 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   transitions: () => benchTransitions(Number(process.env.BENCH_TRANSITIONS ?? 10_000)),
   memory: () => benchOpenIncidents(Number(process.env.BENCH_OPEN_INCIDENTS ?? 1_000)),
   scenarios: () => benchScenarios(),
+  slack: () => benchSlackAcks(),
 };
 
 /** Suites and the V8 flags they run with; the memory suite runs with defaults and with a small young generation. */
@@ -20,6 +22,7 @@ const plan: { suite: string; flags: string[] }[] = [
   { suite: 'memory', flags: [] },
   { suite: 'memory', flags: ['--max-semi-space-size=2'] },
   { suite: 'scenarios', flags: [] },
+  { suite: 'slack', flags: [] },
 ];
 
 async function child(suite: string): Promise<void> {

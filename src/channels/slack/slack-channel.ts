@@ -70,6 +70,8 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
     logLevel: LogLevel.ERROR,
     // No auth.test at start-up: the server must start even while Slack is unreachable.
     tokenVerificationEnabled: false,
+    // Initialised in start(), awaited, so that no request arrives before the routes exist.
+    deferInitialization: true,
     clientOptions: {
       ...(options.apiUrl
         ? { slackApiUrl: options.apiUrl.endsWith('/') ? options.apiUrl : `${options.apiUrl}/` }
@@ -103,15 +105,14 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
 
   app.command('/rdp-fix', async ({ command, ack }) => {
     const parsed = parseCommand(command.text ?? '');
-    const locale = await userLocale(command.user_id);
-    if (parsed.kind === 'help') return ack({ response_type: 'ephemeral', text: SlackTexts.help[locale] });
-    if (parsed.kind === 'invalid') {
-      return ack({
-        response_type: 'ephemeral',
-        text: `${escapeSlack(parsed.problem)}\n${SlackTexts.help[locale]}`,
-      });
+    if (parsed.kind === 'help' || parsed.kind === 'invalid') {
+      // The answer goes in the ack itself, in the person's language (one users.info, then cached).
+      const locale = await userLocale(command.user_id);
+      const problem = parsed.kind === 'invalid' ? `${escapeSlack(parsed.problem)}\n` : '';
+      return ack({ response_type: 'ephemeral', text: problem + SlackTexts.help[locale] });
     }
-    await ack();
+    await ackFirst(ack);
+    const locale = await userLocale(command.user_id);
     const user: User = { id: command.user_id, name: command.user_name };
     const channel = command.channel_id;
     switch (parsed.kind) {
@@ -174,7 +175,7 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
   });
 
   app.action(/^rdpfix_/, async ({ ack, body, action }) => {
-    await ack();
+    await ackFirst(ack);
     if (body.type !== 'block_actions' || action.type !== 'button') return;
     const channel = body.channel?.id ?? body.container?.channel_id;
     if (!channel) return;
@@ -204,6 +205,15 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
     else return;
     await reportIfUnseen(result, channel, user.id, locale);
   });
+
+  /**
+   * Acks, then yields to the event loop so that the ack leaves before any work: otherwise
+   * the engine's transition, all microtasks, would run before the response is written.
+   */
+  async function ackFirst(ack: () => Promise<void>): Promise<void> {
+    await ack();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 
   /** Refusals about an existing incident come back through the sink; the rest are said here. */
   async function reportIfUnseen(result: CommandResult, channel: string, user: string, locale: Locale) {
@@ -309,6 +319,7 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
     },
     sink,
     async start() {
+      await app.init();
       if (!receiver) await app.start();
     },
     async stop() {

@@ -3,8 +3,13 @@ import { parse } from 'yaml';
 import { loadConfig } from '../../../src/config';
 import { silentLogger } from '../../../src/core/logger';
 import { type RunningServer, startServer } from '../../../src/server';
-import { FakeSlack, type SlackCall } from '../../fakes/fake-slack';
-import { buttonClick, SigningSecret, signed, slashCommand } from '../../fakes/slack-requests';
+import { FakeSlack, type SlackCall } from '../../../src/simulator/slack/fake-slack-api';
+import {
+  buttonClick,
+  SigningSecret,
+  signed,
+  slashCommand,
+} from '../../../src/simulator/slack/slack-requests';
 
 /**
  * The real server (Bolt on /slack/events, the engine, the real Azure SDK against the in-process

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 
+/** Slack's request formats, signed, for tests and benchmarks that play Slack. */
 export const SigningSecret = 'test-signing-secret-8f2c';
 
 /** Signs a body as Slack does: v0=hex(HMAC_SHA256(secret, "v0:" + timestamp + ":" + body)). */
