@@ -2,6 +2,7 @@ import { type ApprovedStep, approveStep, type RunOutput, type VmOperations } fro
 import { ErrorCodes, isRdpFixError } from '../core/errors';
 import { parseScriptOutput } from '../core/script-result';
 import type { Localized } from '../core/types';
+import { fillTemplate } from '../playbook/facts';
 import type { Playbook } from '../playbook/load-playbook';
 import type { IncidentContext, StepRunResult } from '../playbook/machine-types';
 import type { DispatchRecord, IncidentRecord, IncidentStore } from '../store/incident-store';
@@ -169,7 +170,7 @@ export class StepDispatcher {
       kind: 'progress',
       key: `${record.id}:${stepId}:${attempt}:progress`,
       stepId,
-      text: resultText(step.title, result),
+      text: resultText(step.title, result, step.result),
       elapsedMs: ended.getTime() - started.getTime(),
       done: true,
     });
@@ -292,11 +293,15 @@ function keptOutput(output: RunOutput): Record<string, unknown> {
   };
 }
 
-function resultText(title: Localized, result: StepRunResult): Localized {
+function resultText(title: Localized, result: StepRunResult, meaning: Localized | undefined): Localized {
   const why = result.error?.message ?? result.outcome;
   switch (result.outcome) {
-    case 'ok':
-      return { en: Texts.stepOk(title.en).en, it: Texts.stepOk(title.it).it };
+    case 'ok': {
+      // "TermService now listens on 3389": the playbook says what a success means.
+      const say = (lang: 'en' | 'it') =>
+        Texts.stepOk(title[lang])[lang] + (meaning ? ` ${fillTemplate(meaning[lang], result.data)}` : '');
+      return { en: say('en'), it: say('it') };
+    }
     case 'unreadable':
       return {
         en: Texts.stepUnreadable(title.en, why, result.log ?? 'unknown').en,

@@ -124,6 +124,8 @@ const paramsField = z
 
 const stepBase = {
   id,
+  /** What a successful result means, filled from the result's data (`{path}`), e.g. "TermService now listens on {rdpPort}". */
+  result: localized.optional(),
   section: z.string().min(1),
   title: localized,
   explain: localized,

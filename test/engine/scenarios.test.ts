@@ -59,6 +59,15 @@ describe('incidents from start to end against simulated VMs', () => {
       reasons: [{ en: 'TermService does not own port 3389: svchost (W3SVC) does' }],
     });
     expect((await h.store.get(id))?.outcome).toBe('resolved');
+    const result = h
+      .messages('progress')
+      .find((m) => m.kind === 'progress' && m.done && m.stepId === 'free-rdp-port');
+    expect(result?.kind === 'progress' && result.text.en).toBe(
+      '"Free the RDP port and start TermService" succeeded. TermService now listens on 3389 (stopped: W3SVC).',
+    );
+    expect(result?.kind === 'progress' && result.text.it).toContain(
+      'TermService ora è in ascolto sulla porta 3389',
+    );
   });
 
   test('port held by a service that cannot be stopped: RDP moves port, the NSG follows', async () => {

@@ -125,7 +125,11 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
           locale,
           walkAll: parsed.walkAll,
         });
-        if (!result.ok) await ephemeral(channel, user.id, escapeSlack(result.message[locale]));
+        if (!result.ok) {
+          // A word that is no VM may be a mistyped subcommand: show the help with it.
+          const help = result.code === ErrorCodes.VmNotFound ? `\n${SlackTexts.help[locale]}` : '';
+          await ephemeral(channel, user.id, escapeSlack(result.message[locale]) + help);
+        }
         return;
       }
       case 'status': {
