@@ -1,7 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { benchOpenIncidents, benchTransitions } from './core-bench';
-import { benchScenarios } from './scenario-bench';
-import { benchSlackAcks } from './slack-bench';
 import { type BenchRow, printTable } from './stats';
 
 /**
@@ -9,11 +6,14 @@ import { type BenchRow, printTable } from './stats';
  * that one suite's garbage does not show up in the next one's memory figures. Figures are
  * measured here, in this run; nothing is asserted (shared machines are noisy).
  */
+// Each suite loads only its own modules: the memory figures must not include Slack or Azure code.
 const suites: Record<string, () => Promise<BenchRow[]>> = {
-  transitions: () => benchTransitions(Number(process.env.BENCH_TRANSITIONS ?? 10_000)),
-  memory: () => benchOpenIncidents(Number(process.env.BENCH_OPEN_INCIDENTS ?? 1_000)),
-  scenarios: () => benchScenarios(),
-  slack: () => benchSlackAcks(),
+  transitions: async () =>
+    (await import('./core-bench')).benchTransitions(Number(process.env.BENCH_TRANSITIONS ?? 10_000)),
+  memory: async () =>
+    (await import('./core-bench')).benchOpenIncidents(Number(process.env.BENCH_OPEN_INCIDENTS ?? 1_000)),
+  scenarios: async () => (await import('./scenario-bench')).benchScenarios(),
+  slack: async () => (await import('./slack-bench')).benchSlackAcks(),
 };
 
 /** Suites and the V8 flags they run with; the memory suite runs with defaults and with a small young generation. */

@@ -96,14 +96,15 @@ export async function benchScenarios(): Promise<BenchRow[]> {
         restarts * RealisticLatency.restart +
         snapshots * RealisticLatency.snapshot) /
       1000;
-    const byHand = articleByHand(scenario.causes);
-    const handSeconds =
-      scenario.vm === 'sim-agent-down' || scenario.vm === 'sim-deallocated'
-        ? 0
-        : (byHand.commands * RealisticLatency.runCommand +
-            byHand.restarts * RealisticLatency.restart +
-            RealisticLatency.snapshot) /
-          1000;
+    // With the agent down or the VM deallocated nothing runs by hand either (offline repair, or start the VM).
+    const online = !['sim-agent-down', 'sim-deallocated'].includes(scenario.vm);
+    const byHand = online ? articleByHand(scenario.causes) : { commands: 0, restarts: 0 };
+    const handSeconds = online
+      ? (byHand.commands * RealisticLatency.runCommand +
+          byHand.restarts * RealisticLatency.restart +
+          RealisticLatency.snapshot) /
+        1000
+      : 0;
     const budget = 2 + scenario.causes.length; // diagnose + one per cause + verify
     rows.push({
       name: `scenario ${scenario.vm} → ${record.outcome}`,
