@@ -82,7 +82,9 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
   const client: WebClient = app.client;
   const threads = new Map<string, string>();
   const cards = new Map<string, { ts: string; blocks: Block[] }>();
-  const progress = new Map<string, string>();
+  // The ts of each progress message, as a promise: an update that arrives while the first
+  // post is still on its way waits for it instead of posting a second message.
+  const progress = new Map<string, Promise<string | undefined>>();
   const locales = new Map<string, Locale>();
 
   /** The user's Slack locale (users.info), cached; the configured default when unknown. */
@@ -284,11 +286,15 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
         return;
       }
       case 'progress': {
-        const ts = progress.get(m.key);
-        if (ts) await client.chat.update({ channel, ts, text: renderText(m, locale) });
-        else {
-          const res = await client.chat.postMessage({ channel, ...inThread, text: renderText(m, locale) });
-          if (res.ts) progress.set(m.key, res.ts);
+        const text = renderText(m, locale);
+        const posted = progress.get(m.key);
+        if (posted) {
+          const ts = await posted;
+          if (ts) await client.chat.update({ channel, ts, text });
+        } else {
+          const post = client.chat.postMessage({ channel, ...inThread, text }).then((res) => res.ts);
+          progress.set(m.key, post);
+          await post;
         }
         if (m.done) progress.delete(m.key);
         return;
