@@ -43,6 +43,14 @@ const envSchema = z.object({
   SLACK_APP_TOKEN: z.string().min(1).optional(),
   SLACK_API_URL: z.string().url().optional(),
   RDPFIX_PUBLIC_URL: z.string().url().optional(),
+  RDPFIX_TEAMS_APPROVERS: list,
+  // The Agents SDK's own setting names (and the Bot Framework ones it also reads).
+  clientId: z.string().min(1).optional(),
+  clientSecret: z.string().min(1).optional(),
+  tenantId: z.string().min(1).optional(),
+  MicrosoftAppId: z.string().min(1).optional(),
+  MicrosoftAppPassword: z.string().min(1).optional(),
+  MicrosoftAppTenantId: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -61,6 +69,13 @@ export interface Config {
     | undefined;
   /** The address people reach the server at, for links in chat (transcript pages). */
   publicUrl: string | undefined;
+  /** Teams (always on at /api/messages); without a client id, requests are not authenticated. */
+  teams: {
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    tenantId: string | undefined;
+    approverIds: string[];
+  };
 }
 
 /**
@@ -75,7 +90,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const e = parsed.data;
-  if (e.RDPFIX_APPROVERS.length === 0 && e.RDPFIX_ALLOW_SELF_APPROVAL === false) {
+  if (
+    e.RDPFIX_APPROVERS.length + e.RDPFIX_TEAMS_APPROVERS.length === 0 &&
+    e.RDPFIX_ALLOW_SELF_APPROVAL === false
+  ) {
     throw new Error(
       'Invalid configuration:\n  RDPFIX_ALLOW_SELF_APPROVAL: false needs RDPFIX_APPROVERS, or nobody could approve a step',
     );
@@ -86,7 +104,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     database: parseDatabaseUrl(e.DATABASE_URL),
     locale: e.RDPFIX_LOCALE,
     policy: {
-      approvers: e.RDPFIX_APPROVERS,
+      // Slack user ids and Entra object ids cannot collide: one list serves both channels.
+      approvers: [...e.RDPFIX_APPROVERS, ...e.RDPFIX_TEAMS_APPROVERS],
       allowSelfApproval: e.RDPFIX_ALLOW_SELF_APPROVAL,
       ttlMs: e.RDPFIX_APPROVAL_TTL_MINUTES * 60_000,
     },
@@ -105,6 +124,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             apiUrl: e.SLACK_API_URL,
           }
         : undefined,
+    teams: {
+      clientId: e.clientId ?? e.MicrosoftAppId,
+      clientSecret: e.clientSecret ?? e.MicrosoftAppPassword,
+      tenantId: e.tenantId ?? e.MicrosoftAppTenantId,
+      approverIds: e.RDPFIX_TEAMS_APPROVERS.length ? e.RDPFIX_TEAMS_APPROVERS : e.RDPFIX_APPROVERS,
+    },
     publicUrl: e.RDPFIX_PUBLIC_URL?.replace(/\/$/, ''),
     simulator: {
       latencyScale: e.RDPFIX_SIM_LATENCY_SCALE,

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSlackChannel } from './channels/slack/slack-channel';
+import { createTeamsChannel } from './channels/teams/teams-channel';
 import type { Config } from './config';
 import { jsonLogger, type Logger } from './core/logger';
 import type { Delivery, MessageSink } from './engine/messages';
@@ -41,8 +42,18 @@ export async function startServer(config: Config, logger: Logger = jsonLogger())
       api: config.slack?.apiUrl ?? 'https://slack.com/api/',
     });
   }
+  const teams = createTeamsChannel(runtime, { ...config.teams, defaultLocale: config.locale }, logger);
+  sinks.push(teams.sink);
   const server = createServer((req, res) => {
-    if (slack && req.url?.split('?')[0] === '/slack/events') return slack.handle(req, res);
+    const path = req.url?.split('?')[0];
+    if (slack && path === '/slack/events') return slack.handle(req, res);
+    if (path === '/api/messages' && req.method === 'POST') {
+      teams.handle(req, res).catch((err: unknown) => {
+        logger.error('teams request failed', { error: err instanceof Error ? err.message : String(err) });
+        if (!res.headersSent) json(res, 500, { error: 'internal error' });
+      });
+      return;
+    }
     route(runtime, req, res).catch((err: unknown) => {
       logger.error('request failed', {
         path: req.url,

@@ -22,6 +22,8 @@ export interface ChannelRef {
   platform: 'slack' | 'teams' | 'web' | 'cli';
   channel: string;
   thread?: string;
+  /** The platform's own address of the conversation (Teams: the conversation reference), for proactive posts. */
+  reference?: Record<string, unknown>;
 }
 
 /** A resolved Azure VM. */

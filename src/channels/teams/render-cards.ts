@@ -1,0 +1,134 @@
+import type { Locale } from '../../core/types';
+import type { OutMessage } from '../../engine/messages';
+
+/** An Adaptive Card (schema 1.5), as plain JSON. */
+export type AdaptiveCard = Record<string, unknown>;
+
+/** What an Action.Execute / Action.Submit carries back: the exact step attempt of the card. */
+export interface CardData {
+  verb: 'approve' | 'skip' | 'abort' | 'showScript' | 'answer';
+  i: string;
+  s: string;
+  a: number;
+  x?: string;
+}
+
+const Labels = {
+  approve: { en: 'Approve', it: 'Approva' },
+  skip: { en: 'Skip', it: 'Salta' },
+  abort: { en: 'Abort', it: 'Interrompi' },
+  showScript: { en: 'Show script', it: 'Mostra script' },
+  because: { en: 'Because', it: 'Perché' },
+  risk: { en: 'Risk', it: 'Rischio' },
+};
+
+/**
+ * A step card with Action.Execute buttons (Universal Actions) and, for clients without them,
+ * the same actions as Action.Submit through the `fallback`. `refresh.userIds` lists the
+ * approvers, so that Teams fetches their user-specific view.
+ */
+export function renderAdaptiveCard(
+  m: Extract<OutMessage, { kind: 'stepCard' }>,
+  incidentId: string,
+  locale: Locale,
+  approverIds: readonly string[],
+): AdaptiveCard {
+  const data = (verb: CardData['verb'], x?: string): CardData => ({
+    verb,
+    i: incidentId,
+    s: m.stepId,
+    a: m.attempt,
+    ...(x ? { x } : {}),
+  });
+  const action = (title: string, d: CardData, style?: 'positive' | 'destructive') => ({
+    type: 'Action.Execute',
+    title,
+    verb: d.verb,
+    data: d,
+    ...(style ? { style } : {}),
+    fallback: { type: 'Action.Submit', title, data: { ...d, msteams: { type: 'messageBack', text: '' } } },
+  });
+  const actions = [
+    ...m.answers.map((a) => action(a.label[locale], data('answer', a.id))),
+    ...(m.actions.includes('approve') ? [action(Labels.approve[locale], data('approve'), 'positive')] : []),
+    ...(m.actions.includes('skip') ? [action(Labels.skip[locale], data('skip'))] : []),
+    ...(m.actions.includes('showScript') ? [action(Labels.showScript[locale], data('showScript'))] : []),
+    ...(m.actions.includes('abort') ? [action(Labels.abort[locale], data('abort'), 'destructive')] : []),
+  ];
+  return {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.5',
+    ...(approverIds.length
+      ? {
+          refresh: {
+            action: { type: 'Action.Execute', title: 'refresh', verb: 'refresh', data: data('approve') },
+            userIds: [...approverIds],
+          },
+        }
+      : {}),
+    body: [
+      { type: 'TextBlock', text: m.title[locale], weight: 'Bolder', size: 'Medium', wrap: true },
+      { type: 'TextBlock', text: m.explain[locale], wrap: true },
+      ...m.reasons.map((r) => ({
+        type: 'TextBlock',
+        text: `${Labels.because[locale]}: ${r[locale]}`,
+        wrap: true,
+        isSubtle: true,
+      })),
+      ...(m.warning
+        ? [{ type: 'TextBlock', text: `⚠ ${m.warning[locale]}`, wrap: true, color: 'Warning' }]
+        : []),
+      ...(m.notice ? [{ type: 'TextBlock', text: m.notice[locale], wrap: true, color: 'Attention' }] : []),
+      ...(m.params.length
+        ? [
+            {
+              type: 'FactSet',
+              facts: m.params.map((p) => ({
+                title: p.label[locale],
+                value: `${p.name}=${String(p.value ?? '?')}`,
+              })),
+            },
+          ]
+        : []),
+      {
+        type: 'TextBlock',
+        text: `${m.risk ? `${Labels.risk[locale]}: ${m.risk} · ` : ''}${m.section}`,
+        wrap: true,
+        isSubtle: true,
+        size: 'Small',
+      },
+    ],
+    actions,
+  };
+}
+
+/** The card once decided: the same body, no buttons, who decided and when. */
+export function renderClosedAdaptiveCard(card: AdaptiveCard, text: string): AdaptiveCard {
+  const { actions: _a, refresh: _r, ...rest } = card;
+  return {
+    ...rest,
+    body: [...(card.body as unknown[]), { type: 'TextBlock', text: `✔ ${text}`, wrap: true, color: 'Good' }],
+  };
+}
+
+/** Text of the other messages (Teams renders a subset of Markdown). */
+export function renderTeamsText(m: OutMessage, locale: Locale): string {
+  switch (m.kind) {
+    case 'causes':
+      return [m.text[locale], ...m.causes.map((c) => `- **${c.title[locale]}**: ${c.reason[locale]}`)].join(
+        '\n\n',
+      );
+    case 'summary':
+      return [
+        `**${m.text[locale]}**${m.reason ? ` (${m.reason})` : ''}`,
+        ...m.steps.map(
+          (s) => `- ${s.title[locale]}: ${s.outcome}${s.approvedBy ? ` (${s.approvedBy})` : ''}`,
+        ),
+      ].join('\n\n');
+    case 'stepCard':
+      return m.title[locale];
+    default:
+      return m.text[locale];
+  }
+}

@@ -1,0 +1,290 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type AuthConfiguration,
+  authorizeJWT,
+  CloudAdapter,
+  getAuthConfigWithDefaults,
+  type TurnContext,
+} from '@microsoft/agents-hosting';
+import { z } from 'zod';
+import type { Logger } from '../../core/logger';
+import { parseCommand } from '../../core/parse-command';
+import { type Locale, toLocale, type User } from '../../core/types';
+import type { CommandResult } from '../../engine/commands';
+import type { Delivery } from '../../engine/messages';
+import { openIncident } from '../../engine/open-incident';
+import type { Runtime } from '../../runtime';
+import { SlackTexts } from '../slack/slack-texts';
+import {
+  type AdaptiveCard,
+  renderAdaptiveCard,
+  renderClosedAdaptiveCard,
+  renderTeamsText,
+} from './render-cards';
+import { toWebResponse } from './web-response';
+
+export interface TeamsOptions {
+  /** The Entra app registration of the bot; unset: no authentication (local mode and tests only). */
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  tenantId: string | undefined;
+  approverIds: readonly string[];
+  defaultLocale: Locale;
+}
+
+export interface TeamsChannel {
+  /** Handles `POST /api/messages`: Activities from the Bot Connector. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  sink(delivery: Delivery): Promise<void>;
+}
+
+const cardData = z.object({
+  verb: z.enum(['approve', 'skip', 'abort', 'showScript', 'answer', 'refresh']),
+  i: z.string().max(64),
+  s: z.string().max(64),
+  a: z.number().int().min(1).max(10_000),
+  x: z.string().max(64).optional(),
+});
+
+const MaxBody = 256 * 1024;
+
+/**
+ * The Teams channel on the Microsoft 365 Agents SDK: Activities in (messages with an
+ * @mention, `adaptiveCard/action` invokes), engine commands out; engine messages back as
+ * replies in the reply chain and Adaptive Cards, proactively through the stored
+ * conversation reference (so it works after a restart too).
+ */
+export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logger: Logger): TeamsChannel {
+  const auth: AuthConfiguration = getAuthConfigWithDefaults(
+    options.clientId
+      ? {
+          clientId: options.clientId,
+          ...(options.clientSecret ? { clientSecret: options.clientSecret } : {}),
+          ...(options.tenantId ? { tenantId: options.tenantId } : {}),
+        }
+      : {},
+  );
+  if (!options.clientId)
+    logger.warn(
+      'teams: no clientId configured, so requests are not authenticated (local use and tests only)',
+    );
+  const adapter = new CloudAdapter(auth);
+  const checkJwt = authorizeJWT(auth);
+  const cards = new Map<string, { id: string; card: AdaptiveCard }>();
+  const progress = new Map<string, Promise<string | undefined>>();
+  // Proactive sends: the app's identity, or an anonymous one when no app is configured.
+  const identity = options.clientId ?? {};
+
+  async function onTurn(ctx: TurnContext): Promise<void> {
+    const activity = ctx.activity;
+    const user: User = {
+      id: activity.from?.aadObjectId ?? activity.from?.id ?? 'unknown',
+      name: activity.from?.name ?? 'unknown',
+    };
+    const locale = toLocale(activity.locale, options.defaultLocale);
+    if (activity.type === 'invoke' && activity.name === 'adaptiveCard/action') {
+      const action = (activity.value as { action?: { verb?: string; data?: unknown } } | undefined)?.action;
+      const parsed = cardData.safeParse({ ...(action?.data as object), verb: action?.verb });
+      const text = parsed.success ? await act(parsed.data, user, locale) : SlackTexts.badButton[locale];
+      const card =
+        parsed.success && parsed.data.verb === 'refresh'
+          ? cards.get(`${parsed.data.i}:${parsed.data.s}:${parsed.data.a}`)?.card
+          : undefined;
+      await ctx.sendActivity({
+        type: 'invokeResponse',
+        value: {
+          status: 200,
+          body: card
+            ? { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card }
+            : { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text },
+        },
+      } as never);
+      return;
+    }
+    if (activity.type !== 'message') return;
+    // Action.Submit fallback: the card's data arrives as the message value.
+    const submitted = cardData.safeParse(activity.value);
+    if (submitted.success) {
+      await ctx.sendActivity(await act(submitted.data, user, locale));
+      return;
+    }
+    const text = stripMentions(activity.text ?? '');
+    const parsed = parseCommand(text);
+    const base = (activity.conversation?.id ?? '').split(';')[0] ?? '';
+    if (parsed.kind === 'help' || parsed.kind === 'invalid') {
+      await ctx.sendActivity(
+        `${parsed.kind === 'invalid' ? `${parsed.problem}\n\n` : ''}${SlackTexts.help[locale].replace(/`/g, '')}`,
+      );
+      return;
+    }
+    if (parsed.kind === 'start') {
+      const reference = activity.getConversationReference();
+      const result = await openIncident(runtime.engine, runtime.vm, {
+        vmName: parsed.vmName,
+        ...(parsed.resourceGroup ? { resourceGroup: parsed.resourceGroup } : {}),
+        requester: user,
+        channel: {
+          platform: 'teams',
+          channel: base,
+          reference: JSON.parse(JSON.stringify(reference)) as Record<string, unknown>,
+        },
+        locale,
+        walkAll: parsed.walkAll,
+      });
+      if (!result.ok) await ctx.sendActivity(result.message[locale]);
+      return;
+    }
+    if (parsed.kind === 'cancel') {
+      const result = await runtime.engine.handle({
+        type: 'abort',
+        incidentId: parsed.incidentId,
+        user,
+        reason: `cancelled by ${user.name}`,
+      });
+      if (!result.ok) await ctx.sendActivity(result.message[locale]);
+      return;
+    }
+    const records =
+      parsed.kind === 'status'
+        ? await runtime.store.list({ status: 'open', channel: base })
+        : parsed.kind === 'history'
+          ? await runtime.store.list({
+              ...(parsed.vmName ? { vmName: parsed.vmName } : { channel: base }),
+              limit: 20,
+            })
+          : await runtime.store.get(parsed.incidentId).then((r) => (r ? [r] : []));
+    await ctx.sendActivity(
+      records.length
+        ? records
+            .map((r) => `- ${r.id} ${r.vm.resourceGroup}/${r.vm.name}: ${r.outcome ?? r.state}`)
+            .join('\n')
+        : SlackTexts.noneOpen[locale],
+    );
+  }
+
+  /** A click, as an engine command; the answer is what the clicker sees. */
+  async function act(data: z.infer<typeof cardData>, user: User, locale: Locale): Promise<string> {
+    const base = { incidentId: data.i, stepId: data.s, attempt: data.a, user };
+    let result: CommandResult;
+    switch (data.verb) {
+      case 'refresh':
+        return '';
+      case 'showScript': {
+        const record = await runtime.store.get(data.i);
+        const step = record ? runtime.engine.playbook(record.playbookId).stepById.get(data.s) : undefined;
+        const script =
+          step && 'script' in step && step.script
+            ? runtime.engine.playbook(record!.playbookId).scripts[step.script]
+            : undefined;
+        return script ? `${script.name}\n\n${script.text.slice(0, 20_000)}` : SlackTexts.noScript[locale];
+      }
+      case 'approve':
+        result = await runtime.engine.handle({ type: 'approve', ...base });
+        break;
+      case 'skip':
+        result = await runtime.engine.handle({ type: 'skip', ...base });
+        break;
+      case 'abort':
+        result = await runtime.engine.handle({ type: 'abort', incidentId: data.i, user });
+        break;
+      case 'answer':
+        result = await runtime.engine.handle({ type: 'answer', ...base, answer: data.x ?? '' });
+        break;
+    }
+    return result.ok ? '✔' : result.message[locale];
+  }
+
+  async function sink(d: Delivery): Promise<void> {
+    if (d.channel.platform !== 'teams' || !d.channel.reference) return;
+    const m = d.message;
+    // Refusals reach the person who clicked in the invoke response, not the whole channel.
+    if (m.kind === 'refusal') return;
+    const reference = d.channel.reference as unknown as Parameters<CloudAdapter['continueConversation']>[1];
+    await adapter.continueConversation(identity as string, reference, async (ctx) => {
+      switch (m.kind) {
+        case 'stepCard': {
+          const card = renderAdaptiveCard(m, d.incidentId, d.locale, options.approverIds);
+          const sent = await ctx.sendActivity({
+            type: 'message',
+            attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: card }],
+          } as never);
+          if (sent?.id) cards.set(m.key, { id: sent.id, card });
+          return;
+        }
+        case 'cardClosed': {
+          const card = cards.get(m.key);
+          if (!card) return;
+          await ctx.updateActivity({
+            type: 'message',
+            id: card.id,
+            attachments: [
+              {
+                contentType: 'application/vnd.microsoft.card.adaptive',
+                content: renderClosedAdaptiveCard(card.card, m.text[d.locale]),
+              },
+            ],
+          } as never);
+          return;
+        }
+        case 'progress': {
+          const text = renderTeamsText(m, d.locale);
+          const posted = progress.get(m.key);
+          if (posted) {
+            const id = await posted;
+            if (id) await ctx.updateActivity({ type: 'message', id, text } as never);
+          } else {
+            const post = ctx.sendActivity(text).then((r) => r?.id);
+            progress.set(m.key, post);
+            await post;
+          }
+          if (m.done) progress.delete(m.key);
+          return;
+        }
+        default:
+          await ctx.sendActivity(renderTeamsText(m, d.locale));
+      }
+    });
+  }
+
+  return {
+    async handle(req, res) {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of req) {
+        size += (chunk as Buffer).length;
+        if (size > MaxBody) {
+          res.writeHead(413).end();
+          return;
+        }
+        chunks.push(chunk as Buffer);
+      }
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+      } catch {
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: 'the body is not JSON' }));
+        return;
+      }
+      const request = Object.assign(req, { body });
+      const response = toWebResponse(res);
+      await checkJwt(request as never, response, async () => {
+        await adapter.process(request as never, response, onTurn);
+      });
+    },
+    sink,
+  };
+}
+
+/** `<at>rdp-fix</at> rdp-fix sim-01` → `sim-01`: mentions, tags and the leading keyword go. */
+export function stripMentions(text: string): string {
+  return text
+    .replace(/<at>[^<]*<\/at>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .trim()
+    .replace(/^rdp-fix\s+/i, '')
+    .replace(/^rdp-fix$/i, '')
+    .trim();
+}
