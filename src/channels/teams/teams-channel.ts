@@ -144,15 +144,22 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
       if (!result.ok) await ctx.sendActivity(result.message[locale]);
       return;
     }
+    if (parsed.kind === 'transcript') {
+      const record = await runtime.store.get(parsed.incidentId);
+      if (!record) return void (await ctx.sendActivity(SlackTexts.notFound(parsed.incidentId)[locale]));
+      const { buildExport, renderMarkdown } = await import('../../transcripts/render-transcript');
+      // Teams messages hold about 28 KB; the whole transcript stays in the export and on the web page.
+      const markdown = renderMarkdown(buildExport(record, await runtime.store.transcript(record.id)));
+      await ctx.sendActivity(markdown.length > 25_000 ? `${markdown.slice(0, 25_000)}\n\n…` : markdown);
+      return;
+    }
     const records =
       parsed.kind === 'status'
         ? await runtime.store.list({ status: 'open', channel: base })
-        : parsed.kind === 'history'
-          ? await runtime.store.list({
-              ...(parsed.vmName ? { vmName: parsed.vmName } : { channel: base }),
-              limit: 20,
-            })
-          : await runtime.store.get(parsed.incidentId).then((r) => (r ? [r] : []));
+        : await runtime.store.list({
+            ...(parsed.vmName ? { vmName: parsed.vmName } : { channel: base }),
+            limit: 20,
+          });
     await ctx.sendActivity(
       records.length
         ? records

@@ -142,6 +142,11 @@ test('an unauthorised click is refused to the clicker only; repeated invokes dis
   );
   expect(server.runtime.simulator!.requests.filter((r) => r.path.endsWith('/runCommand'))).toHaveLength(1);
   expect(connector.calls.slice(before).some((c) => JSON.stringify(c.body).includes('Mallory'))).toBe(false);
+  const [incident] = await server.runtime.store.list();
+  await send(channelMessage(serviceUrl, `rdp-fix transcript ${incident!.id}`));
+  await until('the transcript', () =>
+    connector.calls.find((c) => String(c.body.text ?? '').startsWith(`# Incident ${incident!.id}`)),
+  );
   const forged = await send(cardAction(serviceUrl, 'approve', { i: '../x', s: 1 }));
   expect(forged.body?.value).toContain('nothing was changed');
 });
