@@ -197,3 +197,29 @@ test('with a client id configured, unauthenticated requests are refused', async 
   expect(await server.runtime.store.list()).toHaveLength(0);
   expect(connector.calls).toHaveLength(0);
 });
+
+test('a personal chat without a mention, and the Action.Submit fallback of a card', async () => {
+  server = await startServer(env(), silentLogger);
+  const personal = {
+    ...channelMessage(serviceUrl, '', { aad: 'aad-alice', name: 'Alice' }),
+    conversation: { id: 'a:1personalchatwithalice', conversationType: 'personal', tenantId: 'tenant-1' },
+    text: 'sim-healthy',
+    entities: [],
+  };
+  await send(personal);
+  const card = await until('the card in the personal chat', () => openCard());
+  expect(card.call.conversationId).toBe('a:1personalchatwithalice');
+  const approve = card.actions.find((a) => a.verb === 'approve')!;
+  // An older client sends the fallback Action.Submit: a message whose value is the card data.
+  const submit = {
+    ...personal,
+    id: 'submit-1',
+    text: undefined,
+    value: { ...approve.data, msteams: { type: 'messageBack' } },
+  };
+  await send({ ...submit, from: { id: '29:aad-bob', name: 'Bob', aadObjectId: 'aad-bob' } });
+  await until('the next card', () =>
+    openCard()?.actions.some((a) => a.verb === 'answer') ? true : undefined,
+  );
+  expect(server.runtime.simulator!.requests.filter((r) => r.path.endsWith('/runCommand'))).toHaveLength(1);
+});
