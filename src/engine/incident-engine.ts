@@ -10,7 +10,7 @@ import {
   type SideEffect,
   stepOfState,
 } from '../playbook/compile-playbook';
-import type { Playbook } from '../playbook/load-playbook';
+import type { Playbook, PlaybookScript } from '../playbook/load-playbook';
 import type { IncidentContext, IncidentEvent } from '../playbook/machine-types';
 import type { IncidentRecord, IncidentStore, PendingApproval } from '../store/incident-store';
 import { type Command, type CommandResult, type IncidentCommand, refusal } from './commands';
@@ -74,6 +74,15 @@ export class IncidentEngine {
     const playbook = this.playbooks.get(id);
     if (!playbook) throw new RdpFixError(ErrorCodes.PlaybookInvalid, `playbook ${id} is not loaded`);
     return playbook;
+  }
+
+  /** The script a step of an incident runs, for "Show script"; undefined for steps without one. */
+  async scriptOf(incidentId: string, stepId: string): Promise<PlaybookScript | undefined> {
+    const record = await this.deps.store.get(incidentId);
+    if (!record) return undefined;
+    const playbook = this.playbookOf(record);
+    const step = playbook.stepById.get(stepId);
+    return step && 'script' in step && step.script ? playbook.scripts[step.script] : undefined;
   }
 
   /** Handles one command. Refusals come back as `ok: false` with a message for the person. */

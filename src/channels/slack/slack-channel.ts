@@ -235,16 +235,12 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
     value: z.infer<typeof buttonValue>,
     locale: Locale,
   ) {
-    const record = await runtime.store.get(value.i);
-    const step = record ? runtime.engine.playbook(record.playbookId).stepById.get(value.s) : undefined;
-    const script =
-      step && 'script' in step && step.script
-        ? runtime.engine.playbook(record!.playbookId).scripts[step.script]
-        : undefined;
+    const script = await runtime.engine.scriptOf(value.i, value.s);
+    const thread = (await runtime.store.get(value.i))?.channel.thread;
     const text = script
       ? `*${escapeSlack(script.name)}* (sha256 ${script.sha256.slice(0, 12)})\n\`\`\`${escapeSlack(script.text.slice(0, 2800))}\`\`\``
       : SlackTexts.noScript[locale];
-    await ephemeral(channel, user, text, record?.channel.thread);
+    await ephemeral(channel, user, text, thread);
   }
 
   async function sink(d: Delivery): Promise<void> {

@@ -177,12 +177,7 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
       case 'refresh':
         return '';
       case 'showScript': {
-        const record = await runtime.store.get(data.i);
-        const step = record ? runtime.engine.playbook(record.playbookId).stepById.get(data.s) : undefined;
-        const script =
-          step && 'script' in step && step.script
-            ? runtime.engine.playbook(record!.playbookId).scripts[step.script]
-            : undefined;
+        const script = await runtime.engine.scriptOf(data.i, data.s);
         return script ? `${script.name}\n\n${script.text.slice(0, 20_000)}` : SlackTexts.noScript[locale];
       }
       case 'approve':

@@ -10,6 +10,7 @@ import {
   signed,
   slashCommand,
 } from '../../../src/simulator/slack/slack-requests';
+import { until } from '../../helpers/until';
 
 /**
  * The real server (Bolt on /slack/events, the engine, the real Azure SDK against the in-process
@@ -47,16 +48,6 @@ async function post(body: string, headers: Record<string, string> = signed(body)
   const started = Date.now();
   const res = await fetch(`${server.url}/slack/events`, { method: 'POST', headers, body });
   return { status: res.status, text: await res.text(), ms: Date.now() - started };
-}
-
-async function until<T>(what: string, find: () => T | undefined, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const found = find();
-    if (found !== undefined) return found;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}; calls: ${slack.calls.map((c) => c.method).join(', ')}`);
 }
 
 type Button = { action_id: string; value: string; text: { text: string } };

@@ -11,6 +11,7 @@ import {
   channelMessage,
   FakeBotConnector,
 } from '../../../src/simulator/teams/fake-bot-connector';
+import { until } from '../../helpers/until';
 
 /**
  * The real server with the Agents SDK on /api/messages, driven with real-shaped Activities;
@@ -51,16 +52,6 @@ async function send(activity: unknown) {
   });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
-}
-
-async function until<T>(what: string, find: () => T | undefined, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const found = find();
-    if (found !== undefined) return found;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}; ${connector.calls.length} connector calls`);
 }
 
 type Action = { type: string; verb: string; data: Record<string, unknown>; fallback?: { type: string } };
