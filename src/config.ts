@@ -44,6 +44,8 @@ const envSchema = z.object({
   SLACK_API_URL: z.string().url().optional(),
   RDPFIX_PUBLIC_URL: z.string().url().optional(),
   RDPFIX_TEAMS_APPROVERS: list,
+  RDPFIX_WEB_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  RDPFIX_WEB_AUTH: z.enum(['azure']).optional(),
   // The Agents SDK's own setting names (and the Bot Framework ones it also reads).
   clientId: z.string().min(1).optional(),
   clientSecret: z.string().min(1).optional(),
@@ -69,6 +71,8 @@ export interface Config {
     | undefined;
   /** The address people reach the server at, for links in chat (transcript pages). */
   publicUrl: string | undefined;
+  /** Access to the web pages when the server listens beyond loopback. */
+  web: { token: string | undefined; azureAuth: boolean };
   /** Teams (always on at /api/messages); without a client id, requests are not authenticated. */
   teams: {
     clientId: string | undefined;
@@ -124,6 +128,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             apiUrl: e.SLACK_API_URL,
           }
         : undefined,
+    web: { token: e.RDPFIX_WEB_TOKEN, azureAuth: e.RDPFIX_WEB_AUTH === 'azure' },
     teams: {
       clientId: e.clientId ?? e.MicrosoftAppId,
       clientSecret: e.clientSecret ?? e.MicrosoftAppPassword,

@@ -2,11 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createSlackChannel } from './channels/slack/slack-channel';
 import { createTeamsChannel } from './channels/teams/teams-channel';
+import { createWebChannel, webAccess } from './channels/web/web-channel';
 import type { Config } from './config';
 import { jsonLogger, type Logger } from './core/logger';
 import type { Delivery, MessageSink } from './engine/messages';
 import { createRuntime, type Runtime } from './runtime';
-import { buildExport } from './transcripts/render-transcript';
 
 export interface RunningServer {
   url: string;
@@ -44,6 +44,10 @@ export async function startServer(config: Config, logger: Logger = jsonLogger())
   }
   const teams = createTeamsChannel(runtime, { ...config.teams, defaultLocale: config.locale }, logger);
   sinks.push(teams.sink);
+  const access = webAccess(config);
+  if (!access.enabled) logger.error('web pages off', { reason: access.reason });
+  const web = createWebChannel(runtime, config);
+  sinks.push(web.sink);
   const server = createServer((req, res) => {
     const path = req.url?.split('?')[0];
     if (slack && path === '/slack/events') return slack.handle(req, res);
@@ -54,13 +58,16 @@ export async function startServer(config: Config, logger: Logger = jsonLogger())
       });
       return;
     }
-    route(runtime, req, res).catch((err: unknown) => {
-      logger.error('request failed', {
-        path: req.url,
-        error: err instanceof Error ? err.message : String(err),
+    web
+      .handle(req, res)
+      .then((handled) => (handled ? undefined : route(req, res)))
+      .catch((err: unknown) => {
+        logger.error('request failed', {
+          path: req.url,
+          error: err instanceof Error ? err.message : String(err),
+        });
+        if (!res.headersSent) json(res, 500, { error: 'internal error' });
       });
-      if (!res.headersSent) json(res, 500, { error: 'internal error' });
-    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -84,21 +91,10 @@ export async function startServer(config: Config, logger: Logger = jsonLogger())
   };
 }
 
-async function route(runtime: Runtime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** What no channel serves: the health check. */
+async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://local');
   if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { ok: true });
-  if (req.method === 'GET' && url.pathname === '/api/incidents') {
-    const records = await runtime.store.list({
-      limit: Math.min(Number(url.searchParams.get('limit') ?? 50) || 50, 500),
-    });
-    return json(res, 200, { incidents: records.map(({ snapshot: _s, ...r }) => r) });
-  }
-  const one = /^\/api\/incidents\/([a-z0-9]{6,40})$/.exec(url.pathname);
-  if (req.method === 'GET' && one) {
-    const record = await runtime.store.get(one[1]!);
-    if (!record) return json(res, 404, { error: `There is no incident ${one[1]}.` });
-    return json(res, 200, buildExport(record, await runtime.store.transcript(record.id)));
-  }
   json(res, 404, { error: 'not found' });
 }
 

@@ -36,7 +36,7 @@ test('starts in local mode with the simulator, serves the API, stops on SIGTERM'
   );
   expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ ok: true });
-  expect(await (await fetch(`${url}/api/incidents`)).json()).toEqual({ incidents: [] });
+  expect(await (await fetch(`${url}/api/incidents`)).json()).toEqual({ incidents: [], total: 0 });
   const missing = await fetch(`${url}/api/incidents/abcdef123456`);
   expect(missing.status).toBe(404);
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

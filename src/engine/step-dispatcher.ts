@@ -1,5 +1,6 @@
 import { type ApprovedStep, approveStep, type RunOutput, type VmOperations } from '../azure/vm-operations';
 import { ErrorCodes, isRdpFixError } from '../core/errors';
+import { redact } from '../core/redact';
 import { parseScriptOutput } from '../core/script-result';
 import type { Localized } from '../core/types';
 import { fillTemplate } from '../playbook/facts';
@@ -285,11 +286,13 @@ export function interpret(output: RunOutput, scriptId: string): StepRunResult {
   };
 }
 
+/** Output kept in the transcript, secrets redacted first (Azure already cut it to 4,096 bytes). */
 function keptOutput(output: RunOutput): Record<string, unknown> {
+  const stdout = redact(output.stdout.slice(-MaxStoredOutput));
   return {
-    stdout: output.stdout.slice(-MaxStoredOutput),
-    stderr: output.stderr.slice(-MaxStoredOutput),
-    excerpt: output.stdout.slice(-ExcerptLength),
+    stdout,
+    stderr: redact(output.stderr.slice(-MaxStoredOutput)),
+    excerpt: stdout.slice(-ExcerptLength),
   };
 }
 

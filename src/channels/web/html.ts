@@ -1,0 +1,51 @@
+/** Escapes text for HTML element content and attribute values. */
+export function esc(value: unknown): string {
+  return String(value ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+const Style = `
+body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
+header{background:#1f3a5f;color:#fff;padding:10px 20px;display:flex;gap:18px;align-items:center}
+header a{color:#fff;text-decoration:none;font-weight:600}
+main{max-width:1100px;margin:0 auto;padding:18px}
+table{border-collapse:collapse;width:100%;background:#fff}
+th,td{border-bottom:1px solid #e3e6ea;padding:6px 8px;text-align:left;vertical-align:top}
+.badge{display:inline-block;padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600}
+.ok{background:#dcfce7;color:#166534}.bad{background:#fee2e2;color:#991b1b}.open{background:#e0f2fe;color:#075985}
+pre{background:#0f172a;color:#e2e8f0;padding:8px;overflow:auto;max-height:320px;font-size:12px;white-space:pre-wrap;word-break:break-all}
+td{overflow-wrap:anywhere}
+.card{background:#fff;border:1px solid #d5dae1;border-radius:8px;padding:10px 14px;margin:8px 0}
+.card h3{margin:0 0 6px}.muted{color:#5b6470;font-size:12px}
+.msg{background:#fff;border-radius:6px;padding:6px 10px;margin:6px 0;border-left:3px solid #94a3b8}
+button{margin:4px 6px 0 0;padding:5px 12px;border-radius:6px;border:1px solid #94a3b8;background:#fff;cursor:pointer}
+button.primary{background:#166534;color:#fff;border-color:#166534}button.danger{color:#991b1b;border-color:#991b1b}
+.cols{display:grid;grid-template-columns:1fr 1fr;gap:12px}
+form.filters{display:flex;gap:8px;flex-wrap:wrap;margin-bottom:12px}
+#chat{min-height:300px}#composer{display:flex;gap:8px;margin-top:12px}#composer input{flex:1;padding:8px}
+`;
+
+/** A whole page: no external CDN, everything served by this server. */
+export function page(title: string, body: string, script = ''): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)} · rdp-fix</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"><style>${Style}</style></head>
+<body><header><a href="/">rdp-fix</a><a href="/incidents">Incidents</a><a href="/dashboard">Dashboard</a></header>
+<main>${body}</main>${script ? `<script>${script}</script>` : ''}</body></html>`;
+}
+
+/** A horizontal bar chart as inline SVG. */
+export function barChart(title: string, rows: { label: string; value: number; unit?: string }[]): string {
+  const max = Math.max(1, ...rows.map((r) => r.value));
+  const height = 24 * rows.length + 10;
+  const bars = rows
+    .map((r, i) => {
+      const width = Math.round((r.value / max) * 420);
+      return `<text x="0" y="${i * 24 + 17}" font-size="12">${esc(r.label)}</text><rect x="200" y="${i * 24 + 5}" width="${width}" height="16" fill="#1f3a5f"><title>${esc(r.label)}: ${r.value}${r.unit ?? ''}</title></rect><text x="${205 + width}" y="${i * 24 + 17}" font-size="12">${r.value}${esc(r.unit ?? '')}</text>`;
+    })
+    .join('');
+  return `<h3>${esc(title)}</h3><svg role="img" aria-label="${esc(title)}" width="720" height="${height}">${bars || '<text x="0" y="15">no data</text>'}</svg>`;
+}

@@ -1,0 +1,124 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { loadConfig } from '../../src/config';
+import { silentLogger } from '../../src/core/logger';
+import { type RunningServer, startServer } from '../../src/server';
+
+/**
+ * The playground and the review pages in headless Debian Chromium (playwright-core, no
+ * downloaded browser): a whole incident resolved in the playground, then reviewed.
+ */
+const artifacts = join(__dirname, '..', '..', 'test-artifacts');
+let server: RunningServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  server = await startServer(
+    loadConfig({
+      PORT: '0',
+      DATABASE_URL: 'memory:',
+      RDPFIX_SIM_LATENCY_SCALE: '0',
+      RDPFIX_POLL_INTERVAL_MS: '5',
+    }),
+    silentLogger,
+  );
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function resolveInPlayground(page: Page, vm: string): Promise<string> {
+  page.on('dialog', (d) => void d.accept());
+  await page.goto(`${server.url}/`);
+  await page.fill('#command', `/rdp-fix ${vm}`);
+  await page.click('#composer button');
+  for (let i = 0; i < 30; i++) {
+    // The newest card is the one waiting; click Approve (or its first answer) and wait for it to close.
+    await page.locator('.card .buttons button').first().waitFor({ timeout: 10_000 });
+    const index = (await page.locator('.card').count()) - 1;
+    const card = page.locator('.card').nth(index);
+    const approve = card.locator('.buttons button', { hasText: 'Approve' });
+    await ((await approve.count()) ? approve : card.locator('.buttons button')).first().click();
+    await card.locator('.decided').waitFor({ timeout: 10_000 });
+    if (await page.locator('.summary').count()) break;
+    await Promise.race([
+      page.locator('.summary').waitFor({ timeout: 10_000 }),
+      page
+        .locator('.card')
+        .nth(index + 1)
+        .waitFor({ timeout: 10_000 }),
+    ]);
+    if (await page.locator('.summary').count()) break;
+  }
+  await page.locator('.summary').waitFor({ timeout: 10_000 });
+  const href = await page.locator('.summary a').getAttribute('href');
+  return href!.split('/').pop()!;
+}
+
+test('resolve an incident in the playground, review it, export it, see the dashboard', async () => {
+  const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
+  const id = await resolveInPlayground(page, 'sim-all-three');
+  expect(await page.locator('.summary').textContent()).toContain('Resolved.');
+  expect(await page.locator('.decided').count()).toBeGreaterThanOrEqual(8);
+  await page.screenshot({ path: join(artifacts, 'playground.png'), fullPage: true });
+
+  await page.click('.summary a');
+  await page.locator('#chain').waitFor();
+  expect(await page.locator('#chain').textContent()).toContain('hash chain verified');
+  expect(await page.locator('#outcome').textContent()).toBe('resolved');
+  const timeline = await page.locator('#timeline').textContent();
+  expect(timeline).toContain('you approved restart-vm (attempt 1)');
+  expect(timeline).toContain('enable-tls ran enable-tls.ps1: ok');
+  expect(await page.locator('#timeline details').count()).toBeGreaterThanOrEqual(8);
+  await page.locator('#timeline details').first().click();
+  expect(await page.locator('#timeline details pre').first().textContent()).toContain('RDPFIX-RESULT:');
+  expect(await page.locator('#evidence-before').textContent()).toContain('"TLS 1.2": 0');
+  expect(await page.locator('#evidence-after').textContent()).toContain('"TLS 1.2": 1');
+  expect(await page.locator('#gantt rect').count()).toBeGreaterThanOrEqual(16);
+  await page.screenshot({ path: join(artifacts, 'timeline.png'), fullPage: true });
+
+  for (const [selector, file, check] of [
+    ['#export-md', `rdp-fix-${id}.md`, `# Incident ${id}`],
+    ['#export-json', `rdp-fix-${id}.json`, `"id": "${id}"`],
+  ] as const) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+    expect(download.suggestedFilename()).toBe(file);
+    await download.saveAs(join(artifacts, file));
+    expect(readFileSync(join(artifacts, file), 'utf8')).toContain(check);
+  }
+
+  await page.goto(`${server.url}/incidents`);
+  await page.fill('input[name=vm]', 'sim-all-three');
+  await page.fill('input[name=cause]', 'tls-disabled');
+  await page.click('form.filters button');
+  await page.waitForURL(/vm=sim-all-three/);
+  expect(await page.locator('#incidents tbody tr').count()).toBe(1);
+  expect(await page.locator('#incidents').textContent()).toContain(id);
+  await page.fill('input[name=cause]', 'port-conflict');
+  await page.click('form.filters button');
+  await page.waitForURL(/cause=port-conflict/);
+  expect(await page.locator('#incidents').textContent()).toContain('No incident matches.');
+
+  await page.goto(`${server.url}/dashboard`);
+  expect(await page.locator('#by-cause').textContent()).toContain('certificate-invalid');
+  expect(await page.locator('#by-outcome').textContent()).toContain('resolved');
+  await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true });
+  await page.close();
+}, 90_000);
