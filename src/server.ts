@@ -80,6 +80,8 @@ export async function startServer(config: Config, logger: Logger = jsonLogger())
     database: config.database.kind,
     localMode: runtime.simulator !== undefined,
   });
+  if (runtime.simulator && access.enabled)
+    logger.info(`open ${url}/ for the playground, ${url}/incidents to review`);
   return {
     url,
     runtime,

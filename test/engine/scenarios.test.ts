@@ -219,3 +219,23 @@ describe('incidents from start to end against simulated VMs', () => {
     }
   });
 });
+
+test('secrets in a script output are redacted before the transcript keeps it', async () => {
+  const h = makeHarness();
+  const id = await startIncident(h, 'sim-healthy');
+  const vm = h.vm.vm('sim-healthy');
+  const run = vm.run.bind(vm);
+  vm.run = (text, params) => {
+    const out = run(text, params);
+    return {
+      ...out,
+      stdout: `connecting with password=Hunter2 and Bearer abcdefghijklmnopqrstuvwxyz012345\n${out.stdout}`,
+    };
+  };
+  await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
+  await h.engine.idle();
+  const stored = JSON.stringify(await h.store.transcript(id));
+  expect(stored).not.toContain('Hunter2');
+  expect(stored).not.toContain('abcdefghijklmnopqrstuvwxyz012345');
+  expect(stored).toContain('password=[redacted]');
+});
