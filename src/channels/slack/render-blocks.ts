@@ -1,5 +1,6 @@
 import type { Locale } from '../../core/types';
 import type { OutMessage } from '../../engine/messages';
+import { CardLabels, RiskLabels } from '../card-labels';
 
 /** Slack Block Kit objects, as plain JSON (the Web API takes them as a JSON string). */
 export type Block = Record<string, unknown>;
@@ -20,25 +21,6 @@ export const ActionIds = {
   showScript: 'rdpfix_script',
   answer: 'rdpfix_answer',
 } as const;
-
-const RiskLabel: Record<string, Record<Locale, string>> = {
-  readOnly: { en: 'read-only', it: 'sola lettura' },
-  changesAzure: { en: 'changes Azure', it: 'modifica Azure' },
-  changesConfig: { en: 'changes VM configuration', it: 'modifica la configurazione della VM' },
-  restartsVm: { en: 'restarts the VM', it: 'riavvia la VM' },
-};
-
-const Labels = {
-  approve: { en: 'Approve', it: 'Approva' },
-  skip: { en: 'Skip', it: 'Salta' },
-  abort: { en: 'Abort', it: 'Interrompi' },
-  showScript: { en: 'Show script', it: 'Mostra script' },
-  confirmTitle: { en: 'Are you sure?', it: 'Confermi?' },
-  confirmText: { en: 'This step', it: 'Questo passaggio' },
-  because: { en: 'Because', it: 'Perché' },
-  risk: { en: 'Risk', it: 'Rischio' },
-  parameters: { en: 'Parameters', it: 'Parametri' },
-};
 
 /**
  * Slack escapes: `&`, `<` and `>` must be escaped in mrkdwn and plain text, so that text
@@ -70,14 +52,14 @@ export function renderCard(
   ];
   if (m.reasons.length)
     blocks.push(
-      context(`*${Labels.because[locale]}:* ${m.reasons.map((r) => escapeSlack(r[locale])).join(' · ')}`),
+      context(`*${CardLabels.because[locale]}:* ${m.reasons.map((r) => escapeSlack(r[locale])).join(' · ')}`),
     );
   if (m.warning) blocks.push(mrkdwn(`:warning: ${escapeSlack(m.warning[locale])}`));
   if (m.notice) blocks.push(mrkdwn(`:grey_question: ${escapeSlack(m.notice[locale])}`));
   if (m.params.length) {
     blocks.push(
       mrkdwn(
-        `*${Labels.parameters[locale]}:* ${m.params
+        `*${CardLabels.parameters[locale]}:* ${m.params
           .map(
             (p) =>
               `${escapeSlack(p.label[locale])} \`${p.name}=${escapeSlack(String(p.value ?? '?'))}\`${p.values ? ` (${p.values.map(escapeSlack).join(' | ')})` : ''}`,
@@ -88,7 +70,7 @@ export function renderCard(
   }
   blocks.push(
     context(
-      `${m.risk ? `*${Labels.risk[locale]}:* ${RiskLabel[m.risk]?.[locale] ?? m.risk} · ` : ''}${escapeSlack(m.section)}`,
+      `${m.risk ? `*${CardLabels.risk[locale]}:* ${RiskLabels[m.risk][locale]} · ` : ''}${escapeSlack(m.section)}`,
     ),
   );
   const elements: Block[] = m.answers.map((a, n) => ({
@@ -102,17 +84,17 @@ export function renderCard(
       type: 'button',
       action_id: ActionIds.approve,
       style: 'primary',
-      text: plain(Labels.approve[locale]),
+      text: plain(CardLabels.approve[locale]),
       value: value(),
       ...(m.confirm
         ? {
             confirm: {
-              title: plain(Labels.confirmTitle[locale]),
+              title: plain(CardLabels.confirmTitle[locale]),
               text: plain(
-                `${Labels.confirmText[locale]}: ${RiskLabel[m.risk ?? '']?.[locale] ?? ''}. ${m.title[locale]}`,
+                `${CardLabels.confirmText[locale]}: ${m.risk ? RiskLabels[m.risk][locale] : ''}. ${m.title[locale]}`,
               ),
-              confirm: plain(Labels.approve[locale]),
-              deny: plain(Labels.abort[locale] === 'Abort' ? 'Cancel' : 'Annulla'),
+              confirm: plain(CardLabels.approve[locale]),
+              deny: plain(CardLabels.cancel[locale]),
               style: 'danger',
             },
           }
@@ -123,14 +105,14 @@ export function renderCard(
     elements.push({
       type: 'button',
       action_id: ActionIds.skip,
-      text: plain(Labels.skip[locale]),
+      text: plain(CardLabels.skip[locale]),
       value: value(),
     });
   if (m.actions.includes('showScript')) {
     elements.push({
       type: 'button',
       action_id: ActionIds.showScript,
-      text: plain(Labels.showScript[locale]),
+      text: plain(CardLabels.showScript[locale]),
       value: value(),
     });
   }
@@ -139,7 +121,7 @@ export function renderCard(
       type: 'button',
       action_id: ActionIds.abort,
       style: 'danger',
-      text: plain(Labels.abort[locale]),
+      text: plain(CardLabels.abort[locale]),
       value: value(),
     });
   }

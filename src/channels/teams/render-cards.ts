@@ -1,5 +1,6 @@
 import type { Locale } from '../../core/types';
 import type { OutMessage } from '../../engine/messages';
+import { CardLabels, RiskLabels } from '../card-labels';
 
 /** An Adaptive Card (schema 1.5), as plain JSON. */
 export type AdaptiveCard = Record<string, unknown>;
@@ -12,15 +13,6 @@ export interface CardData {
   a: number;
   x?: string;
 }
-
-const Labels = {
-  approve: { en: 'Approve', it: 'Approva' },
-  skip: { en: 'Skip', it: 'Salta' },
-  abort: { en: 'Abort', it: 'Interrompi' },
-  showScript: { en: 'Show script', it: 'Mostra script' },
-  because: { en: 'Because', it: 'Perché' },
-  risk: { en: 'Risk', it: 'Rischio' },
-};
 
 /**
  * A step card with Action.Execute buttons (Universal Actions) and, for clients without them,
@@ -50,10 +42,12 @@ export function renderAdaptiveCard(
   });
   const actions = [
     ...m.answers.map((a) => action(a.label[locale], data('answer', a.id))),
-    ...(m.actions.includes('approve') ? [action(Labels.approve[locale], data('approve'), 'positive')] : []),
-    ...(m.actions.includes('skip') ? [action(Labels.skip[locale], data('skip'))] : []),
-    ...(m.actions.includes('showScript') ? [action(Labels.showScript[locale], data('showScript'))] : []),
-    ...(m.actions.includes('abort') ? [action(Labels.abort[locale], data('abort'), 'destructive')] : []),
+    ...(m.actions.includes('approve')
+      ? [action(CardLabels.approve[locale], data('approve'), 'positive')]
+      : []),
+    ...(m.actions.includes('skip') ? [action(CardLabels.skip[locale], data('skip'))] : []),
+    ...(m.actions.includes('showScript') ? [action(CardLabels.showScript[locale], data('showScript'))] : []),
+    ...(m.actions.includes('abort') ? [action(CardLabels.abort[locale], data('abort'), 'destructive')] : []),
   ];
   return {
     type: 'AdaptiveCard',
@@ -72,7 +66,7 @@ export function renderAdaptiveCard(
       { type: 'TextBlock', text: m.explain[locale], wrap: true },
       ...m.reasons.map((r) => ({
         type: 'TextBlock',
-        text: `${Labels.because[locale]}: ${r[locale]}`,
+        text: `${CardLabels.because[locale]}: ${r[locale]}`,
         wrap: true,
         isSubtle: true,
       })),
@@ -93,7 +87,7 @@ export function renderAdaptiveCard(
         : []),
       {
         type: 'TextBlock',
-        text: `${m.risk ? `${Labels.risk[locale]}: ${m.risk} · ` : ''}${m.section}`,
+        text: `${m.risk ? `${CardLabels.risk[locale]}: ${RiskLabels[m.risk][locale]} · ` : ''}${m.section}`,
         wrap: true,
         isSubtle: true,
         size: 'Small',
