@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSlackChannel } from './channels/slack/slack-channel';
-import { createTeamsChannel } from './channels/teams/teams-channel';
+import { createTeamsChannel, teamsAllowed } from './channels/teams/teams-channel';
 import { createWebChannel, webAccess } from './channels/web/web-channel';
 import type { Config } from './config';
 import { jsonLogger, type Logger } from './core/logger';
@@ -42,8 +42,14 @@ export async function startServer(config: Config, logger: Logger = jsonLogger())
       api: config.slack?.apiUrl ?? 'https://slack.com/api/',
     });
   }
-  const teams = createTeamsChannel(runtime, { ...config.teams, defaultLocale: config.locale }, logger);
-  sinks.push(teams.sink);
+  const teams = teamsAllowed(config)
+    ? createTeamsChannel(runtime, { ...config.teams, defaultLocale: config.locale }, logger)
+    : undefined;
+  if (teams) sinks.push(teams.sink);
+  else
+    logger.error('teams off', {
+      reason: `the server listens on ${config.host} and no clientId is set, so /api/messages would not be authenticated`,
+    });
   const access = webAccess(config);
   if (!access.enabled) logger.error('web pages off', { reason: access.reason });
   const web = createWebChannel(runtime, config);
@@ -51,7 +57,7 @@ export async function startServer(config: Config, logger: Logger = jsonLogger())
   const server = createServer((req, res) => {
     const path = req.url?.split('?')[0];
     if (slack && path === '/slack/events') return slack.handle(req, res);
-    if (path === '/api/messages' && req.method === 'POST') {
+    if (teams && path === '/api/messages' && req.method === 'POST') {
       teams.handle(req, res).catch((err: unknown) => {
         logger.error('teams request failed', { error: err instanceof Error ? err.message : String(err) });
         if (!res.headersSent) json(res, 500, { error: 'internal error' });

@@ -1,5 +1,6 @@
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { isLoopbackHost } from '../core/loopback';
 
 /**
  * The Azure SDK refuses bearer tokens over http. To talk to a loopback ARM server (the
@@ -31,12 +32,7 @@ export function loopbackRedirectPolicy(loopback: string): PipelinePolicy {
 }
 
 export function isLoopback(url: URL): boolean {
-  return (
-    url.hostname === '127.0.0.1' ||
-    url.hostname === 'localhost' ||
-    url.hostname === '[::1]' ||
-    /^127\./.test(url.hostname)
-  );
+  return isLoopbackHost(url.hostname);
 }
 
 /**

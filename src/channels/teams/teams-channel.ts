@@ -8,6 +8,7 @@ import {
 } from '@microsoft/agents-hosting';
 import { z } from 'zod';
 import type { Logger } from '../../core/logger';
+import { isLoopbackHost } from '../../core/loopback';
 import { parseCommand } from '../../core/parse-command';
 import { type Locale, toLocale, type User } from '../../core/types';
 import type { CommandResult } from '../../engine/commands';
@@ -277,6 +278,14 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
     },
     sink,
   };
+}
+
+/**
+ * Without an app id Teams requests are not authenticated, so anyone could claim to be an
+ * approver: acceptable only when nobody but this machine can reach the server.
+ */
+export function teamsAllowed(config: { host: string; teams: { clientId: string | undefined } }): boolean {
+  return Boolean(config.teams.clientId) || isLoopbackHost(config.host);
 }
 
 /** `<at>rdp-fix</at> rdp-fix sim-01` → `sim-01`: mentions, tags and the leading keyword go. */

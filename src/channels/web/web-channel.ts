@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Config } from '../../config';
+import { isLoopbackHost } from '../../core/loopback';
 import { parseCommand } from '../../core/parse-command';
 import type { User } from '../../core/types';
 import type { CommandResult } from '../../engine/commands';
@@ -34,7 +35,7 @@ export type WebAccess =
 export function webAccess(config: Pick<Config, 'host' | 'web'>): WebAccess {
   if (config.web.token) return { enabled: true, check: 'token' };
   if (config.web.azureAuth) return { enabled: true, check: 'azure-auth' };
-  if (/^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(config.host)) return { enabled: true, check: 'none' };
+  if (isLoopbackHost(config.host)) return { enabled: true, check: 'none' };
   return {
     enabled: false,
     reason: `the server listens on ${config.host}, not loopback: set RDPFIX_WEB_TOKEN or RDPFIX_WEB_AUTH=azure to serve the web pages`,

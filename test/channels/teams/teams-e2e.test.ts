@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stripMentions } from '../../../src/channels/teams/teams-channel';
+import { stripMentions, teamsAllowed } from '../../../src/channels/teams/teams-channel';
 import { loadConfig } from '../../../src/config';
 import { silentLogger } from '../../../src/core/logger';
 import { type RunningServer, startServer } from '../../../src/server';
@@ -66,6 +66,12 @@ function openCard(): { call: ConnectorCall; actions: Action[] } | undefined {
   }
   return undefined;
 }
+
+test('without a client id, Teams is served on loopback only', () => {
+  expect(teamsAllowed(loadConfig({ HOST: '127.0.0.1' }))).toBe(true);
+  expect(teamsAllowed(loadConfig({ HOST: '0.0.0.0' }))).toBe(false);
+  expect(teamsAllowed(loadConfig({ HOST: '0.0.0.0', clientId: 'app-id' }))).toBe(true);
+});
 
 test('mentions are stripped from the command text', () => {
   expect(stripMentions('<at>rdp-fix</at> rdp-fix sim-01 --rg rg-a')).toBe('sim-01 --rg rg-a');
