@@ -1,10 +1,10 @@
 import { loadConfig } from './config';
-import { jsonLogger } from './core/logger';
+import { pinoLogger } from './observability/pino-logger';
 import { startServer } from './server';
 
 /** `npm start`: the server, configured from the environment; SIGTERM/SIGINT stop it cleanly. */
 async function main(): Promise<void> {
-  const logger = jsonLogger();
+  const logger = pinoLogger();
   const server = await startServer(loadConfig(process.env), logger);
   let stopping = false;
   const stop = (signal: string) => {

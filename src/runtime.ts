@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import { AzureVmOperations } from './azure/azure-vm-operations';
 import { isLoopback, StaticTestCredential } from './azure/loopback-pipeline';
 import type { VmOperations } from './azure/vm-operations';
@@ -5,6 +6,7 @@ import type { Config } from './config';
 import type { Logger } from './core/logger';
 import { IncidentEngine } from './engine/incident-engine';
 import type { MessageSink } from './engine/messages';
+import { createMetrics } from './observability/metrics';
 import { loadPlaybooks } from './playbook/load-playbook';
 import { ArmSimulator } from './simulator/arm-simulator';
 import { loadInventory } from './simulator/inventory';
@@ -21,6 +23,8 @@ export interface Runtime {
   /** Set in local mode: the in-process ARM simulator the real SDK talks to. */
   simulator: ArmSimulator | undefined;
   subscriptionId: string;
+  /** Prometheus registry served at /metrics. */
+  metrics: Registry;
   close(): Promise<void>;
 }
 
@@ -32,6 +36,7 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
   const playbooks = loadPlaybooks(config.dialogsDir);
   if (playbooks.length === 0) throw new Error(`no playbook found in ${config.dialogsDir}`);
   const store = openStore(config.database);
+  const metrics = createMetrics(store);
   const azure = await connectAzure(config, logger);
   const engine = new IncidentEngine({
     store,
@@ -39,6 +44,7 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
     vm: azure.vm,
     policy: config.policy,
     sink,
+    metrics: metrics.engine,
     onError: (err, where) =>
       logger.error('engine error', { where, error: err instanceof Error ? err.message : String(err) }),
   });
@@ -49,6 +55,7 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
     vm: azure.vm,
     simulator: azure.simulator,
     subscriptionId: azure.subscriptionId,
+    metrics: metrics.registry,
     async close() {
       engine.close();
       await engine.idle();

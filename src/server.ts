@@ -4,8 +4,9 @@ import { createSlackChannel } from './channels/slack/slack-channel';
 import { createTeamsChannel, teamsAllowed } from './channels/teams/teams-channel';
 import { createWebChannel, webAccess } from './channels/web/web-channel';
 import type { Config } from './config';
-import { jsonLogger, type Logger } from './core/logger';
+import type { Logger } from './core/logger';
 import type { Delivery, MessageSink } from './engine/messages';
+import { pinoLogger } from './observability/pino-logger';
 import { createRuntime, type Runtime } from './runtime';
 
 export interface RunningServer {
@@ -18,7 +19,7 @@ export interface RunningServer {
  * Starts the rdp-fix server: the runtime (store, Azure or the simulator, engine) behind one
  * HTTP port. Channels register their routes here as they are added.
  */
-export async function startServer(config: Config, logger: Logger = jsonLogger()): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger = pinoLogger()): Promise<RunningServer> {
   // Channels need the engine and the engine needs their sinks: bind them after creation.
   const sinks: MessageSink[] = [];
   const sink = async (d: Delivery) => {
@@ -54,6 +55,11 @@ export async function startServer(config: Config, logger: Logger = jsonLogger())
   if (!access.enabled) logger.error('web pages off', { reason: access.reason });
   const web = createWebChannel(runtime, config);
   sinks.push(web.sink);
+  const channels = [
+    ...(slack ? ['slack'] : []),
+    ...(teams ? ['teams'] : []),
+    ...(access.enabled && runtime.simulator ? ['playground'] : []),
+  ];
   const server = createServer((req, res) => {
     const path = req.url?.split('?')[0];
     if (slack && path === '/slack/events') return slack.handle(req, res);
@@ -66,7 +72,7 @@ export async function startServer(config: Config, logger: Logger = jsonLogger())
     }
     web
       .handle(req, res)
-      .then((handled) => (handled ? undefined : route(req, res)))
+      .then((handled) => (handled ? undefined : route(runtime, channels, req, res)))
       .catch((err: unknown) => {
         logger.error('request failed', {
           path: req.url,
@@ -99,10 +105,47 @@ export async function startServer(config: Config, logger: Logger = jsonLogger())
   };
 }
 
-/** What no channel serves: the health check. */
-async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Ready: the store answers, Azure (or the simulator) answers, and at least one channel is on. */
+async function readiness(
+  runtime: Runtime,
+  channels: string[],
+): Promise<Record<string, { ok: boolean; detail?: string }>> {
+  const check = async (work: () => Promise<unknown>) => {
+    try {
+      await work();
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, detail: err instanceof Error ? err.message : String(err) };
+    }
+  };
+  return {
+    store: await check(() => runtime.store.list({ limit: 1 })),
+    // A name no VM has: the call proves the credential and the endpoint, and finds nothing.
+    azure: await check(() => runtime.vm.resolveVm('rdpfix-readyz-probe')),
+    channels: channels.length
+      ? { ok: true, detail: channels.join(', ') }
+      : { ok: false, detail: 'no chat channel is configured' },
+  };
+}
+
+/** What no channel serves: health, readiness and metrics. */
+async function route(
+  runtime: Runtime,
+  channels: string[],
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://local');
   if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { ok: true });
+  if (req.method === 'GET' && url.pathname === '/readyz') {
+    const checks = await readiness(runtime, channels);
+    return json(res, Object.values(checks).every((c) => c.ok) ? 200 : 503, { checks });
+  }
+  if (req.method === 'GET' && url.pathname === '/metrics') {
+    res.writeHead(200, { 'content-type': runtime.metrics.contentType });
+    res.end(await runtime.metrics.metrics());
+    return;
+  }
   json(res, 404, { error: 'not found' });
 }
 

@@ -24,7 +24,8 @@ test('starts in local mode with the simulator, serves the API, stops on SIGTERM'
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no start in 15 s:\n${out}`)), 15_000);
     child.stdout.on('data', () => {
-      const m = /"msg":"rdp-fix listening","url":"([^"]+)"/.exec(out);
+      const line = out.split('\n').find((l) => l.includes('"msg":"rdp-fix listening"'));
+      const m = line ? /"url":"([^"]+)"/.exec(line) : null;
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);

@@ -5,15 +5,4 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export function jsonLogger(
-  write: (line: string) => void = (line) => process.stdout.write(line),
-  now: () => Date = () => new Date(),
-): Logger {
-  const log =
-    (level: string) =>
-    (message: string, fields: Record<string, unknown> = {}) =>
-      write(`${JSON.stringify({ time: now().toISOString(), level, msg: message, ...fields })}\n`);
-  return { info: log('info'), warn: log('warn'), error: log('error') };
-}
-
 export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };

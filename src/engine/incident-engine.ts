@@ -4,6 +4,7 @@ import type { ApprovalPolicy } from '../core/approval-policy';
 import { ErrorCodes, RdpFixError } from '../core/errors';
 import type { TranscriptDraft } from '../core/transcript';
 import { formatVm } from '../core/types';
+import { type EngineMetrics, noMetrics } from '../observability/metrics';
 import {
   compilePlaybook,
   type IncidentMachine,
@@ -38,6 +39,7 @@ export interface EngineDeps {
   /** How often a running step's progress message is updated; 0 turns it off. */
   progressIntervalMs?: number;
   onError?: (err: unknown, where: string) => void;
+  metrics?: EngineMetrics;
 }
 
 /**
@@ -55,10 +57,12 @@ export class IncidentEngine {
   private readonly dispatcher: StepDispatcher;
   private readonly now: () => Date;
   private closed = false;
+  private readonly metrics: EngineMetrics;
 
   constructor(private readonly deps: EngineDeps) {
     this.playbooks = new Map(deps.playbooks.map((p) => [p.id, p]));
     this.now = deps.now ?? (() => new Date());
+    this.metrics = deps.metrics ?? noMetrics;
     this.dispatcher = new StepDispatcher({
       store: deps.store,
       vm: deps.vm,
@@ -66,6 +70,7 @@ export class IncidentEngine {
       progressIntervalMs: deps.progressIntervalMs ?? 10_000,
       post: (record, message) => this.post(record, [message]),
       deliver: (command) => this.handle(command),
+      metrics: this.metrics,
     });
   }
 
@@ -195,6 +200,13 @@ export class IncidentEngine {
       if (err instanceof Refusal) return this.refuse(record, command, err);
       throw err;
     }
+    if (
+      record.pending &&
+      (command.type === 'approve' || command.type === 'skip' || command.type === 'answer')
+    ) {
+      const asked = Date.parse(record.pending.deadline) - this.deps.policy.ttlMs;
+      this.metrics.approvalWaited(Math.max(0, (this.now().getTime() - asked) / 1000));
+    }
     await this.commit(record, playbook, decided.event, decided.drafts, decided.messages);
     return { ok: true, incidentId: record.id };
   }
@@ -204,6 +216,7 @@ export class IncidentEngine {
     command: IncidentCommand,
     err: Refusal,
   ): Promise<CommandResult> {
+    this.metrics.error(err.code);
     const user = 'user' in command ? command.user : undefined;
     await this.deps.store.append(
       record.id,
@@ -317,6 +330,7 @@ export class IncidentEngine {
 
   private async post(record: IncidentRecord, messages: OutMessage[]): Promise<void> {
     for (const message of messages) {
+      this.metrics.outgoing(1);
       try {
         await this.deps.sink({
           incidentId: record.id,
@@ -328,6 +342,9 @@ export class IncidentEngine {
       } catch (err) {
         // A chat outage must not lose the incident: the message is in the transcript already.
         this.deps.onError?.(err, 'sink');
+        this.metrics.error('CHAT_DELIVERY_FAILED');
+      } finally {
+        this.metrics.outgoing(-1);
       }
     }
   }

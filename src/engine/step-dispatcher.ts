@@ -3,6 +3,7 @@ import { ErrorCodes, isRdpFixError } from '../core/errors';
 import { redact } from '../core/redact';
 import { parseScriptOutput } from '../core/script-result';
 import type { Localized } from '../core/types';
+import type { EngineMetrics } from '../observability/metrics';
 import { fillTemplate } from '../playbook/facts';
 import type { Playbook } from '../playbook/load-playbook';
 import type { IncidentContext, StepRunResult } from '../playbook/machine-types';
@@ -18,6 +19,7 @@ export interface DispatcherDeps {
   progressIntervalMs: number;
   post: (record: IncidentRecord, message: OutMessage) => Promise<void>;
   deliver: (command: Command) => Promise<CommandResult>;
+  metrics: EngineMetrics;
 }
 
 /** Output kept in the transcript; Azure already cut it to its last 4,096 bytes. */
@@ -162,6 +164,12 @@ export class StepDispatcher {
     // is (with the poller state), so that the next process resumes it instead of guessing.
     if (this.aborter.signal.aborted) return;
     const ended = this.deps.now();
+    this.deps.metrics.stepRan(
+      step.kind === 'azure' ? step.action : 'runCommand',
+      result.outcome,
+      (ended.getTime() - started.getTime()) / 1000,
+    );
+    if (result.error) this.deps.metrics.error(result.error.code);
     Object.assign(drafts, {
       endedAt: ended.toISOString(),
       durationMs: ended.getTime() - started.getTime(),

@@ -1,0 +1,90 @@
+import { Writable } from 'node:stream';
+import { loadConfig } from '../src/config';
+import { pinoLogger } from '../src/observability/pino-logger';
+import { startServer } from '../src/server';
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { lines, logger: pinoLogger(stream as never) };
+}
+
+test('/healthz, /readyz and /metrics after an incident; secrets never reach the logs', async () => {
+  const { lines, logger } = capture();
+  const server = await startServer(
+    loadConfig({
+      PORT: '0',
+      DATABASE_URL: 'memory:',
+      RDPFIX_SIM_LATENCY_SCALE: '0',
+      RDPFIX_POLL_INTERVAL_MS: '5',
+      SLACK_SIGNING_SECRET: 'signing-secret-value-123',
+      SLACK_BOT_TOKEN: 'xoxb-bot-token-value-456',
+      SLACK_API_URL: 'http://127.0.0.1:9/api/',
+    }),
+    logger,
+  );
+  try {
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      checks: {
+        store: { ok: true },
+        azure: { ok: true },
+        channels: { ok: true, detail: 'slack, teams, playground' },
+      },
+    });
+
+    const post = (path: string, body: unknown) =>
+      fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    const { incidentId } = (await post('/api/playground/command', { text: '/rdp-fix sim-healthy' })) as {
+      incidentId: string;
+    };
+    await server.runtime.engine.idle();
+    await post('/api/playground/action', { incidentId, stepId: 'diagnose', attempt: 1, verb: 'approve' });
+    await post('/api/playground/action', { incidentId, stepId: 'diagnose', attempt: 1, verb: 'approve' }); // refused: already approved
+    await server.runtime.engine.idle();
+    await post('/api/playground/action', {
+      incidentId,
+      stepId: 'no-cause-found',
+      attempt: 1,
+      verb: 'answer',
+      answer: 'rdp-works',
+    });
+    await server.runtime.engine.idle();
+
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/rdpfix_step_duration_seconds_count\{kind="runCommand",outcome="ok"\} 1/);
+    expect(metrics).toMatch(/rdpfix_approval_wait_seconds_count 2/);
+    expect(metrics).toMatch(/rdpfix_errors_total\{code="STEP_NOT_CURRENT"\} 1/);
+    expect(metrics).toMatch(/rdpfix_incidents\{status="closed",outcome="resolved"\} 1/);
+    expect(metrics).toMatch(/rdpfix_outgoing_messages_in_flight 0/);
+  } finally {
+    await server.close();
+  }
+  logger.info('a careless caller', { token: 'xoxb-should-not-appear', nested: { clientSecret: 'nor-this' } });
+  const all = lines.join('\n');
+  expect(all).toContain('"msg":"a careless caller"');
+  for (const secret of [
+    'signing-secret-value-123',
+    'xoxb-bot-token-value-456',
+    'xoxb-should-not-appear',
+    'nor-this',
+  ]) {
+    expect(all).not.toContain(secret);
+  }
+  expect(JSON.parse(lines.at(-1)!)).toMatchObject({
+    token: '[redacted]',
+    nested: { clientSecret: '[redacted]' },
+    service: 'rdp-fix',
+  });
+});
