@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Every Azure call the agent makes is covered by the role, and the role grants nothing else. */
+test('the operator role holds exactly the actions the Azure code uses', () => {
+  const role = JSON.parse(
+    readFileSync(join(__dirname, '..', '..', 'deploy', 'azure', 'rdp-fix-operator.role.json'), 'utf8'),
+  );
+  const actions: string[] = role.Actions;
+  for (const needed of [
+    'Microsoft.Compute/virtualMachines/read',
+    'Microsoft.Compute/virtualMachines/instanceView/read',
+    'Microsoft.Compute/virtualMachines/runCommand/action',
+    'Microsoft.Compute/virtualMachines/restart/action',
+    'Microsoft.Compute/snapshots/write',
+    'Microsoft.Network/networkSecurityGroups/securityRules/write',
+  ]) {
+    expect(actions).toContain(needed);
+  }
+  expect(actions.some((a) => a.includes('*'))).toBe(false);
+  expect(
+    actions.some(
+      (a) =>
+        /delete|deallocate|powerOff|extensions\/write|write$/.test(a) &&
+        !/snapshots\/write|securityRules\/write/.test(a),
+    ),
+  ).toBe(false);
+  expect(role.DataActions).toEqual([]);
+});
