@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import { AzureVmOperations } from './azure/azure-vm-operations';
 import { isLoopback, StaticTestCredential } from './azure/loopback-pipeline';
+import { NeededActions } from './azure/needed-actions';
 import type { VmOperations } from './azure/vm-operations';
 import type { Config } from './config';
 import type { Logger } from './core/logger';
@@ -49,6 +50,7 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
       logger.error('engine error', { where, error: err instanceof Error ? err.message : String(err) }),
   });
   await engine.recover();
+  await reportPermissions(azure.vm, logger);
   return {
     engine,
     store,
@@ -118,4 +120,25 @@ async function connectAzure(config: Config, logger: Logger) {
     endpoint: armEndpoint ?? 'https://management.azure.com',
   });
   return { vm, simulator: undefined, subscriptionId };
+}
+
+/** Warns at start-up about rights the identity lacks (steps would fail) or has beyond need. */
+async function reportPermissions(vm: VmOperations, logger: Logger): Promise<void> {
+  if (!(vm instanceof AzureVmOperations)) return;
+  try {
+    for (const report of await vm.checkPermissions(NeededActions)) {
+      if (report.missing.length)
+        logger.warn('azure permissions missing: steps needing them will fail with 403', { ...report });
+      if (report.excess.length)
+        logger.warn('azure permissions beyond what rdp-fix needs: consider the rdp-fix operator role', {
+          ...report,
+        });
+      if (!report.missing.length && !report.excess.length)
+        logger.info('azure permissions match what rdp-fix needs', { scope: report.scope });
+    }
+  } catch (err) {
+    logger.warn('could not read the azure permissions', {
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
 }

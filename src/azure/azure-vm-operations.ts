@@ -4,6 +4,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { ErrorCodes, RdpFixError } from '../core/errors';
 import type { VmRef } from '../core/types';
+import { comparePermissions, type PermissionReport, readPermissions } from './check-permissions';
 import { loopbackRedirectPolicy } from './loopback-pipeline';
 import type { ApprovedStep, RunHooks, RunOutput, ScriptToRun, VmCheck, VmOperations } from './vm-operations';
 
@@ -53,6 +54,25 @@ export class AzureVmOperations implements VmOperations {
     });
     this.groups = (options.resourceGroups ?? []).map((g) => g.toLowerCase());
     this.sleep = options.sleep ?? sleepFor;
+  }
+
+  /** The identity's rights on each served resource group, against what the agent needs. */
+  async checkPermissions(needed: readonly string[]): Promise<PermissionReport[]> {
+    const endpoint = this.options.loopbackEndpoint
+      ? AzureManagement
+      : (this.options.endpoint ?? AzureManagement);
+    // No allow-list: the rights on the whole subscription are what counts.
+    const groups: (string | undefined)[] = this.options.resourceGroups?.length
+      ? [...this.options.resourceGroups]
+      : [undefined];
+    const reports: PermissionReport[] = [];
+    for (const rg of groups) {
+      const granted = await this.call('read its own permissions', () =>
+        readPermissions(this.compute.pipeline, endpoint, this.options.subscriptionId, rg),
+      );
+      reports.push(comparePermissions(rg ?? 'subscription', granted, needed));
+    }
+    return reports;
   }
 
   async resolveVm(name: string, resourceGroup?: string, signal?: AbortSignal): Promise<VmRef[]> {

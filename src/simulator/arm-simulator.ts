@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { NeededActions } from '../azure/needed-actions';
 import { scenarioFor } from './scenarios';
 import { SimulatedWindowsVm } from './windows-vm';
 
@@ -36,6 +37,8 @@ export interface ArmSimulatorOptions {
   /** The https host the simulator puts in operation URLs. */
   managementHost?: string;
   now?: () => Date;
+  /** What `Microsoft.Authorization/permissions` reports; the agent's own role by default. */
+  grantedActions?: string[];
 }
 
 /** One request the simulator received, for wire-level tests. */
@@ -215,6 +218,11 @@ export class ArmSimulator {
       );
     }
     const method = req.method ?? 'GET';
+    if (lower.at(-2) === 'microsoft.authorization' && lower.at(-1) === 'permissions' && method === 'GET') {
+      return send(res, 200, {
+        value: [{ actions: this.options.grantedActions ?? [...NeededActions], notActions: [] }],
+      });
+    }
     // /subscriptions/{s}/providers/Microsoft.Compute/virtualMachines
     if (
       lower[2] === 'providers' &&

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { NeededActions } from '../../src/azure/needed-actions';
 
 /** Every Azure call the agent makes is covered by the role, and the role grants nothing else. */
 test('the operator role holds exactly the actions the Azure code uses', () => {
@@ -7,6 +8,7 @@ test('the operator role holds exactly the actions the Azure code uses', () => {
     readFileSync(join(__dirname, '..', '..', 'deploy', 'azure', 'rdp-fix-operator.role.json'), 'utf8'),
   );
   const actions: string[] = role.Actions;
+  expect([...actions].sort()).toEqual([...NeededActions].sort());
   for (const needed of [
     'Microsoft.Compute/virtualMachines/read',
     'Microsoft.Compute/virtualMachines/instanceView/read',
