@@ -4,7 +4,6 @@ import type { ApprovalPolicy } from '../core/approval-policy';
 import { ErrorCodes, RdpFixError } from '../core/errors';
 import type { TranscriptDraft } from '../core/transcript';
 import { formatVm } from '../core/types';
-import { type EngineMetrics, noMetrics } from '../observability/metrics';
 import {
   compilePlaybook,
   type IncidentMachine,
@@ -17,6 +16,7 @@ import type { IncidentRecord, IncidentStore, PendingApproval } from '../store/in
 import { type Command, type CommandResult, type IncidentCommand, refusal } from './commands';
 import { type Decided, decideCommand, Refusal, truncate } from './decide-command';
 import { describeEvents } from './describe-events';
+import { type EngineMetrics, noMetrics } from './engine-metrics';
 import { KeyedQueue } from './keyed-queue';
 import type { MessageSink, OutMessage } from './messages';
 import { contextOf, runMachine, stateValueOf } from './run-machine';

@@ -3,12 +3,12 @@ import { ErrorCodes, isRdpFixError } from '../core/errors';
 import { redact } from '../core/redact';
 import { parseScriptOutput } from '../core/script-result';
 import type { Localized } from '../core/types';
-import type { EngineMetrics } from '../observability/metrics';
 import { fillTemplate } from '../playbook/facts';
 import type { Playbook } from '../playbook/load-playbook';
 import type { IncidentContext, StepRunResult } from '../playbook/machine-types';
 import type { DispatchRecord, IncidentRecord, IncidentStore } from '../store/incident-store';
 import type { Command, CommandResult } from './commands';
+import type { EngineMetrics } from './engine-metrics';
 import type { OutMessage } from './messages';
 import { Texts } from './texts';
 

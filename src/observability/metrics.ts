@@ -1,20 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { EngineMetrics } from '../engine/engine-metrics';
 import type { IncidentStore } from '../store/incident-store';
-
-/** What the engine reports as it works. A no-op twin keeps tests and the CLI free of it. */
-export interface EngineMetrics {
-  stepRan(kind: string, outcome: string, seconds: number): void;
-  approvalWaited(seconds: number): void;
-  error(code: string): void;
-  outgoing(delta: 1 | -1): void;
-}
-
-export const noMetrics: EngineMetrics = {
-  stepRan: () => {},
-  approvalWaited: () => {},
-  error: () => {},
-  outgoing: () => {},
-};
 
 /**
  * Prometheus metrics on their own registry (no global state): incidents by state and cause
