@@ -58,7 +58,7 @@ const envSchema = z.object({
 export interface Config {
   port: number;
   host: string;
-  database: { kind: 'sqlite'; file: string } | { kind: 'memory' };
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string } | { kind: 'memory' };
   locale: Locale;
   policy: ApprovalPolicy;
   dialogsDir: string;
@@ -145,13 +145,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
-/** `sqlite:<file>`, a bare file path, or `memory:`. PostgreSQL URLs arrive with the scale-out work. */
+/** `sqlite:<file>` (or a bare file path), `postgres://…` (scale-out), or `memory:` (nothing kept). */
 export function parseDatabaseUrl(url: string): Config['database'] {
   if (url === 'memory:') return { kind: 'memory' };
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new Error(
-      'Invalid configuration:\n  DATABASE_URL: PostgreSQL is not supported yet; use sqlite:<file>',
-    );
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    throw new Error('Invalid configuration:\n  DATABASE_URL: use sqlite:<file>, postgres://… or memory:');
   }
   const file = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : url;
   if (!file) throw new Error('Invalid configuration:\n  DATABASE_URL: sqlite: needs a file path');

@@ -36,7 +36,7 @@ export interface Runtime {
 export async function createRuntime(config: Config, sink: MessageSink, logger: Logger): Promise<Runtime> {
   const playbooks = loadPlaybooks(config.dialogsDir);
   if (playbooks.length === 0) throw new Error(`no playbook found in ${config.dialogsDir}`);
-  const store = openStore(config.database);
+  const store = await openStore(config.database);
   const metrics = createMetrics(store);
   const azure = await connectAzure(config, logger);
   const engine = new IncidentEngine({

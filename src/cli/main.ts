@@ -107,7 +107,7 @@ async function transcriptsCommand(action: string, args: string[], io: CliIo): Pr
       limit: { type: 'string' },
     },
   });
-  const store = openStore(loadConfig(io.env).database);
+  const store = await openStore(loadConfig(io.env).database);
   try {
     if (action === 'list') {
       if (values.status && values.status !== 'open' && values.status !== 'closed') {

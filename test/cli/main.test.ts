@@ -125,9 +125,9 @@ describe('rdp-fix transcripts', () => {
     const bad = spawnSync('node', [join(root, 'bin', 'rdp-fix.js'), 'transcripts', 'list'], {
       cwd: root,
       encoding: 'utf8',
-      env: { ...process.env, DATABASE_URL: 'postgres://x' },
+      env: { ...process.env, DATABASE_URL: 'mysql://x' },
     });
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toContain('DATABASE_URL: PostgreSQL is not supported yet');
+    expect(bad.stderr).toContain('DATABASE_URL: use sqlite:<file>, postgres://… or memory:');
   });
 });
