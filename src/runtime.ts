@@ -46,8 +46,12 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
     policy: config.policy,
     sink,
     metrics: metrics.engine,
-    onError: (err, where) =>
-      logger.error('engine error', { where, error: err instanceof Error ? err.message : String(err) }),
+    onError: (err, where, incidentId) =>
+      logger.error('engine error', {
+        where,
+        incident: incidentId,
+        error: err instanceof Error ? err.message : String(err),
+      }),
   });
   await engine.recover();
   await reportPermissions(azure.vm, logger);

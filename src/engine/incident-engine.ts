@@ -38,7 +38,8 @@ export interface EngineDeps {
   schedule?: (ms: number, task: () => void) => () => void;
   /** How often a running step's progress message is updated; 0 turns it off. */
   progressIntervalMs?: number;
-  onError?: (err: unknown, where: string) => void;
+  /** Failures no one is waiting for (background work, chat delivery), with the incident they concern. */
+  onError?: (err: unknown, where: string, incidentId?: string) => void;
   metrics?: EngineMetrics;
 }
 
@@ -113,11 +114,11 @@ export class IncidentEngine {
       this.armDeadline(record);
       const at = stepOfState(stateValueOf(record.snapshot));
       if (record.state === 'preflight')
-        this.track(this.runEffects(record, [{ effect: 'checkVm', stepId: '' }]));
+        this.track(this.runEffects(record, [{ effect: 'checkVm', stepId: '' }]), record.id);
       else if (at?.phase === 'running') {
         const context = contextOf(record.snapshot);
         const attempt = context.current?.attempt ?? context.steps[at.stepId]?.attempt ?? 1;
-        this.track(this.dispatcher.resume(record, this.playbookOf(record), at.stepId, attempt));
+        this.track(this.dispatcher.resume(record, this.playbookOf(record), at.stepId, attempt), record.id);
       }
     }
   }
@@ -181,7 +182,7 @@ export class IncidentEngine {
       at,
     );
     await this.post(record, [opened]);
-    this.track(this.runEffects(record, run.effects));
+    this.track(this.runEffects(record, run.effects), record.id);
     return { ok: true, incidentId };
   }
 
@@ -265,7 +266,7 @@ export class IncidentEngine {
     );
     this.armDeadline(saved);
     await this.post(saved, allMessages);
-    this.track(this.runEffects(saved, run.effects));
+    this.track(this.runEffects(saved, run.effects), saved.id);
   }
 
   private async runEffects(
@@ -323,7 +324,7 @@ export class IncidentEngine {
       id,
       schedule(ms, () => {
         this.timers.delete(id);
-        this.track(this.handle({ type: 'expire', incidentId: id, stepId, attempt }));
+        this.track(this.handle({ type: 'expire', incidentId: id, stepId, attempt }), id);
       }),
     );
   }
@@ -341,7 +342,7 @@ export class IncidentEngine {
         });
       } catch (err) {
         // A chat outage must not lose the incident: the message is in the transcript already.
-        this.deps.onError?.(err, 'sink');
+        this.deps.onError?.(err, 'sink', record.id);
         this.metrics.error('CHAT_DELIVERY_FAILED');
       } finally {
         this.metrics.outgoing(-1);
@@ -349,8 +350,8 @@ export class IncidentEngine {
     }
   }
 
-  private track(work: Promise<unknown>): void {
-    const tracked = work.catch((err: unknown) => this.deps.onError?.(err, 'background'));
+  private track(work: Promise<unknown>, incidentId?: string): void {
+    const tracked = work.catch((err: unknown) => this.deps.onError?.(err, 'background', incidentId));
     this.inflight.add(tracked);
     void tracked.finally(() => this.inflight.delete(tracked));
   }
