@@ -10,6 +10,15 @@ import type {
   IncidentStore,
   NewIncident,
 } from './incident-store';
+import {
+  type DispatchRow,
+  dispatchArgs,
+  type EntryRow,
+  type IncidentRow,
+  toDispatch,
+  toEntry,
+  toRecord,
+} from './sql-rows';
 
 /**
  * Versioned migrations, applied in order at start-up under an advisory lock, so that
@@ -37,13 +46,6 @@ const Migrations: string[] = [
 ];
 
 const MigrationLock = 0x52_44_50_46; // "RDPF"
-
-interface IncidentRow {
-  body: string;
-  version: number;
-  created_at: string;
-  updated_at: string;
-}
 
 /** The scale-out store: PostgreSQL (`DATABASE_URL=postgres://…`), one row lock per change. */
 export class PostgresIncidentStore implements IncidentStore {
@@ -191,26 +193,11 @@ export class PostgresIncidentStore implements IncidentStore {
   }
 
   async transcript(id: string): Promise<TranscriptEntry[]> {
-    const { rows } = await this.pool.query<{
-      incident_id: string;
-      seq: number;
-      at: string;
-      kind: TranscriptEntry['kind'];
-      actor: string | null;
-      data: string;
-      prev_hash: string;
-      hash: string;
-    }>('select * from transcript where incident_id = $1 order by seq', [id]);
-    return rows.map((r) => ({
-      incidentId: r.incident_id,
-      seq: r.seq,
-      at: r.at,
-      kind: r.kind,
-      actor: r.actor,
-      data: JSON.parse(r.data) as Record<string, unknown>,
-      prevHash: r.prev_hash,
-      hash: r.hash,
-    }));
+    const { rows } = await this.pool.query<EntryRow>(
+      'select * from transcript where incident_id = $1 order by seq',
+      [id],
+    );
+    return rows.map(toEntry);
   }
 
   async claimDispatch(record: DispatchRecord): Promise<boolean> {
@@ -237,26 +224,11 @@ export class PostgresIncidentStore implements IncidentStore {
     stepId: string,
     attempt: number,
   ): Promise<DispatchRecord | undefined> {
-    const { rows } = await this.pool.query<{
-      status: DispatchRecord['status'];
-      poller_state: string | null;
-      result: string | null;
-      updated_at: string;
-    }>(
-      'select status, poller_state, result, updated_at from dispatches where incident_id = $1 and step_id = $2 and attempt = $3',
+    const { rows } = await this.pool.query<DispatchRow>(
+      'select * from dispatches where incident_id = $1 and step_id = $2 and attempt = $3',
       [incidentId, stepId, attempt],
     );
-    const row = rows[0];
-    if (!row) return undefined;
-    return {
-      incidentId,
-      stepId,
-      attempt,
-      status: row.status,
-      pollerState: row.poller_state,
-      result: row.result === null ? null : JSON.parse(row.result),
-      updatedAt: row.updated_at,
-    };
+    return rows[0] ? toDispatch(rows[0]) : undefined;
   }
 
   async close(): Promise<void> {
@@ -297,25 +269,4 @@ export class PostgresIncidentStore implements IncidentStore {
       db.release();
     }
   }
-}
-
-function toRecord(row: IncidentRow): IncidentRecord {
-  return {
-    ...(JSON.parse(row.body) as IncidentRecord),
-    version: row.version,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function dispatchArgs(r: DispatchRecord): unknown[] {
-  return [
-    r.incidentId,
-    r.stepId,
-    r.attempt,
-    r.status,
-    r.pollerState,
-    r.result === undefined ? null : JSON.stringify(r.result),
-    r.updatedAt,
-  ];
 }

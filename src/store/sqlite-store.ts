@@ -12,6 +12,15 @@ import type {
   IncidentStore,
   NewIncident,
 } from './incident-store';
+import {
+  type DispatchRow,
+  dispatchArgs,
+  type EntryRow,
+  type IncidentRow,
+  toDispatch,
+  toEntry,
+  toRecord,
+} from './sql-rows';
 
 const Schema = `
 create table if not exists incidents (
@@ -55,34 +64,6 @@ create table if not exists dispatches (
   primary key (incident_id, step_id, attempt)
 );
 `;
-
-interface IncidentRow {
-  body: string;
-  version: number;
-  created_at: string;
-  updated_at: string;
-}
-
-interface EntryRow {
-  incident_id: string;
-  seq: number;
-  at: string;
-  kind: TranscriptEntry['kind'];
-  actor: string | null;
-  data: string;
-  prev_hash: string;
-  hash: string;
-}
-
-interface DispatchRow {
-  incident_id: string;
-  step_id: string;
-  attempt: number;
-  status: DispatchRecord['status'];
-  poller_state: string | null;
-  result: string | null;
-  updated_at: string;
-}
 
 /**
  * The embedded default store: one SQLite file (WAL mode). better-sqlite3 is synchronous;
@@ -247,16 +228,7 @@ export class SqliteIncidentStore implements IncidentStore {
     const row = this.db
       .prepare('select * from dispatches where incident_id = ? and step_id = ? and attempt = ?')
       .get(incidentId, stepId, attempt) as DispatchRow | undefined;
-    if (!row) return undefined;
-    return {
-      incidentId: row.incident_id,
-      stepId: row.step_id,
-      attempt: row.attempt,
-      status: row.status,
-      pollerState: row.poller_state,
-      result: row.result === null ? null : JSON.parse(row.result),
-      updatedAt: row.updated_at,
-    };
+    return row ? toDispatch(row) : undefined;
   }
 
   async close(): Promise<void> {
@@ -276,38 +248,4 @@ export class SqliteIncidentStore implements IncidentStore {
       insert.run({ ...entry, data: JSON.stringify(entry.data) });
     }
   }
-}
-
-function toRecord(row: IncidentRow): IncidentRecord {
-  return {
-    ...(JSON.parse(row.body) as IncidentRecord),
-    version: row.version,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toEntry(row: EntryRow): TranscriptEntry {
-  return {
-    incidentId: row.incident_id,
-    seq: row.seq,
-    at: row.at,
-    kind: row.kind,
-    actor: row.actor,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
-}
-
-function dispatchArgs(r: DispatchRecord): unknown[] {
-  return [
-    r.incidentId,
-    r.stepId,
-    r.attempt,
-    r.status,
-    r.pollerState,
-    r.result === undefined ? null : JSON.stringify(r.result),
-    r.updatedAt,
-  ];
 }

@@ -1,0 +1,82 @@
+import type { TranscriptEntry } from '../core/transcript';
+import type { DispatchRecord, IncidentRecord } from './incident-store';
+
+/**
+ * The rows both SQL stores read and write (same tables and column names in SQLite and
+ * PostgreSQL), and their mapping to the port's records. JSON is kept as text in both, so
+ * that what was hashed is what comes back.
+ */
+export interface IncidentRow {
+  body: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EntryRow {
+  incident_id: string;
+  seq: number;
+  at: string;
+  kind: TranscriptEntry['kind'];
+  actor: string | null;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface DispatchRow {
+  incident_id: string;
+  step_id: string;
+  attempt: number;
+  status: DispatchRecord['status'];
+  poller_state: string | null;
+  result: string | null;
+  updated_at: string;
+}
+
+export function toRecord(row: IncidentRow): IncidentRecord {
+  return {
+    ...(JSON.parse(row.body) as IncidentRecord),
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toEntry(row: EntryRow): TranscriptEntry {
+  return {
+    incidentId: row.incident_id,
+    seq: row.seq,
+    at: row.at,
+    kind: row.kind,
+    actor: row.actor,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+export function toDispatch(row: DispatchRow): DispatchRecord {
+  return {
+    incidentId: row.incident_id,
+    stepId: row.step_id,
+    attempt: row.attempt,
+    status: row.status,
+    pollerState: row.poller_state,
+    result: row.result === null ? null : JSON.parse(row.result),
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The dispatch columns in table order, for both stores' insert statements. */
+export function dispatchArgs(r: DispatchRecord): unknown[] {
+  return [
+    r.incidentId,
+    r.stepId,
+    r.attempt,
+    r.status,
+    r.pollerState,
+    r.result === undefined ? null : JSON.stringify(r.result),
+    r.updatedAt,
+  ];
+}
