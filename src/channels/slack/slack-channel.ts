@@ -11,6 +11,7 @@ import type { CommandResult } from '../../engine/commands';
 import type { Delivery } from '../../engine/messages';
 import { openIncident } from '../../engine/open-incident';
 import type { Runtime } from '../../runtime';
+import { ChannelTexts } from '../channel-texts';
 import {
   ActionIds,
   type Block,
@@ -19,7 +20,6 @@ import {
   renderClosedCard,
   renderText,
 } from './render-blocks';
-import { SlackTexts } from './slack-texts';
 
 export interface SlackOptions {
   signingSecret: string;
@@ -111,7 +111,7 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
       // The answer goes in the ack itself, in the person's language (one users.info, then cached).
       const locale = await userLocale(command.user_id);
       const problem = parsed.kind === 'invalid' ? `${escapeSlack(parsed.problem)}\n` : '';
-      return ack({ response_type: 'ephemeral', text: problem + SlackTexts.help[locale] });
+      return ack({ response_type: 'ephemeral', text: problem + ChannelTexts.help[locale] });
     }
     await ackFirst(ack);
     const locale = await userLocale(command.user_id);
@@ -129,14 +129,14 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
         });
         if (!result.ok) {
           // A word that is no VM may be a mistyped subcommand: show the help with it.
-          const help = result.code === ErrorCodes.VmNotFound ? `\n${SlackTexts.help[locale]}` : '';
+          const help = result.code === ErrorCodes.VmNotFound ? `\n${ChannelTexts.help[locale]}` : '';
           await ephemeral(channel, user.id, escapeSlack(result.message[locale]) + help);
         }
         return;
       }
       case 'status': {
         const open = await runtime.store.list({ status: 'open', channel });
-        await ephemeral(channel, user.id, listText(open, SlackTexts.noneOpen[locale], options.publicUrl));
+        await ephemeral(channel, user.id, listText(open, ChannelTexts.noneOpen[locale], options.publicUrl));
         return;
       }
       case 'history': {
@@ -144,13 +144,17 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
           ...(parsed.vmName ? { vmName: parsed.vmName } : { channel }),
           limit: 20,
         });
-        await ephemeral(channel, user.id, listText(records, SlackTexts.noHistory[locale], options.publicUrl));
+        await ephemeral(
+          channel,
+          user.id,
+          listText(records, ChannelTexts.noHistory[locale], options.publicUrl),
+        );
         return;
       }
       case 'transcript': {
         const record = await runtime.store.get(parsed.incidentId);
         if (!record)
-          return void (await ephemeral(channel, user.id, SlackTexts.notFound(parsed.incidentId)[locale]));
+          return void (await ephemeral(channel, user.id, ChannelTexts.notFound(parsed.incidentId)[locale]));
         const { buildExport, renderMarkdown } = await import('../../transcripts/render-transcript');
         const file = {
           filename: `rdp-fix-${record.id}.md`,
@@ -192,7 +196,7 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
       value = buttonValue.parse(JSON.parse(action.value ?? ''));
     } catch {
       // A forged or stale button value: say so, change nothing.
-      await ephemeral(channel, user.id, SlackTexts.badButton[locale]);
+      await ephemeral(channel, user.id, ChannelTexts.badButton[locale]);
       return;
     }
     const base = { incidentId: value.i, stepId: value.s, attempt: value.a, user };
@@ -239,7 +243,7 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
     const thread = (await runtime.store.get(value.i))?.channel.thread;
     const text = script
       ? `*${escapeSlack(script.name)}* (sha256 ${script.sha256.slice(0, 12)})\n\`\`\`${escapeSlack(script.text.slice(0, 2800))}\`\`\``
-      : SlackTexts.noScript[locale];
+      : ChannelTexts.noScript[locale];
     await ephemeral(channel, user, text, thread);
   }
 
@@ -300,7 +304,7 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
         return;
       case 'summary': {
         const link = options.publicUrl
-          ? `\n<${options.publicUrl}/incidents/${d.incidentId}|${SlackTexts.transcript[locale]}>`
+          ? `\n<${options.publicUrl}/incidents/${d.incidentId}|${ChannelTexts.transcript[locale]}>`
           : '';
         const text = renderText(m, locale) + link;
         // The summary also shows in the channel, under the thread's root message.

@@ -15,7 +15,7 @@ import type { CommandResult } from '../../engine/commands';
 import type { Delivery } from '../../engine/messages';
 import { openIncident } from '../../engine/open-incident';
 import type { Runtime } from '../../runtime';
-import { SlackTexts } from '../slack/slack-texts';
+import { ChannelTexts, plain } from '../channel-texts';
 import {
   type AdaptiveCard,
   renderAdaptiveCard,
@@ -86,7 +86,7 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
     if (activity.type === 'invoke' && activity.name === 'adaptiveCard/action') {
       const action = (activity.value as { action?: { verb?: string; data?: unknown } } | undefined)?.action;
       const parsed = cardData.safeParse({ ...(action?.data as object), verb: action?.verb });
-      const text = parsed.success ? await act(parsed.data, user, locale) : SlackTexts.badButton[locale];
+      const text = parsed.success ? await act(parsed.data, user, locale) : ChannelTexts.badButton[locale];
       const card =
         parsed.success && parsed.data.verb === 'refresh'
           ? cards.get(`${parsed.data.i}:${parsed.data.s}:${parsed.data.a}`)?.card
@@ -114,7 +114,7 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
     const base = (activity.conversation?.id ?? '').split(';')[0] ?? '';
     if (parsed.kind === 'help' || parsed.kind === 'invalid') {
       await ctx.sendActivity(
-        `${parsed.kind === 'invalid' ? `${parsed.problem}\n\n` : ''}${SlackTexts.help[locale].replace(/`/g, '')}`,
+        `${parsed.kind === 'invalid' ? `${parsed.problem}\n\n` : ''}${plain(ChannelTexts.help[locale])}`,
       );
       return;
     }
@@ -147,7 +147,7 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
     }
     if (parsed.kind === 'transcript') {
       const record = await runtime.store.get(parsed.incidentId);
-      if (!record) return void (await ctx.sendActivity(SlackTexts.notFound(parsed.incidentId)[locale]));
+      if (!record) return void (await ctx.sendActivity(ChannelTexts.notFound(parsed.incidentId)[locale]));
       const { buildExport, renderMarkdown } = await import('../../transcripts/render-transcript');
       // Teams messages hold about 28 KB; the whole transcript stays in the export and on the web page.
       const markdown = renderMarkdown(buildExport(record, await runtime.store.transcript(record.id)));
@@ -166,7 +166,7 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
         ? records
             .map((r) => `- ${r.id} ${r.vm.resourceGroup}/${r.vm.name}: ${r.outcome ?? r.state}`)
             .join('\n')
-        : SlackTexts.noneOpen[locale],
+        : ChannelTexts.noneOpen[locale],
     );
   }
 
@@ -179,7 +179,7 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
         return '';
       case 'showScript': {
         const script = await runtime.engine.scriptOf(data.i, data.s);
-        return script ? `${script.name}\n\n${script.text.slice(0, 20_000)}` : SlackTexts.noScript[locale];
+        return script ? `${script.name}\n\n${script.text.slice(0, 20_000)}` : ChannelTexts.noScript[locale];
       }
       case 'approve':
         result = await runtime.engine.handle({ type: 'approve', ...base });

@@ -10,7 +10,7 @@ import type { Delivery, OutMessage } from '../../engine/messages';
 import { openIncident } from '../../engine/open-incident';
 import type { Runtime } from '../../runtime';
 import { buildExport, renderJson, renderMarkdown } from '../../transcripts/render-transcript';
-import { SlackTexts } from '../slack/slack-texts';
+import { ChannelTexts, plain } from '../channel-texts';
 import {
   dashboardPage,
   filterRecords,
@@ -165,7 +165,7 @@ export function createWebChannel(runtime: Runtime, config: Pick<Config, 'host' |
       const parsed = parseCommand(body.data.text.replace(/^\/rdp-fix\s*/, ''));
       if (parsed.kind !== 'start') {
         const problem = parsed.kind === 'invalid' ? `${parsed.problem}\n` : '';
-        return json(res, 200, { text: problem + SlackTexts.help.en.replace(/[*`]/g, '') });
+        return json(res, 200, { text: problem + plain(ChannelTexts.help.en) });
       }
       const result = await openIncident(runtime.engine, runtime.vm, {
         vmName: parsed.vmName,
@@ -183,7 +183,7 @@ export function createWebChannel(runtime: Runtime, config: Pick<Config, 'host' |
       const a = body.data;
       if (a.verb === 'showScript') {
         const script = await runtime.engine.scriptOf(a.incidentId, a.stepId);
-        return json(res, 200, { text: script ? script.text : SlackTexts.noScript.en });
+        return json(res, 200, { text: script ? script.text : ChannelTexts.noScript.en });
       }
       const base = { incidentId: a.incidentId, stepId: a.stepId, attempt: a.attempt, user: PlaygroundUser };
       const result: CommandResult =

@@ -1,7 +1,11 @@
-import type { Localized } from '../../core/types';
+import type { Localized } from '../core/types';
 
-/** What the Slack channel says itself (the engine's own texts come with its messages). */
-export const SlackTexts = {
+/**
+ * What the channels say themselves (help, empty lists, forged buttons); the engine's own
+ * texts come with its messages. Written in Slack mrkdwn: `plain()` strips the marks for the
+ * other channels.
+ */
+export const ChannelTexts = {
   help: {
     en: [
       '*rdp-fix* — fixes Azure VMs that refuse Remote Desktop with "An internal error has occurred".',
@@ -39,3 +43,8 @@ export const SlackTexts = {
     it: `Non esiste l'incidente ${id}.`,
   }),
 };
+
+/** Text without Slack's `*bold*` and `code` marks, for Teams and the web page. */
+export function plain(text: string): string {
+  return text.replace(/[*`]/g, '');
+}
