@@ -1,3 +1,4 @@
+import { shorten } from './shorten';
 /**
  * The `/rdp-fix …` command language, shared by every channel:
  *   <vm> [--rg <group>] [--all] | help | status | history [vm] | transcript <id> | cancel <id>
@@ -37,7 +38,7 @@ export function parseCommand(text: string): ParsedCommand {
     case 'cancel': {
       const id = rest[0] ?? '';
       if (!IncidentIdPattern.test(id))
-        return { kind: 'invalid', problem: `"${shown(id)}" is not an incident id` };
+        return { kind: 'invalid', problem: `"${shorten(id, 40)}" is not an incident id` };
       return { kind: first, incidentId: id };
     }
   }
@@ -49,12 +50,12 @@ export function parseCommand(text: string): ParsedCommand {
     if (word === '--rg' || word === '-g') {
       const group = rest[++i] ?? '';
       if (!ResourceGroupPattern.test(group))
-        return { kind: 'invalid', problem: `"${shown(group)}" is not a valid resource group name` };
+        return { kind: 'invalid', problem: `"${shorten(group, 40)}" is not a valid resource group name` };
       resourceGroup = group;
     } else if (word === '--all') {
       walkAll = true;
     } else {
-      return { kind: 'invalid', problem: `unknown option "${shown(word)}"` };
+      return { kind: 'invalid', problem: `unknown option "${shorten(word, 40)}"` };
     }
   }
   return { kind: 'start', vmName: first, ...(resourceGroup ? { resourceGroup } : {}), walkAll };
@@ -63,12 +64,6 @@ export function parseCommand(text: string): ParsedCommand {
 function invalidVm(name: string): ParsedCommand {
   return {
     kind: 'invalid',
-    problem: `"${shown(name)}" is not a valid Azure VM name (1-64 letters, digits, "_", "." or "-")`,
+    problem: `"${shorten(name, 40)}" is not a valid Azure VM name (1-64 letters, digits, "_", "." or "-")`,
   };
-}
-
-/** Hostile input is echoed back shortened and without control characters. */
-function shown(text: string): string {
-  const clean = [...text].map((c) => (c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127 ? '?' : c)).join('');
-  return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean;
 }

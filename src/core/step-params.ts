@@ -2,6 +2,7 @@ import { readPath } from '../playbook/facts';
 import type { StepParams } from '../playbook/machine-types';
 import type { ParamDef } from '../playbook/schema';
 import { ErrorCodes, RdpFixError } from './errors';
+import { shorten } from './shorten';
 
 /** Where `{from: ...}` defaults are read: the latest evidence and earlier steps' parameters. */
 export interface ParamFacts {
@@ -33,7 +34,7 @@ export function resolveParams(
 ): StepParams {
   const problems: string[] = [];
   for (const name of Object.keys(overrides ?? {})) {
-    if (!(name in defs)) problems.push(`unknown parameter "${truncate(name)}"`);
+    if (!(name in defs)) problems.push(`unknown parameter "${shorten(name)}"`);
   }
   const values = defaultParams(defs, facts);
   for (const [name, def] of Object.entries(defs)) {
@@ -54,7 +55,7 @@ export function resolveParams(
 type Checked = { ok: true; value: string | number | boolean } | { ok: false; problem: string };
 
 function checkParam(name: string, def: ParamDef, raw: unknown): Checked {
-  const shown = truncate(typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? String(raw)));
+  const shown = shorten(typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? String(raw)));
   switch (def.type) {
     case 'integer': {
       const n =
@@ -92,9 +93,4 @@ function checkParam(name: string, def: ParamDef, raw: unknown): Checked {
       return { ok: false, problem: `${name} must be true or false, not "${shown}"` };
     }
   }
-}
-
-/** Hostile input is echoed back shortened, never whole. */
-function truncate(text: string, max = 60): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

@@ -1,5 +1,6 @@
 import { type ApprovalPolicy, checkApprover, maySteer } from '../core/approval-policy';
 import { ErrorCodes, isRdpFixError } from '../core/errors';
+import { shorten } from '../core/shorten';
 import { resolveParams } from '../core/step-params';
 import type { TranscriptDraft } from '../core/transcript';
 import type { Localized, User } from '../core/types';
@@ -96,7 +97,7 @@ export function decideCommand(
       const step = assertDecidable(record, playbook, policy, context, command, false);
       const answer = 'answers' in step ? step.answers.find((a) => a.id === command.answer) : undefined;
       if (!answer)
-        throw new Refusal(ErrorCodes.InvalidAnswer, Texts.refused.invalidAnswer(truncate(command.answer)));
+        throw new Refusal(ErrorCodes.InvalidAnswer, Texts.refused.invalidAnswer(shorten(command.answer)));
       return {
         event: {
           type: 'ANSWER',
@@ -121,7 +122,7 @@ export function decideCommand(
       if (!maySteer(policy, command.user, record.requester)) {
         throw new Refusal(ErrorCodes.NotAuthorised, Texts.refused.notAllowed());
       }
-      const reason = command.reason ? truncate(command.reason, 200) : undefined;
+      const reason = command.reason ? shorten(command.reason, 200) : undefined;
       return {
         event: { type: 'ABORT', decision: { by: command.user, at }, ...(reason ? { reason } : {}) },
         drafts: [
@@ -185,7 +186,7 @@ function assertDecidable(
   wantsApprovalStep: boolean,
 ): StepDef {
   const step = playbook.stepById.get(command.stepId);
-  const title = step?.title.en ?? truncate(command.stepId);
+  const title = step?.title.en ?? shorten(command.stepId);
   if (!step || needsApproval(step) !== wantsApprovalStep) {
     throw new Refusal(ErrorCodes.StepNotCurrent, Texts.refused.notCurrent(title));
   }
@@ -216,9 +217,4 @@ export function closeCard(incidentId: string, stepId: string, attempt: number, t
 
 function who(user: User): string {
   return user.name ?? user.id;
-}
-
-/** Hostile input is echoed back shortened, never whole. */
-export function truncate(text: string, max = 60): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { VmOperations } from '../azure/vm-operations';
 import type { ApprovalPolicy } from '../core/approval-policy';
 import { ErrorCodes, RdpFixError } from '../core/errors';
+import { shorten } from '../core/shorten';
 import type { TranscriptDraft } from '../core/transcript';
 import { formatVm } from '../core/types';
 import {
@@ -14,7 +15,7 @@ import type { Playbook, PlaybookScript } from '../playbook/load-playbook';
 import type { IncidentContext, IncidentEvent } from '../playbook/machine-types';
 import type { IncidentRecord, IncidentStore, PendingApproval } from '../store/incident-store';
 import { type Command, type CommandResult, type IncidentCommand, refusal } from './commands';
-import { type Decided, decideCommand, Refusal, truncate } from './decide-command';
+import { type Decided, decideCommand, Refusal } from './decide-command';
 import { describeEvents } from './describe-events';
 import { type EngineMetrics, noMetrics } from './engine-metrics';
 import { KeyedQueue } from './keyed-queue';
@@ -189,7 +190,7 @@ export class IncidentEngine {
   private async handleExisting(command: IncidentCommand): Promise<CommandResult> {
     const record = await this.deps.store.get(command.incidentId);
     if (!record)
-      return refusal(ErrorCodes.IncidentNotFound, Texts.refused.notFound(truncate(command.incidentId)));
+      return refusal(ErrorCodes.IncidentNotFound, Texts.refused.notFound(shorten(command.incidentId)));
     if (record.status === 'closed') {
       return refusal(ErrorCodes.IncidentClosed, Texts.refused.closed(record.id), record.id);
     }
@@ -227,7 +228,7 @@ export class IncidentEngine {
           actor: user?.id ?? null,
           data: {
             command: command.type,
-            stepId: 'stepId' in command ? truncate(command.stepId) : null,
+            stepId: 'stepId' in command ? shorten(command.stepId) : null,
             code: err.code,
             reason: err.text.en,
           },

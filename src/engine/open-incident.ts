@@ -1,8 +1,8 @@
 import type { VmOperations } from '../azure/vm-operations';
 import { ErrorCodes, isRdpFixError } from '../core/errors';
 import { ResourceGroupPattern, VmNamePattern } from '../core/parse-command';
-import type { ChannelRef, Locale, Localized, User } from '../core/types';
-import type { CommandResult } from './commands';
+import type { ChannelRef, Locale, User } from '../core/types';
+import { type CommandResult, refusal } from './commands';
 import type { IncidentEngine } from './incident-engine';
 
 export interface OpenRequest {
@@ -24,13 +24,13 @@ export async function openIncident(
   request: OpenRequest,
 ): Promise<CommandResult> {
   if (!VmNamePattern.test(request.vmName)) {
-    return refuse(ErrorCodes.InvalidVmName, {
+    return refusal(ErrorCodes.InvalidVmName, {
       en: 'That is not a valid Azure VM name (1-64 letters, digits, "_", "." or "-").',
       it: 'Non è un nome valido di VM di Azure (1-64 lettere, cifre, "_", "." o "-").',
     });
   }
   if (request.resourceGroup !== undefined && !ResourceGroupPattern.test(request.resourceGroup)) {
-    return refuse(ErrorCodes.InvalidVmName, {
+    return refusal(ErrorCodes.InvalidVmName, {
       en: 'That is not a valid resource group name.',
       it: 'Non è un nome valido di gruppo di risorse.',
     });
@@ -40,7 +40,7 @@ export async function openIncident(
     found = await vm.resolveVm(request.vmName, request.resourceGroup);
   } catch (err) {
     if (!isRdpFixError(err)) throw err;
-    return refuse(err.code, {
+    return refusal(err.code, {
       en: `Could not look up the VM: ${err.message}`,
       it: `Impossibile cercare la VM: ${err.message}`,
     });
@@ -48,14 +48,14 @@ export async function openIncident(
   const name = request.vmName;
   if (found.length === 0) {
     const where = request.resourceGroup ? ` in ${request.resourceGroup}` : '';
-    return refuse(ErrorCodes.VmNotFound, {
+    return refusal(ErrorCodes.VmNotFound, {
       en: `No VM named ${name}${where} in the subscription and resource groups rdp-fix serves.`,
       it: `Nessuna VM chiamata ${name}${where} nella sottoscrizione e nei gruppi di risorse serviti da rdp-fix.`,
     });
   }
   if (found.length > 1) {
     const groups = found.map((f) => f.resourceGroup).join(', ');
-    return refuse(ErrorCodes.VmAmbiguous, {
+    return refusal(ErrorCodes.VmAmbiguous, {
       en: `${name} exists in several resource groups (${groups}): say which with --rg <group>.`,
       it: `${name} esiste in più gruppi di risorse (${groups}): indicare quale con --rg <gruppo>.`,
     });
@@ -68,8 +68,4 @@ export async function openIncident(
     locale: request.locale,
     walkAll: request.walkAll ?? false,
   });
-}
-
-function refuse(code: string, message: Localized): CommandResult {
-  return { ok: false, code, message };
 }
