@@ -5,6 +5,11 @@ export type Locale = (typeof Locales)[number];
 /** A text in every product language. */
 export type Localized = Record<Locale, string>;
 
+/** Builds a text in every language from one function of the language. */
+export function perLocale(make: (locale: Locale) => string): Localized {
+  return { en: make('en'), it: make('it') };
+}
+
 /** Picks the product locale for a platform locale tag such as `it-IT` or `en_US`. */
 export function toLocale(tag: string | undefined, fallback: Locale = 'en'): Locale {
   const lang = (tag ?? '').slice(0, 2).toLowerCase();

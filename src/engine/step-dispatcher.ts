@@ -2,7 +2,7 @@ import { type ApprovedStep, approveStep, type RunOutput, type VmOperations } fro
 import { ErrorCodes, isRdpFixError } from '../core/errors';
 import { redact } from '../core/redact';
 import { parseScriptOutput } from '../core/script-result';
-import type { Localized } from '../core/types';
+import { type Localized, perLocale } from '../core/types';
 import { fillTemplate } from '../playbook/facts';
 import type { Playbook } from '../playbook/load-playbook';
 import type { IncidentContext, StepRunResult } from '../playbook/machine-types';
@@ -255,10 +255,7 @@ export class StepDispatcher {
         kind: 'progress',
         key,
         stepId,
-        text: {
-          en: Texts.running(title.en, Math.round(elapsedMs / 1000)).en,
-          it: Texts.running(title.it, Math.round(elapsedMs / 1000)).it,
-        },
+        text: perLocale((l) => Texts.running(title[l], Math.round(elapsedMs / 1000))[l]),
         elapsedMs,
         done: false,
       });
@@ -304,21 +301,20 @@ function keptOutput(output: RunOutput): Record<string, unknown> {
   };
 }
 
+/** What a step's end means, in each language; the step title is itself localized. */
 function resultText(title: Localized, result: StepRunResult, meaning: Localized | undefined): Localized {
   const why = result.error?.message ?? result.outcome;
   switch (result.outcome) {
-    case 'ok': {
+    case 'ok':
       // "TermService now listens on 3389": the playbook says what a success means.
-      const say = (lang: 'en' | 'it') =>
-        Texts.stepOk(title[lang])[lang] + (meaning ? ` ${fillTemplate(meaning[lang], result.data)}` : '');
-      return { en: say('en'), it: say('it') };
-    }
+      return perLocale(
+        (l) => Texts.stepOk(title[l])[l] + (meaning ? ` ${fillTemplate(meaning[l], result.data)}` : ''),
+      );
     case 'unreadable':
-      return {
-        en: Texts.stepUnreadable(title.en, why, result.log ?? 'unknown').en,
-        it: Texts.stepUnreadable(title.it, why, result.log ?? 'sconosciuto').it,
-      };
+      return perLocale(
+        (l) => Texts.stepUnreadable(title[l], why, result.log ?? (l === 'it' ? 'sconosciuto' : 'unknown'))[l],
+      );
     default:
-      return { en: Texts.stepFailed(title.en, why).en, it: Texts.stepFailed(title.it, why).it };
+      return perLocale((l) => Texts.stepFailed(title[l], why)[l]);
   }
 }
