@@ -1,7 +1,14 @@
 import { AzureVmOperations } from '../../src/azure/azure-vm-operations';
 import { StaticTestCredential } from '../../src/azure/loopback-pipeline';
 import { ArmSimulator } from '../../src/simulator/arm-simulator';
-import { bob, currentStep, driveToEnd, makeHarness, startIncident } from '../helpers/engine-harness';
+import {
+  bob,
+  currentStep,
+  driveToEnd,
+  makeHarness,
+  rdpPlaybook,
+  startIncident,
+} from '../helpers/engine-harness';
 
 /**
  * The real Azure SDK (@azure/arm-compute, @azure/arm-network) against the loopback ARM
@@ -47,11 +54,20 @@ async function runScenario(vm: string, answers: Record<string, string> = {}) {
   const id = await startIncident(h, vm, undefined, where);
   await driveToEnd(h, id, bob, answers);
   const transcript = await h.store.transcript(id);
-  // No command reached Azure before the approval of its step was saved.
-  for (const command of runCommands()) {
-    const approvals = transcript.filter((e) => e.kind === 'step.approved' && Date.parse(e.at) <= command.at);
-    expect(approvals.length).toBeGreaterThan(0);
-  }
+  // Each command that reached Azure is the script of an approved step, approved before it
+  // was sent: the n-th Run Command pairs with the n-th approval of a Run Command step.
+  const playbook = rdpPlaybook();
+  const approvedScripts = transcript
+    .filter((e) => e.kind === 'step.approved')
+    .map((e) => ({ step: playbook.stepById.get(String(e.data.stepId))!, at: Date.parse(e.at) }))
+    .filter((a) => a.step.kind === 'runCommand');
+  const commands = runCommands();
+  expect(commands.length).toBeLessThanOrEqual(approvedScripts.length);
+  commands.forEach((command, n) => {
+    const approval = approvedScripts[n]!;
+    expect(approval.step.kind === 'runCommand' && approval.step.script).toBe(`${command.script}.ps1`);
+    expect(approval.at).toBeLessThanOrEqual(command.at);
+  });
   return { h, id, record: (await h.store.get(id))!, transcript };
 }
 
