@@ -9,7 +9,7 @@ import type {
   IncidentInput,
   StepRecord,
 } from './machine-types';
-import { CausePrefix, needsApproval, SuccessOutcomes } from './outcomes';
+import { CausePrefix, SuccessOutcomes } from './outcomes';
 import type { StepDef } from './schema';
 
 /** Names of the side effects the machine asks for; the engine supplies them with `provide()`. */
@@ -377,5 +377,3 @@ export function stepOfState(value: unknown): { stepId: string; phase: string } |
   const [stepId, phase] = Object.entries(value)[0] ?? [];
   return typeof stepId === 'string' && typeof phase === 'string' ? { stepId, phase } : null;
 }
-
-export { needsApproval };

@@ -134,7 +134,6 @@ const stepBase = {
   next: z.record(z.string(), z.string()),
 };
 
-export const StepKinds = ['runCommand', 'azure', 'question', 'manual'] as const;
 export const AzureActions = ['snapshotDisk', 'restartVm', 'updateNsgRule'] as const;
 export type AzureAction = (typeof AzureActions)[number];
 
