@@ -35,3 +35,29 @@ export type CommandResult =
 export function refusal(code: string, message: Localized, incidentId?: string): CommandResult {
   return { ok: false, code, message, ...(incidentId ? { incidentId } : {}) };
 }
+
+/** What a person can press on a step card, in every channel. */
+export type CardVerb = 'approve' | 'skip' | 'abort' | 'answer';
+
+export interface CardClick {
+  verb: CardVerb;
+  incidentId: string;
+  stepId: string;
+  attempt: number;
+  answer?: string;
+  user: User;
+}
+
+/** A click on a card, as the engine command it means. Channels only decode the click. */
+export function commandForCard(click: CardClick): IncidentCommand {
+  const { verb, incidentId, stepId, attempt, user } = click;
+  switch (verb) {
+    case 'approve':
+    case 'skip':
+      return { type: verb, incidentId, stepId, attempt, user };
+    case 'abort':
+      return { type: 'abort', incidentId, user };
+    case 'answer':
+      return { type: 'answer', incidentId, stepId, attempt, user, answer: click.answer ?? '' };
+  }
+}

@@ -7,7 +7,7 @@ import { ErrorCodes } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { parseCommand } from '../../core/parse-command';
 import { type Locale, toLocale, type User } from '../../core/types';
-import type { CommandResult } from '../../engine/commands';
+import { type CardVerb, type CommandResult, commandForCard } from '../../engine/commands';
 import type { Delivery } from '../../engine/messages';
 import { openIncident } from '../../engine/open-incident';
 import type { Runtime } from '../../runtime';
@@ -199,20 +199,31 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
       await ephemeral(channel, user.id, ChannelTexts.badButton[locale]);
       return;
     }
-    const base = { incidentId: value.i, stepId: value.s, attempt: value.a, user };
     const id = 'action_id' in action ? action.action_id : '';
-    let result: CommandResult;
     if (id === ActionIds.showScript) {
       await showScript(channel, user.id, value, locale);
       return;
     }
-    if (id === ActionIds.approve) result = await runtime.engine.handle({ type: 'approve', ...base });
-    else if (id === ActionIds.skip) result = await runtime.engine.handle({ type: 'skip', ...base });
-    else if (id === ActionIds.abort)
-      result = await runtime.engine.handle({ type: 'abort', incidentId: value.i, user });
-    else if (id.startsWith(ActionIds.answer) && value.x)
-      result = await runtime.engine.handle({ type: 'answer', ...base, answer: value.x });
-    else return;
+    const verb: CardVerb | undefined =
+      id === ActionIds.approve
+        ? 'approve'
+        : id === ActionIds.skip
+          ? 'skip'
+          : id === ActionIds.abort
+            ? 'abort'
+            : id.startsWith(ActionIds.answer) && value.x
+              ? 'answer'
+              : undefined;
+    if (!verb) return;
+    const click = {
+      verb,
+      incidentId: value.i,
+      stepId: value.s,
+      attempt: value.a,
+      user,
+      ...(value.x ? { answer: value.x } : {}),
+    };
+    const result = await runtime.engine.handle(commandForCard(click));
     await reportIfUnseen(result, channel, user.id, locale);
   });
 

@@ -11,7 +11,7 @@ import type { Logger } from '../../core/logger';
 import { isLoopbackHost } from '../../core/loopback';
 import { parseCommand } from '../../core/parse-command';
 import { type Locale, toLocale, type User } from '../../core/types';
-import type { CommandResult } from '../../engine/commands';
+import { commandForCard } from '../../engine/commands';
 import type { Delivery } from '../../engine/messages';
 import { openIncident } from '../../engine/open-incident';
 import type { Runtime } from '../../runtime';
@@ -172,28 +172,20 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
 
   /** A click, as an engine command; the answer is what the clicker sees. */
   async function act(data: z.infer<typeof cardData>, user: User, locale: Locale): Promise<string> {
-    const base = { incidentId: data.i, stepId: data.s, attempt: data.a, user };
-    let result: CommandResult;
-    switch (data.verb) {
-      case 'refresh':
-        return '';
-      case 'showScript': {
-        const script = await runtime.engine.scriptOf(data.i, data.s);
-        return script ? `${script.name}\n\n${script.text.slice(0, 20_000)}` : ChannelTexts.noScript[locale];
-      }
-      case 'approve':
-        result = await runtime.engine.handle({ type: 'approve', ...base });
-        break;
-      case 'skip':
-        result = await runtime.engine.handle({ type: 'skip', ...base });
-        break;
-      case 'abort':
-        result = await runtime.engine.handle({ type: 'abort', incidentId: data.i, user });
-        break;
-      case 'answer':
-        result = await runtime.engine.handle({ type: 'answer', ...base, answer: data.x ?? '' });
-        break;
+    if (data.verb === 'refresh') return '';
+    if (data.verb === 'showScript') {
+      const script = await runtime.engine.scriptOf(data.i, data.s);
+      return script ? `${script.name}\n\n${script.text.slice(0, 20_000)}` : ChannelTexts.noScript[locale];
     }
+    const click = {
+      verb: data.verb,
+      incidentId: data.i,
+      stepId: data.s,
+      attempt: data.a,
+      user,
+      ...(data.x ? { answer: data.x } : {}),
+    };
+    const result = await runtime.engine.handle(commandForCard(click));
     return result.ok ? '✔' : result.message[locale];
   }
 

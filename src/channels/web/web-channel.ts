@@ -5,7 +5,7 @@ import type { Config } from '../../config';
 import { isLoopbackHost } from '../../core/loopback';
 import { parseCommand } from '../../core/parse-command';
 import type { User } from '../../core/types';
-import type { CommandResult } from '../../engine/commands';
+import { commandForCard } from '../../engine/commands';
 import type { Delivery, OutMessage } from '../../engine/messages';
 import { openIncident } from '../../engine/open-incident';
 import type { Runtime } from '../../runtime';
@@ -185,15 +185,16 @@ export function createWebChannel(runtime: Runtime, config: Pick<Config, 'host' |
         const script = await runtime.engine.scriptOf(a.incidentId, a.stepId);
         return json(res, 200, { text: script ? script.text : ChannelTexts.noScript.en });
       }
-      const base = { incidentId: a.incidentId, stepId: a.stepId, attempt: a.attempt, user: PlaygroundUser };
-      const result: CommandResult =
-        a.verb === 'approve'
-          ? await runtime.engine.handle({ type: 'approve', ...base })
-          : a.verb === 'skip'
-            ? await runtime.engine.handle({ type: 'skip', ...base })
-            : a.verb === 'abort'
-              ? await runtime.engine.handle({ type: 'abort', incidentId: a.incidentId, user: PlaygroundUser })
-              : await runtime.engine.handle({ type: 'answer', ...base, answer: a.answer ?? '' });
+      const { verb, incidentId, stepId, attempt, answer } = a;
+      const click = {
+        verb,
+        incidentId,
+        stepId,
+        attempt,
+        user: PlaygroundUser,
+        ...(answer ? { answer } : {}),
+      };
+      const result = await runtime.engine.handle(commandForCard(click));
       return json(res, 200, result.ok ? {} : { text: result.message.en });
     }
     return json(res, 404, { error: 'not found' });
