@@ -12,6 +12,7 @@ import type { Delivery } from '../../engine/messages';
 import { openIncident } from '../../engine/open-incident';
 import type { Runtime } from '../../runtime';
 import { ChannelTexts } from '../channel-texts';
+import { listIncidents } from '../list-incidents';
 import {
   ActionIds,
   type Block,
@@ -134,21 +135,10 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
         }
         return;
       }
-      case 'status': {
-        const open = await runtime.store.list({ status: 'open', channel });
-        await ephemeral(channel, user.id, listText(open, ChannelTexts.noneOpen[locale], options.publicUrl));
-        return;
-      }
+      case 'status':
       case 'history': {
-        const records = await runtime.store.list({
-          ...(parsed.vmName ? { vmName: parsed.vmName } : { channel }),
-          limit: 20,
-        });
-        await ephemeral(
-          channel,
-          user.id,
-          listText(records, ChannelTexts.noHistory[locale], options.publicUrl),
-        );
+        const { records, empty } = await listIncidents(runtime.store, parsed, channel);
+        await ephemeral(channel, user.id, listText(records, empty[locale], options.publicUrl));
         return;
       }
       case 'transcript': {

@@ -16,6 +16,7 @@ import type { Delivery } from '../../engine/messages';
 import { openIncident } from '../../engine/open-incident';
 import type { Runtime } from '../../runtime';
 import { ChannelTexts, plain } from '../channel-texts';
+import { listIncidents } from '../list-incidents';
 import {
   type AdaptiveCard,
   renderAdaptiveCard,
@@ -154,19 +155,13 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
       await ctx.sendActivity(markdown.length > 25_000 ? `${markdown.slice(0, 25_000)}\n\n…` : markdown);
       return;
     }
-    const records =
-      parsed.kind === 'status'
-        ? await runtime.store.list({ status: 'open', channel: base })
-        : await runtime.store.list({
-            ...(parsed.vmName ? { vmName: parsed.vmName } : { channel: base }),
-            limit: 20,
-          });
+    const { records, empty } = await listIncidents(runtime.store, parsed, base);
     await ctx.sendActivity(
       records.length
         ? records
             .map((r) => `- ${r.id} ${r.vm.resourceGroup}/${r.vm.name}: ${r.outcome ?? r.state}`)
             .join('\n')
-        : ChannelTexts.noneOpen[locale],
+        : empty[locale],
     );
   }
 
