@@ -13,6 +13,7 @@ import { openIncident } from '../../engine/open-incident';
 import type { Runtime } from '../../runtime';
 import { ChannelTexts } from '../channel-texts';
 import { listIncidents } from '../list-incidents';
+import { UpdatableMessages } from '../updatable-messages';
 import {
   ActionIds,
   type Block,
@@ -83,9 +84,7 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
   const client: WebClient = app.client;
   const threads = new Map<string, string>();
   const cards = new Map<string, { ts: string; blocks: Block[] }>();
-  // The ts of each progress message, as a promise: an update that arrives while the first
-  // post is still on its way waits for it instead of posting a second message.
-  const progress = new Map<string, Promise<string | undefined>>();
+  const progress = new UpdatableMessages();
   const locales = new Map<string, Locale>();
 
   /** The user's Slack locale (users.info), cached; the configured default when unknown. */
@@ -288,16 +287,12 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
       }
       case 'progress': {
         const text = renderText(m, locale);
-        const posted = progress.get(m.key);
-        if (posted) {
-          const ts = await posted;
-          if (ts) await client.chat.update({ channel, ts, text });
-        } else {
-          const post = client.chat.postMessage({ channel, ...inThread, text }).then((res) => res.ts);
-          progress.set(m.key, post);
-          await post;
-        }
-        if (m.done) progress.delete(m.key);
+        await progress.show(
+          m.key,
+          m.done,
+          () => client.chat.postMessage({ channel, ...inThread, text }).then((res) => res.ts),
+          (ts) => client.chat.update({ channel, ts, text }),
+        );
         return;
       }
       case 'refusal':

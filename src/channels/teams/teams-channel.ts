@@ -17,6 +17,7 @@ import { openIncident } from '../../engine/open-incident';
 import type { Runtime } from '../../runtime';
 import { ChannelTexts, plain } from '../channel-texts';
 import { listIncidents } from '../list-incidents';
+import { UpdatableMessages } from '../updatable-messages';
 import {
   type AdaptiveCard,
   renderAdaptiveCard,
@@ -73,7 +74,7 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
   const adapter = new CloudAdapter(auth);
   const checkJwt = authorizeJWT(auth);
   const cards = new Map<string, { id: string; card: AdaptiveCard }>();
-  const progress = new Map<string, Promise<string | undefined>>();
+  const progress = new UpdatableMessages();
   // Proactive sends: the app's identity, or an anonymous one when no app is configured.
   const identity = options.clientId ?? {};
 
@@ -218,16 +219,12 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
         }
         case 'progress': {
           const text = renderTeamsText(m, d.locale);
-          const posted = progress.get(m.key);
-          if (posted) {
-            const id = await posted;
-            if (id) await ctx.updateActivity({ type: 'message', id, text } as never);
-          } else {
-            const post = ctx.sendActivity(text).then((r) => r?.id);
-            progress.set(m.key, post);
-            await post;
-          }
-          if (m.done) progress.delete(m.key);
+          await progress.show(
+            m.key,
+            m.done,
+            () => ctx.sendActivity(text).then((r) => r?.id),
+            (id) => ctx.updateActivity({ type: 'message', id, text } as never),
+          );
           return;
         }
         default:
