@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Activity } from '@microsoft/agents-activity';
 import {
   type AuthConfiguration,
   authorizeJWT,
@@ -93,15 +94,17 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
         parsed.success && parsed.data.verb === 'refresh'
           ? cards.get(`${parsed.data.i}:${parsed.data.s}:${parsed.data.a}`)?.card
           : undefined;
-      await ctx.sendActivity({
-        type: 'invokeResponse',
-        value: {
-          status: 200,
-          body: card
-            ? { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card }
-            : { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text },
-        },
-      } as never);
+      await ctx.sendActivity(
+        Activity.fromObject({
+          type: 'invokeResponse',
+          value: {
+            status: 200,
+            body: card
+              ? { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card }
+              : { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text },
+          },
+        }),
+      );
       return;
     }
     if (activity.type !== 'message') return;
@@ -195,26 +198,30 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
       switch (m.kind) {
         case 'stepCard': {
           const card = renderAdaptiveCard(m, d.incidentId, d.locale, options.approverIds);
-          const sent = await ctx.sendActivity({
-            type: 'message',
-            attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: card }],
-          } as never);
+          const sent = await ctx.sendActivity(
+            Activity.fromObject({
+              type: 'message',
+              attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: card }],
+            }),
+          );
           if (sent?.id) cards.set(m.key, { id: sent.id, card });
           return;
         }
         case 'cardClosed': {
           const card = cards.get(m.key);
           if (!card) return;
-          await ctx.updateActivity({
-            type: 'message',
-            id: card.id,
-            attachments: [
-              {
-                contentType: 'application/vnd.microsoft.card.adaptive',
-                content: renderClosedAdaptiveCard(card.card, m.text[d.locale]),
-              },
-            ],
-          } as never);
+          await ctx.updateActivity(
+            Activity.fromObject({
+              type: 'message',
+              id: card.id,
+              attachments: [
+                {
+                  contentType: 'application/vnd.microsoft.card.adaptive',
+                  content: renderClosedAdaptiveCard(card.card, m.text[d.locale]),
+                },
+              ],
+            }),
+          );
           return;
         }
         case 'progress': {
@@ -223,7 +230,7 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
             m.key,
             m.done,
             () => ctx.sendActivity(text).then((r) => r?.id),
-            (id) => ctx.updateActivity({ type: 'message', id, text } as never),
+            (id) => ctx.updateActivity(Activity.fromObject({ type: 'message', id, text })),
           );
           return;
         }
@@ -256,6 +263,7 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
       }
       const request = Object.assign(req, { body });
       const response = toWebResponse(res);
+      // Node's IncomingMessage with the parsed body is the SDK's Request shape; its types are narrower.
       await checkJwt(request as never, response, async () => {
         await adapter.process(request as never, response, onTurn);
       });
