@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { ApprovalPolicy } from './core/approval-policy';
@@ -38,6 +39,12 @@ const envSchema = z.object({
   RDPFIX_SIM_LATENCY_SCALE: z.coerce.number().min(0).max(10).default(0.05),
   RDPFIX_SIM_INVENTORY: z.string().optional(),
   RDPFIX_POLL_INTERVAL_MS: z.coerce.number().int().min(1).max(60_000).optional(),
+  RDPFIX_REPLICA_ID: z
+    .string()
+    .regex(/^[\w.:@-]{1,100}$/, 'letters, digits and . : @ - _ only')
+    .optional(),
+  RDPFIX_LEASE_SECONDS: z.coerce.number().min(0.3).max(3600).default(30),
+  RDPFIX_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(20),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   SLACK_BOT_TOKEN: z.string().min(1).optional(),
   SLACK_APP_TOKEN: z.string().min(1).optional(),
@@ -63,6 +70,12 @@ export interface Config {
   policy: ApprovalPolicy;
   dialogsDir: string;
   azure: { subscriptionId: string | undefined; resourceGroups: string[]; armEndpoint: string | undefined };
+  /**
+   * Several replicas on one database: this one's name (default host:port, stable across a
+   * restart), how long its work stays its own without a heartbeat, and how long a SIGTERM
+   * waits for work in progress before handing it over.
+   */
+  replica: { id: string; leaseMs: number; shutdownGraceMs: number };
   /** Local mode: the simulator's latency (1 = Azure's ~30 s per command, 90 s per restart) and polling. */
   simulator: { latencyScale: number; pollIntervalMs: number; inventoryFile: string | undefined };
   /** Slack is on when both the signing secret and the bot token are set. */
@@ -106,6 +119,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     database: parseDatabaseUrl(e.DATABASE_URL),
+    replica: {
+      id: e.RDPFIX_REPLICA_ID ?? `${hostname()}:${e.PORT}`,
+      leaseMs: e.RDPFIX_LEASE_SECONDS * 1000,
+      shutdownGraceMs: e.RDPFIX_SHUTDOWN_GRACE_SECONDS * 1000,
+    },
     locale: e.RDPFIX_LOCALE,
     policy: {
       // Slack user ids and Entra object ids cannot collide: one list serves both channels.

@@ -10,7 +10,9 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info('stopping: no new requests; running steps are left for the next start to resume', { signal });
+    logger.info('stopping: no new requests; work in progress finishes or is handed over to another replica', {
+      signal,
+    });
     server.close().then(
       () => process.exit(0),
       (err: unknown) => {

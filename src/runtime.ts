@@ -26,7 +26,11 @@ export interface Runtime {
   subscriptionId: string;
   /** Prometheus registry served at /metrics. */
   metrics: Registry;
-  close(): Promise<void>;
+  /**
+   * Stops the engine: no new work; what is running gets `graceMs` to finish, the rest is
+   * handed over (its leases released, so another replica or the next start resumes it).
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -46,6 +50,8 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
     policy: config.policy,
     sink,
     metrics: metrics.engine,
+    replicaId: config.replica.id,
+    leaseMs: config.replica.leaseMs,
     onError: (err, where, incidentId) =>
       logger.error('engine error', {
         where,
@@ -62,13 +68,24 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
     simulator: azure.simulator,
     subscriptionId: azure.subscriptionId,
     metrics: metrics.registry,
-    async close() {
+    async close(graceMs = config.replica.shutdownGraceMs) {
+      const settled = engine.idle().then(() => true);
       engine.close();
-      await engine.idle();
+      const finished = await Promise.race([settled, delay(graceMs).then(() => false)]);
+      if (!finished) logger.warn('stopping with work in progress: handed over', { graceMs });
+      await engine
+        .handOver()
+        .catch((err: unknown) =>
+          logger.error('could not hand over: the leases lapse by themselves', { error: String(err) }),
+        );
       await azure.simulator?.close();
       await store.close();
     },
   };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 async function connectAzure(config: Config, logger: Logger) {

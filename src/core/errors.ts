@@ -24,6 +24,8 @@ export const ErrorCodes = {
   VmAmbiguous: 'VM_AMBIGUOUS',
   InvalidVmName: 'INVALID_VM_NAME',
   TranscriptTampered: 'TRANSCRIPT_TAMPERED',
+  LeaseLost: 'LEASE_LOST',
+  ChatDeliveryFailed: 'CHAT_DELIVERY_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { VmOperations } from '../azure/vm-operations';
 import type { ApprovalPolicy } from '../core/approval-policy';
-import { ErrorCodes, RdpFixError } from '../core/errors';
+import { ErrorCodes, isRdpFixError, RdpFixError } from '../core/errors';
 import { shorten } from '../core/shorten';
 import type { TranscriptDraft } from '../core/transcript';
 import { formatVm } from '../core/types';
@@ -20,6 +20,7 @@ import { describeEvents } from './describe-events';
 import { type EngineMetrics, noMetrics } from './engine-metrics';
 import { KeyedQueue } from './keyed-queue';
 import type { MessageSink, OutMessage } from './messages';
+import { Outbox } from './outbox';
 import { contextOf, runMachine, stateValueOf } from './run-machine';
 import { StepDispatcher } from './step-dispatcher';
 import { Texts } from './texts';
@@ -42,7 +43,22 @@ export interface EngineDeps {
   /** Failures no one is waiting for (background work, chat delivery), with the incident they concern. */
   onError?: (err: unknown, where: string, incidentId?: string) => void;
   metrics?: EngineMetrics;
+  /**
+   * This replica's name, owner of the dispatches and messages it works on. Replicas on one
+   * database must differ; a restarted process that keeps its name takes its work back at once.
+   */
+  replicaId?: string;
+  /** How long a running step or a message being delivered stays this replica's without a heartbeat. */
+  leaseMs?: number;
+  /** How often queued messages due for a retry are looked for. */
+  outboxPollMs?: number;
+  /** Delivery attempts per chat message, and the delay before retry n. */
+  outboxMaxAttempts?: number;
+  outboxBackoffMs?: (attempt: number) => number;
 }
+
+/** Attempts of a command that lost a race with another replica (it is re-decided on the new state). */
+const ConflictRetries = 5;
 
 /**
  * The incident engine: one persisted xstate actor per incident. Every command loads the
@@ -57,22 +73,43 @@ export class IncidentEngine {
   private readonly timers = new Map<string, () => void>();
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly dispatcher: StepDispatcher;
+  private readonly outbox: Outbox;
   private readonly now: () => Date;
   private closed = false;
   private readonly metrics: EngineMetrics;
+  private readonly owner: string;
+  private readonly leaseMs: number;
+  private readonly background: NodeJS.Timeout[] = [];
 
   constructor(private readonly deps: EngineDeps) {
     this.playbooks = new Map(deps.playbooks.map((p) => [p.id, p]));
     this.now = deps.now ?? (() => new Date());
     this.metrics = deps.metrics ?? noMetrics;
+    this.owner = deps.replicaId ?? 'local';
+    this.leaseMs = deps.leaseMs ?? 30_000;
+    const onError = (err: unknown, where: string, incidentId?: string) =>
+      this.deps.onError?.(err, where, incidentId);
     this.dispatcher = new StepDispatcher({
       store: deps.store,
+      owner: this.owner,
+      leaseMs: this.leaseMs,
       vm: deps.vm,
       now: this.now,
       progressIntervalMs: deps.progressIntervalMs ?? 10_000,
-      post: (record, message) => this.post(record, [message]),
+      post: (record, message) => this.postNow(record, [message]),
       deliver: (command) => this.handle(command),
       metrics: this.metrics,
+    });
+    this.outbox = new Outbox({
+      store: deps.store,
+      sink: deps.sink,
+      owner: this.owner,
+      leaseMs: this.leaseMs,
+      now: this.now,
+      metrics: this.metrics,
+      onError,
+      ...(deps.outboxMaxAttempts ? { maxAttempts: deps.outboxMaxAttempts } : {}),
+      ...(deps.outboxBackoffMs ? { backoffMs: deps.outboxBackoffMs } : {}),
     });
   }
 
@@ -98,38 +135,104 @@ export class IncidentEngine {
     return this.queue.run(command.incidentId, () => this.handleExisting(command));
   }
 
-  /** Waits until no command or dispatch is in flight (tests, graceful shutdown). */
+  /** Waits until no command, dispatch or message delivery is in flight (tests, graceful shutdown). */
   async idle(): Promise<void> {
-    while (this.inflight.size > 0 || this.queue.size > 0) {
+    while (this.inflight.size > 0 || this.queue.size > 0 || this.outbox.busy) {
       await Promise.allSettled([...this.inflight]);
+      await this.outbox.idle();
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
   /**
-   * After a process start: re-arms approval deadlines from the store and resumes steps that
-   * were running (the dispatcher decides between resuming a poll and asking a person again).
+   * At start-up: takes over what was left (approval deadlines, running steps, queued
+   * messages), then keeps doing so in the background: a heartbeat extends this replica's
+   * leases and adopts the work of replicas that stopped heartbeating.
    */
   async recover(): Promise<void> {
-    for (const record of await this.deps.store.list({ status: 'open', limit: 100_000 })) {
-      this.armDeadline(record);
+    // A process that starts holds nothing yet: leases under its name are from its previous life.
+    await this.deps.store.releaseLeases(this.owner);
+    await this.sweep(true);
+    await this.outbox.poll();
+    if (this.closed || this.background.length > 0) return;
+    const every = (ms: number, task: () => Promise<void>) => {
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        task()
+          .catch((err: unknown) => this.deps.onError?.(err, 'background'))
+          .finally(() => {
+            running = false;
+          });
+      }, ms);
+      timer.unref();
+      this.background.push(timer);
+    };
+    every(Math.max(50, Math.floor(this.leaseMs / 3)), () => this.sweep(false));
+    every(this.deps.outboxPollMs ?? 1_000, () => this.outbox.poll());
+  }
+
+  /**
+   * Stops taking work: timers, polls and deliveries stop where they are; their leases are
+   * left to lapse, or handed over at once with `handOver()`.
+   */
+  close(): void {
+    this.closed = true;
+    for (const cancel of this.timers.values()) cancel();
+    this.timers.clear();
+    for (const timer of this.background) clearInterval(timer);
+    this.background.length = 0;
+    this.dispatcher.close();
+    this.outbox.close();
+  }
+
+  /** Graceful shutdown: after `close()` and `idle()`, gives this replica's leases up so another takes over now. */
+  async handOver(): Promise<void> {
+    await this.deps.store.releaseLeases(this.owner);
+  }
+
+  /**
+   * One pass over the work no one may be doing: extends our leases, adopts dispatches whose
+   * replica stopped, and picks up incidents left between a saved transition and its side
+   * effect (a crash there). At start-up everything open is looked at; later only incidents
+   * that have not changed for a lease period, so that a live replica's work is not raced.
+   */
+  private async sweep(startup: boolean): Promise<void> {
+    const { store } = this.deps;
+    const now = this.now();
+    await store.renewLeases(this.owner, this.dispatcher.leaseUntil());
+    for (const lapsed of await store.lapsedDispatches(now.toISOString(), 100)) {
+      const record = await store.get(lapsed.incidentId);
+      const at = record && record.status === 'open' ? stepOfState(stateValueOf(record.snapshot)) : undefined;
+      const current = record ? contextOf(record.snapshot).current : undefined;
+      if (
+        record &&
+        at?.phase === 'running' &&
+        at.stepId === lapsed.stepId &&
+        current?.attempt === lapsed.attempt
+      )
+        this.track(
+          this.dispatcher.resume(record, this.playbookOf(record), at.stepId, lapsed.attempt),
+          record.id,
+        );
+      else this.track(this.dispatcher.abandon(lapsed), lapsed.incidentId);
+    }
+    for (const record of await store.list({ status: 'open', limit: 100_000 })) {
+      if (!this.timers.has(record.id)) this.armDeadline(record);
+      if (!startup && now.getTime() - Date.parse(record.updatedAt) < this.leaseMs) continue;
       const at = stepOfState(stateValueOf(record.snapshot));
       if (record.state === 'preflight')
         this.track(this.runEffects(record, [{ effect: 'checkVm', stepId: '' }]), record.id);
       else if (at?.phase === 'running') {
         const context = contextOf(record.snapshot);
         const attempt = context.current?.attempt ?? context.steps[at.stepId]?.attempt ?? 1;
-        this.track(this.dispatcher.resume(record, this.playbookOf(record), at.stepId, attempt), record.id);
+        const dispatch = await store.getDispatch(record.id, at.stepId, attempt);
+        // A dispatch held by a live replica is its business; lapsed ones were handled above.
+        if (!dispatch || dispatch.status === 'done' || startup)
+          this.track(this.dispatcher.resume(record, this.playbookOf(record), at.stepId, attempt), record.id);
       }
     }
-  }
-
-  /** Stops timers; in-flight work is left to finish (`idle()` waits for it). */
-  close(): void {
-    this.closed = true;
-    for (const cancel of this.timers.values()) cancel();
-    this.timers.clear();
-    this.dispatcher.close();
   }
 
   private async start(command: Extract<Command, { type: 'start' }>): Promise<CommandResult> {
@@ -182,12 +285,24 @@ export class IncidentEngine {
       ],
       at,
     );
-    await this.post(record, [opened]);
+    await this.outbox.flush(record.id);
     this.track(this.runEffects(record, run.effects), record.id);
     return { ok: true, incidentId };
   }
 
+  /** A command that lost a race with another replica is decided again on the state that won. */
   private async handleExisting(command: IncidentCommand): Promise<CommandResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.decideAndCommit(command);
+      } catch (err) {
+        if (!isRdpFixError(err) || err.code !== ErrorCodes.VersionConflict || attempt >= ConflictRetries)
+          throw err;
+      }
+    }
+  }
+
+  private async decideAndCommit(command: IncidentCommand): Promise<CommandResult> {
     const record = await this.deps.store.get(command.incidentId);
     if (!record)
       return refusal(ErrorCodes.IncidentNotFound, Texts.refused.notFound(shorten(command.incidentId)));
@@ -220,6 +335,8 @@ export class IncidentEngine {
   ): Promise<CommandResult> {
     this.metrics.error(err.code);
     const user = 'user' in command ? command.user : undefined;
+    // Replicas each keep a deadline timer: the expiries that came second are not news.
+    if (command.type === 'expire') return refusal(err.code, err.text, record.id);
     await this.deps.store.append(
       record.id,
       [
@@ -236,7 +353,7 @@ export class IncidentEngine {
       ],
       this.now().toISOString(),
     );
-    if (user) await this.post(record, [{ kind: 'refusal', to: user, text: err.text }]);
+    if (user) await this.postNow(record, [{ kind: 'refusal', to: user, text: err.text }]);
     return refusal(err.code, err.text, record.id);
   }
 
@@ -266,7 +383,7 @@ export class IncidentEngine {
       this.now().toISOString(),
     );
     this.armDeadline(saved);
-    await this.post(saved, allMessages);
+    await this.outbox.flush(saved.id);
     this.track(this.runEffects(saved, run.effects), saved.id);
   }
 
@@ -289,6 +406,7 @@ export class IncidentEngine {
         await this.queue.run(record.id, async () => {
           const fresh = await this.deps.store.get(record.id);
           if (fresh?.state !== 'preflight') return;
+          // Another replica may check the same VM after a crash: the first result to be saved wins.
           await this.commit(
             fresh,
             this.playbookOf(fresh),
@@ -330,7 +448,12 @@ export class IncidentEngine {
     );
   }
 
-  private async post(record: IncidentRecord, messages: OutMessage[]): Promise<void> {
+  /**
+   * Messages that are not queued: a refusal for the person who clicked, and the "still
+   * running" progress updates. Everything that is part of the incident's story goes through
+   * the transcript and the outbox instead.
+   */
+  private async postNow(record: IncidentRecord, messages: OutMessage[]): Promise<void> {
     for (const message of messages) {
       this.metrics.outgoing(1);
       try {
@@ -344,7 +467,7 @@ export class IncidentEngine {
       } catch (err) {
         // A chat outage must not lose the incident: the message is in the transcript already.
         this.deps.onError?.(err, 'sink', record.id);
-        this.metrics.error('CHAT_DELIVERY_FAILED');
+        this.metrics.error(ErrorCodes.ChatDeliveryFailed);
       } finally {
         this.metrics.outgoing(-1);
       }

@@ -2,6 +2,7 @@ import { type ApprovedStep, approveStep, type RunOutput, type VmOperations } fro
 import { ErrorCodes, isRdpFixError } from '../core/errors';
 import { redact } from '../core/redact';
 import { parseScriptOutput } from '../core/script-result';
+import type { TranscriptDraft } from '../core/transcript';
 import { type Localized, perLocale } from '../core/types';
 import { fillTemplate } from '../playbook/facts';
 import type { Playbook } from '../playbook/load-playbook';
@@ -14,6 +15,10 @@ import { Texts } from './texts';
 
 export interface DispatcherDeps {
   store: IncidentStore;
+  /** This replica: the owner of the dispatches it runs. */
+  owner: string;
+  /** How long a dispatch stays ours without a heartbeat. */
+  leaseMs: number;
   vm: VmOperations;
   now: () => Date;
   progressIntervalMs: number;
@@ -28,8 +33,10 @@ const ExcerptLength = 600;
 
 /**
  * Runs approved steps on the VM or in Azure, at most once per step attempt: a dispatch
- * record is claimed in the store before anything is sent. The result comes back to the
- * engine as a `stepResult` command.
+ * record is claimed in the store before anything is sent, with a lease that heartbeats
+ * extend. The result and its message are saved with the dispatch in one transaction, and
+ * come back to the engine as a `stepResult` command. A replica that lost its lease (it
+ * stalled and another took over) writes nothing.
  */
 export class StepDispatcher {
   private readonly aborter = new AbortController();
@@ -41,33 +48,57 @@ export class StepDispatcher {
   }
 
   async dispatch(record: IncidentRecord, playbook: Playbook, stepId: string, attempt: number): Promise<void> {
-    const claimed = await this.deps.store.claimDispatch({
-      incidentId: record.id,
-      stepId,
-      attempt,
-      status: 'dispatching',
-      pollerState: null,
-      result: null,
-      updatedAt: this.deps.now().toISOString(),
-    });
-    // Someone already claimed this attempt (a repeated delivery): never send it twice.
+    const claimed = await this.deps.store.claimDispatch(this.newDispatch(record.id, stepId, attempt, null));
+    // Someone already claimed this attempt (a repeated delivery, another replica): never send it twice.
     if (!claimed) return;
     await this.execute(record, playbook, stepId, attempt, undefined);
   }
 
+  /** The lease a claim or a heartbeat gives: now + leaseMs. */
+  leaseUntil(): string {
+    return new Date(this.deps.now().getTime() + this.deps.leaseMs).toISOString();
+  }
+
+  private newDispatch(
+    incidentId: string,
+    stepId: string,
+    attempt: number,
+    pollerState: string | null,
+  ): DispatchRecord {
+    return {
+      incidentId,
+      stepId,
+      attempt,
+      status: 'dispatching',
+      pollerState,
+      result: null,
+      updatedAt: this.deps.now().toISOString(),
+      owner: this.deps.owner,
+      leaseUntil: this.leaseUntil(),
+    };
+  }
+
   /**
-   * After a restart, for a step that was running: a finished result is delivered, a saved
-   * poll is resumed, a read-only step is sent again, and anything else is put back to a
-   * person ("outcome unknown"), never re-run silently.
+   * After a restart, or when another replica stopped heartbeating, for a step that was
+   * running: a finished result is delivered, a saved poll is resumed, a read-only step is
+   * sent again, and anything else is put back to a person ("outcome unknown"), never re-run
+   * silently. A dispatch whose owner still holds its lease is left alone.
    */
   async resume(record: IncidentRecord, playbook: Playbook, stepId: string, attempt: number): Promise<void> {
-    const found = await this.deps.store.getDispatch(record.id, stepId, attempt);
+    const existing = await this.deps.store.getDispatch(record.id, stepId, attempt);
     const step = playbook.stepById.get(stepId);
-    if (!found) return this.dispatch(record, playbook, stepId, attempt);
-    if (found.status === 'done') {
-      await this.deliver(record.id, stepId, attempt, found.result as StepRunResult, []);
+    if (!existing) return this.dispatch(record, playbook, stepId, attempt);
+    if (existing.status === 'done') {
+      await this.deliver(record.id, stepId, attempt, existing.result as StepRunResult);
       return;
     }
+    const found = await this.deps.store.takeOverDispatch(
+      { incidentId: record.id, stepId, attempt },
+      this.deps.owner,
+      this.leaseUntil(),
+      this.deps.now().toISOString(),
+    );
+    if (!found) return;
     if (found.status === 'polling' && found.pollerState) {
       await this.execute(record, playbook, stepId, attempt, found.pollerState);
       return;
@@ -77,6 +108,22 @@ export class StepDispatcher {
       return;
     }
     await this.finish(found, { outcome: 'unknown' }, []);
+  }
+
+  /** A lapsed dispatch whose incident has moved on (aborted meanwhile): closed, nothing delivered. */
+  async abandon(dispatch: DispatchRecord): Promise<void> {
+    const mine = await this.deps.store.takeOverDispatch(
+      dispatch,
+      this.deps.owner,
+      this.leaseUntil(),
+      this.deps.now().toISOString(),
+    );
+    if (mine)
+      await this.deps.store.finishDispatch(
+        { ...mine, result: { outcome: 'unknown' } },
+        [],
+        this.deps.now().toISOString(),
+      );
   }
 
   private async execute(
@@ -89,15 +136,7 @@ export class StepDispatcher {
     const step = playbook.stepById.get(stepId);
     const context = (record.snapshot as { context: IncidentContext }).context;
     const stepRecord = context.steps[stepId];
-    const dispatch: DispatchRecord = {
-      incidentId: record.id,
-      stepId,
-      attempt,
-      status: 'dispatching',
-      pollerState: pollerState ?? null,
-      result: null,
-      updatedAt: this.deps.now().toISOString(),
-    };
+    const dispatch = this.newDispatch(record.id, stepId, attempt, pollerState ?? null);
     if (!step || !('risk' in step) || !stepRecord?.approvedBy) {
       await this.finish(
         dispatch,
@@ -175,15 +214,18 @@ export class StepDispatcher {
       durationMs: ended.getTime() - started.getTime(),
       outcome: result.outcome,
     });
-    await this.deps.post(record, {
+    const done: OutMessage = {
       kind: 'progress',
       key: `${record.id}:${stepId}:${attempt}:progress`,
       stepId,
       text: resultText(step.title, result, step.result),
       elapsedMs: ended.getTime() - started.getTime(),
       done: true,
-    });
-    await this.finish(dispatch, result, [drafts]);
+    };
+    await this.finish(dispatch, result, [
+      { kind: 'step.output', actor: null, data: drafts },
+      { kind: 'message.posted', actor: null, data: { message: done as unknown as Record<string, unknown> } },
+    ]);
   }
 
   private async azureAction(
@@ -207,21 +249,22 @@ export class StepDispatcher {
       pollerState: state,
       updatedAt: this.deps.now().toISOString(),
     });
-    await this.deps.store.updateDispatch(dispatch);
+    if (!(await this.deps.store.updateDispatch(dispatch))) this.deps.metrics.error(ErrorCodes.LeaseLost);
   }
 
+  /** Saves the result with its output and message; only the replica still holding the dispatch delivers it. */
   private async finish(
     dispatch: DispatchRecord,
     result: StepRunResult,
-    outputs: Record<string, unknown>[],
+    entries: TranscriptDraft[],
   ): Promise<void> {
-    await this.deps.store.updateDispatch({
-      ...dispatch,
-      status: 'done',
-      result,
-      updatedAt: this.deps.now().toISOString(),
-    });
-    await this.deliver(dispatch.incidentId, dispatch.stepId, dispatch.attempt, result, outputs);
+    const at = this.deps.now().toISOString();
+    const mine = await this.deps.store.finishDispatch({ ...dispatch, result, updatedAt: at }, entries, at);
+    if (!mine) {
+      this.deps.metrics.error(ErrorCodes.LeaseLost);
+      return;
+    }
+    await this.deliver(dispatch.incidentId, dispatch.stepId, dispatch.attempt, result);
   }
 
   private async deliver(
@@ -229,15 +272,7 @@ export class StepDispatcher {
     stepId: string,
     attempt: number,
     result: StepRunResult,
-    outputs: Record<string, unknown>[],
   ): Promise<void> {
-    if (outputs.length > 0) {
-      await this.deps.store.append(
-        incidentId,
-        outputs.map((data) => ({ kind: 'step.output' as const, actor: null, data })),
-        this.deps.now().toISOString(),
-      );
-    }
     await this.deps.deliver({ type: 'stepResult', incidentId, stepId, attempt, result });
   }
 

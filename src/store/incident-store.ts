@@ -56,6 +56,28 @@ export interface DispatchRecord {
   pollerState: string | null;
   result: unknown;
   updatedAt: string;
+  /** The replica running it. Its lease is renewed by heartbeats; once it lapses another replica takes over. */
+  owner: string | null;
+  leaseUntil: string | null;
+}
+
+/** A chat message waiting in the outbox, written in the same transaction as its transcript entry. */
+export interface OutboxItem {
+  id: number;
+  incidentId: string;
+  message: Record<string, unknown>;
+  attempts: number;
+}
+
+export interface OutboxClaim {
+  owner: string;
+  /** The lease given to the claimed messages. */
+  until: string;
+  now: string;
+  /** At most this many incidents per claim. */
+  limit: number;
+  /** Only this incident's messages (delivery right after a transition). */
+  incidentId?: string;
 }
 
 /** The incident store port. Async from day one so that PostgreSQL fits behind it. */
@@ -84,7 +106,49 @@ export interface IncidentStore {
   transcript(id: string): Promise<TranscriptEntry[]>;
   /** Inserts a dispatch record; false when one already exists for that step attempt. */
   claimDispatch(record: DispatchRecord): Promise<boolean>;
-  updateDispatch(record: DispatchRecord): Promise<void>;
+  /**
+   * Saves a running dispatch (its poller state). False, and nothing changed, when
+   * `record.owner` no longer holds it or it is done: the caller lost its lease.
+   */
+  updateDispatch(record: DispatchRecord): Promise<boolean>;
+  /**
+   * Marks a dispatch done and appends its transcript entries (output, result message) in
+   * one transaction; false, and nothing written, when `record.owner` no longer holds it.
+   */
+  finishDispatch(record: DispatchRecord, entries: TranscriptDraft[], at: string): Promise<boolean>;
   getDispatch(incidentId: string, stepId: string, attempt: number): Promise<DispatchRecord | undefined>;
+  /** Takes a dispatch that is not done when its lease lapsed (or `owner` already holds it). */
+  takeOverDispatch(
+    key: { incidentId: string; stepId: string; attempt: number },
+    owner: string,
+    until: string,
+    now: string,
+  ): Promise<DispatchRecord | undefined>;
+  /** Dispatches not done whose lease lapsed before `now`: their replica stopped heartbeating. */
+  lapsedDispatches(now: string, limit: number): Promise<DispatchRecord[]>;
+  /** The heartbeat: extends every lease `owner` holds (dispatches and outbox messages). */
+  renewLeases(owner: string, until: string): Promise<void>;
+  /** Ends every lease `owner` holds, so that another replica takes its work over at once (shutdown). */
+  releaseLeases(owner: string): Promise<void>;
+  /**
+   * Claims the pending messages of incidents whose oldest pending message is due and not
+   * leased by another replica; returned in order (by incident, then as written).
+   */
+  claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]>;
+  /** A claimed message was delivered (`sent`) or given up on (`failed`, with the reason). */
+  settleOutbox(
+    id: number,
+    owner: string,
+    status: 'sent' | 'failed',
+    at: string,
+    error?: string,
+  ): Promise<void>;
+  /** A delivery failed: the message is due again at `nextAt`; the incident's other claimed messages wait behind it. */
+  retryOutbox(item: OutboxItem, owner: string, nextAt: string, error: string): Promise<void>;
+  /** Messages not delivered yet (the outgoing queue depth). */
+  outboxDepth(): Promise<number>;
+  /** A channel's id for a message it updates later (a card, a progress line), shared by replicas. */
+  getRef(key: string): Promise<string | undefined>;
+  setRef(key: string, value: string, at: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -8,13 +8,26 @@ import type {
   IncidentRecord,
   IncidentStore,
   NewIncident,
+  OutboxClaim,
+  OutboxItem,
 } from './incident-store';
+import { outboxMessages } from './sql-rows';
+
+interface OutboxEntry extends OutboxItem {
+  status: 'pending' | 'sent' | 'failed';
+  nextAt: string;
+  owner: string | null;
+  leaseUntil: string | null;
+  error?: string;
+}
 
 /** In-memory twin of the SQLite store, for tests and `rdp-fix chat` without a database. */
 export class MemoryIncidentStore implements IncidentStore {
   private readonly incidents = new Map<string, IncidentRecord>();
   private readonly entries = new Map<string, TranscriptEntry[]>();
   private readonly dispatches = new Map<string, DispatchRecord>();
+  private readonly outbox: OutboxEntry[] = [];
+  private readonly refs = new Map<string, string>();
 
   async create(incident: NewIncident, entries: TranscriptDraft[], at: string): Promise<IncidentRecord> {
     if (this.incidents.has(incident.id)) {
@@ -23,6 +36,7 @@ export class MemoryIncidentStore implements IncidentStore {
     const record: IncidentRecord = clone({ ...incident, version: 1, createdAt: at, updatedAt: at });
     this.incidents.set(incident.id, record);
     this.entries.set(incident.id, chainEntries(incident.id, undefined, entries, at));
+    this.enqueue(incident.id, entries, at);
     return clone(record);
   }
 
@@ -56,6 +70,7 @@ export class MemoryIncidentStore implements IncidentStore {
     const list = this.entries.get(id);
     if (!list) throw new RdpFixError(ErrorCodes.IncidentNotFound, `incident ${id} not found`);
     list.push(...chainEntries(id, list.at(-1), entries, at));
+    this.enqueue(id, entries, at);
   }
 
   async setThread(id: string, thread: string): Promise<void> {
@@ -79,8 +94,117 @@ export class MemoryIncidentStore implements IncidentStore {
     return true;
   }
 
-  async updateDispatch(record: DispatchRecord): Promise<void> {
-    this.dispatches.set(dispatchKey(record.incidentId, record.stepId, record.attempt), clone(record));
+  async updateDispatch(record: DispatchRecord): Promise<boolean> {
+    const key = dispatchKey(record.incidentId, record.stepId, record.attempt);
+    const stored = this.dispatches.get(key);
+    if (!stored || stored.status === 'done' || stored.owner !== record.owner) return false;
+    this.dispatches.set(key, clone({ ...record, leaseUntil: stored.leaseUntil }));
+    return true;
+  }
+
+  async finishDispatch(record: DispatchRecord, entries: TranscriptDraft[], at: string): Promise<boolean> {
+    const stored = this.dispatches.get(dispatchKey(record.incidentId, record.stepId, record.attempt));
+    if (!stored || stored.status === 'done' || stored.owner !== record.owner) return false;
+    Object.assign(stored, clone({ ...record, status: 'done', leaseUntil: null, updatedAt: at }));
+    await this.append(record.incidentId, entries, at);
+    return true;
+  }
+
+  async takeOverDispatch(
+    key: { incidentId: string; stepId: string; attempt: number },
+    owner: string,
+    until: string,
+    now: string,
+  ): Promise<DispatchRecord | undefined> {
+    const stored = this.dispatches.get(dispatchKey(key.incidentId, key.stepId, key.attempt));
+    if (!stored || stored.status === 'done' || !leaseFree(stored, owner, now)) return undefined;
+    Object.assign(stored, { owner, leaseUntil: until });
+    return clone(stored);
+  }
+
+  async lapsedDispatches(now: string, limit: number): Promise<DispatchRecord[]> {
+    return [...this.dispatches.values()]
+      .filter((d) => d.status !== 'done' && (d.leaseUntil === null || d.leaseUntil < now))
+      .slice(0, limit)
+      .map(clone);
+  }
+
+  async renewLeases(owner: string, until: string): Promise<void> {
+    for (const d of this.dispatches.values())
+      if (d.owner === owner && d.status !== 'done') d.leaseUntil = until;
+    for (const o of this.outbox) if (o.owner === owner && o.status === 'pending') o.leaseUntil = until;
+  }
+
+  async releaseLeases(owner: string): Promise<void> {
+    for (const d of this.dispatches.values())
+      if (d.owner === owner && d.status !== 'done') d.leaseUntil = null;
+    for (const o of this.outbox) if (o.owner === owner) Object.assign(o, { owner: null, leaseUntil: null });
+  }
+
+  async claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]> {
+    const heads = new Map<string, OutboxEntry>();
+    for (const o of this.outbox)
+      if (o.status === 'pending' && !heads.has(o.incidentId)) heads.set(o.incidentId, o);
+    const ready = [...heads.values()]
+      .filter(
+        (h) =>
+          (claim.incidentId === undefined || h.incidentId === claim.incidentId) &&
+          h.nextAt <= claim.now &&
+          (h.leaseUntil === null || h.leaseUntil < claim.now),
+      )
+      .slice(0, claim.limit)
+      .map((h) => h.incidentId);
+    const claimed = this.outbox.filter((o) => o.status === 'pending' && ready.includes(o.incidentId));
+    for (const o of claimed) Object.assign(o, { owner: claim.owner, leaseUntil: claim.until });
+    return claimed
+      .sort((a, b) => a.incidentId.localeCompare(b.incidentId) || a.id - b.id)
+      .map(({ id, incidentId, message, attempts }) => clone({ id, incidentId, message, attempts }));
+  }
+
+  async settleOutbox(
+    id: number,
+    owner: string,
+    status: 'sent' | 'failed',
+    _at: string,
+    error?: string,
+  ): Promise<void> {
+    const o = this.outbox.find((x) => x.id === id && x.owner === owner);
+    if (o) Object.assign(o, { status, owner: null, leaseUntil: null, ...(error ? { error } : {}) });
+  }
+
+  async retryOutbox(item: OutboxItem, owner: string, nextAt: string, error: string): Promise<void> {
+    const head = this.outbox.find((x) => x.id === item.id);
+    if (head) Object.assign(head, { attempts: head.attempts + 1, nextAt, error });
+    for (const o of this.outbox)
+      if (o.incidentId === item.incidentId && o.owner === owner && o.status === 'pending')
+        Object.assign(o, { owner: null, leaseUntil: null });
+  }
+
+  async outboxDepth(): Promise<number> {
+    return this.outbox.filter((o) => o.status === 'pending').length;
+  }
+
+  async getRef(key: string): Promise<string | undefined> {
+    return this.refs.get(key);
+  }
+
+  async setRef(key: string, value: string): Promise<void> {
+    this.refs.set(key, value);
+  }
+
+  private enqueue(incidentId: string, drafts: TranscriptDraft[], at: string): void {
+    for (const message of outboxMessages(drafts)) {
+      this.outbox.push({
+        id: this.outbox.length + 1,
+        incidentId,
+        message: JSON.parse(message) as Record<string, unknown>,
+        attempts: 0,
+        status: 'pending',
+        nextAt: at,
+        owner: null,
+        leaseUntil: null,
+      });
+    }
   }
 
   async getDispatch(
@@ -93,6 +217,10 @@ export class MemoryIncidentStore implements IncidentStore {
   }
 
   async close(): Promise<void> {}
+}
+
+function leaseFree(d: DispatchRecord, owner: string, now: string): boolean {
+  return d.leaseUntil === null || d.leaseUntil < now || d.owner === owner;
 }
 
 function dispatchKey(incidentId: string, stepId: string, attempt: number): string {

@@ -1,4 +1,4 @@
-import { Pool, type PoolClient } from 'pg';
+import { Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
 import { ErrorCodes, RdpFixError } from '../core/errors';
 import { chainEntries, type TranscriptDraft, type TranscriptEntry } from '../core/transcript';
 import { DefaultListLimit } from './filter-incidents';
@@ -9,14 +9,19 @@ import type {
   IncidentRecord,
   IncidentStore,
   NewIncident,
+  OutboxClaim,
+  OutboxItem,
 } from './incident-store';
 import {
   type DispatchRow,
   dispatchArgs,
   type EntryRow,
   type IncidentRow,
+  type OutboxRow,
+  outboxMessages,
   toDispatch,
   toEntry,
+  toOutboxItem,
   toRecord,
 } from './sql-rows';
 
@@ -43,9 +48,32 @@ const Migrations: string[] = [
    create table dispatches (
      incident_id text not null, step_id text not null, attempt integer not null, status text not null,
      poller_state text, result text, updated_at text not null, primary key (incident_id, step_id, attempt));`,
+  `alter table dispatches add column owner text;
+   alter table dispatches add column lease_until text;
+   create table outbox (
+     id bigserial primary key, incident_id text not null, message text not null,
+     status text not null, attempts integer not null default 0, next_at text not null,
+     owner text, lease_until text, last_error text, created_at text not null, settled_at text);
+   create index outbox_pending on outbox (status, incident_id, id);
+   create table message_refs (key text primary key, value text not null, updated_at text not null);`,
 ];
 
 const MigrationLock = 0x52_44_50_46; // "RDPF"
+/** Serialises outbox claims across replicas, so that one incident's messages go out in order. */
+const OutboxLock = 0x52_44_50_4f; // "RDPO"
+
+const ConnectionRetries = 5;
+
+/** Errors that mean the connection (not the statement) failed: the server restarted, the network dropped. */
+function isConnectionLost(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  if (!e) return false;
+  if (e.code && /^(08|57P0[123])/.test(e.code)) return true;
+  if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code)) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+    e.message ?? '',
+  );
+}
 
 /** The scale-out store: PostgreSQL (`DATABASE_URL=postgres://…`), one row lock per change. */
 export class PostgresIncidentStore implements IncidentStore {
@@ -57,11 +85,17 @@ export class PostgresIncidentStore implements IncidentStore {
     private readonly schema = 'public',
   ) {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
-    this.pool = new Pool({ connectionString: url, max: 10 });
+    this.pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
     this.pool.on('connect', (client) => {
-      void client.query(`set search_path to ${schema}`);
+      void client.query(`set search_path to ${schema}`).catch(() => undefined);
     });
+    // An idle connection the server closed (restart, failover): the pool drops it and opens
+    // a new one on the next query. Without a listener, Node would end the process.
+    this.pool.on('error', (err) => this.onConnectionError(err));
   }
+
+  /** Told when an idle connection is lost; the server logs it (the store recovers by itself). */
+  onConnectionError: (err: Error) => void = () => {};
 
   /** Applies the migrations not applied yet. */
   async migrate(): Promise<void> {
@@ -113,7 +147,7 @@ export class PostgresIncidentStore implements IncidentStore {
   }
 
   async get(id: string): Promise<IncidentRecord | undefined> {
-    const { rows } = await this.pool.query<IncidentRow>(
+    const { rows } = await this.read<IncidentRow>(
       'select body, version, created_at, updated_at from incidents where id = $1',
       [id],
     );
@@ -184,7 +218,7 @@ export class PostgresIncidentStore implements IncidentStore {
     if (filter.vmName) add('vm_name = ?', filter.vmName);
     if (filter.channel) add('channel = ?', filter.channel);
     args.push(filter.limit ?? DefaultListLimit);
-    const { rows } = await this.pool.query<IncidentRow>(
+    const { rows } = await this.read<IncidentRow>(
       `select body, version, created_at, updated_at from incidents ${where.length ? `where ${where.join(' and ')}` : ''}
        order by created_at desc, id desc limit $${args.length}`,
       args,
@@ -193,7 +227,7 @@ export class PostgresIncidentStore implements IncidentStore {
   }
 
   async transcript(id: string): Promise<TranscriptEntry[]> {
-    const { rows } = await this.pool.query<EntryRow>(
+    const { rows } = await this.read<EntryRow>(
       'select * from transcript where incident_id = $1 order by seq',
       [id],
     );
@@ -202,21 +236,25 @@ export class PostgresIncidentStore implements IncidentStore {
 
   async claimDispatch(record: DispatchRecord): Promise<boolean> {
     const { rowCount } = await this.pool.query(
-      `insert into dispatches (incident_id, step_id, attempt, status, poller_state, result, updated_at)
-       values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing`,
+      `insert into dispatches (incident_id, step_id, attempt, status, poller_state, result, updated_at, owner, lease_until)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing`,
       dispatchArgs(record),
     );
     return rowCount === 1;
   }
 
-  async updateDispatch(record: DispatchRecord): Promise<void> {
-    await this.pool.query(
-      `insert into dispatches (incident_id, step_id, attempt, status, poller_state, result, updated_at)
-       values ($1, $2, $3, $4, $5, $6, $7)
-       on conflict (incident_id, step_id, attempt) do update set
-         status = excluded.status, poller_state = excluded.poller_state, result = excluded.result, updated_at = excluded.updated_at`,
-      dispatchArgs(record),
-    );
+  async updateDispatch(record: DispatchRecord): Promise<boolean> {
+    return this.updateDispatchIn(this.pool, record);
+  }
+
+  async finishDispatch(record: DispatchRecord, entries: TranscriptDraft[], at: string): Promise<boolean> {
+    return this.transaction(async (db) => {
+      // The incident row lock first, as save() takes it: the transcript chain stays linear.
+      await db.query('select 1 from incidents where id = $1 for update', [record.incidentId]);
+      const done = await this.updateDispatchIn(db, { ...record, status: 'done', updatedAt: at });
+      if (done) await this.insertEntries(db, record.incidentId, entries, at);
+      return done;
+    });
   }
 
   async getDispatch(
@@ -224,11 +262,134 @@ export class PostgresIncidentStore implements IncidentStore {
     stepId: string,
     attempt: number,
   ): Promise<DispatchRecord | undefined> {
-    const { rows } = await this.pool.query<DispatchRow>(
+    const { rows } = await this.read<DispatchRow>(
       'select * from dispatches where incident_id = $1 and step_id = $2 and attempt = $3',
       [incidentId, stepId, attempt],
     );
     return rows[0] ? toDispatch(rows[0]) : undefined;
+  }
+
+  async takeOverDispatch(
+    key: { incidentId: string; stepId: string; attempt: number },
+    owner: string,
+    until: string,
+    now: string,
+  ): Promise<DispatchRecord | undefined> {
+    const { rows } = await this.pool.query<DispatchRow>(
+      `update dispatches set owner = $4, lease_until = $5
+       where incident_id = $1 and step_id = $2 and attempt = $3 and status <> 'done'
+         and (lease_until is null or lease_until < $6 or owner = $4)
+       returning *`,
+      [key.incidentId, key.stepId, key.attempt, owner, until, now],
+    );
+    return rows[0] ? toDispatch(rows[0]) : undefined;
+  }
+
+  async lapsedDispatches(now: string, limit: number): Promise<DispatchRecord[]> {
+    const { rows } = await this.read<DispatchRow>(
+      `select * from dispatches where status <> 'done' and (lease_until is null or lease_until < $1)
+       order by updated_at limit $2`,
+      [now, limit],
+    );
+    return rows.map(toDispatch);
+  }
+
+  async renewLeases(owner: string, until: string): Promise<void> {
+    await this.transaction(async (db) => {
+      await db.query(`update dispatches set lease_until = $2 where owner = $1 and status <> 'done'`, [
+        owner,
+        until,
+      ]);
+      await db.query(`update outbox set lease_until = $2 where owner = $1 and status = 'pending'`, [
+        owner,
+        until,
+      ]);
+    });
+  }
+
+  async releaseLeases(owner: string): Promise<void> {
+    await this.transaction(async (db) => {
+      await db.query(`update dispatches set lease_until = null where owner = $1 and status <> 'done'`, [
+        owner,
+      ]);
+      await db.query(
+        `update outbox set owner = null, lease_until = null where owner = $1 and status = 'pending'`,
+        [owner],
+      );
+    });
+  }
+
+  async claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]> {
+    return this.transaction(async (db) => {
+      await db.query('select pg_advisory_xact_lock($1)', [OutboxLock]);
+      // The oldest pending message of each incident decides: due, and not leased by another replica.
+      const { rows } = await db.query<OutboxRow>(
+        `with heads as (
+           select distinct on (incident_id) incident_id, id, next_at, lease_until from outbox
+           where status = 'pending' and ($4::text is null or incident_id = $4)
+           order by incident_id, id),
+         ready as (
+           select incident_id from heads where next_at <= $3 and (lease_until is null or lease_until < $3)
+           order by id limit $5)
+         update outbox set owner = $1, lease_until = $2
+         where status = 'pending' and incident_id in (select incident_id from ready)
+         returning id, incident_id, message, attempts`,
+        [claim.owner, claim.until, claim.now, claim.incidentId ?? null, claim.limit],
+      );
+      return rows
+        .map(toOutboxItem)
+        .sort((a, b) => (a.incidentId < b.incidentId ? -1 : a.incidentId > b.incidentId ? 1 : a.id - b.id));
+    });
+  }
+
+  async settleOutbox(
+    id: number,
+    owner: string,
+    status: 'sent' | 'failed',
+    at: string,
+    error?: string,
+  ): Promise<void> {
+    await this.pool.query(
+      `update outbox set status = $3, settled_at = $4, last_error = $5, owner = null, lease_until = null
+       where id = $1 and owner = $2`,
+      [id, owner, status, at, error ?? null],
+    );
+  }
+
+  async retryOutbox(item: OutboxItem, owner: string, nextAt: string, error: string): Promise<void> {
+    await this.transaction(async (db) => {
+      await db.query(
+        'update outbox set attempts = attempts + 1, next_at = $2, last_error = $3 where id = $1',
+        [item.id, nextAt, error],
+      );
+      await db.query(
+        `update outbox set owner = null, lease_until = null
+         where incident_id = $1 and owner = $2 and status = 'pending'`,
+        [item.incidentId, owner],
+      );
+    });
+  }
+
+  async outboxDepth(): Promise<number> {
+    const { rows } = await this.read<{ n: string }>(
+      `select count(*) as n from outbox where status = 'pending'`,
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async getRef(key: string): Promise<string | undefined> {
+    const { rows } = await this.read<{ value: string }>('select value from message_refs where key = $1', [
+      key,
+    ]);
+    return rows[0]?.value;
+  }
+
+  async setRef(key: string, value: string, at: string): Promise<void> {
+    await this.pool.query(
+      `insert into message_refs (key, value, updated_at) values ($1, $2, $3)
+       on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at`,
+      [key, value, at],
+    );
   }
 
   async close(): Promise<void> {
@@ -252,21 +413,75 @@ export class PostgresIncidentStore implements IncidentStore {
         [e.incidentId, e.seq, e.at, e.kind, e.actor, JSON.stringify(e.data), e.prevHash, e.hash],
       );
     }
+    // Chat messages go to the outbox in the same transaction: a crash loses none of them.
+    for (const message of outboxMessages(drafts)) {
+      await db.query(
+        `insert into outbox (incident_id, message, status, next_at, created_at) values ($1, $2, 'pending', $3, $3)`,
+        [id, message, at],
+      );
+    }
   }
 
+  /** Only while `record.owner` holds the dispatch and it is not done; a done one drops its lease. */
+  private async updateDispatchIn(db: Pool | PoolClient, record: DispatchRecord): Promise<boolean> {
+    const { rowCount } = await db.query(
+      `update dispatches set status = $4, poller_state = $5, result = $6, updated_at = $7,
+         lease_until = case when $4 = 'done' then null else lease_until end
+       where incident_id = $1 and step_id = $2 and attempt = $3
+         and owner is not distinct from $8 and status <> 'done'`,
+      [
+        record.incidentId,
+        record.stepId,
+        record.attempt,
+        record.status,
+        record.pollerState,
+        record.result === null ? null : JSON.stringify(record.result),
+        record.updatedAt,
+        record.owner,
+      ],
+    );
+    return rowCount === 1;
+  }
+
+  /** A read: safe to try again on a fresh connection when the one it used was lost. */
+  private async read<R extends QueryResultRow>(sql: string, args: unknown[] = []): Promise<QueryResult<R>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.pool.query<R>(sql, args);
+      } catch (err) {
+        if (!isConnectionLost(err) || attempt >= ConnectionRetries) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
+  }
+
+  /**
+   * Runs `work` in a transaction. A connection lost before the commit was sent rolled the
+   * transaction back, so it is tried again (bounded); one lost during the commit is not
+   * (its outcome is unknown) and the error goes to the caller.
+   */
   private async transaction<T>(work: (db: PoolClient) => Promise<T>): Promise<T> {
-    const db = await this.pool.connect();
-    try {
-      await db.query('begin');
-      await db.query(`set local search_path to ${this.schema}`);
-      const result = await work(db);
-      await db.query('commit');
-      return result;
-    } catch (err) {
-      await db.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      db.release();
+    for (let attempt = 1; ; attempt++) {
+      let committing = false;
+      let db: PoolClient | undefined;
+      try {
+        db = await this.pool.connect();
+        await db.query('begin');
+        await db.query(`set local search_path to ${this.schema}`);
+        const result = await work(db);
+        committing = true;
+        await db.query('commit');
+        db.release();
+        return result;
+      } catch (err) {
+        const lost = isConnectionLost(err);
+        if (db) {
+          if (!lost) await db.query('rollback').catch(() => undefined);
+          db.release(lost ? (err as Error) : undefined);
+        }
+        if (!lost || committing || attempt >= ConnectionRetries) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
     }
   }
 }

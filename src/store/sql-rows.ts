@@ -1,5 +1,5 @@
-import type { TranscriptEntry } from '../core/transcript';
-import type { DispatchRecord, IncidentRecord } from './incident-store';
+import type { TranscriptDraft, TranscriptEntry } from '../core/transcript';
+import type { DispatchRecord, IncidentRecord, OutboxItem } from './incident-store';
 
 /**
  * The rows both SQL stores read and write (same tables and column names in SQLite and
@@ -32,6 +32,15 @@ export interface DispatchRow {
   poller_state: string | null;
   result: string | null;
   updated_at: string;
+  owner: string | null;
+  lease_until: string | null;
+}
+
+export interface OutboxRow {
+  id: number | string;
+  incident_id: string;
+  message: string;
+  attempts: number;
 }
 
 export function toRecord(row: IncidentRow): IncidentRecord {
@@ -65,7 +74,23 @@ export function toDispatch(row: DispatchRow): DispatchRecord {
     pollerState: row.poller_state,
     result: row.result === null ? null : JSON.parse(row.result),
     updatedAt: row.updated_at,
+    owner: row.owner,
+    leaseUntil: row.lease_until,
   };
+}
+
+export function toOutboxItem(row: OutboxRow): OutboxItem {
+  return {
+    id: Number(row.id),
+    incidentId: row.incident_id,
+    message: JSON.parse(row.message) as Record<string, unknown>,
+    attempts: row.attempts,
+  };
+}
+
+/** The chat messages among transcript entries: each also goes to the outbox. */
+export function outboxMessages(drafts: TranscriptDraft[]): string[] {
+  return drafts.filter((d) => d.kind === 'message.posted').map((d) => JSON.stringify(d.data.message));
 }
 
 /** The dispatch columns in table order, for both stores' insert statements. */
@@ -78,5 +103,7 @@ export function dispatchArgs(r: DispatchRecord): unknown[] {
     r.pollerState,
     r.result === undefined ? null : JSON.stringify(r.result),
     r.updatedAt,
+    r.owner,
+    r.leaseUntil,
   ];
 }

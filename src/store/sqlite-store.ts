@@ -11,14 +11,19 @@ import type {
   IncidentRecord,
   IncidentStore,
   NewIncident,
+  OutboxClaim,
+  OutboxItem,
 } from './incident-store';
 import {
   type DispatchRow,
   dispatchArgs,
   type EntryRow,
   type IncidentRow,
+  type OutboxRow,
+  outboxMessages,
   toDispatch,
   toEntry,
+  toOutboxItem,
   toRecord,
 } from './sql-rows';
 
@@ -65,6 +70,18 @@ create table if not exists dispatches (
 );
 `;
 
+/** Changes after the first schema, applied once each (`pragma user_version` counts them). */
+const Migrations: string[] = [
+  `alter table dispatches add column owner text;
+   alter table dispatches add column lease_until text;
+   create table outbox (
+     id integer primary key autoincrement, incident_id text not null, message text not null,
+     status text not null, attempts integer not null default 0, next_at text not null,
+     owner text, lease_until text, last_error text, created_at text not null, settled_at text);
+   create index outbox_pending on outbox (status, incident_id, id);
+   create table message_refs (key text primary key, value text not null, updated_at text not null);`,
+];
+
 /**
  * The embedded default store: one SQLite file (WAL mode). better-sqlite3 is synchronous;
  * the async port keeps callers ready for PostgreSQL. Columns that are filtered on are real
@@ -82,6 +99,18 @@ export class SqliteIncidentStore implements IncidentStore {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(Schema);
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const applied = this.db.pragma('user_version', { simple: true }) as number;
+    for (const [index, sql] of Migrations.entries()) {
+      if (index < applied) continue;
+      this.db.transaction(() => {
+        this.db.exec(sql);
+        this.db.pragma(`user_version = ${index + 1}`);
+      })();
+    }
   }
 
   async create(incident: NewIncident, entries: TranscriptDraft[], at: string): Promise<IncidentRecord> {
@@ -201,23 +230,23 @@ export class SqliteIncidentStore implements IncidentStore {
   async claimDispatch(record: DispatchRecord): Promise<boolean> {
     const info = this.db
       .prepare(
-        `insert into dispatches (incident_id, step_id, attempt, status, poller_state, result, updated_at)
-         values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing`,
+        `insert into dispatches (incident_id, step_id, attempt, status, poller_state, result, updated_at, owner, lease_until)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing`,
       )
       .run(...dispatchArgs(record));
     return info.changes === 1;
   }
 
-  async updateDispatch(record: DispatchRecord): Promise<void> {
-    this.db
-      .prepare(
-        `insert into dispatches (incident_id, step_id, attempt, status, poller_state, result, updated_at)
-         values (?, ?, ?, ?, ?, ?, ?)
-         on conflict (incident_id, step_id, attempt) do update set
-           status = excluded.status, poller_state = excluded.poller_state, result = excluded.result,
-           updated_at = excluded.updated_at`,
-      )
-      .run(...dispatchArgs(record));
+  async updateDispatch(record: DispatchRecord): Promise<boolean> {
+    return this.updateDispatchSync(record);
+  }
+
+  async finishDispatch(record: DispatchRecord, entries: TranscriptDraft[], at: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      const done = this.updateDispatchSync({ ...record, status: 'done', updatedAt: at });
+      if (done) this.insertEntries(record.incidentId, entries, at);
+      return done;
+    })();
   }
 
   async getDispatch(
@@ -229,6 +258,136 @@ export class SqliteIncidentStore implements IncidentStore {
       .prepare('select * from dispatches where incident_id = ? and step_id = ? and attempt = ?')
       .get(incidentId, stepId, attempt) as DispatchRow | undefined;
     return row ? toDispatch(row) : undefined;
+  }
+
+  async takeOverDispatch(
+    key: { incidentId: string; stepId: string; attempt: number },
+    owner: string,
+    until: string,
+    now: string,
+  ): Promise<DispatchRecord | undefined> {
+    const row = this.db
+      .prepare(
+        `update dispatches set owner = @owner, lease_until = @until
+         where incident_id = @incidentId and step_id = @stepId and attempt = @attempt and status <> 'done'
+           and (lease_until is null or lease_until < @now or owner = @owner)
+         returning *`,
+      )
+      .get({ ...key, owner, until, now }) as DispatchRow | undefined;
+    return row ? toDispatch(row) : undefined;
+  }
+
+  async lapsedDispatches(now: string, limit: number): Promise<DispatchRecord[]> {
+    const rows = this.db
+      .prepare(
+        `select * from dispatches where status <> 'done' and (lease_until is null or lease_until < ?)
+         order by updated_at limit ?`,
+      )
+      .all(now, limit) as DispatchRow[];
+    return rows.map(toDispatch);
+  }
+
+  async renewLeases(owner: string, until: string): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare(`update dispatches set lease_until = ? where owner = ? and status <> 'done'`)
+        .run(until, owner);
+      this.db
+        .prepare(`update outbox set lease_until = ? where owner = ? and status = 'pending'`)
+        .run(until, owner);
+    })();
+  }
+
+  async releaseLeases(owner: string): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare(`update dispatches set lease_until = null where owner = ? and status <> 'done'`)
+        .run(owner);
+      this.db
+        .prepare(`update outbox set owner = null, lease_until = null where owner = ? and status = 'pending'`)
+        .run(owner);
+    })();
+  }
+
+  async claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]> {
+    return this.db.transaction(() => {
+      // The oldest pending message of each incident decides: due, and not leased by another replica.
+      const ready = this.db
+        .prepare(
+          `select o.incident_id from outbox o
+           where o.status = 'pending'
+             and o.id = (select min(id) from outbox h where h.incident_id = o.incident_id and h.status = 'pending')
+             and o.next_at <= @now and (o.lease_until is null or o.lease_until < @now)
+             and (@incidentId is null or o.incident_id = @incidentId)
+           order by o.id limit @limit`,
+        )
+        .pluck()
+        .all({ now: claim.now, limit: claim.limit, incidentId: claim.incidentId ?? null }) as string[];
+      if (ready.length === 0) return [];
+      const list = JSON.stringify(ready);
+      this.db
+        .prepare(
+          `update outbox set owner = ?, lease_until = ?
+           where status = 'pending' and incident_id in (select value from json_each(?))`,
+        )
+        .run(claim.owner, claim.until, list);
+      const rows = this.db
+        .prepare(
+          `select id, incident_id, message, attempts from outbox
+           where status = 'pending' and owner = ? and incident_id in (select value from json_each(?))
+           order by incident_id, id`,
+        )
+        .all(claim.owner, list) as OutboxRow[];
+      return rows.map(toOutboxItem);
+    })();
+  }
+
+  async settleOutbox(
+    id: number,
+    owner: string,
+    status: 'sent' | 'failed',
+    at: string,
+    error?: string,
+  ): Promise<void> {
+    this.db
+      .prepare(
+        `update outbox set status = ?, settled_at = ?, last_error = ?, owner = null, lease_until = null
+         where id = ? and owner = ?`,
+      )
+      .run(status, at, error ?? null, id, owner);
+  }
+
+  async retryOutbox(item: OutboxItem, owner: string, nextAt: string, error: string): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare('update outbox set attempts = attempts + 1, next_at = ?, last_error = ? where id = ?')
+        .run(nextAt, error, item.id);
+      this.db
+        .prepare(
+          `update outbox set owner = null, lease_until = null
+           where incident_id = ? and owner = ? and status = 'pending'`,
+        )
+        .run(item.incidentId, owner);
+    })();
+  }
+
+  async outboxDepth(): Promise<number> {
+    return this.db.prepare(`select count(*) from outbox where status = 'pending'`).pluck().get() as number;
+  }
+
+  async getRef(key: string): Promise<string | undefined> {
+    return this.db.prepare('select value from message_refs where key = ?').pluck().get(key) as
+      | string
+      | undefined;
+  }
+
+  async setRef(key: string, value: string, at: string): Promise<void> {
+    this.db
+      .prepare(
+        `insert into message_refs (key, value, updated_at) values (?, ?, ?)
+         on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at`,
+      )
+      .run(key, value, at);
   }
 
   async close(): Promise<void> {
@@ -247,5 +406,23 @@ export class SqliteIncidentStore implements IncidentStore {
     for (const entry of chainEntries(id, last, drafts, at)) {
       insert.run({ ...entry, data: JSON.stringify(entry.data) });
     }
+    // Chat messages go to the outbox in the same transaction: a crash loses none of them.
+    const enqueue = this.db.prepare(
+      `insert into outbox (incident_id, message, status, next_at, created_at) values (?, ?, 'pending', ?, ?)`,
+    );
+    for (const message of outboxMessages(drafts)) enqueue.run(id, message, at, at);
+  }
+
+  /** Only while `record.owner` holds the dispatch and it is not done; a done one drops its lease. */
+  private updateDispatchSync(record: DispatchRecord): boolean {
+    const info = this.db
+      .prepare(
+        `update dispatches set status = @status, poller_state = @pollerState, result = @result,
+           updated_at = @updatedAt, lease_until = case when @status = 'done' then null else lease_until end
+         where incident_id = @incidentId and step_id = @stepId and attempt = @attempt
+           and owner is @owner and status <> 'done'`,
+      )
+      .run({ ...record, result: record.result === null ? null : JSON.stringify(record.result) });
+    return info.changes === 1;
   }
 }

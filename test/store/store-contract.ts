@@ -1,6 +1,6 @@
 import { ErrorCodes } from '../../src/core/errors';
 import { verifyChain } from '../../src/core/transcript';
-import type { IncidentStore, NewIncident } from '../../src/store/incident-store';
+import type { DispatchRecord, IncidentStore, NewIncident } from '../../src/store/incident-store';
 
 export function newIncident(id: string, overrides: Partial<NewIncident> = {}): NewIncident {
   return {
@@ -134,30 +134,124 @@ export function describeStoreContract(name: string, make: () => Promise<Incident
       expect((await store.list({ status: 'open' })).map((r) => r.id)).toEqual(['a']);
     });
 
-    test('a dispatch is claimed once; its record can be updated and read back', async () => {
-      const record = {
-        incidentId: 'i1',
-        stepId: 'enable-tls',
-        attempt: 1,
-        status: 'dispatching' as const,
-        pollerState: null,
-        result: null,
-        updatedAt: 't',
-      };
-      expect(await store.claimDispatch(record)).toBe(true);
-      expect(await store.claimDispatch(record)).toBe(false);
-      expect(await store.claimDispatch({ ...record, attempt: 2 })).toBe(true);
-      await store.updateDispatch({ ...record, status: 'polling', pollerState: '{"op":1}' });
+    const T0 = '2026-11-25T10:00:00.000Z';
+    const T1 = '2026-11-25T10:00:30.000Z';
+    const T2 = '2026-11-25T10:01:00.000Z';
+    const dispatch = (over: Partial<DispatchRecord> = {}): DispatchRecord => ({
+      incidentId: 'i1',
+      stepId: 'enable-tls',
+      attempt: 1,
+      status: 'dispatching',
+      pollerState: null,
+      result: null,
+      updatedAt: T0,
+      owner: 'replica-a',
+      leaseUntil: T1,
+      ...over,
+    });
+
+    test('a dispatch is claimed once; only its owner updates it, and once done it stays done', async () => {
+      await store.create(newIncident('i1'), [], T0);
+      expect(await store.claimDispatch(dispatch())).toBe(true);
+      expect(await store.claimDispatch(dispatch({ owner: 'replica-b' }))).toBe(false);
+      expect(await store.claimDispatch(dispatch({ attempt: 2 }))).toBe(true);
+      expect(await store.updateDispatch(dispatch({ status: 'polling', pollerState: '{"op":1}' }))).toBe(true);
+      expect(await store.updateDispatch(dispatch({ owner: 'replica-b', pollerState: 'stolen' }))).toBe(false);
       expect(await store.getDispatch('i1', 'enable-tls', 1)).toMatchObject({
         status: 'polling',
         pollerState: '{"op":1}',
+        owner: 'replica-a',
+        leaseUntil: T1,
       });
-      await store.updateDispatch({ ...record, status: 'done', result: { outcome: 'ok', data: { x: 1 } } });
+      const output = [{ kind: 'step.output' as const, actor: null, data: { stdout: 'ok' } }];
+      expect(
+        await store.finishDispatch(dispatch({ owner: 'replica-b', result: { outcome: 'ok' } }), output, T0),
+      ).toBe(false);
+      expect(await store.transcript('i1')).toHaveLength(0);
+      expect(
+        await store.finishDispatch(dispatch({ result: { outcome: 'ok', data: { x: 1 } } }), output, T0),
+      ).toBe(true);
       expect(await store.getDispatch('i1', 'enable-tls', 1)).toMatchObject({
         status: 'done',
         result: { outcome: 'ok', data: { x: 1 } },
+        leaseUntil: null,
       });
+      expect((await store.transcript('i1')).map((e) => e.kind)).toEqual(['step.output']);
+      // Done is final: neither a second finish nor a late poller update changes it.
+      expect(await store.finishDispatch(dispatch({ result: { outcome: 'failed' } }), output, T0)).toBe(false);
+      expect(await store.updateDispatch(dispatch({ status: 'polling' }))).toBe(false);
       expect(await store.getDispatch('i1', 'enable-tls', 3)).toBeUndefined();
+    });
+
+    test('a lapsed lease is taken over by one replica; a held one is not; heartbeats and release', async () => {
+      await store.create(newIncident('i1'), [], T0);
+      await store.claimDispatch(dispatch());
+      const key = { incidentId: 'i1', stepId: 'enable-tls', attempt: 1 };
+      // Before T1 replica-a holds it.
+      expect(await store.takeOverDispatch(key, 'replica-b', T2, T0)).toBeUndefined();
+      expect(await store.lapsedDispatches(T0, 10)).toEqual([]);
+      // A heartbeat moves the lease on; at T1 it still holds.
+      await store.renewLeases('replica-a', T2);
+      expect(await store.lapsedDispatches(T1, 10)).toEqual([]);
+      expect(await store.takeOverDispatch(key, 'replica-b', T2, T1)).toBeUndefined();
+      // After the lease: lapsed, and exactly one of two replicas gets it.
+      const later = '2026-11-25T10:02:00.000Z';
+      expect((await store.lapsedDispatches(later, 10)).map((d) => d.owner)).toEqual(['replica-a']);
+      const taken = await Promise.all([
+        store.takeOverDispatch(key, 'replica-b', '2026-11-25T10:03:00.000Z', later),
+        store.takeOverDispatch(key, 'replica-c', '2026-11-25T10:03:00.000Z', later),
+      ]);
+      expect(taken.filter(Boolean)).toHaveLength(1);
+      const winner = taken.find(Boolean)!.owner!;
+      // The old owner lost it: its late writes are refused.
+      expect(await store.updateDispatch(dispatch({ status: 'polling' }))).toBe(false);
+      // Released (graceful shutdown): free for anyone at once.
+      await store.releaseLeases(winner);
+      expect(await store.lapsedDispatches(later, 10)).toHaveLength(1);
+      expect(await store.takeOverDispatch(key, 'replica-a', T2, later)).toMatchObject({ owner: 'replica-a' });
+    });
+
+    test('chat messages are queued with their transcript entries and delivered in order per incident', async () => {
+      const msg = (n: number) => ({ kind: 'message.posted' as const, actor: null, data: { message: { n } } });
+      await store.create(newIncident('i1'), [msg(1)], T0);
+      await store.create(newIncident('i2'), [msg(10)], T0);
+      await store.save('i1', 1, { state: 'x' }, [{ kind: 'error', actor: null, data: {} }, msg(2)], T0);
+      await store.append('i1', [msg(3)], T0);
+      expect(await store.outboxDepth()).toBe(4);
+      const claim = { owner: 'replica-a', until: T1, now: T0, limit: 10 };
+      const first = await store.claimOutbox({ ...claim, incidentId: 'i1' });
+      expect(first.map((i) => i.message)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+      // Another replica cannot take any of i1's messages while they are leased, only i2's.
+      const other = await store.claimOutbox({ ...claim, owner: 'replica-b' });
+      expect(other.map((i) => i.message)).toEqual([{ n: 10 }]);
+      await store.settleOutbox(other[0]!.id, 'replica-b', 'sent', T0);
+      await store.settleOutbox(first[0]!.id, 'replica-a', 'sent', T0);
+      // A failure holds the rest back until its retry is due.
+      await store.retryOutbox(first[1]!, 'replica-a', T2, 'slack said 429');
+      await store.append('i1', [msg(4)], T0);
+      expect(await store.claimOutbox({ ...claim, owner: 'replica-b', now: T1 })).toEqual([]);
+      const retried = await store.claimOutbox({
+        ...claim,
+        owner: 'replica-b',
+        now: T2,
+        until: '2026-11-25T10:02:00.000Z',
+      });
+      expect(retried.map((i) => [i.message, i.attempts])).toEqual([
+        [{ n: 2 }, 1],
+        [{ n: 3 }, 0],
+        [{ n: 4 }, 0],
+      ]);
+      for (const item of retried) await store.settleOutbox(item.id, 'replica-b', 'sent', T2);
+      // A message settled by a replica that no longer holds it is not touched.
+      await store.settleOutbox(first[2]!.id, 'replica-a', 'failed', T2, 'late');
+      expect(await store.outboxDepth()).toBe(0);
+    });
+
+    test('message refs are shared: the last value wins', async () => {
+      expect(await store.getRef('slack:card:i1:x:1')).toBeUndefined();
+      await store.setRef('slack:card:i1:x:1', '{"ts":"1"}', T0);
+      await store.setRef('slack:card:i1:x:1', '{"ts":"2"}', T1);
+      expect(await store.getRef('slack:card:i1:x:1')).toBe('{"ts":"2"}');
     });
 
     test('setThread records the thread without raising the version', async () => {
