@@ -13,4 +13,5 @@ module.exports = {
   // The shared machines have 2 cores; two workers keep SQLite files and timers apart.
   maxWorkers: 2,
   testTimeout: 30000,
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/close-engines.ts'],
 };

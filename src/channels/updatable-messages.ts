@@ -1,10 +1,15 @@
+import type { MessageRefs } from './message-refs';
+
 /**
  * Messages that are posted once and then updated in place (progress of a running step).
  * The id is kept as a promise: an update that arrives while the first post is still on its
- * way waits for it instead of posting a second message.
+ * way waits for it instead of posting a second message. Ids are also kept in the store, so
+ * that another replica (or this one after a restart) updates the same message.
  */
 export class UpdatableMessages {
   private readonly ids = new Map<string, Promise<string | undefined>>();
+
+  constructor(private readonly refs: MessageRefs<string>) {}
 
   async show(
     key: string,
@@ -12,14 +17,22 @@ export class UpdatableMessages {
     post: () => Promise<string | undefined>,
     update: (id: string) => Promise<unknown>,
   ): Promise<void> {
-    const posted = this.ids.get(key);
-    if (posted) {
-      const id = await posted;
+    const pending = this.ids.get(key);
+    if (pending) {
+      const id = await pending;
       if (id) await update(id);
     } else {
-      const first = post();
+      let posted = false;
+      const first = this.refs.get(key).then(async (known) => {
+        if (known) return known;
+        posted = true;
+        const id = await post();
+        if (id) await this.refs.set(key, id);
+        return id;
+      });
       this.ids.set(key, first);
-      await first;
+      const id = await first;
+      if (id && !posted) await update(id);
     }
     if (done) this.ids.delete(key);
   }

@@ -85,9 +85,12 @@ export class PostgresIncidentStore implements IncidentStore {
     private readonly schema = 'public',
   ) {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
-    this.pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
-    this.pool.on('connect', (client) => {
-      void client.query(`set search_path to ${schema}`).catch(() => undefined);
+    this.pool = new Pool({
+      connectionString: url,
+      max: 10,
+      connectionTimeoutMillis: 10_000,
+      // Every connection starts in the store's schema (a startup parameter, not a racing query).
+      options: `-c search_path=${schema}`,
     });
     // An idle connection the server closed (restart, failover): the pool drops it and opens
     // a new one on the next query. Without a listener, Node would end the process.

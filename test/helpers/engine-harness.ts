@@ -53,6 +53,9 @@ export interface Harness {
   messages(kind?: OutMessage['kind']): OutMessage[];
 }
 
+/** Engines made by tests; each test's are closed after it (test/helpers/close-engines.ts). */
+export const openEngines = new Set<IncidentEngine>();
+
 export function makeHarness(
   options: {
     store?: IncidentStore;
@@ -84,6 +87,7 @@ export function makeHarness(
       throw new Error(`engine error in ${where}: ${String(err)}`);
     },
   });
+  openEngines.add(engine);
   return {
     engine,
     store,

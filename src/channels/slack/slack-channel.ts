@@ -13,6 +13,7 @@ import { openIncident } from '../../engine/open-incident';
 import type { Runtime } from '../../runtime';
 import { ChannelTexts } from '../channel-texts';
 import { listIncidents } from '../list-incidents';
+import { MessageRefs } from '../message-refs';
 import { UpdatableMessages } from '../updatable-messages';
 import {
   ActionIds,
@@ -78,13 +79,14 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
       ...(options.apiUrl
         ? { slackApiUrl: options.apiUrl.endsWith('/') ? options.apiUrl : `${options.apiUrl}/` }
         : {}),
-      retryConfig: { retries: options.retries ?? 10, factor: 2, minTimeout: 500, maxTimeout: 30_000 },
+      // Few retries here: a message that still fails goes back to the outbox, which retries it later in order.
+      retryConfig: { retries: options.retries ?? 2, factor: 2, minTimeout: 500, maxTimeout: 10_000 },
     },
   });
   const client: WebClient = app.client;
   const threads = new Map<string, string>();
-  const cards = new Map<string, { ts: string; blocks: Block[] }>();
-  const progress = new UpdatableMessages();
+  const cards = new MessageRefs<{ ts: string; blocks: Block[] }>(runtime.store, 'slack:card');
+  const progress = new UpdatableMessages(new MessageRefs(runtime.store, 'slack:progress'));
   const locales = new Map<string, Locale>();
 
   /** The user's Slack locale (users.info), cached; the configured default when unknown. */
@@ -271,11 +273,11 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
           text: renderText(m, locale),
           blocks: asKnown(blocks),
         });
-        if (res.ts) cards.set(m.key, { ts: res.ts, blocks });
+        if (res.ts) await cards.set(m.key, { ts: res.ts, blocks });
         return;
       }
       case 'cardClosed': {
-        const card = cards.get(m.key);
+        const card = await cards.get(m.key);
         if (!card) return;
         await client.chat.update({
           channel,

@@ -18,6 +18,7 @@ import { openIncident } from '../../engine/open-incident';
 import type { Runtime } from '../../runtime';
 import { ChannelTexts, plain } from '../channel-texts';
 import { listIncidents } from '../list-incidents';
+import { MessageRefs } from '../message-refs';
 import { UpdatableMessages } from '../updatable-messages';
 import {
   type AdaptiveCard,
@@ -74,8 +75,8 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
     );
   const adapter = new CloudAdapter(auth);
   const checkJwt = authorizeJWT(auth);
-  const cards = new Map<string, { id: string; card: AdaptiveCard }>();
-  const progress = new UpdatableMessages();
+  const cards = new MessageRefs<{ id: string; card: AdaptiveCard }>(runtime.store, 'teams:card');
+  const progress = new UpdatableMessages(new MessageRefs(runtime.store, 'teams:progress'));
   // Proactive sends: the app's identity, or an anonymous one when no app is configured.
   const identity = options.clientId ?? {};
 
@@ -92,7 +93,7 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
       const text = parsed.success ? await act(parsed.data, user, locale) : ChannelTexts.badButton[locale];
       const card =
         parsed.success && parsed.data.verb === 'refresh'
-          ? cards.get(`${parsed.data.i}:${parsed.data.s}:${parsed.data.a}`)?.card
+          ? (await cards.get(`${parsed.data.i}:${parsed.data.s}:${parsed.data.a}`))?.card
           : undefined;
       await ctx.sendActivity(
         Activity.fromObject({
@@ -204,11 +205,11 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
               attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: card }],
             }),
           );
-          if (sent?.id) cards.set(m.key, { id: sent.id, card });
+          if (sent?.id) await cards.set(m.key, { id: sent.id, card });
           return;
         }
         case 'cardClosed': {
-          const card = cards.get(m.key);
+          const card = await cards.get(m.key);
           if (!card) return;
           await ctx.updateActivity(
             Activity.fromObject({
