@@ -65,7 +65,10 @@ const envSchema = z.object({
 export interface Config {
   port: number;
   host: string;
-  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string } | { kind: 'memory' };
+  database:
+    | { kind: 'sqlite'; file: string }
+    | { kind: 'postgres'; url: string; schema: string }
+    | { kind: 'memory' };
   locale: Locale;
   policy: ApprovalPolicy;
   dialogsDir: string;
@@ -163,10 +166,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
-/** `sqlite:<file>` (or a bare file path), `postgres://…` (scale-out), or `memory:` (nothing kept). */
+/**
+ * `sqlite:<file>` (or a bare file path), `postgres://…` (scale-out; `?schema=name` keeps
+ * rdp-fix's tables in a schema of their own, `public` by default), or `memory:` (nothing kept).
+ */
 export function parseDatabaseUrl(url: string): Config['database'] {
   if (url === 'memory:') return { kind: 'memory' };
-  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const parsed = new URL(url);
+    const schema = parsed.searchParams.get('schema') ?? 'public';
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+      throw new Error('Invalid configuration:\n  DATABASE_URL: schema must be a lower-case SQL name');
+    parsed.searchParams.delete('schema');
+    return { kind: 'postgres', url: parsed.toString(), schema };
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     throw new Error('Invalid configuration:\n  DATABASE_URL: use sqlite:<file>, postgres://… or memory:');
   }

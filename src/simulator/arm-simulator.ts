@@ -77,6 +77,14 @@ const OutputLimit = 4096;
 /** Every route ends by sending one response; handlers return that fact. */
 type Sent = true;
 
+function scaled(scale: number): Latency {
+  return {
+    runCommand: RealisticLatency.runCommand * scale,
+    restart: RealisticLatency.restart * scale,
+    snapshot: RealisticLatency.snapshot * scale,
+  };
+}
+
 /** The default inventory: one VM per scenario in rg-sim, and one name that exists twice. */
 export function defaultInventory(): SimulatedVmEntry[] {
   const names = [
@@ -109,19 +117,19 @@ export class ArmSimulator {
   private readonly snapshots = new Map<string, Record<string, unknown>>();
   private server: Server | undefined;
   private readonly now: () => Date;
-  private readonly latency: Latency;
+  private latency: Latency;
   private readonly host: string;
 
   constructor(private readonly options: ArmSimulatorOptions) {
     this.now = options.now ?? (() => new Date());
-    const scale = options.latencyScale ?? 0;
-    this.latency = {
-      runCommand: RealisticLatency.runCommand * scale,
-      restart: RealisticLatency.restart * scale,
-      snapshot: RealisticLatency.snapshot * scale,
-    };
+    this.latency = scaled(options.latencyScale ?? 0);
     this.host = options.managementHost ?? 'management.azure.com';
     for (const entry of options.vms ?? defaultInventory()) this.addVm(entry);
+  }
+
+  /** Changes how long operations started from now on take (a test slows one step down). */
+  setLatencyScale(scale: number): void {
+    this.latency = scaled(scale);
   }
 
   addVm(entry: SimulatedVmEntry): void {

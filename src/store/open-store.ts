@@ -12,7 +12,7 @@ export async function openStore(database: Config['database']): Promise<IncidentS
     case 'sqlite':
       return new SqliteIncidentStore(database.file);
     case 'postgres': {
-      const store = new PostgresIncidentStore(database.url);
+      const store = new PostgresIncidentStore(database.url, database.schema);
       await store.migrate();
       return store;
     }

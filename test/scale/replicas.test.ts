@@ -1,0 +1,219 @@
+import { Client } from 'pg';
+import { verifyChain } from '../../src/core/transcript';
+import { ArmSimulator } from '../../src/simulator/arm-simulator';
+import { ReplicaProcess } from '../../src/simulator/replica-process';
+import { FakeSlack } from '../../src/simulator/slack/fake-slack-api';
+import { SlackDriver } from '../../src/simulator/slack/slack-driver';
+import { SigningSecret } from '../../src/simulator/slack/slack-requests';
+import { PostgresIncidentStore } from '../../src/store/postgres-store';
+import { until } from '../helpers/until';
+
+/**
+ * Two rdp-fix server processes (`node dist/src/main.js`, as `npm start` runs it) on one
+ * PostgreSQL, one ARM simulator and one fake Slack, driven over HTTP as Slack drives them.
+ */
+jest.setTimeout(120_000);
+
+const pgUrl = process.env.RDPFIX_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const Subscription = '00000000-0000-4000-8000-0000000000b2';
+let schema: string;
+let arm: ArmSimulator;
+let slack: FakeSlack;
+let driver: SlackDriver;
+let replicas: ReplicaProcess[] = [];
+let store: PostgresIncidentStore;
+let n = 0;
+
+beforeEach(async () => {
+  schema = `rdpfix_replicas_${process.pid}_${++n}`;
+  arm = new ArmSimulator({ subscriptionId: Subscription, latencyScale: 0.005 });
+  // A VM of its own per test (scenario from the name: `sim-port-stoppable-1` is sim-port-stoppable).
+  for (let i = 1; i <= 4; i++) arm.addVm({ name: `sim-port-stoppable-${i}`, resourceGroup: 'rg-sim' });
+  const armUrl = await arm.listen();
+  slack = new FakeSlack();
+  const slackUrl = await slack.start();
+  driver = new SlackDriver(slack);
+  const env = {
+    DATABASE_URL: `${pgUrl}?schema=${schema}`,
+    AZURE_SUBSCRIPTION_ID: Subscription,
+    AZURE_ARM_ENDPOINT: armUrl,
+    RDPFIX_POLL_INTERVAL_MS: '50',
+    RDPFIX_APPROVERS: 'U_BOB,U_CAROL',
+    RDPFIX_LEASE_SECONDS: '1',
+    RDPFIX_SHUTDOWN_GRACE_SECONDS: '2',
+    SLACK_SIGNING_SECRET: SigningSecret,
+    SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_API_URL: slackUrl,
+  };
+  // One after the other: the first runs the migrations, the second finds them applied.
+  replicas = [await ReplicaProcess.start('replica-a', env)];
+  replicas.push(await ReplicaProcess.start('replica-b', env));
+  store = new PostgresIncidentStore(pgUrl, schema);
+});
+
+afterEach(async () => {
+  await Promise.all(replicas.map((r) => r.kill()));
+  await store.close();
+  await arm.close();
+  await slack.stop();
+  const client = new Client({ connectionString: pgUrl });
+  await client.connect();
+  await client.query(`drop schema if exists ${schema} cascade`);
+  await client.end();
+});
+
+const [a, b] = [() => replicas[0]!, () => replicas[1]!];
+
+function runCommands(vmName: string) {
+  return arm.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/${vmName}/runCommand`));
+}
+
+/** Clicks each open card once, through the replicas in turn, until the summary is posted. */
+async function driveToSummary(vmName: string, through: ReplicaProcess[]): Promise<string> {
+  const clicked = new Set<string>();
+  let turn = 0;
+  return until(
+    `the summary of ${vmName}`,
+    async () => {
+      const thread = driver.thread(vmName);
+      if (thread?.summary) return thread.summary;
+      const card = driver.openCard(vmName);
+      if (card && !clicked.has(card.ts)) {
+        clicked.add(card.ts);
+        const replica = through[turn++ % through.length]!;
+        expect((await driver.clickOpenCard(replica.url, vmName))?.status).toBe(200);
+      }
+      return undefined;
+    },
+    60_000,
+  );
+}
+
+async function incidentOf(vmName: string) {
+  const [incident] = await store.list({ vmName });
+  if (!incident) throw new Error(`no incident for ${vmName}`);
+  return incident;
+}
+
+test('an incident started on one replica and approved through the other resolves', async () => {
+  expect((await driver.start(a().url, 'sim-port-stoppable-1')).status).toBe(200);
+  const summary = await driveToSummary('sim-port-stoppable-1', [b()]);
+  expect(summary).toMatch(/resolved/i);
+  const incident = await incidentOf('sim-port-stoppable-1');
+  expect(incident).toMatchObject({ status: 'closed', outcome: 'resolved' });
+  const transcript = await store.transcript(incident.id);
+  expect(verifyChain(transcript).ok).toBe(true);
+  // Every message of the story went out once, in the order it was written.
+  const posted = transcript.filter((e) => e.kind === 'message.posted').length;
+  const thread = driver.thread('sim-port-stoppable-1')!;
+  expect(thread.cards.length).toBe(
+    transcript.filter(
+      (e) => e.kind === 'message.posted' && (e.data.message as { kind: string }).kind === 'stepCard',
+    ).length,
+  );
+  expect(await store.outboxDepth()).toBe(0);
+  expect(posted).toBeGreaterThan(5);
+});
+
+test('kill -9 of the replica running a command: the other resumes its poll and posts the result once', async () => {
+  const vm = 'sim-port-stoppable-2';
+  await driver.start(a().url, vm);
+  // Approve the diagnosis (and anything before the fix) until the fix's card shows.
+  const clicked = new Set<string>();
+  const fixCard = await until(
+    'the card of free-rdp-port',
+    async () => {
+      const card = driver.openCard(vm);
+      if (!card || clicked.has(card.ts)) return undefined;
+      if ((JSON.parse(card.buttons[0]!.value) as { s: string }).s === 'free-rdp-port') return card;
+      clicked.add(card.ts);
+      await driver.clickOpenCard(a().url, vm);
+      return undefined;
+    },
+    60_000,
+  );
+  // The fix takes 3 s in Azure: long enough to kill its owner while it polls.
+  arm.setLatencyScale(0.1);
+  expect(fixCard).toBeDefined();
+  await driver.clickOpenCard(a().url, vm);
+  const incident = await incidentOf(vm);
+  const owner = await until('the fix polling, its owner recorded', async () => {
+    const d = await store.getDispatch(incident.id, 'free-rdp-port', 1);
+    return d?.status === 'polling' ? d.owner : undefined;
+  });
+  const victim = replicas.find((r) => r.name === owner)!;
+  const survivor = replicas.find((r) => r.name !== owner)!;
+  await victim.kill();
+  arm.setLatencyScale(0.005);
+
+  const result = await until('the result, posted by the survivor', async () => {
+    const d = await store.getDispatch(incident.id, 'free-rdp-port', 1);
+    return d?.status === 'done' ? d : undefined;
+  });
+  expect(result.owner).toBe(survivor.name);
+  await driveToSummary(vm, [survivor]);
+  const thread = driver.thread(vm)!;
+  const results = thread.texts.filter((t) => t.includes('TermService now listens on'));
+  expect(results).toHaveLength(1);
+  // Sent to Azure once: the survivor resumed the poll, it did not run the script again.
+  const scripts = runCommands(vm).map((r) => JSON.stringify(r.body));
+  expect(scripts.filter((s) => s.includes('free-rdp-port')).length).toBe(1);
+  const transcript = await store.transcript(incident.id);
+  expect(verifyChain(transcript).ok).toBe(true);
+  expect(
+    transcript.filter((e) => e.kind === 'step.output' && e.data.stepId === 'free-rdp-port'),
+  ).toHaveLength(1);
+  expect((await store.get(incident.id))?.outcome).toBe('resolved');
+});
+
+test('50 simultaneous approvals of one step, spread over both replicas: one dispatch', async () => {
+  const vm = 'sim-port-stoppable-3';
+  await driver.start(b().url, vm);
+  const card = await until('the diagnosis card', () => driver.openCard(vm));
+  const clicks = await Promise.all(
+    Array.from({ length: 50 }, (_, i) =>
+      driver.clickOpenCard(
+        replicas[i % 2]!.url,
+        vm,
+        i % 3 ? { id: 'U_BOB', name: 'bob' } : { id: 'U_CAROL', name: 'carol' },
+      ),
+    ),
+  );
+  expect(clicks.every((c) => c?.status === 200)).toBe(true);
+  await until('the next card', () => {
+    const next = driver.openCard(vm);
+    return next && next.ts !== card.ts ? next : undefined;
+  });
+  const incident = await incidentOf(vm);
+  const transcript = await store.transcript(incident.id);
+  expect(transcript.filter((e) => e.kind === 'step.approved' && e.data.stepId === 'diagnose')).toHaveLength(
+    1,
+  );
+  expect(runCommands(vm)).toHaveLength(1);
+  expect(verifyChain(transcript).ok).toBe(true);
+  // The 49 others were told, each only to the person who clicked.
+  await until('49 refusals', () => (slack.of('chat.postEphemeral').length >= 49 ? true : undefined));
+});
+
+test('SIGTERM hands the work over: the stopped replica exits 0 and the other one finishes', async () => {
+  const vm = 'sim-port-stoppable-4';
+  await driver.start(a().url, vm);
+  await until('the diagnosis card', () => driver.openCard(vm));
+  arm.setLatencyScale(0.1);
+  await driver.clickOpenCard(a().url, vm);
+  const incident = await incidentOf(vm);
+  const owner = await until('the diagnosis polling', async () => {
+    const d = await store.getDispatch(incident.id, 'diagnose', 1);
+    return d?.status === 'polling' ? d.owner : undefined;
+  });
+  const leaving = replicas.find((r) => r.name === owner)!;
+  const staying = replicas.find((r) => r.name !== owner)!;
+  expect(await leaving.stop()).toBe(0);
+  expect(leaving.logs()).toMatch(/handed over|stopping/);
+  arm.setLatencyScale(0.005);
+  await driveToSummary(vm, [staying]);
+  expect(runCommands(vm).filter((r) => JSON.stringify(r.body).includes('diagnose')).length).toBeGreaterThan(
+    0,
+  );
+  expect((await store.getDispatch(incident.id, 'diagnose', 1))?.owner).toBe(staying.name);
+});
