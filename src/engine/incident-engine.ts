@@ -203,6 +203,7 @@ export class IncidentEngine {
     const now = this.now();
     await store.renewLeases(this.owner, this.dispatcher.leaseUntil());
     for (const lapsed of await store.lapsedDispatches(now.toISOString(), 100)) {
+      if (this.closed) return;
       const record = await store.get(lapsed.incidentId);
       const at = record && record.status === 'open' ? stepOfState(stateValueOf(record.snapshot)) : undefined;
       const current = record ? contextOf(record.snapshot).current : undefined;
@@ -219,6 +220,7 @@ export class IncidentEngine {
       else this.track(this.dispatcher.abandon(lapsed), lapsed.incidentId);
     }
     for (const record of await store.list({ status: 'open', limit: 100_000 })) {
+      if (this.closed) return;
       if (!this.timers.has(record.id)) this.armDeadline(record);
       if (!startup && now.getTime() - Date.parse(record.updatedAt) < this.leaseMs) continue;
       const at = stepOfState(stateValueOf(record.snapshot));

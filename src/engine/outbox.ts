@@ -30,6 +30,11 @@ const ClaimLimit = 20;
 export class Outbox {
   private readonly deliveries = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
+  /**
+   * Messages this replica settled lately. A claim read just before one of our own
+   * settlements can still list that message; it must not go out twice.
+   */
+  private readonly settled = new Set<number>();
   private closed = false;
 
   constructor(private readonly deps: OutboxDeps) {}
@@ -99,7 +104,14 @@ export class Outbox {
     return done;
   }
 
+  private remember(id: number): void {
+    this.settled.add(id);
+    if (this.settled.size > RememberSettled)
+      this.settled.delete(this.settled.values().next().value as number);
+  }
+
   private async claimAndDeliver(incidentId: string): Promise<void> {
+    if (this.closed) return; // a stopped replica takes nothing new
     await this.deliverInOrder(await this.deps.store.claimOutbox({ ...this.claim(), limit: 1, incidentId }));
   }
 
@@ -107,6 +119,7 @@ export class Outbox {
   private async deliverInOrder(items: OutboxItem[]): Promise<void> {
     for (const item of items) {
       if (this.closed) return; // the lease lapses (or is released) and another round takes them
+      if (this.settled.has(item.id)) continue;
       const { store, owner } = this.deps;
       const record = await store.get(item.incidentId);
       const at = () => this.deps.now().toISOString();
@@ -125,6 +138,7 @@ export class Outbox {
           message: item.message as unknown as OutMessage,
         });
         await store.settleOutbox(item.id, owner, 'sent', at());
+        this.remember(item.id);
       } catch (err) {
         this.deps.onError(err, 'sink', item.incidentId);
         this.deps.metrics.error(ErrorCodes.ChatDeliveryFailed);
@@ -133,6 +147,7 @@ export class Outbox {
         if (attempt >= (this.deps.maxAttempts ?? 60)) {
           // Given up after about an hour of retries: the transcript still has the message.
           await store.settleOutbox(item.id, owner, 'failed', at(), reason);
+          this.remember(item.id);
           continue;
         }
         const delay = retryAfterMs(err) ?? (this.deps.backoffMs ?? defaultBackoff)(attempt);
@@ -149,6 +164,8 @@ export class Outbox {
     }
   }
 }
+
+const RememberSettled = 10_000;
 
 function groupByIncident(items: OutboxItem[]): Map<string, OutboxItem[]> {
   const groups = new Map<string, OutboxItem[]>();

@@ -48,6 +48,8 @@ export class StepDispatcher {
   }
 
   async dispatch(record: IncidentRecord, playbook: Playbook, stepId: string, attempt: number): Promise<void> {
+    // A stopped replica claims nothing: the step is picked up by another one (or the next start).
+    if (this.aborter.signal.aborted) return;
     const claimed = await this.deps.store.claimDispatch(this.newDispatch(record.id, stepId, attempt, null));
     // Someone already claimed this attempt (a repeated delivery, another replica): never send it twice.
     if (!claimed) return;

@@ -132,7 +132,8 @@ export interface IncidentStore {
   releaseLeases(owner: string): Promise<void>;
   /**
    * Claims the pending messages of incidents whose oldest pending message is due and not
-   * leased by another replica; returned in order (by incident, then as written).
+   * leased by another replica; returned in order (by incident, then as written). Within one
+   * replica, the caller keeps one delivery per incident at a time.
    */
   claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]>;
   /** A claimed message was delivered (`sent`) or given up on (`failed`, with the reason). */

@@ -150,7 +150,7 @@ export class MemoryIncidentStore implements IncidentStore {
         (h) =>
           (claim.incidentId === undefined || h.incidentId === claim.incidentId) &&
           h.nextAt <= claim.now &&
-          (h.leaseUntil === null || h.leaseUntil < claim.now),
+          (h.leaseUntil === null || h.leaseUntil < claim.now || h.owner === claim.owner),
       )
       .slice(0, claim.limit)
       .map((h) => h.incidentId);

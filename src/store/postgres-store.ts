@@ -328,11 +328,12 @@ export class PostgresIncidentStore implements IncidentStore {
       // The oldest pending message of each incident decides: due, and not leased by another replica.
       const { rows } = await db.query<OutboxRow>(
         `with heads as (
-           select distinct on (incident_id) incident_id, id, next_at, lease_until from outbox
+           select distinct on (incident_id) incident_id, id, next_at, lease_until, owner from outbox
            where status = 'pending' and ($4::text is null or incident_id = $4)
            order by incident_id, id),
          ready as (
-           select incident_id from heads where next_at <= $3 and (lease_until is null or lease_until < $3)
+           select incident_id from heads
+           where next_at <= $3 and (lease_until is null or lease_until < $3 or owner = $1)
            order by id limit $5)
          update outbox set owner = $1, lease_until = $2
          where status = 'pending' and incident_id in (select incident_id from ready)

@@ -317,12 +317,17 @@ export class SqliteIncidentStore implements IncidentStore {
           `select o.incident_id from outbox o
            where o.status = 'pending'
              and o.id = (select min(id) from outbox h where h.incident_id = o.incident_id and h.status = 'pending')
-             and o.next_at <= @now and (o.lease_until is null or o.lease_until < @now)
+             and o.next_at <= @now and (o.lease_until is null or o.lease_until < @now or o.owner = @owner)
              and (@incidentId is null or o.incident_id = @incidentId)
            order by o.id limit @limit`,
         )
         .pluck()
-        .all({ now: claim.now, limit: claim.limit, incidentId: claim.incidentId ?? null }) as string[];
+        .all({
+          now: claim.now,
+          owner: claim.owner,
+          limit: claim.limit,
+          incidentId: claim.incidentId ?? null,
+        }) as string[];
       if (ready.length === 0) return [];
       const list = JSON.stringify(ready);
       this.db
