@@ -14,6 +14,7 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
     (await import('./core-bench')).benchOpenIncidents(Number(process.env.BENCH_OPEN_INCIDENTS ?? 1_000)),
   scenarios: async () => (await import('./scenario-bench')).benchScenarios(),
   slack: async () => (await import('./slack-bench')).benchSlackAcks(),
+  replicas: async () => (await import('./replicas-bench')).benchReplicas(),
 };
 
 /** Suites and the V8 flags they run with; the memory suite runs with defaults and with a small young generation. */
@@ -23,6 +24,7 @@ const plan: { suite: string; flags: string[] }[] = [
   { suite: 'memory', flags: ['--max-semi-space-size=2'] },
   { suite: 'scenarios', flags: [] },
   { suite: 'slack', flags: [] },
+  { suite: 'replicas', flags: [] },
 ];
 
 async function child(suite: string): Promise<void> {

@@ -49,7 +49,7 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
   if (teams) sinks.push(teams.sink);
   else
     logger.error('teams off', {
-      reason: `the server listens on ${config.host} and no clientId is set, so /api/messages would not be authenticated`,
+      reason: `no clientId is set and the server listens on ${config.host} (or NODE_ENV is production), so /api/messages would not be authenticated`,
     });
   const access = webAccess(config);
   if (!access.enabled) logger.error('web pages off', { reason: access.reason });

@@ -7,6 +7,8 @@ export interface EngineMetrics {
   approvalWaited(seconds: number): void;
   error(code: string): void;
   outgoing(delta: 1 | -1): void;
+  /** Time the store took to save one transition (snapshot + transcript + outbox, one transaction). */
+  transitionSaved(seconds: number): void;
 }
 
 export const noMetrics: EngineMetrics = {
@@ -14,4 +16,5 @@ export const noMetrics: EngineMetrics = {
   approvalWaited: () => {},
   error: () => {},
   outgoing: () => {},
+  transitionSaved: () => {},
 };

@@ -370,6 +370,7 @@ export class IncidentEngine {
     const run = runMachine(this.machineOf(playbook), { snapshot: record.snapshot }, event);
     const described = describeEvents(playbook, record.id, run.context, run.emitted);
     const allMessages = [...messages, ...described.messages];
+    const saving = performance.now();
     const saved = await this.deps.store.save(
       record.id,
       record.version,
@@ -384,6 +385,7 @@ export class IncidentEngine {
       [...drafts, ...described.drafts, ...messageDrafts(allMessages)],
       this.now().toISOString(),
     );
+    this.metrics.transitionSaved((performance.now() - saving) / 1000);
     this.armDeadline(saved);
     await this.outbox.flush(saved.id);
     this.track(this.runEffects(saved, run.effects), saved.id);

@@ -34,6 +34,20 @@ export function createMetrics(store: IncidentStore): { registry: Registry; engin
     registers: [registry],
   });
   new Gauge({
+    name: 'rdpfix_outbox_depth',
+    help: 'Chat messages queued and not delivered yet (all replicas)',
+    registers: [registry],
+    async collect() {
+      this.set(await store.outboxDepth());
+    },
+  });
+  const saves = new Histogram({
+    name: 'rdpfix_transition_save_seconds',
+    help: 'Database time to save one transition (snapshot, transcript entries and outbox in one transaction)',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  new Gauge({
     name: 'rdpfix_incidents',
     help: 'Incidents by status and outcome',
     labelNames: ['status', 'outcome'],
@@ -61,6 +75,7 @@ export function createMetrics(store: IncidentStore): { registry: Registry; engin
       approvalWaited: (seconds) => waits.observe(seconds),
       error: (code) => errors.inc({ code }),
       outgoing: (delta) => outgoing.inc(delta),
+      transitionSaved: (seconds) => saves.observe(seconds),
     },
   };
 }

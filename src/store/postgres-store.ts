@@ -87,7 +87,7 @@ export class PostgresIncidentStore implements IncidentStore {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
     this.pool = new Pool({
       connectionString: url,
-      max: 10,
+      max: Number(process.env.RDPFIX_PG_POOL_SIZE ?? 10),
       connectionTimeoutMillis: 10_000,
       // Every connection starts in the store's schema (a startup parameter, not a racing query).
       options: `-c search_path=${schema}`,

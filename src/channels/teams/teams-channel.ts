@@ -277,8 +277,13 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
  * Without an app id Teams requests are not authenticated, so anyone could claim to be an
  * approver: acceptable only when nobody but this machine can reach the server.
  */
-export function teamsAllowed(config: { host: string; teams: { clientId: string | undefined } }): boolean {
-  return Boolean(config.teams.clientId) || isLoopbackHost(config.host);
+export function teamsAllowed(
+  config: { host: string; teams: { clientId: string | undefined } },
+  env: Record<string, string | undefined> = process.env,
+): boolean {
+  // Unauthenticated only on loopback, and never with NODE_ENV=production: the Agents SDK
+  // itself refuses to start without a client id there.
+  return Boolean(config.teams.clientId) || (isLoopbackHost(config.host) && env.NODE_ENV !== 'production');
 }
 
 /** `<at>rdp-fix</at> rdp-fix sim-01` → `sim-01`: mentions, tags and the leading keyword go. */

@@ -15,6 +15,8 @@ export interface SlackThread {
   /** Every text posted or updated in the thread (the root message's updates included). */
   texts: string[];
   summary: string | undefined;
+  /** How many summaries were posted (one, unless a message went out twice). */
+  summaries: number;
 }
 
 /**
@@ -86,7 +88,14 @@ export class SlackDriver {
       const vmName = [...this.waiting].find((name) => mentions(text, name));
       if (!vmName) return;
       this.waiting.delete(vmName);
-      const thread: SlackThread = { vmName, rootTs: ts, cards: [], texts: [text], summary: undefined };
+      const thread: SlackThread = {
+        vmName,
+        rootTs: ts,
+        cards: [],
+        texts: [text],
+        summary: undefined,
+        summaries: 0,
+      };
       this.threads.set(vmName, thread);
       this.byTs.set(ts, thread);
       return;
@@ -94,7 +103,10 @@ export class SlackDriver {
     const thread = this.byTs.get(threadTs);
     if (!thread) return;
     thread.texts.push(text);
-    if (call.args.reply_broadcast === 'true' || call.args.reply_broadcast === true) thread.summary = text;
+    if (call.args.reply_broadcast === 'true' || call.args.reply_broadcast === true) {
+      thread.summary = text;
+      thread.summaries++;
+    }
     const blocks = call.args.blocks as { type: string; elements?: Button[] }[] | undefined;
     const buttons = blocks?.find((b) => b.type === 'actions')?.elements;
     if (buttons?.length) {
