@@ -89,6 +89,8 @@ export class PostgresIncidentStore implements IncidentStore {
       connectionString: url,
       max: Number(process.env.RDPFIX_PG_POOL_SIZE ?? 10),
       connectionTimeoutMillis: 10_000,
+      // Named, so that an operator (or a test) can find this store's sessions in pg_stat_activity.
+      application_name: `rdp-fix:${schema}`,
       // Every connection starts in the store's schema (a startup parameter, not a racing query).
       options: `-c search_path=${schema}`,
     });

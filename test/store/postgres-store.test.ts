@@ -107,3 +107,32 @@ test('a whole incident on PostgreSQL, continued by a second engine (another repl
   expect(verifyChain(await b.transcript(id)).ok).toBe(true);
   await Promise.all([a.close(), b.close()]);
 });
+
+test('connections lost under it (server restart, failover): the next reads and writes go through', async () => {
+  const store = await fresh();
+  const lost: Error[] = [];
+  store.onConnectionError = (err) => lost.push(err);
+  await store.create(newIncident('i1'), [{ kind: 'incident.started', actor: 'U1', data: {} }], 't0');
+  // Open a few pooled connections, then have the server end every one of them.
+  await Promise.all([store.get('i1'), store.transcript('i1'), store.list(), store.outboxDepth()]);
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
+  const killed = await admin.query(
+    'select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1',
+    [`rdp-fix:${schemas.at(-1)}`],
+  );
+  await admin.end();
+  expect(killed.rowCount).toBeGreaterThan(0);
+  expect((await store.get('i1'))?.id).toBe('i1');
+  const saved = await store.save(
+    'i1',
+    1,
+    { state: 'diagnose.awaiting' },
+    [{ kind: 'error', actor: null, data: {} }],
+    't1',
+  );
+  expect(saved.version).toBe(2);
+  expect((await store.transcript('i1')).map((e) => e.kind)).toEqual(['incident.started', 'error']);
+  expect(lost.length).toBeGreaterThan(0);
+  await store.close();
+});

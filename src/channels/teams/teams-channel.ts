@@ -195,7 +195,19 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
     // Refusals reach the person who clicked in the invoke response, not the whole channel.
     if (m.kind === 'refusal') return;
     const reference = d.channel.reference as unknown as Parameters<CloudAdapter['continueConversation']>[1];
+    // The adapter turns an error inside the callback into an "error or bug" reply and does not
+    // rethrow it: keep it, so that the outbox knows the message did not go and tries again.
+    let failed: unknown;
     await adapter.continueConversation(identity as string, reference, async (ctx) => {
+      try {
+        await deliver(ctx);
+      } catch (err) {
+        failed = err;
+      }
+    });
+    if (failed) throw failed;
+
+    async function deliver(ctx: TurnContext): Promise<void> {
       switch (m.kind) {
         case 'stepCard': {
           const card = renderAdaptiveCard(m, d.incidentId, d.locale, options.approverIds);
@@ -238,7 +250,7 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
         default:
           await ctx.sendActivity(renderTeamsText(m, d.locale));
       }
-    });
+    }
   }
 
   return {

@@ -20,6 +20,8 @@ export class FakeSlack {
   readonly uploads: string[] = [];
   /** Calls of a method still to refuse with 429 (Retry-After: 1). */
   readonly throttle = new Map<string, number>();
+  /** Calls of a method still to fail with 503 (Slack having a bad moment). */
+  readonly failures = new Map<string, number>();
   readonly locales = new Map<string, string>();
   private server: Server | undefined;
   private ts = 1_732_540_000;
@@ -40,6 +42,12 @@ export class FakeSlack {
       const args = decode(body, String(req.headers['content-type'] ?? ''));
       const call: SlackCall = { method, args, at: Date.now() };
       this.calls.push(call);
+      const failing = this.failures.get(method) ?? 0;
+      if (failing > 0) {
+        this.failures.set(method, failing - 1);
+        res.writeHead(503, { 'content-type': 'text/plain' }).end('service unavailable');
+        return;
+      }
       const left = this.throttle.get(method) ?? 0;
       if (left > 0) {
         this.throttle.set(method, left - 1);

@@ -20,6 +20,11 @@ export interface ConnectorCall {
  */
 export class FakeBotConnector {
   readonly calls: ConnectorCall[] = [];
+  /** Requests still to refuse: 429 with Retry-After: 1, then 503s. */
+  throttled = 0;
+  failures = 0;
+  /** How many requests were refused. */
+  refused = 0;
   private server: Server | undefined;
   private next = 1;
   url = '';
@@ -35,6 +40,23 @@ export class FakeBotConnector {
         res
           .writeHead(404, { 'content-type': 'application/json' })
           .end(JSON.stringify({ error: { code: 'NotFound', message: path } }));
+        return;
+      }
+      if (this.throttled > 0 || this.failures > 0) {
+        const throttled = this.throttled > 0;
+        if (throttled) this.throttled--;
+        else this.failures--;
+        this.refused++;
+        res
+          .writeHead(throttled ? 429 : 503, {
+            'content-type': 'application/json',
+            ...(throttled ? { 'Retry-After': '1' } : {}),
+          })
+          .end(
+            JSON.stringify({
+              error: { code: throttled ? 'Throttled' : 'ServiceUnavailable', message: 'try later' },
+            }),
+          );
         return;
       }
       const id = req.method === 'PUT' ? decodeURIComponent(m[2] ?? '') : `activity-${this.next++}`;

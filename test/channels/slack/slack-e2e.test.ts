@@ -239,6 +239,27 @@ test('Slack answering 429 with Retry-After: the message is delivered later, noth
   await until('the card after it', () => openCard());
 });
 
+test('Slack failing with 5xx for a while: messages wait in the outbox and go out later, in order, once', async () => {
+  await boot();
+  // More failures than the Web API client retries by itself: the outbox has to try again later.
+  slack.failures.set('chat.postMessage', 8);
+  const ack = await post(slashCommand('sim-healthy'));
+  expect(ack.status).toBe(200);
+  const card = await until('the card, once Slack is back', () => openCard(), 20_000);
+  const delivered = slack
+    .of('chat.postMessage', (a) => a.thread_ts !== undefined || !a.blocks)
+    .filter((c) => c.answer);
+  const texts = delivered.map((c) => String(c.args.text));
+  // Root message, VM check notice, then the card: in the order they were written, none twice.
+  expect(texts[0]).toContain('sim-healthy');
+  expect(texts.indexOf(String(card.call.args.text))).toBeGreaterThan(
+    texts.findIndex((t) => t.includes('Ready')),
+  );
+  expect(new Set(texts).size).toBe(texts.length);
+  expect(slack.failures.get('chat.postMessage')).toBe(0);
+  expect(await server.runtime.store.outboxDepth()).toBe(0);
+});
+
 test('transcript uploads the Markdown through the external upload flow; cancel aborts', async () => {
   await boot();
   await post(slashCommand('sim-healthy'));

@@ -119,6 +119,21 @@ test('a whole incident in a Teams channel: replies in the reply chain, cards upd
   expect(commands).toHaveLength(6);
 });
 
+test('the Bot Connector answering 429 then 503: replies are delivered later, in order, once', async () => {
+  server = await startServer(env(), silentLogger);
+  connector.throttled = 1;
+  connector.failures = 2;
+  const started = await send(channelMessage(serviceUrl, 'rdp-fix sim-healthy'));
+  expect(started.status).toBeLessThan(300);
+  await until('the first card, once the connector is back', () => openCard(), 20_000);
+  expect(connector.refused).toBe(3);
+  const texts = connector.calls.filter((c) => c.method === 'POST').map((c) => JSON.stringify(c.body));
+  expect(texts[0]).toContain('sim-healthy');
+  expect(texts.at(-1)).toContain('application/vnd.microsoft.card.adaptive');
+  expect(new Set(texts).size).toBe(texts.length);
+  expect(await server.runtime.store.outboxDepth()).toBe(0);
+});
+
 test('an unauthorised click is refused to the clicker only; repeated invokes dispatch once', async () => {
   server = await startServer(env(), silentLogger);
   await send(channelMessage(serviceUrl, 'rdp-fix sim-healthy', { aad: 'aad-alice', name: 'Alice' }, 'it-IT'));
