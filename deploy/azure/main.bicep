@@ -23,6 +23,17 @@ param publicUrl string = ''
 @description('Teams bot app id (Azure Bot resource); empty disables Teams authentication, which the app refuses off loopback.')
 param teamsClientId string = ''
 
+@description('Several replicas on Azure Database for PostgreSQL (true), or one replica on SQLite in the container (false).')
+param postgres bool = false
+
+@description('Replicas when postgres is true (any replica takes any request; leases hand work over).')
+@minValue(1)
+param replicas int = 2
+
+@description('Administrator password of the PostgreSQL server (postgres = true).')
+@secure()
+param postgresPassword string = ''
+
 param location string = resourceGroup().location
 param name string = 'rdp-fix'
 
@@ -55,6 +66,38 @@ module operatorRole 'operator-role.bicep' = {
   }
 }
 
+// Azure Database for PostgreSQL Flexible Server: the store shared by the replicas.
+resource pgServer 'Microsoft.DBforPostgreSQL/flexibleServers@2023-06-01-preview' = if (postgres) {
+  name: '${name}-pg'
+  location: location
+  sku: { name: 'Standard_B1ms', tier: 'Burstable' }
+  properties: {
+    version: '16'
+    administratorLogin: 'rdpfix'
+    administratorLoginPassword: postgresPassword
+    storage: { storageSizeGB: 32 }
+    backup: { backupRetentionDays: 7, geoRedundantBackup: 'Disabled' }
+    highAvailability: { mode: 'Disabled' }
+  }
+}
+
+resource pgDatabase 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2023-06-01-preview' = if (postgres) {
+  parent: pgServer
+  name: 'rdpfix'
+}
+
+// Container Apps reach the server over its public endpoint (TLS required); a private
+// endpoint in the environment's VNet is the stricter choice for production.
+resource pgFromAzure 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2023-06-01-preview' = if (postgres) {
+  parent: pgServer
+  name: 'allow-azure-services'
+  properties: { startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' }
+}
+
+var databaseUrl = postgres
+  ? 'postgres://rdpfix:${uriComponent(postgresPassword)}@${pgServer.properties.fullyQualifiedDomainName}:5432/rdpfix?sslmode=require'
+  : 'sqlite:/data/rdp-fix.db'
+
 resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   name: '${name}-logs'
   location: location
@@ -82,7 +125,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
     type: 'UserAssigned'
     userAssignedIdentities: { '${identity.id}': {} }
   }
-  dependsOn: [vaultReader]
+  dependsOn: [vaultReader, pgDatabase, pgFromAzure]
   properties: {
     managedEnvironmentId: environment.id
     configuration: {
@@ -92,6 +135,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
         { name: 'slack-bot-token', keyVaultUrl: '${vault.properties.vaultUri}secrets/slack-bot-token', identity: identity.id }
         { name: 'teams-client-secret', keyVaultUrl: '${vault.properties.vaultUri}secrets/teams-client-secret', identity: identity.id }
         { name: 'web-token', keyVaultUrl: '${vault.properties.vaultUri}secrets/web-token', identity: identity.id }
+        { name: 'database-url', value: databaseUrl }
       ]
     }
     template: {
@@ -111,6 +155,9 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             { name: 'clientId', value: teamsClientId }
             { name: 'clientSecret', secretRef: 'teams-client-secret' }
             { name: 'RDPFIX_WEB_TOKEN', secretRef: 'web-token' }
+            { name: 'DATABASE_URL', secretRef: 'database-url' }
+            // Container Apps sends SIGTERM and waits 30 s by default: finish, then hand over.
+            { name: 'RDPFIX_SHUTDOWN_GRACE_SECONDS', value: '20' }
           ]
           probes: [
             { type: 'Liveness', httpGet: { path: '/healthz', port: 3978 } }
@@ -118,9 +165,8 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
           ]
         }
       ]
-      // One replica: the embedded SQLite store is per replica. Several replicas need the
-      // PostgreSQL store, which is not built yet.
-      scale: { minReplicas: 1, maxReplicas: 1 }
+      // SQLite is per container: one replica. On PostgreSQL, several (each named by its hostname).
+      scale: { minReplicas: postgres ? replicas : 1, maxReplicas: postgres ? replicas : 1 }
     }
   }
 }
