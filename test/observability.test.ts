@@ -68,6 +68,9 @@ test('/healthz, /readyz and /metrics after an incident; secrets never reach the 
     expect(metrics).toMatch(/rdpfix_errors_total\{code="STEP_NOT_CURRENT"\} 1/);
     expect(metrics).toMatch(/rdpfix_incidents\{status="closed",outcome="resolved"\} 1/);
     expect(metrics).toMatch(/rdpfix_outgoing_messages_in_flight 0/);
+    // Everything delivered: the outbox is empty; every transition's save was timed.
+    expect(metrics).toMatch(/rdpfix_outbox_depth 0/);
+    expect(metrics).toMatch(/rdpfix_transition_save_seconds_count [1-9]\d*/);
   } finally {
     await server.close();
   }
