@@ -417,7 +417,9 @@ export class IncidentEngine {
             { type: 'VM_STATUS', status: check.status, ...(check.detail ? { detail: check.detail } : {}) },
             [{ kind: 'vm.checked', actor: null, data: { ...check } }],
             [{ kind: 'notice', text }],
-          );
+          ).catch((err: unknown) => {
+            if (!isRdpFixError(err) || err.code !== ErrorCodes.VersionConflict) throw err;
+          });
         });
       } else {
         const context = contextOf(record.snapshot);
