@@ -287,8 +287,7 @@ export class IncidentEngine {
       ],
       at,
     );
-    await this.outbox.flush(record.id);
-    this.track(this.runEffects(record, run.effects), record.id);
+    this.afterSave(record, run.effects);
     return { ok: true, incidentId };
   }
 
@@ -387,8 +386,18 @@ export class IncidentEngine {
     );
     this.metrics.transitionSaved((performance.now() - saving) / 1000);
     this.armDeadline(saved);
-    await this.outbox.flush(saved.id);
-    this.track(this.runEffects(saved, run.effects), saved.id);
+    this.afterSave(saved, run.effects);
+  }
+
+  /**
+   * What follows a saved transition, in the background so that the person's command returns
+   * as soon as it is durable: its messages go out first (in order), then its side effects.
+   */
+  private afterSave(record: IncidentRecord, effects: { effect: SideEffect; stepId: string }[]): void {
+    this.track(
+      this.outbox.flush(record.id).then(() => this.runEffects(record, effects)),
+      record.id,
+    );
   }
 
   private async runEffects(

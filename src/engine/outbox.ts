@@ -115,53 +115,64 @@ export class Outbox {
     await this.deliverInOrder(await this.deps.store.claimOutbox({ ...this.claim(), limit: 1, incidentId }));
   }
 
-  /** One incident's messages, oldest first; the first failure holds the rest back. */
+  /**
+   * One incident's messages, oldest first; the first failure holds the rest back. The
+   * delivered ones are marked sent together, in one write, when the round ends.
+   */
   private async deliverInOrder(items: OutboxItem[]): Promise<void> {
-    for (const item of items) {
-      if (this.closed) return; // the lease lapses (or is released) and another round takes them
-      if (this.settled.has(item.id)) continue;
-      const { store, owner } = this.deps;
-      const record = await store.get(item.incidentId);
-      const at = () => this.deps.now().toISOString();
-      if (!record) {
-        await store.settleOutbox(item.id, owner, 'failed', at(), 'incident not found');
-        continue;
-      }
-      this.deps.metrics.outgoing(1);
-      try {
-        // Read per message: the root message sets the thread the next ones go into.
-        await this.deps.sink({
-          incidentId: record.id,
-          channel: record.channel,
-          locale: record.locale,
-          vm: record.vm,
-          message: item.message as unknown as OutMessage,
-        });
-        await store.settleOutbox(item.id, owner, 'sent', at());
-        this.remember(item.id);
-      } catch (err) {
-        this.deps.onError(err, 'sink', item.incidentId);
-        this.deps.metrics.error(ErrorCodes.ChatDeliveryFailed);
-        const attempt = item.attempts + 1;
-        const reason = err instanceof Error ? err.message : String(err);
-        if (attempt >= (this.deps.maxAttempts ?? 60)) {
-          // Given up after about an hour of retries: the transcript still has the message.
-          await store.settleOutbox(item.id, owner, 'failed', at(), reason);
-          this.remember(item.id);
+    const { store, owner } = this.deps;
+    const at = () => this.deps.now().toISOString();
+    const sent: number[] = [];
+    try {
+      for (const item of items) {
+        if (this.closed) return; // the lease lapses (or is released) and another round takes them
+        if (this.settled.has(item.id)) continue;
+        const record = await store.get(item.incidentId);
+        if (!record) {
+          await store.settleOutbox([item.id], owner, 'failed', at(), 'incident not found');
           continue;
         }
-        const delay = retryAfterMs(err) ?? (this.deps.backoffMs ?? defaultBackoff)(attempt);
-        await store.retryOutbox(
-          item,
-          owner,
-          new Date(this.deps.now().getTime() + delay).toISOString(),
-          reason,
-        );
-        return;
-      } finally {
-        this.deps.metrics.outgoing(-1);
+        try {
+          this.deps.metrics.outgoing(1);
+          // Read per message: the root message sets the thread the next ones go into.
+          await this.deps.sink({
+            incidentId: record.id,
+            channel: record.channel,
+            locale: record.locale,
+            vm: record.vm,
+            message: item.message as unknown as OutMessage,
+          });
+          sent.push(item.id);
+          this.remember(item.id);
+        } catch (err) {
+          if (!(await this.failed(item, err, sent))) return;
+        } finally {
+          this.deps.metrics.outgoing(-1);
+        }
       }
+    } finally {
+      if (sent.length) await store.settleOutbox(sent, owner, 'sent', at());
     }
+  }
+
+  /** A delivery failed: true to go on with the next message (this one was given up on). */
+  private async failed(item: OutboxItem, err: unknown, sent: number[]): Promise<boolean> {
+    const { store, owner } = this.deps;
+    this.deps.onError(err, 'sink', item.incidentId);
+    this.deps.metrics.error(ErrorCodes.ChatDeliveryFailed);
+    const attempt = item.attempts + 1;
+    const reason = err instanceof Error ? err.message : String(err);
+    if (attempt >= (this.deps.maxAttempts ?? 60)) {
+      // Given up after about an hour of retries: the transcript still has the message.
+      await store.settleOutbox([item.id], owner, 'failed', this.deps.now().toISOString(), reason);
+      this.remember(item.id);
+      return true;
+    }
+    // What went out before it is marked first: the retry releases the incident's claim.
+    if (sent.length) await store.settleOutbox(sent.splice(0), owner, 'sent', this.deps.now().toISOString());
+    const delay = retryAfterMs(err) ?? (this.deps.backoffMs ?? defaultBackoff)(attempt);
+    await store.retryOutbox(item, owner, new Date(this.deps.now().getTime() + delay).toISOString(), reason);
+    return false;
   }
 }
 

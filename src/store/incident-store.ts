@@ -136,9 +136,9 @@ export interface IncidentStore {
    * replica, the caller keeps one delivery per incident at a time.
    */
   claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]>;
-  /** A claimed message was delivered (`sent`) or given up on (`failed`, with the reason). */
+  /** Claimed messages were delivered (`sent`) or given up on (`failed`, with the reason); one write. */
   settleOutbox(
-    id: number,
+    ids: number[],
     owner: string,
     status: 'sent' | 'failed',
     at: string,

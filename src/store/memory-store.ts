@@ -162,14 +162,15 @@ export class MemoryIncidentStore implements IncidentStore {
   }
 
   async settleOutbox(
-    id: number,
+    ids: number[],
     owner: string,
     status: 'sent' | 'failed',
     _at: string,
     error?: string,
   ): Promise<void> {
-    const o = this.outbox.find((x) => x.id === id && x.owner === owner);
-    if (o) Object.assign(o, { status, owner: null, leaseUntil: null, ...(error ? { error } : {}) });
+    for (const o of this.outbox)
+      if (ids.includes(o.id) && o.owner === owner)
+        Object.assign(o, { status, owner: null, leaseUntil: null, ...(error ? { error } : {}) });
   }
 
   async retryOutbox(item: OutboxItem, owner: string, nextAt: string, error: string): Promise<void> {

@@ -349,7 +349,7 @@ export class PostgresIncidentStore implements IncidentStore {
   }
 
   async settleOutbox(
-    id: number,
+    ids: number[],
     owner: string,
     status: 'sent' | 'failed',
     at: string,
@@ -357,8 +357,8 @@ export class PostgresIncidentStore implements IncidentStore {
   ): Promise<void> {
     await this.pool.query(
       `update outbox set status = $3, settled_at = $4, last_error = $5, owner = null, lease_until = null
-       where id = $1 and owner = $2`,
-      [id, owner, status, at, error ?? null],
+       where id = any($1::bigint[]) and owner = $2`,
+      [ids, owner, status, at, error ?? null],
     );
   }
 

@@ -348,7 +348,7 @@ export class SqliteIncidentStore implements IncidentStore {
   }
 
   async settleOutbox(
-    id: number,
+    ids: number[],
     owner: string,
     status: 'sent' | 'failed',
     at: string,
@@ -357,9 +357,9 @@ export class SqliteIncidentStore implements IncidentStore {
     this.db
       .prepare(
         `update outbox set status = ?, settled_at = ?, last_error = ?, owner = null, lease_until = null
-         where id = ? and owner = ?`,
+         where id in (select value from json_each(?)) and owner = ?`,
       )
-      .run(status, at, error ?? null, id, owner);
+      .run(status, at, error ?? null, JSON.stringify(ids), owner);
   }
 
   async retryOutbox(item: OutboxItem, owner: string, nextAt: string, error: string): Promise<void> {

@@ -224,8 +224,8 @@ export function describeStoreContract(name: string, make: () => Promise<Incident
       // Another replica cannot take any of i1's messages while they are leased, only i2's.
       const other = await store.claimOutbox({ ...claim, owner: 'replica-b' });
       expect(other.map((i) => i.message)).toEqual([{ n: 10 }]);
-      await store.settleOutbox(other[0]!.id, 'replica-b', 'sent', T0);
-      await store.settleOutbox(first[0]!.id, 'replica-a', 'sent', T0);
+      await store.settleOutbox([other[0]!.id], 'replica-b', 'sent', T0);
+      await store.settleOutbox([first[0]!.id], 'replica-a', 'sent', T0);
       // A failure holds the rest back until its retry is due.
       await store.retryOutbox(first[1]!, 'replica-a', T2, 'slack said 429');
       await store.append('i1', [msg(4)], T0);
@@ -241,9 +241,14 @@ export function describeStoreContract(name: string, make: () => Promise<Incident
         [{ n: 3 }, 0],
         [{ n: 4 }, 0],
       ]);
-      for (const item of retried) await store.settleOutbox(item.id, 'replica-b', 'sent', T2);
+      await store.settleOutbox(
+        retried.map((i) => i.id),
+        'replica-b',
+        'sent',
+        T2,
+      );
       // A message settled by a replica that no longer holds it is not touched.
-      await store.settleOutbox(first[2]!.id, 'replica-a', 'failed', T2, 'late');
+      await store.settleOutbox([first[2]!.id], 'replica-a', 'failed', T2, 'late');
       expect(await store.outboxDepth()).toBe(0);
     });
 

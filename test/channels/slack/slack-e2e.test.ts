@@ -79,10 +79,15 @@ test('a whole incident through Slack: root message, thread, cards, approvals, su
       slack.of('chat.postMessage', (a) => a.thread_ts !== undefined)[0]?.args.thread_ts as string | undefined,
   );
 
+  const summarised = () => slack.of('chat.postMessage', (a) => a.reply_broadcast === 'true').length > 0;
   for (let i = 0; i < 20; i++) {
-    const summary = slack.of('chat.postMessage', (a) => a.reply_broadcast === 'true');
-    if (summary.length) break;
-    const card = await until('a card', () => openCard());
+    // Messages go out after the click is acked: wait for the next card, or the summary.
+    const next = await until(
+      'a card or the summary',
+      () => openCard() ?? (summarised() ? 'done' : undefined),
+    );
+    if (next === 'done') break;
+    const card = next;
     const button =
       card.buttons.find((b) => b.action_id === 'rdpfix_approve') ??
       card.buttons.find((b) => b.action_id.startsWith('rdpfix_answer'))!;

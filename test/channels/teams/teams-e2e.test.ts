@@ -84,9 +84,15 @@ test('a whole incident in a Teams channel: replies in the reply chain, cards upd
   const started = await send(channelMessage(serviceUrl, 'rdp-fix sim-all-three'));
   expect(started.status).toBeLessThan(300);
   await until('the first card', () => openCard());
+  const resolved = () => connector.calls.some((c) => String(c.body.text ?? '').startsWith('**Resolved.**'));
   for (let i = 0; i < 20; i++) {
-    if (connector.calls.some((c) => String(c.body.text ?? '').startsWith('**Resolved.**'))) break;
-    const card = await until('a card', () => openCard());
+    // Messages go out after the click is answered: wait for the next card, or the summary.
+    const next = await until(
+      'a card or the summary',
+      () => openCard() ?? (resolved() ? 'resolved' : undefined),
+    );
+    if (next === 'resolved') break;
+    const card = next;
     const action =
       card.actions.find((a) => a.verb === 'approve') ?? card.actions.find((a) => a.verb === 'answer')!;
     expect(action.type).toBe('Action.Execute');
