@@ -38,6 +38,10 @@ export const ChannelTexts = {
     it: 'Questo passaggio non esegue script.',
   } satisfies Localized,
   transcript: { en: 'Transcript', it: 'Trascrizione' } satisfies Localized,
+  failed: {
+    en: 'rdp-fix could not do that just now (its database or Azure did not answer). It may not have been recorded: check with `/rdp-fix status`, then try again.',
+    it: 'rdp-fix non è riuscito a farlo ora (il database o Azure non hanno risposto). Potrebbe non essere stato registrato: controllare con `/rdp-fix status`, poi riprovare.',
+  } satisfies Localized,
   notFound: (id: string): Localized => ({
     en: `There is no incident ${id}.`,
     it: `Non esiste l'incidente ${id}.`,

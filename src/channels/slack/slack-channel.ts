@@ -71,6 +71,8 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
       ? { receiver }
       : { appToken: options.appToken, socketMode: true, signingSecret: options.signingSecret }),
     logLevel: LogLevel.ERROR,
+    // The error handler gets the request too: the person is told, not only the log.
+    extendedErrorHandler: true,
     // No auth.test at start-up: the server must start even while Slack is unreachable.
     tokenVerificationEnabled: false,
     // Initialised in start(), awaited, so that no request arrives before the routes exist.
@@ -106,6 +108,23 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
 
   const ephemeral = (channel: string, user: string, text: string, thread?: string) =>
     client.chat.postEphemeral({ channel, user, text, ...(thread ? { thread_ts: thread } : {}) });
+
+  // A command or click that failed after its ack (database unreachable, an unexpected
+  // error): logged, and said to the person who sent it.
+  app.error(async ({ error, body }: { error: Error; body: unknown }) => {
+    logger.error('slack request failed', { error: error instanceof Error ? error.message : String(error) });
+    const b = body as {
+      user_id?: string;
+      channel_id?: string;
+      user?: { id?: string };
+      channel?: { id?: string };
+    };
+    const user = b.user_id ?? b.user?.id;
+    const channel = b.channel_id ?? b.channel?.id;
+    if (!user || !channel) return;
+    const locale = await userLocale(user);
+    await ephemeral(channel, user, ChannelTexts.failed[locale]).catch(() => undefined);
+  });
 
   app.command('/rdp-fix', async ({ command, ack }) => {
     const parsed = parseCommand(command.text ?? '');

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../../src/config';
 import { silentLogger } from '../../../src/core/logger';
@@ -263,6 +265,23 @@ test('Slack failing with 5xx for a while: messages wait in the outbox and go out
   expect(new Set(texts).size).toBe(texts.length);
   expect(slack.failures.get('chat.postMessage')).toBe(0);
   expect(await server.runtime.store.outboxDepth()).toBe(0);
+});
+
+test('the database gone from under the server: the person is told, not left waiting', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rdpfix-slack-db-'));
+  try {
+    await boot({ DATABASE_URL: `sqlite:${join(dir, 'rdp-fix.db')}` });
+    await server.runtime.store.close();
+    const ack = await post(slashCommand('sim-healthy'));
+    expect(ack.status).toBe(200);
+    const told = await until(
+      'the ephemeral',
+      () => slack.of('chat.postEphemeral', (a) => String(a.text).includes('could not do that'))[0],
+    );
+    expect(told.args.user).toBe('U_ALICE');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('transcript uploads the Markdown through the external upload flow; cancel aborts', async () => {
