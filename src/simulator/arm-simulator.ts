@@ -66,9 +66,10 @@ interface VmRecord {
   entry: SimulatedVmEntry;
   vm: SimulatedWindowsVm;
   nsgRules: Map<string, Record<string, unknown>>;
-  /** 409s still to answer (scenario sim-busy), 429s still to answer (sim-throttled). */
+  /** 409s still to answer (scenario sim-busy), 429s (sim-throttled), 503s (sim-unavailable). */
   busyLeft: number;
   throttledLeft: number;
+  unavailableLeft: number;
   forbidden: boolean;
 }
 
@@ -101,6 +102,7 @@ export function defaultInventory(): SimulatedVmEntry[] {
     'sim-deallocated',
     'sim-busy',
     'sim-throttled',
+    'sim-unavailable',
     'sim-forbidden',
   ];
   return [
@@ -156,6 +158,7 @@ export class ArmSimulator {
       ]),
       busyLeft: scenarioName.startsWith('sim-busy') ? 2 : 0,
       throttledLeft: scenarioName.startsWith('sim-throttled') ? 1 : 0,
+      unavailableLeft: scenarioName.startsWith('sim-unavailable') ? 2 : 0,
       forbidden: scenarioName.startsWith('sim-forbidden'),
     });
   }
@@ -322,6 +325,11 @@ export class ArmSimulator {
           `The client 'rdp-fix' with object id '00000000-0000-0000-0000-000000000001' does not have authorization to perform action 'Microsoft.Compute/virtualMachines/runCommand/action' over scope '${this.vmId(record)}' or the scope is invalid.`,
         ),
       );
+    }
+    if (record.unavailableLeft > 0) {
+      // ARM having a bad moment: the request was not taken, so the SDK may send it again.
+      record.unavailableLeft -= 1;
+      return send(res, 503, armError('ServiceUnavailable', 'The service is temporarily unavailable.'));
     }
     if (record.throttledLeft > 0) {
       record.throttledLeft -= 1;

@@ -197,6 +197,18 @@ describe('Azure errors become clear messages and leave the incident consistent',
     expect((await currentStep(h, id)).stepId).toBe('no-cause-found');
   });
 
+  test('503 bursts from ARM: the SDK retries with backoff and the command runs once', async () => {
+    const h = makeHarness({ vm: azure() });
+    const id = await startIncident(h, 'sim-unavailable', undefined, where);
+    await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
+    await h.engine.idle();
+    const posts = sim.requests.filter((r) => r.path.endsWith('/runCommand'));
+    // Two refused, the third accepted: one Run Command ran, its result is in.
+    expect(posts).toHaveLength(3);
+    expect(posts[2]!.at - posts[0]!.at).toBeGreaterThanOrEqual(1_000);
+    expect((await currentStep(h, id)).stepId).toBe('no-cause-found');
+  });
+
   test('403: names the missing permission', async () => {
     const h = makeHarness({ vm: azure() });
     const id = await startIncident(h, 'sim-forbidden', undefined, where);
