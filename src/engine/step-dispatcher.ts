@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { type ApprovedStep, approveStep, type RunOutput, type VmOperations } from '../azure/vm-operations';
 import { ErrorCodes, isRdpFixError } from '../core/errors';
 import { redact } from '../core/redact';
@@ -41,7 +42,10 @@ const ExcerptLength = 600;
 export class StepDispatcher {
   private readonly aborter = new AbortController();
 
-  constructor(private readonly deps: DispatcherDeps) {}
+  constructor(private readonly deps: DispatcherDeps) {
+    // Every running step listens to this one signal (shutdown): dozens at once are normal.
+    setMaxListeners(0, this.aborter.signal);
+  }
 
   close(): void {
     this.aborter.abort();
