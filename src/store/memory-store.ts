@@ -11,6 +11,7 @@ import type {
   OutboxClaim,
   OutboxItem,
 } from './incident-store';
+import { nextVersion } from './next-version';
 import { outboxMessages } from './sql-rows';
 
 interface OutboxEntry extends OutboxItem {
@@ -52,15 +53,7 @@ export class MemoryIncidentStore implements IncidentStore {
     entries: TranscriptDraft[],
     at: string,
   ): Promise<IncidentRecord> {
-    const current = this.incidents.get(id);
-    if (!current) throw new RdpFixError(ErrorCodes.IncidentNotFound, `incident ${id} not found`);
-    if (current.version !== expectedVersion) {
-      throw new RdpFixError(ErrorCodes.VersionConflict, `incident ${id} changed meanwhile`, {
-        expected: expectedVersion,
-        actual: current.version,
-      });
-    }
-    const next: IncidentRecord = clone({ ...current, ...patch, version: current.version + 1, updatedAt: at });
+    const next = clone(nextVersion(id, this.incidents.get(id), expectedVersion, patch, at));
     this.incidents.set(id, next);
     await this.append(id, entries, at);
     return clone(next);

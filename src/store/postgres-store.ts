@@ -12,6 +12,7 @@ import type {
   OutboxClaim,
   OutboxItem,
 } from './incident-store';
+import { nextVersion } from './next-version';
 import {
   type DispatchRow,
   dispatchArgs,
@@ -173,15 +174,7 @@ export class PostgresIncidentStore implements IncidentStore {
         'select body, version, created_at, updated_at from incidents where id = $1 for update',
         [id],
       );
-      const row = rows[0];
-      if (!row) throw new RdpFixError(ErrorCodes.IncidentNotFound, `incident ${id} not found`);
-      if (row.version !== expectedVersion) {
-        throw new RdpFixError(ErrorCodes.VersionConflict, `incident ${id} changed meanwhile`, {
-          expected: expectedVersion,
-          actual: row.version,
-        });
-      }
-      const next: IncidentRecord = { ...toRecord(row), ...patch, version: row.version + 1, updatedAt: at };
+      const next = nextVersion(id, rows[0] && toRecord(rows[0]), expectedVersion, patch, at);
       await db.query(
         'update incidents set status = $2, channel = $3, updated_at = $4, version = $5, body = $6 where id = $1',
         [id, next.status, next.channel.channel, at, next.version, JSON.stringify(next)],

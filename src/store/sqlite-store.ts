@@ -14,6 +14,7 @@ import type {
   OutboxClaim,
   OutboxItem,
 } from './incident-store';
+import { nextVersion } from './next-version';
 import {
   type DispatchRow,
   dispatchArgs,
@@ -157,14 +158,7 @@ export class SqliteIncidentStore implements IncidentStore {
       const row = this.db
         .prepare('select body, version, created_at, updated_at from incidents where id = ?')
         .get(id) as IncidentRow | undefined;
-      if (!row) throw new RdpFixError(ErrorCodes.IncidentNotFound, `incident ${id} not found`);
-      if (row.version !== expectedVersion) {
-        throw new RdpFixError(ErrorCodes.VersionConflict, `incident ${id} changed meanwhile`, {
-          expected: expectedVersion,
-          actual: row.version,
-        });
-      }
-      const next: IncidentRecord = { ...toRecord(row), ...patch, version: row.version + 1, updatedAt: at };
+      const next = nextVersion(id, row && toRecord(row), expectedVersion, patch, at);
       this.db
         .prepare(
           `update incidents set status = @status, channel = @channel, updated_at = @updatedAt, version = @version, body = @body
