@@ -76,6 +76,18 @@ function isConnectionLost(err: unknown): boolean {
   );
 }
 
+/** Runs `attempt` again (bounded, with a growing pause) while `mayRetry` says its failure allows it. */
+async function reconnecting<T>(attempt: () => Promise<T>, mayRetry: (err: unknown) => boolean): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (n >= ConnectionRetries || !mayRetry(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200 * n));
+    }
+  }
+}
+
 /** The scale-out store: PostgreSQL (`DATABASE_URL=postgres://…`), one row lock per change. */
 export class PostgresIncidentStore implements IncidentStore {
   private readonly pool: Pool;
@@ -443,44 +455,37 @@ export class PostgresIncidentStore implements IncidentStore {
   }
 
   /** A read: safe to try again on a fresh connection when the one it used was lost. */
-  private async read<R extends QueryResultRow>(sql: string, args: unknown[] = []): Promise<QueryResult<R>> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.pool.query<R>(sql, args);
-      } catch (err) {
-        if (!isConnectionLost(err) || attempt >= ConnectionRetries) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-      }
-    }
+  private read<R extends QueryResultRow>(sql: string, args: unknown[] = []): Promise<QueryResult<R>> {
+    return reconnecting(() => this.pool.query<R>(sql, args), isConnectionLost);
   }
 
   /**
    * Runs `work` in a transaction. A connection lost before the commit was sent rolled the
    * transaction back, so it is tried again (bounded); one lost during the commit is not
-   * (its outcome is unknown) and the error goes to the caller.
+   * (its outcome is unknown) and the error goes to the caller. Every connection already
+   * starts in the store's schema (the pool's `search_path` option).
    */
-  private async transaction<T>(work: (db: PoolClient) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      let committing = false;
-      let db: PoolClient | undefined;
-      try {
-        db = await this.pool.connect();
-        await db.query('begin');
-        await db.query(`set local search_path to ${this.schema}`);
-        const result = await work(db);
-        committing = true;
-        await db.query('commit');
-        db.release();
-        return result;
-      } catch (err) {
-        const lost = isConnectionLost(err);
-        if (db) {
+  private transaction<T>(work: (db: PoolClient) => Promise<T>): Promise<T> {
+    let committing = false;
+    return reconnecting(
+      async () => {
+        committing = false;
+        const db = await this.pool.connect();
+        try {
+          await db.query('begin');
+          const result = await work(db);
+          committing = true;
+          await db.query('commit');
+          db.release();
+          return result;
+        } catch (err) {
+          const lost = isConnectionLost(err);
           if (!lost) await db.query('rollback').catch(() => undefined);
           db.release(lost ? (err as Error) : undefined);
+          throw err;
         }
-        if (!lost || committing || attempt >= ConnectionRetries) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-      }
-    }
+      },
+      (err) => !committing && isConnectionLost(err),
+    );
   }
 }
