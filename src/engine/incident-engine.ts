@@ -205,16 +205,10 @@ export class IncidentEngine {
     for (const lapsed of await store.lapsedDispatches(now.toISOString(), 100)) {
       if (this.closed) return;
       const record = await store.get(lapsed.incidentId);
-      const at = record && record.status === 'open' ? stepOfState(stateValueOf(record.snapshot)) : undefined;
-      const current = record ? contextOf(record.snapshot).current : undefined;
-      if (
-        record &&
-        at?.phase === 'running' &&
-        at.stepId === lapsed.stepId &&
-        current?.attempt === lapsed.attempt
-      )
+      const running = record && runningStep(record);
+      if (record && running?.stepId === lapsed.stepId && running.attempt === lapsed.attempt)
         this.track(
-          this.dispatcher.resume(record, this.playbookOf(record), at.stepId, lapsed.attempt),
+          this.dispatcher.resume(record, this.playbookOf(record), running.stepId, running.attempt),
           record.id,
         );
       else this.track(this.dispatcher.abandon(lapsed), lapsed.incidentId);
@@ -223,16 +217,17 @@ export class IncidentEngine {
       if (this.closed) return;
       if (!this.timers.has(record.id)) this.armDeadline(record);
       if (!startup && now.getTime() - Date.parse(record.updatedAt) < this.leaseMs) continue;
-      const at = stepOfState(stateValueOf(record.snapshot));
+      const running = runningStep(record);
       if (record.state === 'preflight')
         this.track(this.runEffects(record, [{ effect: 'checkVm', stepId: '' }]), record.id);
-      else if (at?.phase === 'running') {
-        const context = contextOf(record.snapshot);
-        const attempt = context.current?.attempt ?? context.steps[at.stepId]?.attempt ?? 1;
-        const dispatch = await store.getDispatch(record.id, at.stepId, attempt);
+      else if (running) {
+        const dispatch = await store.getDispatch(record.id, running.stepId, running.attempt);
         // A dispatch held by a live replica is its business; lapsed ones were handled above.
         if (!dispatch || dispatch.status === 'done' || startup)
-          this.track(this.dispatcher.resume(record, this.playbookOf(record), at.stepId, attempt), record.id);
+          this.track(
+            this.dispatcher.resume(record, this.playbookOf(record), running.stepId, running.attempt),
+            record.id,
+          );
       }
     }
   }
@@ -515,6 +510,14 @@ export class IncidentEngine {
     return machine;
   }
 }
+/** The step an open incident is running, and which attempt of it; undefined when none runs. */
+function runningStep(record: IncidentRecord): { stepId: string; attempt: number } | undefined {
+  const at = record.status === 'open' ? stepOfState(stateValueOf(record.snapshot)) : undefined;
+  if (at?.phase !== 'running') return undefined;
+  const context = contextOf(record.snapshot);
+  return { stepId: at.stepId, attempt: context.current?.attempt ?? context.steps[at.stepId]?.attempt ?? 1 };
+}
+
 function messageDrafts(messages: OutMessage[]): TranscriptDraft[] {
   return messages.map((message) => ({
     kind: 'message.posted' as const,
