@@ -89,6 +89,15 @@ async function driveToSummary(vmName: string, through: ReplicaProcess[]): Promis
   );
 }
 
+/** Waits until a step's first attempt is polling in Azure: [the replica that owns it, the other one]. */
+async function pollingReplica(incidentId: string, stepId: string): Promise<[ReplicaProcess, ReplicaProcess]> {
+  const owner = await until(`${stepId} polling, its owner recorded`, async () => {
+    const d = await store.getDispatch(incidentId, stepId, 1);
+    return d?.status === 'polling' ? d.owner : undefined;
+  });
+  return [replicas.find((r) => r.name === owner)!, replicas.find((r) => r.name !== owner)!];
+}
+
 async function incidentOf(vmName: string) {
   const [incident] = await store.list({ vmName });
   if (!incident) throw new Error(`no incident for ${vmName}`);
@@ -136,12 +145,7 @@ test('kill -9 of the replica running a command: the other resumes its poll and p
   arm.setLatencyScale(0.1);
   await driver.clickOpenCard(a().url, vm);
   const incident = await incidentOf(vm);
-  const owner = await until('the fix polling, its owner recorded', async () => {
-    const d = await store.getDispatch(incident.id, 'free-rdp-port', 1);
-    return d?.status === 'polling' ? d.owner : undefined;
-  });
-  const victim = replicas.find((r) => r.name === owner)!;
-  const survivor = replicas.find((r) => r.name !== owner)!;
+  const [victim, survivor] = await pollingReplica(incident.id, 'free-rdp-port');
   await victim.kill();
   arm.setLatencyScale(0.005);
 
@@ -201,12 +205,7 @@ test('SIGTERM hands the work over: the stopped replica exits 0 and the other one
   arm.setLatencyScale(0.1);
   await driver.clickOpenCard(a().url, vm);
   const incident = await incidentOf(vm);
-  const owner = await until('the diagnosis polling', async () => {
-    const d = await store.getDispatch(incident.id, 'diagnose', 1);
-    return d?.status === 'polling' ? d.owner : undefined;
-  });
-  const leaving = replicas.find((r) => r.name === owner)!;
-  const staying = replicas.find((r) => r.name !== owner)!;
+  const [leaving, staying] = await pollingReplica(incident.id, 'diagnose');
   expect(await leaving.stop()).toBe(0);
   expect(leaving.logs()).toMatch(/"signal":"SIGTERM"/);
   arm.setLatencyScale(0.005);
