@@ -84,6 +84,16 @@ interface Replica {
 
 let run = 0;
 
+async function sql(text: string): Promise<unknown[]> {
+  const client = new Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
 test('random interleavings of commands, crashes and restarts across two replicas', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(action, { minLength: 5, maxLength: 30 }), async (actions) => {
@@ -202,7 +212,15 @@ test('random interleavings of commands, crashes and restarts across two replicas
           'every message delivered',
           async () => ((await store.outboxDepth()) === 0 ? true : undefined),
           20_000,
-        );
+        ).catch(async (err: unknown) => {
+          // Say what was left, and who held it: a stall here is a delivery bug to chase.
+          const left = await sql(
+            `select id, incident_id, attempts, next_at, owner, lease_until from ${schema}.outbox where status = 'pending' order by id`,
+          );
+          throw new Error(
+            `${String(err)}\nat ${new Date().toISOString()}, replicas ${replicas.map((r) => `${r.name}${r.alive ? '' : ' (stopped)'}`).join(', ')}\npending: ${JSON.stringify(left)}\nengine errors: ${JSON.stringify(errors)}`,
+          );
+        });
         for (const r of alive()) await r.engine.idle();
 
         // No change sent twice for one step attempt; each after its recorded approval.
@@ -241,10 +259,7 @@ test('random interleavings of commands, crashes and restarts across two replicas
         await Promise.allSettled(pending);
         for (const r of everyone) await r.engine.idle();
         for (const r of everyone) await r.store.close();
-        const client = new Client({ connectionString: pgUrl });
-        await client.connect();
-        await client.query(`drop schema if exists ${schema} cascade`);
-        await client.end();
+        await sql(`drop schema if exists ${schema} cascade`);
       }
     }),
     // No shrinking: each run costs a database schema and real time; the first counterexample is reported.
