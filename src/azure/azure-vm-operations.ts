@@ -256,8 +256,10 @@ export class AzureVmOperations implements VmOperations {
     );
     if (!rule?.name)
       throw new RdpFixError(ErrorCodes.AzureOperationFailed, `no inbound rule allows RDP in ${nsg.name}`);
-    await this.call('update the security rule', () =>
-      this.network.securityRules.beginCreateOrUpdateAndWait(
+    // arm-network 39 is the modular SDK: createOrUpdate returns an awaitable poller (the
+    // begin*AndWait forms are deprecated there).
+    await this.call('update the security rule', async () =>
+      this.network.securityRules.createOrUpdate(
         nsg.resourceGroup,
         nsg.name,
         rule.name!,
