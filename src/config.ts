@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { type RunCommandKind, RunCommandKinds } from './azure/managed-run-command';
 import type { ApprovalPolicy } from './core/approval-policy';
 import { type Locale, Locales } from './core/types';
 
@@ -39,6 +40,7 @@ const envSchema = z.object({
   RDPFIX_SIM_LATENCY_SCALE: z.coerce.number().min(0).max(10).default(0.05),
   RDPFIX_SIM_INVENTORY: z.string().optional(),
   RDPFIX_POLL_INTERVAL_MS: z.coerce.number().int().min(1).max(60_000).optional(),
+  RDPFIX_RUN_COMMAND: z.enum(RunCommandKinds).default('managed'),
   RDPFIX_REPLICA_ID: z
     .string()
     .regex(/^[\w.:@-]{1,100}$/, 'letters, digits and . : @ - _ only')
@@ -72,7 +74,13 @@ export interface Config {
   locale: Locale;
   policy: ApprovalPolicy;
   dialogsDir: string;
-  azure: { subscriptionId: string | undefined; resourceGroups: string[]; armEndpoint: string | undefined };
+  azure: {
+    subscriptionId: string | undefined;
+    resourceGroups: string[];
+    armEndpoint: string | undefined;
+    /** Which Run Command runs the scripts: `managed` (with a timeout Azure enforces) or `action`. */
+    runCommand: RunCommandKind;
+  };
   /**
    * Several replicas on one database: this one's name (default host:port, stable across a
    * restart), how long its work stays its own without a heartbeat, and how long a SIGTERM
@@ -139,6 +147,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       subscriptionId: e.AZURE_SUBSCRIPTION_ID,
       resourceGroups: e.RDPFIX_RESOURCE_GROUPS,
       armEndpoint: e.AZURE_ARM_ENDPOINT,
+      runCommand: e.RDPFIX_RUN_COMMAND,
     },
     slack:
       e.SLACK_SIGNING_SECRET && e.SLACK_BOT_TOKEN

@@ -40,7 +40,7 @@ export interface Runtime {
 export async function createRuntime(config: Config, sink: MessageSink, logger: Logger): Promise<Runtime> {
   const playbooks = loadPlaybooks(config.dialogsDir);
   if (playbooks.length === 0) throw new Error(`no playbook found in ${config.dialogsDir}`);
-  const store = await openStore(config.database);
+  const store = await openStore(config.database, logger);
   const metrics = createMetrics(store);
   const azure = await connectAzure(config, logger);
   const engine = new IncidentEngine({
@@ -89,7 +89,7 @@ function delay(ms: number): Promise<void> {
 }
 
 async function connectAzure(config: Config, logger: Logger) {
-  const { subscriptionId, resourceGroups, armEndpoint } = config.azure;
+  const { subscriptionId, resourceGroups, armEndpoint, runCommand } = config.azure;
   const pollIntervalMs = config.simulator.pollIntervalMs;
   if (!subscriptionId) {
     const { inventoryFile, latencyScale } = config.simulator;
@@ -109,6 +109,7 @@ async function connectAzure(config: Config, logger: Logger) {
       loopbackEndpoint: url,
       pollIntervalMs,
       conflictBaseDelayMs: 1_000,
+      runCommand,
     });
     return { vm, simulator, subscriptionId: SimulatorSubscription };
   }
@@ -124,6 +125,7 @@ async function connectAzure(config: Config, logger: Logger) {
       credential: new StaticTestCredential(),
       loopbackEndpoint: armEndpoint,
       pollIntervalMs,
+      runCommand,
     });
     return { vm, simulator: undefined, subscriptionId };
   }
@@ -134,11 +136,13 @@ async function connectAzure(config: Config, logger: Logger) {
     resourceGroups,
     credential: new DefaultAzureCredential(),
     ...(armEndpoint ? { endpoint: armEndpoint } : {}),
+    runCommand,
   });
   logger.info('Azure mode', {
     subscriptionId,
     resourceGroups,
     endpoint: armEndpoint ?? 'https://management.azure.com',
+    runCommand,
   });
   return { vm, simulator: undefined, subscriptionId };
 }

@@ -6,6 +6,7 @@ import { ErrorCodes, RdpFixError } from '../core/errors';
 import type { VmRef } from '../core/types';
 import { comparePermissions, type PermissionReport, readPermissions } from './check-permissions';
 import { loopbackRedirectPolicy } from './loopback-pipeline';
+import { ManagedRunCommand, managedStateOf, type RunCommandKind } from './managed-run-command';
 import type { ApprovedStep, RunHooks, RunOutput, ScriptToRun, VmCheck, VmOperations } from './vm-operations';
 
 export interface AzureVmOptions {
@@ -23,6 +24,8 @@ export interface AzureVmOptions {
   /** Retries of a Run Command refused with 409 (another command is running). */
   conflictRetries?: number;
   conflictBaseDelayMs?: number;
+  /** `managed` (default: a run command resource with a timeout) or `action` (`POST …/runCommand`). */
+  runCommand?: RunCommandKind;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
@@ -38,6 +41,7 @@ export class AzureVmOperations implements VmOperations {
   private readonly network: NetworkManagementClient;
   private readonly groups: string[];
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly managed: ManagedRunCommand;
 
   constructor(private readonly options: AzureVmOptions) {
     const endpoint = options.loopbackEndpoint ? AzureManagement : (options.endpoint ?? AzureManagement);
@@ -54,6 +58,11 @@ export class AzureVmOperations implements VmOperations {
     });
     this.groups = (options.resourceGroups ?? []).map((g) => g.toLowerCase());
     this.sleep = options.sleep ?? sleepFor;
+    this.managed = new ManagedRunCommand(this.compute, {
+      pollIntervalMs: options.pollIntervalMs ?? 5_000,
+      sleep: this.sleep,
+      call: (what, work) => this.call(what, work),
+    });
   }
 
   /** The identity's rights on each served resource group, against what the agent needs. */
@@ -134,25 +143,12 @@ export class AzureVmOperations implements VmOperations {
     signal?: AbortSignal,
   ): Promise<RunOutput> {
     await this.assertReady(step.vm, signal);
-    const input = {
-      commandId: 'RunPowerShellScript',
-      script: script.text.split(/\r?\n/),
-      // Parameters go to the script's param() block as named strings; never into its text.
-      parameters: Object.entries(step.params).map(([name, value]) => ({ name, value: String(value) })),
-    };
     const attempts = (this.options.conflictRetries ?? 5) + 1;
     for (let attempt = 1; ; attempt++) {
       try {
-        const poller = this.compute.virtualMachines.runCommand(step.vm.resourceGroup, step.vm.name, input, {
-          updateIntervalInMs: this.options.pollIntervalMs ?? 5_000,
-          abortSignal: signal,
-        });
-        await poller.submitted();
-        // Stored before waiting: a restarted process resumes this poll instead of sending again.
-        await hooks.onPollerState?.(await poller.serialize());
-        return outputOf(
-          await this.call('run the command', () => poller.pollUntilDone({ abortSignal: signal })),
-        );
+        return this.options.runCommand === 'action'
+          ? await this.runAction(step, script, hooks, signal)
+          : await this.managed.run(step, script, hooks, signal);
       } catch (err) {
         const coded = err instanceof RdpFixError ? err : toCoded(err, 'run the command');
         if (coded.code !== ErrorCodes.RunCommandConflict || attempt >= attempts) throw coded;
@@ -163,7 +159,10 @@ export class AzureVmOperations implements VmOperations {
     }
   }
 
+  /** A saved state names its kind: a run started as managed resumes as managed, whatever the setting now. */
   async resumeScript(pollerState: string, signal?: AbortSignal): Promise<RunOutput> {
+    const managed = managedStateOf(pollerState);
+    if (managed) return this.managed.result(managed, signal);
     const poller = restorePoller(this.compute, pollerState, this.compute.virtualMachines.runCommand, {
       updateIntervalInMs: this.options.pollIntervalMs ?? 5_000,
       abortSignal: signal,
@@ -171,6 +170,35 @@ export class AzureVmOperations implements VmOperations {
     return outputOf(
       await this.call('resume the command', () => poller.pollUntilDone({ abortSignal: signal })),
     );
+  }
+
+  /** Deletes a managed run command once its result is stored; an action Run Command leaves nothing. */
+  async releaseScript(pollerState: string, signal?: AbortSignal): Promise<void> {
+    const managed = managedStateOf(pollerState);
+    if (managed) await this.call('delete the run command', () => this.managed.release(managed, signal));
+  }
+
+  /** The action Run Command: `POST …/runCommand`, polled as an async operation (DESIGN.md facts). */
+  private async runAction(
+    step: ApprovedStep,
+    script: ScriptToRun,
+    hooks: RunHooks,
+    signal?: AbortSignal,
+  ): Promise<RunOutput> {
+    const input = {
+      commandId: 'RunPowerShellScript',
+      script: script.text.split(/\r?\n/),
+      // Parameters go to the script's param() block as named strings; never into its text.
+      parameters: Object.entries(step.params).map(([name, value]) => ({ name, value: String(value) })),
+    };
+    const poller = this.compute.virtualMachines.runCommand(step.vm.resourceGroup, step.vm.name, input, {
+      updateIntervalInMs: this.options.pollIntervalMs ?? 5_000,
+      abortSignal: signal,
+    });
+    await poller.submitted();
+    // Stored before waiting: a restarted process resumes this poll instead of sending again.
+    await hooks.onPollerState?.(await poller.serialize());
+    return outputOf(await this.call('run the command', () => poller.pollUntilDone({ abortSignal: signal })));
   }
 
   async snapshotOsDisk(step: ApprovedStep, signal?: AbortSignal): Promise<{ snapshotId: string }> {
@@ -331,7 +359,9 @@ export function toCoded(err: unknown, what: string): RdpFixError {
         );
       }
       case 409:
-        if (/run command extension execution is in progress/i.test(message)) {
+        // The action Run Command's busy message; a managed run command PUT refused because
+        // another operation holds the VM comes back as ARM's generic `Conflict` code.
+        if (/run command extension execution is in progress/i.test(message) || code === 'Conflict') {
           return new RdpFixError(
             ErrorCodes.RunCommandConflict,
             'another Run Command is still running on this VM; try again when it ends',

@@ -7,6 +7,12 @@ export const NeededActions = [
   'Microsoft.Compute/virtualMachines/read',
   'Microsoft.Compute/virtualMachines/instanceView/read',
   'Microsoft.Compute/virtualMachines/runCommand/action',
+  // The managed Run Command (the default, RDPFIX_RUN_COMMAND=managed): the script is a
+  // `runCommands` child resource of the VM, created (write), read for its instance view, and
+  // deleted once its result is stored.
+  'Microsoft.Compute/virtualMachines/runCommands/read',
+  'Microsoft.Compute/virtualMachines/runCommands/write',
+  'Microsoft.Compute/virtualMachines/runCommands/delete',
   'Microsoft.Compute/virtualMachines/restart/action',
   'Microsoft.Compute/disks/read',
   'Microsoft.Compute/disks/beginGetAccess/action',

@@ -26,6 +26,11 @@ export interface ScriptToRun {
   /** File name, e.g. `diagnose.ps1`; its first line is `# rdp-fix-step: <id>`. */
   name: string;
   text: string;
+  /**
+   * Seconds the script may run. The managed Run Command passes it as `timeoutInSeconds` and
+   * Azure stops the script then; the action Run Command has no such setting.
+   */
+  timeoutSeconds?: number;
 }
 
 export interface RunOutput {
@@ -62,6 +67,11 @@ export interface VmOperations {
   ): Promise<RunOutput>;
   /** Resumes waiting for a Run Command from a saved poller state, without dispatching again. */
   resumeScript(pollerState: string, signal?: AbortSignal): Promise<RunOutput>;
+  /**
+   * Called once a script's result is stored: removes what the run left in Azure (the managed
+   * Run Command resource). Never runs anything.
+   */
+  releaseScript?(pollerState: string, signal?: AbortSignal): Promise<void>;
   snapshotOsDisk(step: ApprovedStep, signal?: AbortSignal): Promise<{ snapshotId: string }>;
   restart(step: ApprovedStep, signal?: AbortSignal): Promise<void>;
   updateNsgRule(step: ApprovedStep, signal?: AbortSignal): Promise<{ rule: string }>;

@@ -17,6 +17,8 @@ export const ErrorCodes = {
   VmNotRunning: 'VM_NOT_RUNNING',
   VmAgentNotReady: 'VM_AGENT_NOT_READY',
   RunCommandConflict: 'RUN_COMMAND_CONFLICT',
+  /** A script ran past its step's `timeoutSeconds`; Azure stopped it (managed Run Command). */
+  RunCommandTimedOut: 'RUN_COMMAND_TIMED_OUT',
   OutputUnreadable: 'OUTPUT_UNREADABLE',
   AzureOperationFailed: 'AZURE_OPERATION_FAILED',
   AzureForbidden: 'AZURE_FORBIDDEN',

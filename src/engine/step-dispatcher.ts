@@ -170,6 +170,7 @@ export class StepDispatcher {
     );
     const drafts: Record<string, unknown> = { stepId, attempt, startedAt: started.toISOString() };
     let result: StepRunResult;
+    let timedOut: { seconds: number; partial: string } | undefined;
     try {
       if (step.kind === 'runCommand') {
         const script = playbook.scripts[step.script];
@@ -179,7 +180,7 @@ export class StepDispatcher {
           ? await this.deps.vm.resumeScript(pollerState, this.aborter.signal)
           : await this.deps.vm.runScript(
               approved,
-              script,
+              { ...script, timeoutSeconds: step.timeoutSeconds },
               {
                 onPollerState: (state) => this.savePoller(dispatch, state),
                 onRetry: (reason, delayMs) =>
@@ -202,6 +203,12 @@ export class StepDispatcher {
         isRdpFixError(err) ? err.code : ErrorCodes.AzureOperationFailed,
         err instanceof Error ? err.message : String(err),
       );
+      // Azure stopped the script at its time limit: what it printed until then is kept.
+      if (isRdpFixError(err) && err.code === ErrorCodes.RunCommandTimedOut) {
+        const partial = keptOutput(err.details.output as RunOutput);
+        Object.assign(drafts, partial, { timedOut: true, timeoutSeconds: err.details.timeoutSeconds });
+        timedOut = { seconds: Number(err.details.timeoutSeconds), partial: String(partial.excerpt) };
+      }
     } finally {
       stopProgress();
     }
@@ -224,7 +231,7 @@ export class StepDispatcher {
       kind: 'progress',
       key: `${record.id}:${stepId}:${attempt}:progress`,
       stepId,
-      text: resultText(step.title, result, step.result),
+      text: timedOut ? timedOutText(step.title, timedOut) : resultText(step.title, result, step.result),
       elapsedMs: ended.getTime() - started.getTime(),
       done: true,
     };
@@ -232,6 +239,12 @@ export class StepDispatcher {
       { kind: 'step.output', actor: null, data: drafts },
       { kind: 'message.posted', actor: null, data: { message: done as unknown as Record<string, unknown> } },
     ]);
+    // The result is stored: what the run left in Azure (a managed Run Command resource) can go.
+    if (dispatch.pollerState && step.kind === 'runCommand') {
+      await this.deps.vm
+        .releaseScript?.(dispatch.pollerState, this.aborter.signal)
+        .catch(() => this.deps.metrics.error(ErrorCodes.AzureOperationFailed));
+    }
   }
 
   private async azureAction(
@@ -340,6 +353,13 @@ function keptOutput(output: RunOutput): Record<string, unknown> {
     stderr: redact(output.stderr.slice(-MaxStoredOutput)),
     excerpt: stdout.slice(-ExcerptLength),
   };
+}
+
+/** A script Azure stopped at its time limit: said plainly, with what it printed until then. */
+function timedOutText(title: Localized, stopped: { seconds: number; partial: string }): Localized {
+  return perLocale(
+    (l) => Texts.stepTimedOut(title[l], Texts.duration(stopped.seconds)[l], stopped.partial)[l],
+  );
 }
 
 /** What a step's end means, in each language; the step title is itself localized. */

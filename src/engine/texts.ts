@@ -75,6 +75,23 @@ export const Texts = {
     (title: string, why: string) => `"${title}" failed: ${why}`,
     (title: string, why: string) => `"${title}" non è riuscito: ${why}`,
   ),
+  stepTimedOut: both(
+    (title: string, limit: string, partial: string) =>
+      `"${title}" stopped after ${limit}: it ran past its time limit and Azure ended it; the VM's Run Command slot is free again. ${partial ? `Output so far: ${partial}` : 'It printed nothing before it stopped.'}`,
+    (title: string, limit: string, partial: string) =>
+      `"${title}" interrotto dopo ${limit}: ha superato il tempo massimo e Azure lo ha fermato; lo slot Run Command della VM è di nuovo libero. ${partial ? `Output fino a quel momento: ${partial}` : 'Non ha stampato nulla prima di fermarsi.'}`,
+  ),
+  /** "5 minutes", "90 seconds": a step's time limit said in words. */
+  duration: both(
+    (seconds: number) =>
+      seconds % 60 === 0
+        ? `${seconds / 60} minute${seconds === 60 ? '' : 's'}`
+        : `${seconds} second${seconds === 1 ? '' : 's'}`,
+    (seconds: number) =>
+      seconds % 60 === 0
+        ? `${seconds / 60} minut${seconds === 60 ? 'o' : 'i'}`
+        : `${seconds} second${seconds === 1 ? 'o' : 'i'}`,
+  ),
   stepUnreadable: both(
     (title: string, why: string, log: string) =>
       `The output of "${title}" is unreadable (${why}); no cause is assumed. Full log on the VM: ${log}`,

@@ -134,6 +134,13 @@ const stepBase = {
   next: z.record(z.string(), z.string()),
 };
 
+/**
+ * How long a step's script may run before Azure stops it, when the playbook does not say
+ * (managed Run Command `timeoutInSeconds`). Azure's own ceiling for the action Run Command is
+ * 90 minutes; a hung script would hold the VM that long.
+ */
+export const DefaultStepTimeoutSeconds = 600;
+
 export const AzureActions = ['snapshotDisk', 'restartVm', 'updateNsgRule'] as const;
 export type AzureAction = (typeof AzureActions)[number];
 
@@ -145,6 +152,8 @@ export const stepSchema = z.discriminatedUnion('kind', [
       risk: z.enum(Risks),
       /** The script returns evidence: outcomes are `clear` / `causes` instead of `ok`. */
       evidence: z.boolean().default(false),
+      /** Seconds the script may run; Azure stops it then (managed Run Command `timeoutInSeconds`). */
+      timeoutSeconds: z.number().int().min(30).max(5400).default(DefaultStepTimeoutSeconds),
       params: paramsField,
       confirm: z.boolean().optional(),
       ...stepBase,

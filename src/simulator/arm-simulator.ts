@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NeededActions } from '../azure/needed-actions';
+import { armError, key, lastBytes, readBody, type Sent, send } from './arm-wire';
+import { ManagedRunCommands } from './managed-run-commands';
 import { scenarioFor } from './scenarios';
 import { SimulatedWindowsVm } from './windows-vm';
 
@@ -41,6 +43,17 @@ export interface ArmSimulatorOptions {
   grantedActions?: string[];
 }
 
+/** One script sent to a VM, by either Run Command. */
+export interface ScriptDispatch {
+  kind: 'action' | 'managed';
+  vm: string;
+  /** The script text (the action Run Command's lines joined). */
+  text: string;
+  params: { name: string; value: string }[];
+  at: number;
+  request: RecordedRequest;
+}
+
 /** One request the simulator received, for wire-level tests. */
 export interface RecordedRequest {
   method: string;
@@ -72,11 +85,6 @@ interface VmRecord {
   unavailableLeft: number;
   forbidden: boolean;
 }
-
-const OutputLimit = 4096;
-
-/** Every route ends by sending one response; handlers return that fact. */
-type Sent = true;
 
 function scaled(scale: number): Latency {
   return {
@@ -120,17 +128,31 @@ export class ArmSimulator {
   private server: Server | undefined;
   private readonly now: () => Date;
   private latency: Latency;
+  private scale: number;
   private readonly host: string;
+  private readonly managed: ManagedRunCommands;
 
   constructor(private readonly options: ArmSimulatorOptions) {
     this.now = options.now ?? (() => new Date());
-    this.latency = scaled(options.latencyScale ?? 0);
+    this.scale = options.latencyScale ?? 0;
+    this.latency = scaled(this.scale);
     this.host = options.managementHost ?? 'management.azure.com';
+    this.managed = new ManagedRunCommands({
+      vm: (vmKey) => {
+        const record = this.vms.get(vmKey);
+        return record ? { vm: record.vm, id: this.vmId(record) } : undefined;
+      },
+      runCommandMs: () => this.latency.runCommand,
+      scale: () => this.scale,
+      operationUrl: (id, result) =>
+        `${this.operationBase(id)}${result ? '/result' : ''}?api-version=2024-11-01`,
+    });
     for (const entry of options.vms ?? defaultInventory()) this.addVm(entry);
   }
 
   /** Changes how long operations started from now on take (a test slows one step down). */
   setLatencyScale(scale: number): void {
+    this.scale = scale;
     this.latency = scaled(scale);
   }
 
@@ -170,6 +192,48 @@ export class ArmSimulator {
 
   nsgRule(resourceGroup: string, name: string, rule = 'allow-rdp'): Record<string, unknown> | undefined {
     return this.vms.get(key(resourceGroup, name))?.nsgRules.get(rule);
+  }
+
+  /**
+   * Every script dispatch the simulator received, action (`POST …/runCommand`) or managed
+   * (`PUT …/runCommands/{name}`), in order: refused ones (409, 429, 503) included.
+   */
+  scriptDispatches(vmName?: string): ScriptDispatch[] {
+    return this.requests.flatMap((r): ScriptDispatch[] => {
+      const parts = r.path.split('/');
+      const vm = parts[parts.indexOf('virtualMachines') + 1] ?? '';
+      if (vmName && vm.toLowerCase() !== vmName.toLowerCase()) return [];
+      if (r.method === 'POST' && r.path.endsWith('/runCommand')) {
+        const body = r.body as { script?: string[]; parameters?: { name: string; value: string }[] };
+        return [
+          {
+            kind: 'action',
+            vm,
+            text: (body.script ?? []).join('\n'),
+            params: body.parameters ?? [],
+            at: r.at,
+            request: r,
+          },
+        ];
+      }
+      if (r.method === 'PUT' && parts.at(-2)?.toLowerCase() === 'runcommands') {
+        const body = r.body as {
+          properties?: { source?: { script?: string }; parameters?: { name: string; value: string }[] };
+        };
+        const p = body.properties ?? {};
+        return [
+          {
+            kind: 'managed',
+            vm,
+            text: p.source?.script ?? '',
+            params: p.parameters ?? [],
+            at: r.at,
+            request: r,
+          },
+        ];
+      }
+      return [];
+    });
   }
 
   snapshotNames(): string[] {
@@ -278,6 +342,18 @@ export class ArmSimulator {
       if (action === 'instanceview' && method === 'GET') return send(res, 200, this.instanceView(record));
       if (action === 'runcommand' && method === 'POST') return this.runCommand(res, record, body);
       if (action === 'restart' && method === 'POST') return this.restart(res, record);
+      // The managed Run Command: /virtualMachines/{vm}/runCommands/{name}
+      if (action === 'runcommands' && parts[9]) {
+        const vmKey = key(rg, name);
+        if (method === 'PUT')
+          return (
+            this.refuseRunCommand(res, record, 'Microsoft.Compute/virtualMachines/runCommands/write') ??
+            this.managed.put(res, vmKey, parts[9], body)
+          );
+        if (method === 'GET')
+          return this.managed.get(res, vmKey, parts[9], url.searchParams.get('$expand') === 'instanceView');
+        if (method === 'DELETE') return this.managed.delete(res, vmKey, parts[9]);
+      }
     }
     if (provider === 'microsoft.compute' && type === 'snapshots' && name && method === 'PUT') {
       return this.snapshot(res, rg, name, body);
@@ -315,14 +391,18 @@ export class ArmSimulator {
     return send(res, 404, armError('NotFound', `No route for ${method} ${url.pathname}`));
   }
 
-  private runCommand(res: ServerResponse, record: VmRecord, body: unknown): Sent {
+  /**
+   * What stops a Run Command (action or managed) before it starts: a missing right, an ARM
+   * burst (503, 429), a VM that is not running, another command in progress (409).
+   */
+  private refuseRunCommand(res: ServerResponse, record: VmRecord, action: string): Sent | undefined {
     if (record.forbidden) {
       return send(
         res,
         403,
         armError(
           'AuthorizationFailed',
-          `The client 'rdp-fix' with object id '00000000-0000-0000-0000-000000000001' does not have authorization to perform action 'Microsoft.Compute/virtualMachines/runCommand/action' over scope '${this.vmId(record)}' or the scope is invalid.`,
+          `The client 'rdp-fix' with object id '00000000-0000-0000-0000-000000000001' does not have authorization to perform action '${action}' over scope '${this.vmId(record)}' or the scope is invalid.`,
         ),
       );
     }
@@ -365,6 +445,12 @@ export class ArmSimulator {
         ),
       );
     }
+    return undefined;
+  }
+
+  private runCommand(res: ServerResponse, record: VmRecord, body: unknown): Sent {
+    const refused = this.refuseRunCommand(res, record, 'Microsoft.Compute/virtualMachines/runCommand/action');
+    if (refused) return refused;
     const input = (body ?? {}) as {
       commandId?: string;
       script?: string[];
@@ -377,7 +463,10 @@ export class ArmSimulator {
         armError('InvalidParameter', 'The value of parameter commandId is invalid or the script is missing.'),
       );
     }
-    const op = this.startOperation(record, 'runCommand', this.latency.runCommand);
+    // The action Run Command has no timeout: a hung script holds the VM until Azure's
+    // 90-minute ceiling ("the maximum time a script can run is 90 minutes"), scaled.
+    const ms = record.vm.hangs(input.script.join('\n')) ? 90 * 60_000 * this.scale : this.latency.runCommand;
+    const op = this.startOperation(record, 'runCommand', ms);
     op.script = input.script;
     op.params = Object.fromEntries((input.parameters ?? []).map((p) => [p.name, String(p.value)]));
     return this.accepted(res, op);
@@ -430,8 +519,12 @@ export class ArmSimulator {
     return op;
   }
 
+  private operationBase(id: string): string {
+    return `https://${this.host}/subscriptions/${this.options.subscriptionId}/providers/Microsoft.Compute/locations/westeurope/operations/${id}`;
+  }
+
   private accepted(res: ServerResponse, op: Operation): Sent {
-    const base = `https://${this.host}/subscriptions/${this.options.subscriptionId}/providers/Microsoft.Compute/locations/westeurope/operations/${op.id}`;
+    const base = this.operationBase(op.id);
     return send(res, 202, undefined, {
       'Azure-AsyncOperation': `${base}?api-version=2024-11-01`,
       Location: `${base}/result?api-version=2024-11-01`,
@@ -465,6 +558,17 @@ export class ArmSimulator {
   }
 
   private operation(res: ServerResponse, id: string, result: boolean): Sent {
+    if (this.managed.isDeletion(id)) return send(res, 200, undefined);
+    const run = this.managed.byOperation(id);
+    if (run) {
+      const { status, error } = this.managed.operationStatus(run);
+      return send(res, 200, {
+        name: id,
+        status,
+        startTime: new Date(run.startedAt).toISOString(),
+        ...(error ? { error } : {}),
+      });
+    }
     const op = this.operations.get(id);
     if (!op) return send(res, 404, armError('NotFound', `Operation ${id} not found`));
     this.settle(op);
@@ -606,48 +710,6 @@ export class ArmSimulator {
       properties: { ...properties, provisioningState: 'Succeeded' },
     };
   }
-}
-
-function key(rg: string, name: string): string {
-  return `${rg.toLowerCase()}/${name.toLowerCase()}`;
-}
-
-function armError(code: string, message: string) {
-  return { error: { code, message } };
-}
-
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Sent {
-  const text = body === undefined ? '' : JSON.stringify(body);
-  res.writeHead(status, {
-    ...(text ? { 'Content-Type': 'application/json; charset=utf-8' } : {}),
-    'x-ms-request-id': randomUUID(),
-    ...headers,
-  });
-  res.end(text);
-  return true;
-}
-
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (!text) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/** Azure keeps only the last 4,096 bytes of each output stream. */
-function lastBytes(text: string): string {
-  const bytes = Buffer.from(text, 'utf8');
-  return bytes.length <= OutputLimit ? text : bytes.subarray(bytes.length - OutputLimit).toString('utf8');
 }
 
 function hex12(text: string): string {

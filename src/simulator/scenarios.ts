@@ -45,6 +45,8 @@ export const Scenarios: Record<string, (now: Date) => WindowsVmState> = {
   }),
   'sim-agent-down': (now) => ({ ...healthyVmState(now), agentReady: false }),
   'sim-deallocated': (now) => ({ ...healthyVmState(now), power: 'deallocated', agentReady: false }),
+  // The diagnostic never ends (its RDP probe waits forever): only a time limit frees the VM.
+  'sim-hung': (now) => ({ ...healthyVmState(now), hangsIn: ['diagnose'] }),
 };
 
 export const ScenarioNames = Object.keys(Scenarios);

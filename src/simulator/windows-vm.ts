@@ -35,6 +35,8 @@ export interface WindowsVmState {
   restarts: number;
   /** Counts renewals, so every new certificate gets a new thumbprint. */
   certificateSerial: number;
+  /** Scripts (by step id) that never finish on this VM: they print a little, then hang. */
+  hangsIn: string[];
 }
 
 export const TlsVersions = ['TLS 1.0', 'TLS 1.1', 'TLS 1.2'] as const;
@@ -65,12 +67,15 @@ export function healthyVmState(now: Date): WindowsVmState {
     firewallPort: 3389,
     restarts: 0,
     certificateSerial: 0,
+    hangsIn: [],
   };
 }
 
 export interface ScriptRunResult {
   stdout: string;
   stderr: string;
+  /** The script hung: this is what it printed before, and it changed nothing. */
+  hung?: boolean;
 }
 
 /** Runs one playbook script against the VM state: validates, applies, prints. */
@@ -87,8 +92,21 @@ export class SimulatedWindowsVm {
     return first.startsWith(ScriptMarker) ? first.slice(ScriptMarker.length).trim() : undefined;
   }
 
+  /** Whether a script never finishes on this VM (scenario sim-hung). */
+  hangs(scriptText: string): boolean {
+    return this.state.hangsIn.includes(SimulatedWindowsVm.scriptIdOf(scriptText) ?? '');
+  }
+
   run(scriptText: string, params: Record<string, string>): ScriptRunResult {
     const id = SimulatedWindowsVm.scriptIdOf(scriptText);
+    if (id && this.hangs(scriptText)) {
+      // Stuck in its loopback probe: a listener that accepts TCP and never answers X.224.
+      return {
+        stdout: `rdp-fix ${id}: services, certificate and TLS read; probing 127.0.0.1:${this.state.rdpPort} (X.224)…\n`,
+        stderr: '',
+        hung: true,
+      };
+    }
     if (!id)
       return {
         stdout: '',

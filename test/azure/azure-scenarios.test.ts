@@ -1,5 +1,6 @@
 import { AzureVmOperations } from '../../src/azure/azure-vm-operations';
 import { StaticTestCredential } from '../../src/azure/loopback-pipeline';
+import { type RunCommandKind, RunCommandKinds } from '../../src/azure/managed-run-command';
 import { ArmSimulator } from '../../src/simulator/arm-simulator';
 import {
   bob,
@@ -12,12 +13,14 @@ import {
 
 /**
  * The real Azure SDK (@azure/arm-compute, @azure/arm-network) against the loopback ARM
- * simulator over HTTP, for every scenario, start to the expected end.
+ * simulator over HTTP, for every scenario, start to the expected end: with the managed Run
+ * Command (the default) and with the action Run Command.
  */
 const SUB = '11111111-2222-3333-4444-555555555555';
 const where = { subscriptionId: SUB, resourceGroup: 'rg-sim' };
 let sim: ArmSimulator;
 let url: string;
+let kind: RunCommandKind;
 
 beforeEach(async () => {
   sim = new ArmSimulator({ subscriptionId: SUB });
@@ -35,18 +38,17 @@ function azure(overrides: Partial<ConstructorParameters<typeof AzureVmOperations
     pollIntervalMs: 5,
     conflictBaseDelayMs: 10,
     agentReadyTimeoutMs: 5_000,
+    runCommand: kind,
     ...overrides,
   });
 }
 
 /** The scripts Azure received, in order, by their marker line, with their parameters. */
 function runCommands() {
-  return sim.requests
-    .filter((r) => r.method === 'POST' && r.path.endsWith('/runCommand'))
-    .map((r) => {
-      const body = r.body as { script: string[]; parameters: { name: string; value: string }[] };
-      return { script: body.script[0]!.replace('# rdp-fix-step: ', ''), params: body.parameters, at: r.at };
-    });
+  return sim.scriptDispatches().map((d) => {
+    expect(d.kind).toBe(kind);
+    return { script: d.text.split('\n')[0]!.replace('# rdp-fix-step: ', ''), params: d.params, at: d.at };
+  });
 }
 
 async function runScenario(vm: string, answers: Record<string, string> = {}) {
@@ -71,176 +73,184 @@ async function runScenario(vm: string, answers: Record<string, string> = {}) {
   return { h, id, record: (await h.store.get(id))!, transcript };
 }
 
-describe('every scenario through the real SDK', () => {
-  test('sim-all-three: scripts in article order, one restart, a snapshot, resolved', async () => {
-    const { record } = await runScenario('sim-all-three');
-    expect(record.outcome).toBe('resolved');
-    expect(runCommands().map((c) => c.script)).toEqual([
-      'diagnose',
-      'renew-rdp-certificate',
-      'reset-machinekeys-acl',
-      'enable-tls',
-      'restore-group-policy',
-      'diagnose',
-    ]);
-    expect(runCommands().find((c) => c.script === 'enable-tls')?.params).toEqual([
-      { name: 'Versions', value: '1.2' },
-      { name: 'PauseGroupPolicy', value: 'true' },
-    ]);
-    expect(sim.requests.filter((r) => r.path.endsWith('/restart'))).toHaveLength(1);
-    expect(sim.snapshotNames()).toEqual([`sim-all-three-rdpfix-${record.id}`]);
-    expect(sim.windowsVm('rg-sim', 'sim-all-three')?.state.tls['TLS 1.2']).toBe(1);
+describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
+  beforeEach(() => {
+    kind = runCommand;
   });
 
-  test('sim-port-stoppable: W3SVC stopped through a Run Command parameter', async () => {
-    const { record } = await runScenario('sim-port-stoppable');
-    expect(record.outcome).toBe('resolved');
-    expect(runCommands().map((c) => [c.script, c.params])).toEqual([
-      ['diagnose', []],
-      ['free-rdp-port', [{ name: 'ServiceName', value: 'W3SVC' }]],
-      ['diagnose', []],
-    ]);
-  });
-
-  test('sim-port-unstoppable: port changed and the NSG rule follows', async () => {
-    const { record } = await runScenario('sim-port-unstoppable');
-    expect(record.outcome).toBe('resolved');
-    expect(runCommands().map((c) => c.script)).toEqual([
-      'diagnose',
-      'free-rdp-port',
-      'change-rdp-port',
-      'diagnose',
-    ]);
-    expect(sim.nsgRule('rg-sim', 'sim-port-unstoppable')).toMatchObject({
-      destinationPortRange: '3390',
-      access: 'Allow',
+  describe('every scenario through the real SDK', () => {
+    test('sim-all-three: scripts in article order, one restart, a snapshot, resolved', async () => {
+      const { record } = await runScenario('sim-all-three');
+      expect(record.outcome).toBe('resolved');
+      expect(runCommands().map((c) => c.script)).toEqual([
+        'diagnose',
+        'renew-rdp-certificate',
+        'reset-machinekeys-acl',
+        'enable-tls',
+        'restore-group-policy',
+        'diagnose',
+      ]);
+      expect(runCommands().find((c) => c.script === 'enable-tls')?.params).toEqual([
+        { name: 'Versions', value: '1.2' },
+        { name: 'PauseGroupPolicy', value: 'true' },
+      ]);
+      expect(sim.requests.filter((r) => r.path.endsWith('/restart'))).toHaveLength(1);
+      expect(sim.snapshotNames()).toEqual([`sim-all-three-rdpfix-${record.id}`]);
+      expect(sim.windowsVm('rg-sim', 'sim-all-three')?.state.tls['TLS 1.2']).toBe(1);
     });
-    const put = sim.requests.find((r) => r.method === 'PUT' && r.path.includes('/securityRules/'));
-    expect(put?.path).toBe(
-      `/subscriptions/${SUB}/resourceGroups/rg-sim/providers/Microsoft.Network/networkSecurityGroups/sim-port-unstoppable-nsg/securityRules/allow-rdp`,
-    );
-  });
 
-  test.each([
-    ['sim-cert-expired', ['diagnose', 'renew-rdp-certificate', 'diagnose']],
-    ['sim-machinekeys', ['diagnose', 'reset-machinekeys-acl', 'diagnose']],
-    ['sim-tls-disabled', ['diagnose', 'enable-tls', 'restore-group-policy', 'diagnose']],
-    ['sim-rdp-stopped', ['diagnose', 'free-rdp-port', 'diagnose']],
-    ['sim-healthy', ['diagnose']],
-  ])('%s resolves with %j', async (vm, scripts) => {
-    const { record } = await runScenario(vm);
-    expect(record.outcome).toBe('resolved');
-    expect(runCommands().map((c) => c.script)).toEqual(scripts);
-  });
+    test('sim-port-stoppable: W3SVC stopped through a Run Command parameter', async () => {
+      const { record } = await runScenario('sim-port-stoppable');
+      expect(record.outcome).toBe('resolved');
+      expect(runCommands().map((c) => [c.script, c.params])).toEqual([
+        ['diagnose', []],
+        ['free-rdp-port', [{ name: 'ServiceName', value: 'W3SVC' }]],
+        ['diagnose', []],
+      ]);
+    });
 
-  test('sim-tls-gpo: the verification catches the GPO, the operator is told to change it', async () => {
-    const { record, h } = await runScenario('sim-tls-gpo', { 'gpo-enforced': 'stop' });
-    expect(record.outcome).toBe('unresolved');
-    expect(h.messages('stepCard').at(-1)).toMatchObject({ stepId: 'gpo-enforced' });
-  });
+    test('sim-port-unstoppable: port changed and the NSG rule follows', async () => {
+      const { record } = await runScenario('sim-port-unstoppable');
+      expect(record.outcome).toBe('resolved');
+      expect(runCommands().map((c) => c.script)).toEqual([
+        'diagnose',
+        'free-rdp-port',
+        'change-rdp-port',
+        'diagnose',
+      ]);
+      expect(sim.nsgRule('rg-sim', 'sim-port-unstoppable')).toMatchObject({
+        destinationPortRange: '3390',
+        access: 'Allow',
+      });
+      const put = sim.requests.find((r) => r.method === 'PUT' && r.path.includes('/securityRules/'));
+      expect(put?.path).toBe(
+        `/subscriptions/${SUB}/resourceGroups/rg-sim/providers/Microsoft.Network/networkSecurityGroups/sim-port-unstoppable-nsg/securityRules/allow-rdp`,
+      );
+    });
 
-  test('sim-agent-down: no Run Command at all, the offline path', async () => {
-    const { record, h } = await runScenario('sim-agent-down');
-    expect(record.outcome).toBe('resolved');
-    expect(runCommands()).toEqual([]);
-    expect(h.messages('notice')[0]).toMatchObject({
-      text: { en: expect.stringContaining('the VM agent is Not Ready') },
+    test.each([
+      ['sim-cert-expired', ['diagnose', 'renew-rdp-certificate', 'diagnose']],
+      ['sim-machinekeys', ['diagnose', 'reset-machinekeys-acl', 'diagnose']],
+      ['sim-tls-disabled', ['diagnose', 'enable-tls', 'restore-group-policy', 'diagnose']],
+      ['sim-rdp-stopped', ['diagnose', 'free-rdp-port', 'diagnose']],
+      ['sim-healthy', ['diagnose']],
+    ])('%s resolves with %j', async (vm, scripts) => {
+      const { record } = await runScenario(vm);
+      expect(record.outcome).toBe('resolved');
+      expect(runCommands().map((c) => c.script)).toEqual(scripts);
+    });
+
+    test('sim-tls-gpo: the verification catches the GPO, the operator is told to change it', async () => {
+      const { record, h } = await runScenario('sim-tls-gpo', { 'gpo-enforced': 'stop' });
+      expect(record.outcome).toBe('unresolved');
+      expect(h.messages('stepCard').at(-1)).toMatchObject({ stepId: 'gpo-enforced' });
+    });
+
+    test('sim-agent-down: no Run Command at all, the offline path', async () => {
+      const { record, h } = await runScenario('sim-agent-down');
+      expect(record.outcome).toBe('resolved');
+      expect(runCommands()).toEqual([]);
+      expect(h.messages('notice')[0]).toMatchObject({
+        text: { en: expect.stringContaining('the VM agent is Not Ready') },
+      });
+    });
+
+    test('sim-deallocated: refused before anything runs, with the reason', async () => {
+      const { record, h } = await runScenario('sim-deallocated');
+      expect(record.outcome).toBe('failed');
+      expect(h.messages('summary')[0]).toMatchObject({ reason: 'the VM is deallocated' });
+      expect(runCommands()).toEqual([]);
     });
   });
 
-  test('sim-deallocated: refused before anything runs, with the reason', async () => {
-    const { record, h } = await runScenario('sim-deallocated');
-    expect(record.outcome).toBe('failed');
-    expect(h.messages('summary')[0]).toMatchObject({ reason: 'the VM is deallocated' });
-    expect(runCommands()).toEqual([]);
-  });
-});
-
-describe('Azure errors become clear messages and leave the incident consistent', () => {
-  test('409: another Run Command is running — waits, retries, tells the thread, then succeeds', async () => {
-    const h = makeHarness({ vm: azure() });
-    const id = await startIncident(h, 'sim-busy', undefined, where);
-    await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
-    await h.engine.idle();
-    const posts = sim.requests.filter((r) => r.path.endsWith('/runCommand'));
-    expect(posts).toHaveLength(3);
-    expect((await currentStep(h, id)).stepId).toBe('no-cause-found');
-    expect(
-      h
-        .messages('notice')
-        .some((m) => m.kind === 'notice' && m.text.en.includes('another Run Command is in progress')),
-    ).toBe(true);
-  });
-
-  test('409 that does not clear: the step fails with the reason, the flow goes on', async () => {
-    const h = makeHarness({ vm: azure({ conflictRetries: 1 }) });
-    const id = await startIncident(h, 'sim-busy', undefined, where);
-    await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
-    await h.engine.idle();
-    expect((await currentStep(h, id)).stepId).toBe('diagnose-failed');
-    const result = h.messages('progress').find((m) => m.kind === 'progress' && m.done);
-    expect(result?.kind === 'progress' && result.text.en).toContain(
-      'another Run Command is still running on this VM',
-    );
-    const finished = (await h.store.transcript(id)).find((e) => e.kind === 'step.output');
-    expect(finished?.data.outcome).toBe('failed');
-  });
-
-  test('429: the SDK honours Retry-After and the command goes through', async () => {
-    const h = makeHarness({ vm: azure() });
-    const id = await startIncident(h, 'sim-throttled', undefined, where);
-    await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
-    await h.engine.idle();
-    const posts = sim.requests.filter((r) => r.path.endsWith('/runCommand'));
-    expect(posts).toHaveLength(2);
-    expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(900);
-    expect((await currentStep(h, id)).stepId).toBe('no-cause-found');
-  });
-
-  test('503 bursts from ARM: the SDK retries with backoff and the command runs once', async () => {
-    const h = makeHarness({ vm: azure() });
-    const id = await startIncident(h, 'sim-unavailable', undefined, where);
-    await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
-    await h.engine.idle();
-    const posts = sim.requests.filter((r) => r.path.endsWith('/runCommand'));
-    // Two refused, the third accepted: one Run Command ran, its result is in.
-    expect(posts).toHaveLength(3);
-    expect(posts[2]!.at - posts[0]!.at).toBeGreaterThanOrEqual(1_000);
-    expect((await currentStep(h, id)).stepId).toBe('no-cause-found');
-  });
-
-  test('403: names the missing permission', async () => {
-    const h = makeHarness({ vm: azure() });
-    const id = await startIncident(h, 'sim-forbidden', undefined, where);
-    await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
-    await h.engine.idle();
-    const result = h.messages('progress').find((m) => m.kind === 'progress' && m.done);
-    expect(result?.kind === 'progress' && result.text.en).toContain(
-      'lacks Microsoft.Compute/virtualMachines/runCommand/action',
-    );
-    expect((await currentStep(h, id)).stepId).toBe('diagnose-failed');
-  });
-
-  test('output without the result marker is unreadable: said, with the log path, no cause guessed', async () => {
-    const h = makeHarness({ vm: azure() });
-    const id = await startIncident(h, 'sim-healthy', undefined, where);
-    // A script the simulated VM does not recognise prints no marker.
-    const vm = sim.windowsVm('rg-sim', 'sim-healthy')!;
-    const run = vm.run.bind(vm);
-    vm.run = (text, params) => ({
-      ...run(text, params),
-      stdout: `${'x'.repeat(5000)} C:\\ProgramData\\rdp-fix\\logs\\diagnose-1.log`,
+  describe('Azure errors become clear messages and leave the incident consistent', () => {
+    test('409: another Run Command is running — waits, retries, tells the thread, then succeeds', async () => {
+      const h = makeHarness({ vm: azure() });
+      const id = await startIncident(h, 'sim-busy', undefined, where);
+      await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
+      await h.engine.idle();
+      const posts = sim.scriptDispatches();
+      expect(posts).toHaveLength(3);
+      expect((await currentStep(h, id)).stepId).toBe('no-cause-found');
+      expect(
+        h
+          .messages('notice')
+          .some((m) => m.kind === 'notice' && m.text.en.includes('another Run Command is in progress')),
+      ).toBe(true);
     });
-    await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
-    await h.engine.idle();
-    const result = h.messages('progress').find((m) => m.kind === 'progress' && m.done);
-    expect(result?.kind === 'progress' && result.text.en).toContain(
-      'is unreadable (no RDPFIX-RESULT: line in the output',
-    );
-    expect(result?.kind === 'progress' && result.text.en).toContain(
-      'C:\\ProgramData\\rdp-fix\\logs\\diagnose-1.log',
-    );
-    expect((await currentStep(h, id)).stepId).toBe('diagnose-failed');
-    expect((await h.store.get(id))?.causes).toEqual([]);
+
+    test('409 that does not clear: the step fails with the reason, the flow goes on', async () => {
+      const h = makeHarness({ vm: azure({ conflictRetries: 1 }) });
+      const id = await startIncident(h, 'sim-busy', undefined, where);
+      await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
+      await h.engine.idle();
+      expect((await currentStep(h, id)).stepId).toBe('diagnose-failed');
+      const result = h.messages('progress').find((m) => m.kind === 'progress' && m.done);
+      expect(result?.kind === 'progress' && result.text.en).toContain(
+        'another Run Command is still running on this VM',
+      );
+      const finished = (await h.store.transcript(id)).find((e) => e.kind === 'step.output');
+      expect(finished?.data.outcome).toBe('failed');
+    });
+
+    test('429: the SDK honours Retry-After and the command goes through', async () => {
+      const h = makeHarness({ vm: azure() });
+      const id = await startIncident(h, 'sim-throttled', undefined, where);
+      await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
+      await h.engine.idle();
+      const posts = sim.scriptDispatches();
+      expect(posts).toHaveLength(2);
+      expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(900);
+      expect((await currentStep(h, id)).stepId).toBe('no-cause-found');
+    });
+
+    test('503 bursts from ARM: the SDK retries with backoff and the command runs once', async () => {
+      const h = makeHarness({ vm: azure() });
+      const id = await startIncident(h, 'sim-unavailable', undefined, where);
+      await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
+      await h.engine.idle();
+      const posts = sim.scriptDispatches();
+      // Two refused, the third accepted: one Run Command ran, its result is in.
+      expect(posts).toHaveLength(3);
+      expect(posts[2]!.at - posts[0]!.at).toBeGreaterThanOrEqual(1_000);
+      expect((await currentStep(h, id)).stepId).toBe('no-cause-found');
+    });
+
+    test('403: names the missing permission', async () => {
+      const h = makeHarness({ vm: azure() });
+      const id = await startIncident(h, 'sim-forbidden', undefined, where);
+      await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
+      await h.engine.idle();
+      const result = h.messages('progress').find((m) => m.kind === 'progress' && m.done);
+      expect(result?.kind === 'progress' && result.text.en).toContain(
+        kind === 'managed'
+          ? 'lacks Microsoft.Compute/virtualMachines/runCommands/write'
+          : 'lacks Microsoft.Compute/virtualMachines/runCommand/action',
+      );
+      expect((await currentStep(h, id)).stepId).toBe('diagnose-failed');
+    });
+
+    test('output without the result marker is unreadable: said, with the log path, no cause guessed', async () => {
+      const h = makeHarness({ vm: azure() });
+      const id = await startIncident(h, 'sim-healthy', undefined, where);
+      // A script the simulated VM does not recognise prints no marker.
+      const vm = sim.windowsVm('rg-sim', 'sim-healthy')!;
+      const run = vm.run.bind(vm);
+      vm.run = (text, params) => ({
+        ...run(text, params),
+        stdout: `${'x'.repeat(5000)} C:\\ProgramData\\rdp-fix\\logs\\diagnose-1.log`,
+      });
+      await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
+      await h.engine.idle();
+      const result = h.messages('progress').find((m) => m.kind === 'progress' && m.done);
+      expect(result?.kind === 'progress' && result.text.en).toContain(
+        'is unreadable (no RDPFIX-RESULT: line in the output',
+      );
+      expect(result?.kind === 'progress' && result.text.en).toContain(
+        'C:\\ProgramData\\rdp-fix\\logs\\diagnose-1.log',
+      );
+      expect((await currentStep(h, id)).stepId).toBe('diagnose-failed');
+      expect((await h.store.get(id))?.causes).toEqual([]);
+    });
   });
 });

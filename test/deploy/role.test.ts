@@ -13,6 +13,9 @@ test('the operator role holds exactly the actions the Azure code uses', () => {
     'Microsoft.Compute/virtualMachines/read',
     'Microsoft.Compute/virtualMachines/instanceView/read',
     'Microsoft.Compute/virtualMachines/runCommand/action',
+    'Microsoft.Compute/virtualMachines/runCommands/read',
+    'Microsoft.Compute/virtualMachines/runCommands/write',
+    'Microsoft.Compute/virtualMachines/runCommands/delete',
     'Microsoft.Compute/virtualMachines/restart/action',
     'Microsoft.Compute/snapshots/write',
     'Microsoft.Network/networkSecurityGroups/securityRules/write',
@@ -24,7 +27,8 @@ test('the operator role holds exactly the actions the Azure code uses', () => {
     actions.some(
       (a) =>
         /delete|deallocate|powerOff|extensions\/write|write$/.test(a) &&
-        !/snapshots\/write|securityRules\/write/.test(a),
+        // The managed Run Command creates and deletes its own run command resources, nothing else.
+        !/snapshots\/write|securityRules\/write|virtualMachines\/runCommands\/(write|delete)$/.test(a),
     ),
   ).toBe(false);
   expect(role.DataActions).toEqual([]);
