@@ -112,6 +112,7 @@ export function defaultInventory(): SimulatedVmEntry[] {
     'sim-throttled',
     'sim-unavailable',
     'sim-forbidden',
+    'sim-hung',
   ];
   return [
     ...names.map((name) => ({ name, resourceGroup: 'rg-sim' })),
