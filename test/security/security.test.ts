@@ -93,17 +93,14 @@ test('hostile input through every field: refused, or passed only as a Run Comman
     await server.runtime.engine.idle();
 
     // Every script Azure received is byte-for-byte the playbook file; values travel as parameters.
-    const runCommands = server.runtime.simulator!.requests.filter((r) => r.path.endsWith('/runCommand'));
+    const runCommands = server.runtime.simulator!.scriptDispatches();
     expect(runCommands.length).toBe(3); // diagnose, free-rdp-port (fails: unstoppable), change-rdp-port
-    for (const request of runCommands) {
-      const body = request.body as { script: string[]; parameters: { name: string; value: string }[] };
-      const name = body.script[0]!.replace('# rdp-fix-step: ', '');
-      expect(body.script.join('\n')).toBe(readFileSync(join(playbookDir, 'scripts', `${name}.ps1`), 'utf8'));
-      for (const p of body.parameters) expect(p.value).toMatch(/^[A-Za-z0-9_.,-]*$/);
+    for (const dispatch of runCommands) {
+      const name = dispatch.text.split('\n')[0]!.replace('# rdp-fix-step: ', '');
+      expect(dispatch.text).toBe(readFileSync(join(playbookDir, 'scripts', `${name}.ps1`), 'utf8'));
+      for (const p of dispatch.params) expect(p.value).toMatch(/^[A-Za-z0-9_.,-]*$/);
     }
-    expect(runCommands.map((r) => (r.body as { parameters: unknown[] }).parameters)).toContainEqual([
-      { name: 'Port', value: '3390' },
-    ]);
+    expect(runCommands.map((r) => r.params)).toContainEqual([{ name: 'Port', value: '3390' }]);
   } finally {
     await server?.close();
     await slack.stop();

@@ -125,8 +125,8 @@ test('a whole incident through Slack: root message, thread, cards, approvals, su
   expect(
     slack.of('chat.update', (a) => String(a.text).startsWith('"Diagnose the VM (read-only)" succeeded')),
   ).toHaveLength(1);
-  const runCommands = server.runtime.simulator!.requests.filter((r) => r.path.endsWith('/runCommand'));
-  expect(runCommands.map((r) => (r.body as { script: string[] }).script[0])).toEqual([
+  const runCommands = server.runtime.simulator!.scriptDispatches();
+  expect(runCommands.map((r) => r.text.split('\n')[0])).toEqual([
     '# rdp-fix-step: diagnose',
     '# rdp-fix-step: renew-rdp-certificate',
     '# rdp-fix-step: reset-machinekeys-acl',
@@ -176,7 +176,7 @@ test('retried and double-clicked approvals dispatch once; an unauthorised click 
   await until('the question card', () =>
     openCard()?.buttons.some((b) => b.action_id.startsWith('rdpfix_answer')) ? true : undefined,
   );
-  const posts = server.runtime.simulator!.requests.filter((r) => r.path.endsWith('/runCommand'));
+  const posts = server.runtime.simulator!.scriptDispatches();
   expect(posts).toHaveLength(1);
   const losers = slack.of(
     'chat.postEphemeral',

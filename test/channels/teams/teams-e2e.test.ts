@@ -121,7 +121,7 @@ test('a whole incident in a Teams channel: replies in the reply chain, cards upd
   const first = connector.calls.find((c) => c.body.attachments)!;
   const card = (first.body.attachments as { content: Record<string, unknown> }[])[0]!.content;
   expect(card.refresh).toMatchObject({ userIds: ['aad-bob', 'aad-carol'] });
-  const commands = server.runtime.simulator!.requests.filter((r) => r.path.endsWith('/runCommand'));
+  const commands = server.runtime.simulator!.scriptDispatches();
   expect(commands).toHaveLength(6);
 });
 
@@ -160,7 +160,7 @@ test('an unauthorised click is refused to the clicker only; repeated invokes dis
   await until('the question card', () =>
     openCard()?.actions.some((a) => a.verb === 'answer') ? true : undefined,
   );
-  expect(server.runtime.simulator!.requests.filter((r) => r.path.endsWith('/runCommand'))).toHaveLength(1);
+  expect(server.runtime.simulator!.scriptDispatches()).toHaveLength(1);
   expect(connector.calls.slice(before).some((c) => JSON.stringify(c.body).includes('Mallory'))).toBe(false);
   const [incident] = await server.runtime.store.list();
   await send(channelMessage(serviceUrl, `rdp-fix transcript ${incident!.id}`));
@@ -241,5 +241,5 @@ test('a personal chat without a mention, and the Action.Submit fallback of a car
   await until('the next card', () =>
     openCard()?.actions.some((a) => a.verb === 'answer') ? true : undefined,
   );
-  expect(server.runtime.simulator!.requests.filter((r) => r.path.endsWith('/runCommand'))).toHaveLength(1);
+  expect(server.runtime.simulator!.scriptDispatches()).toHaveLength(1);
 });
