@@ -13,6 +13,12 @@ describe('configuration', () => {
     });
   });
 
+  test('RDPFIX_RUN_COMMAND: managed by default, action on request, anything else refused by name', () => {
+    expect(loadConfig({}).azure.runCommand).toBe('managed');
+    expect(loadConfig({ RDPFIX_RUN_COMMAND: 'action' }).azure.runCommand).toBe('action');
+    expect(() => loadConfig({ RDPFIX_RUN_COMMAND: 'invoke' })).toThrow(/RDPFIX_RUN_COMMAND: /);
+  });
+
   test('lists, flags and numbers', () => {
     const c = loadConfig({
       PORT: '4000',
