@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
+import { App, ExpressReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
@@ -58,6 +58,9 @@ const buttonValue = z.object({
  * Block Kit. It decides nothing about the incident itself.
  */
 export function createSlackChannel(runtime: Runtime, options: SlackOptions, logger: Logger): SlackChannel {
+  const slackApiUrl = options.apiUrl
+    ? { slackApiUrl: options.apiUrl.endsWith('/') ? options.apiUrl : `${options.apiUrl}/` }
+    : {};
   const receiver = options.appToken
     ? undefined
     : new ExpressReceiver({
@@ -65,11 +68,25 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
         endpoints: '/slack/events',
         logLevel: LogLevel.ERROR,
       });
+  // Socket Mode: the app connects out to Slack (apps.connections.open, then a WebSocket)
+  // instead of serving /slack/events. Built here rather than by Bolt for two reasons:
+  // - its client's WebClient, which calls apps.connections.open on every (re)connect, gets the
+  //   API URL only. Bolt would hand it the clientOptions below, whose two retries made it stop
+  //   reconnecting for good after three failed calls in a row (Slack briefly unreachable during
+  //   a connection refresh), leaving the app deaf to Slack while it looked healthy; on its own
+  //   it keeps the SDK's reconnect retries (100, factor 1.3);
+  // - stop() can wait for the socket to close: Bolt's receiver.stop() does not.
+  // Both tested in test/channels/slack/slack-socket-mode.test.ts.
+  const socketMode = options.appToken
+    ? new SocketModeReceiver({
+        appToken: options.appToken,
+        logLevel: LogLevel.ERROR,
+        installerOptions: { clientOptions: { ...slackApiUrl } },
+      })
+    : undefined;
   const app = new App({
     token: options.botToken,
-    ...(receiver
-      ? { receiver }
-      : { appToken: options.appToken, socketMode: true, signingSecret: options.signingSecret }),
+    receiver: receiver ?? socketMode,
     logLevel: LogLevel.ERROR,
     // The error handler gets the request too: the person is told, not only the log.
     extendedErrorHandler: true,
@@ -78,9 +95,7 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
     // Initialised in start(), awaited, so that no request arrives before the routes exist.
     deferInitialization: true,
     clientOptions: {
-      ...(options.apiUrl
-        ? { slackApiUrl: options.apiUrl.endsWith('/') ? options.apiUrl : `${options.apiUrl}/` }
-        : {}),
+      ...slackApiUrl,
       // Few retries here: a message that still fails goes back to the outbox, which retries it later in order.
       retryConfig: { retries: options.retries ?? 2, factor: 2, minTimeout: 500, maxTimeout: 10_000 },
     },
@@ -347,10 +362,12 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
     sink,
     async start() {
       await app.init();
-      if (!receiver) await app.start();
+      // Resolves once Slack's `hello` arrived on the socket.
+      if (socketMode) await app.start();
     },
     async stop() {
-      if (!receiver) await app.stop();
+      // Ends the session (no reconnect after this) and waits for the close handshake.
+      if (socketMode) await socketMode.client.disconnect();
     },
   };
 }

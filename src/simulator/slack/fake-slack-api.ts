@@ -6,6 +6,8 @@ export interface SlackCall {
   method: string;
   args: Record<string, unknown>;
   at: number;
+  /** The token the call carried (the `Authorization: Bearer` header, or the `token` argument). */
+  token: string | undefined;
   /** What the fake answered (its `ts` for posted messages). */
   answer?: Record<string, unknown>;
 }
@@ -23,6 +25,11 @@ export class FakeSlack {
   /** Calls of a method still to fail with 503 (Slack having a bad moment). */
   readonly failures = new Map<string, number>();
   readonly locales = new Map<string, string>();
+  /**
+   * Socket Mode's link source (a `FakeSocketMode`): `apps.connections.open` answers with its next
+   * one-time URL. Unset, the method fails as Slack does for a token that cannot open one.
+   */
+  socketMode: { nextUrl(): string } | undefined;
   private server: Server | undefined;
   private ts = 1_732_540_000;
   url = '';
@@ -40,7 +47,9 @@ export class FakeSlack {
       }
       const method = path.replace(/^\/api\//, '');
       const args = decode(body, String(req.headers['content-type'] ?? ''));
-      const call: SlackCall = { method, args, at: Date.now() };
+      const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+      const token = bearer ?? (typeof args.token === 'string' ? args.token : undefined);
+      const call: SlackCall = { method, args, at: Date.now(), token };
       this.calls.push(call);
       const failing = this.failures.get(method) ?? 0;
       if (failing > 0) {
@@ -92,6 +101,11 @@ export class FakeSlack {
             locale: this.locales.get(String(args.user)) ?? 'en-US',
           },
         };
+      case 'apps.connections.open':
+        // Slack's answer (api.slack.com/methods/apps.connections.open): {ok, url: "wss://…/link/?ticket=…&app_id=…"}.
+        return this.socketMode
+          ? { ok: true, url: this.socketMode.nextUrl() }
+          : { ok: false, error: 'invalid_auth' };
       case 'auth.test':
         return { ok: true, user_id: 'UBOT', team_id: 'T1', bot_id: 'B1' };
       case 'files.getUploadURLExternal':

@@ -19,7 +19,20 @@ export function slashCommand(
   user = { id: 'U_ALICE', name: 'alice' },
   channel = 'C_OPS',
 ): string {
-  return new URLSearchParams({
+  return new URLSearchParams(slashCommandFields(text, user, channel)).toString();
+}
+
+/**
+ * A slash command's fields: form-encoded over HTTP, the same fields as a JSON object (all
+ * strings) in a Socket Mode `slash_commands` envelope (a captured one is in slackapi/node-slack-sdk
+ * packages/socket-mode/src/SocketModeClient.test.ts).
+ */
+export function slashCommandFields(
+  text: string,
+  user = { id: 'U_ALICE', name: 'alice' },
+  channel = 'C_OPS',
+): Record<string, string> {
+  return {
     token: 'deprecated-verification-token',
     team_id: 'T1',
     team_domain: 'contoso',
@@ -33,7 +46,7 @@ export function slashCommand(
     is_enterprise_install: 'false',
     response_url: 'https://hooks.slack.com/commands/T1/1/abc',
     trigger_id: '1.2.3',
-  }).toString();
+  };
 }
 
 /** A block_actions click body: one form field `payload` holding the JSON. */
@@ -44,7 +57,23 @@ export function buttonClick(
   channel = 'C_OPS',
   messageTs = '1.1',
 ): string {
-  const payload = {
+  const payload = blockActionsPayload(actionId, value, user, channel, messageTs);
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/**
+ * A `block_actions` payload (one button click; Slack's block_actions payload reference): JSON
+ * in the form field `payload` over HTTP, the envelope's `payload` object as it is in Socket
+ * Mode (bolt-js SocketModeReceiver hands the envelope's `payload` to `processEvent` as the body).
+ */
+export function blockActionsPayload(
+  actionId: string,
+  value: string,
+  user = { id: 'U_BOB', name: 'bob' },
+  channel = 'C_OPS',
+  messageTs = '1.1',
+): Record<string, unknown> {
+  return {
     type: 'block_actions',
     user: { id: user.id, username: user.name, name: user.name, team_id: 'T1' },
     api_app_id: 'A1',
@@ -66,5 +95,4 @@ export function buttonClick(
       },
     ],
   };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
