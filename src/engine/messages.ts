@@ -61,6 +61,13 @@ export interface Delivery {
   locale: Locale;
   vm: VmRef;
   message: OutMessage;
+  /** The outbox row it comes from (a platform that can tag a message with it finds re-sends). */
+  outboxId?: number;
+  /**
+   * Another process (or an earlier life of this one) held this message and may have had it
+   * accepted just before it died: a sink that can look in the thread does so before posting.
+   */
+  maybeSent?: boolean;
 }
 
 /** The chat side of the engine: one implementation per platform. */

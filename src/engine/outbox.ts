@@ -31,10 +31,18 @@ export class Outbox {
   private readonly deliveries = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   /**
-   * Messages this replica settled lately. A claim read just before one of our own
-   * settlements can still list that message; it must not go out twice.
+   * Messages the platform accepted, here. A claim read just before our mark can still list
+   * one; it is marked again, never sent again.
    */
-  private readonly settled = new Set<number>();
+  private readonly accepted = new Set<number>();
+  /** Accepted messages whose mark failed (the database was away): marked at the next round. */
+  private readonly unmarked = new Set<number>();
+  /** Claims this process took per pending message; more claims in the store mean someone else held it. */
+  private readonly ourClaims = new Map<number, number>();
+  /** Messages whose delivery failed here: the platform may have taken it all the same (a timeout). */
+  private readonly attempted = new Set<number>();
+  /** Incidents whose last delivery round failed here. */
+  private readonly failing = new Set<string>();
   private closed = false;
 
   constructor(private readonly deps: OutboxDeps) {}
@@ -50,7 +58,8 @@ export class Outbox {
   /** One background round: messages due for a retry, or left by a replica that stopped. */
   async poll(): Promise<void> {
     if (this.closed) return;
-    const items = await this.deps.store.claimOutbox({ ...this.claim(), limit: ClaimLimit });
+    await this.markAccepted();
+    const items = this.noteClaims(await this.deps.store.claimOutbox({ ...this.claim(), limit: ClaimLimit }));
     await Promise.all(
       [...groupByIncident(items)].map(([incidentId, group]) =>
         this.track(incidentId, () => this.deliverInOrder(group)),
@@ -94,7 +103,18 @@ export class Outbox {
         await this.claimAndDeliver(incidentId);
       }
     })()
-      .catch((err: unknown) => this.deps.onError(err, 'outbox', incidentId))
+      .then(() => {
+        this.failing.delete(incidentId);
+      })
+      .catch((err: unknown) => {
+        this.deps.onError(err, 'outbox', incidentId);
+        // The claim is still ours (our polls re-claim it too): try once more right away, as
+        // the failure may have been brief; a second failure in a row waits for the next poll.
+        if (!this.failing.has(incidentId) && !this.closed) {
+          this.failing.add(incidentId);
+          this.again.add(incidentId);
+        }
+      })
       .finally(() => {
         this.deliveries.delete(incidentId);
         // Asked for while this delivery was ending: go once more.
@@ -104,59 +124,108 @@ export class Outbox {
     return done;
   }
 
-  private remember(id: number): void {
-    this.settled.add(id);
-    if (this.settled.size > RememberSettled)
-      this.settled.delete(this.settled.values().next().value as number);
-  }
-
   private async claimAndDeliver(incidentId: string): Promise<void> {
     if (this.closed) return; // a stopped replica takes nothing new
-    await this.deliverInOrder(await this.deps.store.claimOutbox({ ...this.claim(), limit: 1, incidentId }));
+    await this.markAccepted();
+    await this.deliverInOrder(
+      this.noteClaims(await this.deps.store.claimOutbox({ ...this.claim(), limit: 1, incidentId })),
+    );
+  }
+
+  /** Counts the claims this process took, so that a claim by someone else shows. */
+  private noteClaims(items: OutboxItem[]): OutboxItem[] {
+    for (const item of items) {
+      this.ourClaims.set(item.id, (this.ourClaims.get(item.id) ?? 0) + 1);
+      if (this.ourClaims.size > Remembered) this.ourClaims.delete(first(this.ourClaims.keys()));
+    }
+    return items;
   }
 
   /**
-   * One incident's messages, oldest first; the first failure holds the rest back. The
-   * delivered ones are marked sent together, in one write, when the round ends.
+   * One incident's messages, oldest first; the first failure holds the rest back. Each is
+   * marked sent as soon as the platform accepted it, so that a replica dying mid-round
+   * leaves at most the one message in flight to the next owner, which then looks for it in
+   * the thread (`maybeSent`) before posting it again.
    */
   private async deliverInOrder(items: OutboxItem[]): Promise<void> {
     const { store, owner } = this.deps;
-    const at = () => this.deps.now().toISOString();
-    const sent: number[] = [];
-    try {
-      for (const item of items) {
-        if (this.closed) return; // the lease lapses (or is released) and another round takes them
-        if (this.settled.has(item.id)) continue;
-        const record = await store.get(item.incidentId);
-        if (!record) {
-          await store.settleOutbox([item.id], owner, 'failed', at(), 'incident not found');
-          continue;
-        }
-        try {
-          this.deps.metrics.outgoing(1);
-          // Read per message: the root message sets the thread the next ones go into.
-          await this.deps.sink({
-            incidentId: record.id,
-            channel: record.channel,
-            locale: record.locale,
-            vm: record.vm,
-            message: item.message as unknown as OutMessage,
-          });
-          sent.push(item.id);
-          this.remember(item.id);
-        } catch (err) {
-          if (!(await this.failed(item, err, sent))) return;
-        } finally {
-          this.deps.metrics.outgoing(-1);
-        }
+    for (const item of items) {
+      if (this.closed) return; // the lease lapses (or is released) and another round takes them
+      if (this.accepted.has(item.id)) {
+        await this.mark(item.id);
+        continue;
       }
-    } finally {
-      if (sent.length) await store.settleOutbox(sent, owner, 'sent', at());
+      const record = await store.get(item.incidentId);
+      if (!record) {
+        await store.settleOutbox([item.id], owner, 'failed', this.at(), 'incident not found');
+        this.forget(item.id);
+        continue;
+      }
+      const maybeSent = this.attempted.has(item.id) || item.claims > (this.ourClaims.get(item.id) ?? 0);
+      try {
+        this.deps.metrics.outgoing(1);
+        // Read per message: the root message sets the thread the next ones go into.
+        await this.deps.sink({
+          incidentId: record.id,
+          channel: record.channel,
+          locale: record.locale,
+          vm: record.vm,
+          message: item.message as unknown as OutMessage,
+          outboxId: item.id,
+          ...(maybeSent ? { maybeSent } : {}),
+        });
+      } catch (err) {
+        this.attempted.add(item.id);
+        if (!(await this.failed(item, err))) return;
+        continue;
+      } finally {
+        this.deps.metrics.outgoing(-1);
+      }
+      this.remember(this.accepted, item.id);
+      await this.mark(item.id);
     }
   }
 
+  /** Records that the platform accepted a message; kept for the next round if the database is away. */
+  private async mark(id: number): Promise<void> {
+    try {
+      await this.deps.store.settleOutbox([id], this.deps.owner, 'sent', this.at());
+      this.unmarked.delete(id);
+      this.forget(id);
+    } catch (err) {
+      this.remember(this.unmarked, id);
+      throw err;
+    }
+  }
+
+  /** The marks a failure held back, first thing in a round. */
+  private async markAccepted(): Promise<void> {
+    if (this.unmarked.size === 0) return;
+    const ids = [...this.unmarked];
+    await this.deps.store.settleOutbox(ids, this.deps.owner, 'sent', this.at());
+    for (const id of ids) {
+      this.unmarked.delete(id);
+      this.forget(id);
+    }
+  }
+
+  /** A message is settled: only `accepted` keeps it (against a stale claim). */
+  private forget(id: number): void {
+    this.ourClaims.delete(id);
+    this.attempted.delete(id);
+  }
+
+  private remember(set: Set<number>, id: number): void {
+    set.add(id);
+    if (set.size > Remembered) set.delete(first(set.values()));
+  }
+
+  private at(): string {
+    return this.deps.now().toISOString();
+  }
+
   /** A delivery failed: true to go on with the next message (this one was given up on). */
-  private async failed(item: OutboxItem, err: unknown, sent: number[]): Promise<boolean> {
+  private async failed(item: OutboxItem, err: unknown): Promise<boolean> {
     const { store, owner } = this.deps;
     this.deps.onError(err, 'sink', item.incidentId);
     this.deps.metrics.error(ErrorCodes.ChatDeliveryFailed);
@@ -164,19 +233,21 @@ export class Outbox {
     const reason = err instanceof Error ? err.message : String(err);
     if (attempt >= (this.deps.maxAttempts ?? 60)) {
       // Given up after about an hour of retries: the transcript still has the message.
-      await store.settleOutbox([item.id], owner, 'failed', this.deps.now().toISOString(), reason);
-      this.remember(item.id);
+      await store.settleOutbox([item.id], owner, 'failed', this.at(), reason);
+      this.forget(item.id);
       return true;
     }
-    // What went out before it is marked first: the retry releases the incident's claim.
-    if (sent.length) await store.settleOutbox(sent.splice(0), owner, 'sent', this.deps.now().toISOString());
     const delay = retryAfterMs(err) ?? (this.deps.backoffMs ?? defaultBackoff)(attempt);
     await store.retryOutbox(item, owner, new Date(this.deps.now().getTime() + delay).toISOString(), reason);
     return false;
   }
 }
 
-const RememberSettled = 10_000;
+const Remembered = 10_000;
+
+function first<T>(values: IterableIterator<T>): T {
+  return values.next().value as T;
+}
 
 function groupByIncident(items: OutboxItem[]): Map<string, OutboxItem[]> {
   const groups = new Map<string, OutboxItem[]>();

@@ -67,6 +67,12 @@ export interface OutboxItem {
   incidentId: string;
   message: Record<string, unknown>;
   attempts: number;
+  /**
+   * How many times the message was claimed, this claim included. A claim count above the
+   * claims this process took means another process (or an earlier life of this one) held
+   * it, and may have had it accepted by the platform before it could mark it sent.
+   */
+  claims: number;
 }
 
 export interface OutboxClaim {
@@ -136,7 +142,11 @@ export interface IncidentStore {
    * replica, the caller keeps one delivery per incident at a time.
    */
   claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]>;
-  /** Claimed messages were delivered (`sent`) or given up on (`failed`, with the reason); one write. */
+  /**
+   * Messages the platform accepted (`sent`: recorded whoever says it, since the acceptance is
+   * a fact and the mark stops a re-send) or given up on (`failed`, with the reason: only by the
+   * replica holding the claim); one write. Settling a settled message changes nothing.
+   */
   settleOutbox(
     ids: number[],
     owner: string,

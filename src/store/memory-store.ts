@@ -148,10 +148,13 @@ export class MemoryIncidentStore implements IncidentStore {
       .slice(0, claim.limit)
       .map((h) => h.incidentId);
     const claimed = this.outbox.filter((o) => o.status === 'pending' && ready.includes(o.incidentId));
-    for (const o of claimed) Object.assign(o, { owner: claim.owner, leaseUntil: claim.until });
+    for (const o of claimed)
+      Object.assign(o, { owner: claim.owner, leaseUntil: claim.until, claims: o.claims + 1 });
     return claimed
       .sort((a, b) => a.incidentId.localeCompare(b.incidentId) || a.id - b.id)
-      .map(({ id, incidentId, message, attempts }) => clone({ id, incidentId, message, attempts }));
+      .map(({ id, incidentId, message, attempts, claims }) =>
+        clone({ id, incidentId, message, attempts, claims }),
+      );
   }
 
   async settleOutbox(
@@ -162,7 +165,7 @@ export class MemoryIncidentStore implements IncidentStore {
     error?: string,
   ): Promise<void> {
     for (const o of this.outbox)
-      if (ids.includes(o.id) && o.owner === owner)
+      if (ids.includes(o.id) && o.status === 'pending' && (status === 'sent' || o.owner === owner))
         Object.assign(o, { status, owner: null, leaseUntil: null, ...(error ? { error } : {}) });
   }
 
@@ -193,6 +196,7 @@ export class MemoryIncidentStore implements IncidentStore {
         incidentId,
         message: JSON.parse(message) as Record<string, unknown>,
         attempts: 0,
+        claims: 0,
         status: 'pending',
         nextAt: at,
         owner: null,

@@ -4,8 +4,13 @@ import { MemoryIncidentStore } from './memory-store';
 import { PostgresIncidentStore } from './postgres-store';
 import { SqliteIncidentStore } from './sqlite-store';
 
+/** What the store tells the operator about problems it recovered from by itself. */
+export interface StoreLog {
+  warn(message: string, fields: Record<string, unknown>): void;
+}
+
 /** The store the configuration names, migrated and ready. */
-export async function openStore(database: Config['database']): Promise<IncidentStore> {
+export async function openStore(database: Config['database'], log?: StoreLog): Promise<IncidentStore> {
   switch (database.kind) {
     case 'memory':
       return new MemoryIncidentStore();
@@ -13,6 +18,10 @@ export async function openStore(database: Config['database']): Promise<IncidentS
       return new SqliteIncidentStore(database.file);
     case 'postgres': {
       const store = new PostgresIncidentStore(database.url, database.schema);
+      if (log) {
+        store.onConnectionError = (err) => log.warn('database connection lost', { error: err.message });
+        store.onConflictRetry = (err) => log.warn('database conflict, retried', { error: err.message });
+      }
       await store.migrate();
       return store;
     }

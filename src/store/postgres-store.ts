@@ -57,13 +57,40 @@ const Migrations: string[] = [
      owner text, lease_until text, last_error text, created_at text not null, settled_at text);
    create index outbox_pending on outbox (status, incident_id, id);
    create table message_refs (key text primary key, value text not null, updated_at text not null);`,
+  // Claims per message: a message claimed before by someone else may have been accepted already.
+  'alter table outbox add column claims integer not null default 0;',
 ];
 
+/*
+ * Lock order. Every transaction here takes its locks in this order, and each statement that
+ * locks several rows of one table locks them in ascending key order (a `for update` CTE
+ * sorted by the key, whose rows are locked after the sort):
+ *   1. one incident row (`incidents ... for update`): save, append, setThread, finishDispatch;
+ *   2. dispatch rows, by (incident_id, step_id, attempt): finishDispatch, renewLeases, releaseLeases;
+ *   3. the OutboxLock advisory lock (claims only, so that one incident's messages go out in order);
+ *   4. outbox rows, by id: claimOutbox, settleOutbox, retryOutbox, renewLeases, releaseLeases.
+ * Inserting outbox or transcript rows takes no lock another statement waits for.
+ * Why it is written down: renewLeases (outbox rows in heap order, `where owner = $1`) and
+ * settleOutbox (rows by primary key) of one replica once locked the same two rows in
+ * opposite orders and PostgreSQL killed one with "deadlock detected" (issue 12). A deadlock
+ * or serialisation failure that still happens is retried here, never handed to the engine.
+ */
 const MigrationLock = 0x52_44_50_46; // "RDPF"
 /** Serialises outbox claims across replicas, so that one incident's messages go out in order. */
 const OutboxLock = 0x52_44_50_4f; // "RDPO"
 
 const ConnectionRetries = 5;
+const ConflictRetries = 8;
+
+/**
+ * SQLSTATE 40P01 deadlock_detected and 40001 serialization_failure: PostgreSQL rolled the
+ * whole transaction back, so running it again is safe (PostgreSQL docs, "Serialization
+ * Failure Handling": applications should retry transactions that fail with these codes).
+ */
+export function isRetryableConflict(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
 
 /** Errors that mean the connection (not the statement) failed: the server restarted, the network dropped. */
 function isConnectionLost(err: unknown): boolean {
@@ -76,14 +103,31 @@ function isConnectionLost(err: unknown): boolean {
   );
 }
 
-/** Runs `attempt` again (bounded, with a growing pause) while `mayRetry` says its failure allows it. */
-async function reconnecting<T>(attempt: () => Promise<T>, mayRetry: (err: unknown) => boolean): Promise<T> {
-  for (let n = 1; ; n++) {
+/**
+ * Runs `attempt` again (bounded, with a growing pause) while `mayRetry` says its failure
+ * allows it: a lost connection (pause 200 ms × n), or a deadlock / serialisation failure
+ * (a short random pause, so that the two losers do not meet again in step).
+ */
+async function reconnecting<T>(
+  attempt: () => Promise<T>,
+  mayRetry: (err: unknown) => boolean,
+  onConflict: (err: unknown) => void = () => {},
+): Promise<T> {
+  let lost = 0;
+  let conflicts = 0;
+  for (;;) {
     try {
       return await attempt();
     } catch (err) {
-      if (n >= ConnectionRetries || !mayRetry(err)) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 200 * n));
+      if (!mayRetry(err)) throw err;
+      if (isRetryableConflict(err)) {
+        if (++conflicts >= ConflictRetries) throw err;
+        onConflict(err);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * conflicts));
+      } else {
+        if (++lost >= ConnectionRetries) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200 * lost));
+      }
     }
   }
 }
@@ -114,6 +158,13 @@ export class PostgresIncidentStore implements IncidentStore {
 
   /** Told when an idle connection is lost; the server logs it (the store recovers by itself). */
   onConnectionError: (err: Error) => void = () => {};
+
+  /**
+   * Told when PostgreSQL rolled a statement or transaction back for a deadlock or a
+   * serialisation failure and the store runs it again (the server logs it; tests count them:
+   * with the lock order above there should be none).
+   */
+  onConflictRetry: (err: Error) => void = () => {};
 
   /** Applies the migrations not applied yet. */
   async migrate(): Promise<void> {
@@ -245,7 +296,7 @@ export class PostgresIncidentStore implements IncidentStore {
   }
 
   async claimDispatch(record: DispatchRecord): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
+    const { rowCount } = await this.write(
       `insert into dispatches (incident_id, step_id, attempt, status, poller_state, result, updated_at, owner, lease_until)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing`,
       dispatchArgs(record),
@@ -254,7 +305,7 @@ export class PostgresIncidentStore implements IncidentStore {
   }
 
   async updateDispatch(record: DispatchRecord): Promise<boolean> {
-    return this.updateDispatchIn(this.pool, record);
+    return this.updateDispatchIn(undefined, record);
   }
 
   async finishDispatch(record: DispatchRecord, entries: TranscriptDraft[], at: string): Promise<boolean> {
@@ -285,7 +336,7 @@ export class PostgresIncidentStore implements IncidentStore {
     until: string,
     now: string,
   ): Promise<DispatchRecord | undefined> {
-    const { rows } = await this.pool.query<DispatchRow>(
+    const { rows } = await this.write<DispatchRow>(
       `update dispatches set owner = $4, lease_until = $5
        where incident_id = $1 and step_id = $2 and attempt = $3 and status <> 'done'
          and (lease_until is null or lease_until < $6 or owner = $4)
@@ -306,24 +357,35 @@ export class PostgresIncidentStore implements IncidentStore {
 
   async renewLeases(owner: string, until: string): Promise<void> {
     await this.transaction(async (db) => {
-      await db.query(`update dispatches set lease_until = $2 where owner = $1 and status <> 'done'`, [
-        owner,
-        until,
-      ]);
-      await db.query(`update outbox set lease_until = $2 where owner = $1 and status = 'pending'`, [
-        owner,
-        until,
-      ]);
+      await db.query(
+        `with locked as (
+           select incident_id, step_id, attempt from dispatches where owner = $1 and status <> 'done'
+           order by incident_id, step_id, attempt for update)
+         update dispatches d set lease_until = $2 from locked
+         where (d.incident_id, d.step_id, d.attempt) = (locked.incident_id, locked.step_id, locked.attempt)`,
+        [owner, until],
+      );
+      await db.query(
+        `with locked as (select id from outbox where owner = $1 and status = 'pending' order by id for update)
+         update outbox o set lease_until = $2 from locked where o.id = locked.id`,
+        [owner, until],
+      );
     });
   }
 
   async releaseLeases(owner: string): Promise<void> {
     await this.transaction(async (db) => {
-      await db.query(`update dispatches set lease_until = null where owner = $1 and status <> 'done'`, [
-        owner,
-      ]);
       await db.query(
-        `update outbox set owner = null, lease_until = null where owner = $1 and status = 'pending'`,
+        `with locked as (
+           select incident_id, step_id, attempt from dispatches where owner = $1 and status <> 'done'
+           order by incident_id, step_id, attempt for update)
+         update dispatches d set lease_until = null from locked
+         where (d.incident_id, d.step_id, d.attempt) = (locked.incident_id, locked.step_id, locked.attempt)`,
+        [owner],
+      );
+      await db.query(
+        `with locked as (select id from outbox where owner = $1 and status = 'pending' order by id for update)
+         update outbox o set owner = null, lease_until = null from locked where o.id = locked.id`,
         [owner],
       );
     });
@@ -341,10 +403,14 @@ export class PostgresIncidentStore implements IncidentStore {
          ready as (
            select incident_id from heads
            where next_at <= $3 and (lease_until is null or lease_until < $3 or owner = $1)
-           order by id limit $5)
-         update outbox set owner = $1, lease_until = $2
-         where status = 'pending' and incident_id in (select incident_id from ready)
-         returning id, incident_id, message, attempts`,
+           order by id limit $5),
+         locked as (
+           select id from outbox
+           where status = 'pending' and incident_id in (select incident_id from ready)
+           order by id for update)
+         update outbox o set owner = $1, lease_until = $2, claims = o.claims + 1 from locked
+         where o.id = locked.id
+         returning o.id, o.incident_id, o.message, o.attempts, o.claims`,
         [claim.owner, claim.until, claim.now, claim.incidentId ?? null, claim.limit],
       );
       return rows
@@ -360,25 +426,31 @@ export class PostgresIncidentStore implements IncidentStore {
     at: string,
     error?: string,
   ): Promise<void> {
-    await this.pool.query(
-      `update outbox set status = $3, settled_at = $4, last_error = $5, owner = null, lease_until = null
-       where id = any($1::bigint[]) and owner = $2`,
+    await this.write(
+      `with locked as (
+         select id from outbox
+         where id = any($1::bigint[]) and status = 'pending' and ($3 = 'sent' or owner = $2)
+         order by id for update)
+       update outbox o set status = $3, settled_at = $4, last_error = $5, owner = null, lease_until = null
+       from locked where o.id = locked.id`,
       [ids, owner, status, at, error ?? null],
     );
   }
 
   async retryOutbox(item: OutboxItem, owner: string, nextAt: string, error: string): Promise<void> {
-    await this.transaction(async (db) => {
-      await db.query(
-        'update outbox set attempts = attempts + 1, next_at = $2, last_error = $3 where id = $1',
-        [item.id, nextAt, error],
-      );
-      await db.query(
-        `update outbox set owner = null, lease_until = null
-         where incident_id = $1 and owner = $2 and status = 'pending'`,
-        [item.incidentId, owner],
-      );
-    });
+    // One statement: the failed message and the incident's other claimed ones, locked by id.
+    await this.write(
+      `with locked as (
+         select id from outbox
+         where id = $1 or (incident_id = $2 and owner = $3 and status = 'pending')
+         order by id for update)
+       update outbox o set owner = null, lease_until = null,
+         attempts = case when o.id = $1 then o.attempts + 1 else o.attempts end,
+         next_at = case when o.id = $1 then $4 else o.next_at end,
+         last_error = case when o.id = $1 then $5 else o.last_error end
+       from locked where o.id = locked.id`,
+      [item.id, item.incidentId, owner, nextAt, error],
+    );
   }
 
   async outboxDepth(): Promise<number> {
@@ -396,7 +468,7 @@ export class PostgresIncidentStore implements IncidentStore {
   }
 
   async setRef(key: string, value: string, at: string): Promise<void> {
-    await this.pool.query(
+    await this.write(
       `insert into message_refs (key, value, updated_at) values ($1, $2, $3)
        on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at`,
       [key, value, at],
@@ -434,8 +506,10 @@ export class PostgresIncidentStore implements IncidentStore {
   }
 
   /** Only while `record.owner` holds the dispatch and it is not done; a done one drops its lease. */
-  private async updateDispatchIn(db: Pool | PoolClient, record: DispatchRecord): Promise<boolean> {
-    const { rowCount } = await db.query(
+  private async updateDispatchIn(db: PoolClient | undefined, record: DispatchRecord): Promise<boolean> {
+    const query = <R extends QueryResultRow>(sql: string, args: unknown[]) =>
+      db ? db.query<R>(sql, args) : this.write<R>(sql, args);
+    const { rowCount } = await query(
       `update dispatches set status = $4, poller_state = $5, result = $6, updated_at = $7,
          lease_until = case when $4 = 'done' then null else lease_until end
        where incident_id = $1 and step_id = $2 and attempt = $3
@@ -457,6 +531,18 @@ export class PostgresIncidentStore implements IncidentStore {
   /** A read: safe to try again on a fresh connection when the one it used was lost. */
   private read<R extends QueryResultRow>(sql: string, args: unknown[] = []): Promise<QueryResult<R>> {
     return reconnecting(() => this.pool.query<R>(sql, args), isConnectionLost);
+  }
+
+  /**
+   * One write statement in its own implicit transaction. A deadlock or serialisation failure
+   * rolled it back, so it runs again; a lost connection does not (its outcome is unknown).
+   */
+  private write<R extends QueryResultRow>(sql: string, args: unknown[] = []): Promise<QueryResult<R>> {
+    return reconnecting(
+      () => this.pool.query<R>(sql, args),
+      isRetryableConflict,
+      (err) => this.onConflictRetry(err as Error),
+    );
   }
 
   /**
@@ -485,7 +571,9 @@ export class PostgresIncidentStore implements IncidentStore {
           throw err;
         }
       },
-      (err) => !committing && isConnectionLost(err),
+      // A conflict means PostgreSQL rolled back (even at commit), so it is always retried.
+      (err) => isRetryableConflict(err) || (!committing && isConnectionLost(err)),
+      (err) => this.onConflictRetry(err as Error),
     );
   }
 }

@@ -41,6 +41,7 @@ export interface OutboxRow {
   incident_id: string;
   message: string;
   attempts: number;
+  claims: number;
 }
 
 export function toRecord(row: IncidentRow): IncidentRecord {
@@ -85,6 +86,7 @@ export function toOutboxItem(row: OutboxRow): OutboxItem {
     incidentId: row.incident_id,
     message: JSON.parse(row.message) as Record<string, unknown>,
     attempts: row.attempts,
+    claims: Number(row.claims),
   };
 }
 

@@ -81,6 +81,8 @@ const Migrations: string[] = [
      owner text, lease_until text, last_error text, created_at text not null, settled_at text);
    create index outbox_pending on outbox (status, incident_id, id);
    create table message_refs (key text primary key, value text not null, updated_at text not null);`,
+  // Claims per message: a message claimed before by someone else may have been accepted already.
+  'alter table outbox add column claims integer not null default 0;',
 ];
 
 /**
@@ -326,13 +328,13 @@ export class SqliteIncidentStore implements IncidentStore {
       const list = JSON.stringify(ready);
       this.db
         .prepare(
-          `update outbox set owner = ?, lease_until = ?
+          `update outbox set owner = ?, lease_until = ?, claims = claims + 1
            where status = 'pending' and incident_id in (select value from json_each(?))`,
         )
         .run(claim.owner, claim.until, list);
       const rows = this.db
         .prepare(
-          `select id, incident_id, message, attempts from outbox
+          `select id, incident_id, message, attempts, claims from outbox
            where status = 'pending' and owner = ? and incident_id in (select value from json_each(?))
            order by incident_id, id`,
         )
@@ -351,9 +353,9 @@ export class SqliteIncidentStore implements IncidentStore {
     this.db
       .prepare(
         `update outbox set status = ?, settled_at = ?, last_error = ?, owner = null, lease_until = null
-         where id in (select value from json_each(?)) and owner = ?`,
+         where id in (select value from json_each(?)) and status = 'pending' and (? = 'sent' or owner = ?)`,
       )
-      .run(status, at, error ?? null, JSON.stringify(ids), owner);
+      .run(status, at, error ?? null, JSON.stringify(ids), status, owner);
   }
 
   async retryOutbox(item: OutboxItem, owner: string, nextAt: string, error: string): Promise<void> {

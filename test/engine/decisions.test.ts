@@ -279,6 +279,9 @@ describe('abort, expiry and closed incidents', () => {
       (await h.engine.handle({ type: 'abort', incidentId: id, user: alice, reason: 'wrong VM' })).ok,
     ).toBe(true);
     expect(await h.store.get(id)).toMatchObject({ status: 'closed', outcome: 'aborted' });
+    // The command returns once its transition is saved; its messages follow: wait for them
+    // (this read them a few microtasks later and passed only while delivery took fewer).
+    await h.engine.idle();
     expect(h.messages('summary')[0]).toMatchObject({ outcome: 'aborted', reason: 'wrong VM' });
     expect(h.messages('cardClosed').at(-1)).toMatchObject({ stepId: 'diagnose', text: { en: 'Aborted.' } });
     expect(

@@ -263,7 +263,12 @@ test('random interleavings of commands, crashes and restarts across two replicas
       }
     }),
     // No shrinking: each run costs a database schema and real time; the first counterexample is reported.
-    { numRuns: Number(process.env.FUZZ_RUNS ?? 15), endOnFailure: true },
+    {
+      numRuns: Number(process.env.FUZZ_RUNS ?? 15),
+      endOnFailure: true,
+      ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}),
+      ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}),
+    },
   );
 });
 

@@ -64,8 +64,9 @@ afterEach(async () => {
 
 const [a, b] = [() => replicas[0]!, () => replicas[1]!];
 
+/** Scripts sent to a VM, by either Run Command (managed PUT or action POST). */
 function runCommands(vmName: string) {
-  return arm.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/${vmName}/runCommand`));
+  return arm.scriptDispatches(vmName);
 }
 
 /** Clicks each open card once, through the replicas in turn, until the summary is posted. */
@@ -160,7 +161,7 @@ test('kill -9 of the replica running a command: the other resumes its poll and p
   const results = thread.texts.filter((t) => t.includes('TermService now listens on'));
   expect(results).toHaveLength(1);
   // Sent to Azure once: the survivor resumed the poll, it did not run the script again.
-  const scripts = runCommands(vm).map((r) => JSON.stringify(r.body));
+  const scripts = runCommands(vm).map((r) => r.text);
   expect(scripts.filter((s) => s.includes('free-rdp-port')).length).toBe(1);
   const transcript = await store.transcript(incident.id);
   expect(verifyChain(transcript).ok).toBe(true);

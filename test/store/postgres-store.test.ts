@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { PostgresIncidentStore } from '../../src/store/postgres-store';
+import { until } from '../helpers/until';
 import { describeStoreContract, newIncident } from './store-contract';
 
 /**
@@ -135,4 +136,81 @@ test('connections lost under it (server restart, failover): the next reads and w
   expect((await store.transcript('i1')).map((e) => e.kind)).toEqual(['incident.started', 'error']);
   expect(lost.length).toBeGreaterThan(0);
   await store.close();
+});
+
+describe('lock order (issue 12: a heartbeat and a settlement deadlocked)', () => {
+  const T0 = '2026-11-25T10:00:00.000Z';
+  const T1 = '2026-11-25T10:01:00.000Z';
+  const message = (n: number) => ({ kind: 'message.posted' as const, actor: null, data: { message: { n } } });
+
+  /**
+   * Two pending messages claimed by r1: `low` (the lower id) of incident i-z, `high` of
+   * incident i-a, so that both the outbox_pending index (status, incident_id, id) and the heap
+   * after an update list `high` first — the order the old heartbeat locked them in, while a
+   * settlement by primary key locked `low` first.
+   */
+  async function twoClaimed() {
+    const store = await fresh();
+    const schema = schemas.at(-1)!;
+    await store.create(newIncident('i-z'), [message(1)], T0);
+    await store.create(newIncident('i-a'), [message(2)], T0);
+    const claimed = await store.claimOutbox({ owner: 'r1', until: T1, now: T0, limit: 10 });
+    const [low, high] = [...claimed].sort((a, b) => a.id - b.id);
+    const conflicts: Error[] = [];
+    store.onConflictRetry = (err) => conflicts.push(err);
+    const blocker = new Client({ connectionString: url, application_name: `blocker:${schema}` });
+    await blocker.connect();
+    // A session of its own: inside the blocker's transaction pg_stat_activity would be a snapshot.
+    const monitor = new Client({ connectionString: url });
+    await monitor.connect();
+    /** Waits until `n` of the store's sessions wait for a row lock. */
+    const waiting = (n: number) =>
+      until(`${n} store sessions waiting for a lock`, async () => {
+        const { rows } = await monitor.query<{ n: string }>(
+          `select count(*) as n from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'`,
+          [`rdp-fix:${schema}`],
+        );
+        return Number(rows[0]?.n) >= n ? true : undefined;
+      });
+    const end = async () => {
+      await Promise.all([blocker.end(), monitor.end(), store.close()]);
+    };
+    return { store, schema, low: low!, high: high!, conflicts, blocker, waiting, end };
+  }
+
+  test('a heartbeat and a settlement of the same rows, driven into the old deadlock, both go through without one', async () => {
+    const { store, schema, low, high, conflicts, blocker, waiting, end } = await twoClaimed();
+    // Hold `high`: the heartbeat queues for it first, then the settlement.
+    await blocker.query('begin');
+    await blocker.query(`select id from ${schema}.outbox where id = $1 for update`, [high.id]);
+    const renewed = store.renewLeases('r1', '2026-11-25T10:02:00.000Z');
+    await waiting(1);
+    const settled = store.settleOutbox([low.id, high.id], 'r1', 'sent', T1);
+    await waiting(2);
+    // Let go. Before the fix the heartbeat got `high` and waited for `low`, which the
+    // settlement held while it waited for `high`: PostgreSQL killed one ("deadlock detected").
+    await blocker.query('rollback');
+    await Promise.all([renewed, settled]);
+    expect(conflicts).toEqual([]);
+    expect(await store.outboxDepth()).toBe(0);
+    await end();
+  });
+
+  test('a deadlock that still happens (here with an outside session) is retried by the store, not thrown', async () => {
+    const { store, schema, low, high, conflicts, blocker, waiting, end } = await twoClaimed();
+    await blocker.query('begin');
+    await blocker.query(`select id from ${schema}.outbox where id = $1 for update`, [high.id]);
+    // The settlement takes `low`, then waits for `high`...
+    const settled = store.settleOutbox([low.id, high.id], 'r1', 'sent', T1);
+    await waiting(1);
+    // ...and the outside session now waits for `low`: a cycle. The settlement waited longer,
+    // so its deadlock check (after deadlock_timeout) finds the cycle and PostgreSQL rolls it back.
+    const crossing = blocker.query(`select id from ${schema}.outbox where id = $1 for update`, [low.id]);
+    await crossing;
+    await blocker.query('commit');
+    await settled;
+    expect(conflicts.map((e) => (e as { code?: string }).code)).toEqual(['40P01']);
+    expect(await store.outboxDepth()).toBe(0);
+    await end();
+  });
 });

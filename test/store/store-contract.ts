@@ -241,9 +241,17 @@ export function describeStoreContract(name: string, make: () => Promise<Incident
         [{ n: 3 }, 0],
         [{ n: 4 }, 0],
       ]);
-      // A message settled by a replica that no longer holds it is not touched.
-      await store.settleOutbox([first[2]!.id], 'replica-a', 'sent', T2);
+      // Each claim is counted: i1's first messages were claimed twice (a, then b).
+      expect(retried.map((i) => i.claims)).toEqual([2, 2, 1]);
+      // A replica that no longer holds a message cannot give up on it...
+      await store.settleOutbox([first[2]!.id], 'replica-a', 'failed', T2, 'late');
       expect(await store.outboxDepth()).toBe(3);
+      // ...but its "the platform accepted it" is a fact, recorded so that no one sends it again.
+      await store.settleOutbox([first[2]!.id], 'replica-a', 'sent', T2);
+      expect(await store.outboxDepth()).toBe(2);
+      expect(
+        (await store.claimOutbox({ ...claim, owner: 'replica-b', now: T2 })).map((i) => i.message),
+      ).toEqual([{ n: 2 }, { n: 4 }]);
       await store.settleOutbox(
         retried.map((i) => i.id),
         'replica-b',
