@@ -220,3 +220,52 @@ test('SIGTERM hands the work over: the stopped replica exits 0 and the other one
   expect(outputs).toHaveLength(1);
   expect((await store.get(incident.id))?.outcome).toBe('resolved');
 });
+
+test('kill -9 between Slack accepting a message and its mark: the other replica finds it in the thread and posts nothing twice', async () => {
+  const vm = 'sim-port-stoppable-4';
+  // Slack takes the diagnosis card (the first card of the thread) but its answer never
+  // reaches the sender: it dies right after the platform's acceptance, before the mark.
+  slack.holdAnswer = (method, args) =>
+    method === 'chat.postMessage' && Array.isArray(args.blocks) && slack.held.length === 0;
+  expect((await driver.start(a().url, vm)).status).toBe(200);
+  const held = await until('the card accepted, its answer held', () => slack.held[0]);
+  const outboxId = (held.args.metadata as { event_payload: { outbox_id: number } }).event_payload.outbox_id;
+  const row = await until('the held message still pending, with its owner', async () => {
+    const client = new Client({ connectionString: pgUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ owner: string; status: string }>(
+        `select owner, status from ${schema}.outbox where id = $1`,
+        [outboxId],
+      );
+      return rows[0]?.owner ? rows[0] : undefined;
+    } finally {
+      await client.end();
+    }
+  });
+  expect(row.status).toBe('pending');
+  const owner = replicas.find((r) => r.name === row.owner)!;
+  const survivor = replicas.find((r) => r !== owner)!;
+  await owner.kill();
+  slack.holdAnswer = undefined;
+  // After the lease (1 s) the survivor takes the message over, looks in the thread, finds it.
+  await until('the survivor looked in the thread', () =>
+    slack.of('conversations.replies').length > 0 ? true : undefined,
+  );
+  const summary = await driveToSummary(vm, [survivor]);
+  expect(summary).toMatch(/resolved/i);
+  await until('the outbox empty', async () => ((await store.outboxDepth()) === 0 ? true : undefined));
+  // Every outbox message is in the thread exactly once; the held card was not posted again.
+  const tagged = slack.messages.filter((m) => m.metadata?.event_type === 'rdpfix_outbox');
+  const ids = tagged.map((m) => m.metadata!.event_payload.outbox_id);
+  expect(new Set(ids).size).toBe(ids.length);
+  expect(ids.filter((id) => id === outboxId)).toHaveLength(1);
+  const thread = driver.thread(vm)!;
+  expect(thread.summaries).toBe(1);
+  const incident = await incidentOf(vm);
+  const transcript = await store.transcript(incident.id);
+  const cards = transcript.filter(
+    (e) => e.kind === 'message.posted' && (e.data.message as { kind: string }).kind === 'stepCard',
+  );
+  expect(thread.cards).toHaveLength(cards.length);
+});

@@ -15,6 +15,7 @@ import { ChannelTexts } from '../channel-texts';
 import { listIncidents } from '../list-incidents';
 import { MessageRefs } from '../message-refs';
 import { UpdatableMessages } from '../updatable-messages';
+import { postOnce } from './post-once';
 import {
   ActionIds,
   type Block,
@@ -292,22 +293,22 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
     const locale = d.locale;
     switch (m.kind) {
       case 'opened': {
-        const res = await client.chat.postMessage({ channel, text: renderText(m, locale) });
-        if (res.ts) {
-          threads.set(d.incidentId, res.ts);
-          await runtime.store.setThread(d.incidentId, res.ts);
+        const ts = await postOnce(client, d, { channel, text: renderText(m, locale) });
+        if (ts) {
+          threads.set(d.incidentId, ts);
+          await runtime.store.setThread(d.incidentId, ts);
         }
         return;
       }
       case 'stepCard': {
         const blocks = renderCard(m, d.incidentId, locale);
-        const res = await client.chat.postMessage({
+        const ts = await postOnce(client, d, {
           channel,
           ...inThread,
           text: renderText(m, locale),
           blocks: asKnown(blocks),
         });
-        if (res.ts) await cards.set(m.key, { ts: res.ts, blocks });
+        if (ts) await cards.set(m.key, { ts, blocks });
         return;
       }
       case 'cardClosed': {
@@ -326,7 +327,7 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
         await progress.show(
           m.key,
           m.done,
-          () => client.chat.postMessage({ channel, ...inThread, text }).then((res) => res.ts),
+          () => postOnce(client, d, { channel, ...inThread, text }),
           (ts) => client.chat.update({ channel, ts, text }),
         );
         return;
@@ -340,13 +341,12 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
           : '';
         const text = renderText(m, locale) + link;
         // The summary also shows in the channel, under the thread's root message.
-        if (thread)
-          await client.chat.postMessage({ channel, thread_ts: thread, text, reply_broadcast: true });
-        else await client.chat.postMessage({ channel, text });
+        if (thread) await postOnce(client, d, { channel, thread_ts: thread, text, reply_broadcast: true });
+        else await postOnce(client, d, { channel, text });
         return;
       }
       default:
-        await client.chat.postMessage({ channel, ...inThread, text: renderText(m, locale) });
+        await postOnce(client, d, { channel, ...inThread, text: renderText(m, locale) });
     }
   }
 

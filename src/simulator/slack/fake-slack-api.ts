@@ -30,6 +30,15 @@ export class FakeSlack {
    * one-time URL. Unset, the method fails as Slack does for a token that cannot open one.
    */
   socketMode: { nextUrl(): string } | undefined;
+  /**
+   * Calls to accept (answer computed, message stored) and then never answer: the platform
+   * took the message but the sender died before it heard so (tests of the outbox).
+   */
+  holdAnswer: ((method: string, args: Record<string, unknown>) => boolean) | undefined;
+  /** Calls accepted and held by `holdAnswer`. */
+  readonly held: SlackCall[] = [];
+  /** Messages posted, as Slack keeps them (ts, thread, text, metadata), for conversations.* reads. */
+  readonly messages: FakeSlackMessage[] = [];
   private server: Server | undefined;
   private ts = 1_732_540_000;
   url = '';
@@ -66,6 +75,10 @@ export class FakeSlack {
         return;
       }
       call.answer = this.answer(method, args);
+      if (this.holdAnswer?.(method, args)) {
+        this.held.push(call);
+        return; // stop() closes the connection
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(call.answer));
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
@@ -86,8 +99,36 @@ export class FakeSlack {
   private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
     const ts = `${++this.ts}.000100`;
     switch (method) {
-      case 'chat.postMessage':
+      case 'chat.postMessage': {
+        const message: FakeSlackMessage = {
+          channel: String(args.channel),
+          ts,
+          text: String(args.text ?? ''),
+          ...(args.thread_ts ? { thread_ts: String(args.thread_ts) } : {}),
+          ...(args.metadata ? { metadata: args.metadata as FakeSlackMessage['metadata'] } : {}),
+        };
+        this.messages.push(message);
         return { ok: true, channel: args.channel, ts, message: { text: args.text, ts } };
+      }
+      // conversations.replies / .history (api.slack.com/methods/conversations.replies): newest
+      // last for replies (the parent first), newest first for history; `metadata` only with
+      // include_all_metadata=true, as Slack does.
+      case 'conversations.replies': {
+        const parent = String(args.ts);
+        const thread = this.messages.filter(
+          (m) => m.channel === args.channel && (m.ts === parent || m.thread_ts === parent),
+        );
+        return { ok: true, messages: thread.map((m) => shown(m, args)), has_more: false };
+      }
+      case 'conversations.history': {
+        const top = this.messages.filter((m) => m.channel === args.channel && !m.thread_ts).reverse();
+        const limit = Number(args.limit ?? 100);
+        return {
+          ok: true,
+          messages: top.slice(0, limit).map((m) => shown(m, args)),
+          has_more: top.length > limit,
+        };
+      }
       case 'chat.update':
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
       case 'chat.postEphemeral':
@@ -121,12 +162,28 @@ export class FakeSlack {
   }
 }
 
+/** A message Slack keeps, as conversations.* list it. */
+export interface FakeSlackMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text: string;
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+}
+
+function shown(m: FakeSlackMessage, args: Record<string, unknown>): Record<string, unknown> {
+  const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+  const { channel: _channel, metadata, ...rest } = m;
+  return { type: 'message', ...rest, ...(withMetadata && metadata ? { metadata } : {}) };
+}
+
 function decode(body: string, type: string): Record<string, unknown> {
   if (!body) return {};
   if (type.includes('application/json')) return JSON.parse(body) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [k, v] of new URLSearchParams(body)) {
-    out[k] = k === 'blocks' || k === 'attachments' ? JSON.parse(v) : v;
+    // The Web API client JSON-stringifies object arguments in a form body (blocks, metadata).
+    out[k] = k === 'blocks' || k === 'attachments' || k === 'metadata' ? JSON.parse(v) : v;
   }
   return out;
 }

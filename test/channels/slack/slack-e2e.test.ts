@@ -316,9 +316,12 @@ test('the manifest declares the slash command, interactivity and only the scopes
   expect(manifest.features.slash_commands[0].url).toMatch(/\/slack\/events$/);
   expect(manifest.settings.interactivity.request_url).toMatch(/\/slack\/events$/);
   expect(manifest.oauth_config.scopes.bot.sort()).toEqual([
+    // conversations.replies in channels and private channels: the outbox's re-send check.
+    'channels:history',
     'chat:write',
     'commands',
     'files:write',
+    'groups:history',
     'users:read',
   ]);
 });
