@@ -1,8 +1,8 @@
 # rdp-fix container: build with dev dependencies, run with production ones, as a non-root user.
-FROM node:20-bookworm-slim AS build
+# Node.js 24 LTS (Node 20 is end-of-life since April 2026).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
-# better-sqlite3 compiles from source (its install script is allowed in package.json).
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+# No compiler needed: better-sqlite3 13 ships prebuilt binaries inside its npm package.
 COPY package.json package-lock.json ./
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -10,7 +10,7 @@ COPY bench ./bench
 COPY bin ./bin
 RUN npm ci && npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=3978 HOST=0.0.0.0 DATABASE_URL=sqlite:/data/rdp-fix.db
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
