@@ -175,7 +175,7 @@ export class Outbox {
           ...(maybeSent ? { maybeSent } : {}),
         });
       } catch (err) {
-        this.attempted.add(item.id);
+        this.remember(this.attempted, item.id);
         if (!(await this.failed(item, err))) return;
         continue;
       } finally {
