@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../src/config';
 import { pinoLogger } from '../src/observability/pino-logger';
 import { startServer } from '../src/server';
+import { LocalTestEnv } from './helpers/local-env';
 
 function capture() {
   const lines: string[] = [];
@@ -18,10 +19,7 @@ test('/healthz, /readyz and /metrics after an incident; secrets never reach the 
   const { lines, logger } = capture();
   const server = await startServer(
     loadConfig({
-      PORT: '0',
-      DATABASE_URL: 'memory:',
-      RDPFIX_SIM_LATENCY_SCALE: '0',
-      RDPFIX_POLL_INTERVAL_MS: '5',
+      ...LocalTestEnv,
       SLACK_SIGNING_SECRET: 'signing-secret-value-123',
       SLACK_BOT_TOKEN: 'xoxb-bot-token-value-456',
       SLACK_API_URL: 'http://127.0.0.1:9/api/',

@@ -6,7 +6,12 @@ import { ErrorCodes, RdpFixError } from '../core/errors';
 import type { VmRef } from '../core/types';
 import { comparePermissions, type PermissionReport, readPermissions } from './check-permissions';
 import { loopbackRedirectPolicy } from './loopback-pipeline';
-import { ManagedRunCommand, managedStateOf, type RunCommandKind } from './managed-run-command';
+import {
+  ManagedRunCommand,
+  managedStateOf,
+  type RunCommandKind,
+  runCommandParameters,
+} from './managed-run-command';
 import type { ApprovedStep, RunHooks, RunOutput, ScriptToRun, VmCheck, VmOperations } from './vm-operations';
 
 export interface AzureVmOptions {
@@ -188,8 +193,7 @@ export class AzureVmOperations implements VmOperations {
     const input = {
       commandId: 'RunPowerShellScript',
       script: script.text.split(/\r?\n/),
-      // Parameters go to the script's param() block as named strings; never into its text.
-      parameters: Object.entries(step.params).map(([name, value]) => ({ name, value: String(value) })),
+      parameters: runCommandParameters(step),
     };
     const poller = this.compute.virtualMachines.runCommand(step.vm.resourceGroup, step.vm.name, input, {
       updateIntervalInMs: this.options.pollIntervalMs ?? 5_000,

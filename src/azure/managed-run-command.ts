@@ -45,6 +45,14 @@ export function runCommandNameOf(step: ApprovedStep): string {
     .slice(0, 80);
 }
 
+/**
+ * A step's parameters as Run Command hands them to the script's param() block: named strings,
+ * never spliced into the script text (both Run Commands take `[{name, value}]`).
+ */
+export function runCommandParameters(step: ApprovedStep): { name: string; value: string }[] {
+  return Object.entries(step.params).map(([name, value]) => ({ name, value: String(value) }));
+}
+
 /** Instance view states after which the script no longer runs (KnownExecutionState, arm-compute 25). */
 const Terminal = new Set(['Succeeded', 'Failed', 'TimedOut', 'Canceled']);
 
@@ -104,9 +112,8 @@ export class ManagedRunCommand {
       state.runCommandName,
       {
         location: vm.location,
-        // The script as one text; parameters go to its param() block as named strings.
         source: { script: script.text },
-        parameters: Object.entries(step.params).map(([name, value]) => ({ name, value: String(value) })),
+        parameters: runCommandParameters(step),
         protectedParameters: [],
         // Wait for the script, not just its start; Azure stops it after timeoutInSeconds.
         asyncExecution: false,

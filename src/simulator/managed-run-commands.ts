@@ -60,6 +60,8 @@ export interface ManagedRunHost {
 
 export class ManagedRunCommands {
   private readonly runs = new Map<string, ManagedRun>();
+  /** Operation ids of DELETEs that terminated a running script. */
+  private readonly deletions = new Set<string>();
 
   constructor(private readonly host: ManagedRunHost) {}
 
@@ -160,8 +162,6 @@ export class ManagedRunCommands {
     if (run.provisioningState === 'Failed' && run.failure) return { status: 'Failed', error: run.failure };
     return { status: run.provisioningState === 'Succeeded' ? 'Succeeded' : 'InProgress' };
   }
-
-  private readonly deletions = new Set<string>();
 
   /** Ends a run whose time has come, applying its script once. True when it no longer runs. */
   private settle(run: ManagedRun): boolean {

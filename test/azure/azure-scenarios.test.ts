@@ -51,6 +51,15 @@ function runCommands() {
   });
 }
 
+/** An incident on `vm` whose diagnosis was approved and has run: its harness and id. */
+async function diagnosed(vm: string) {
+  const h = makeHarness({ vm: azure() });
+  const id = await startIncident(h, vm, undefined, where);
+  await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
+  await h.engine.idle();
+  return { h, id };
+}
+
 async function runScenario(vm: string, answers: Record<string, string> = {}) {
   const h = makeHarness({ vm: azure() });
   const id = await startIncident(h, vm, undefined, where);
@@ -165,10 +174,7 @@ describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
 
   describe('Azure errors become clear messages and leave the incident consistent', () => {
     test('409: another Run Command is running — waits, retries, tells the thread, then succeeds', async () => {
-      const h = makeHarness({ vm: azure() });
-      const id = await startIncident(h, 'sim-busy', undefined, where);
-      await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
-      await h.engine.idle();
+      const { h, id } = await diagnosed('sim-busy');
       const posts = sim.scriptDispatches();
       expect(posts).toHaveLength(3);
       expect((await currentStep(h, id)).stepId).toBe('no-cause-found');
@@ -194,10 +200,7 @@ describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
     });
 
     test('429: the SDK honours Retry-After and the command goes through', async () => {
-      const h = makeHarness({ vm: azure() });
-      const id = await startIncident(h, 'sim-throttled', undefined, where);
-      await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
-      await h.engine.idle();
+      const { h, id } = await diagnosed('sim-throttled');
       const posts = sim.scriptDispatches();
       expect(posts).toHaveLength(2);
       expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(900);
@@ -205,10 +208,7 @@ describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
     });
 
     test('503 bursts from ARM: the SDK retries with backoff and the command runs once', async () => {
-      const h = makeHarness({ vm: azure() });
-      const id = await startIncident(h, 'sim-unavailable', undefined, where);
-      await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
-      await h.engine.idle();
+      const { h, id } = await diagnosed('sim-unavailable');
       const posts = sim.scriptDispatches();
       // Two refused, the third accepted: one Run Command ran, its result is in.
       expect(posts).toHaveLength(3);
@@ -217,10 +217,7 @@ describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
     });
 
     test('403: names the missing permission', async () => {
-      const h = makeHarness({ vm: azure() });
-      const id = await startIncident(h, 'sim-forbidden', undefined, where);
-      await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
-      await h.engine.idle();
+      const { h, id } = await diagnosed('sim-forbidden');
       const result = h.messages('progress').find((m) => m.kind === 'progress' && m.done);
       expect(result?.kind === 'progress' && result.text.en).toContain(
         kind === 'managed'

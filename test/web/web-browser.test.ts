@@ -4,6 +4,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/config';
 import { silentLogger } from '../../src/core/logger';
 import { type RunningServer, startServer } from '../../src/server';
+import { LocalTestEnv } from '../helpers/local-env';
 
 /**
  * The playground and the review pages in headless Debian Chromium (playwright-core, no
@@ -17,10 +18,7 @@ beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   server = await startServer(
     loadConfig({
-      PORT: '0',
-      DATABASE_URL: 'memory:',
-      RDPFIX_SIM_LATENCY_SCALE: '0',
-      RDPFIX_POLL_INTERVAL_MS: '5',
+      ...LocalTestEnv,
     }),
     silentLogger,
   );

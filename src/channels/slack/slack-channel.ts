@@ -82,7 +82,7 @@ export function createSlackChannel(runtime: Runtime, options: SlackOptions, logg
     ? new SocketModeReceiver({
         appToken: options.appToken,
         logLevel: LogLevel.ERROR,
-        installerOptions: { clientOptions: { ...slackApiUrl } },
+        installerOptions: { clientOptions: slackApiUrl },
       })
     : undefined;
   const app = new App({

@@ -14,12 +14,8 @@ export function signed(body: string, timestamp = Math.floor(Date.now() / 1000), 
 }
 
 /** A slash command body exactly as Slack posts it. */
-export function slashCommand(
-  text: string,
-  user = { id: 'U_ALICE', name: 'alice' },
-  channel = 'C_OPS',
-): string {
-  return new URLSearchParams(slashCommandFields(text, user, channel)).toString();
+export function slashCommand(...args: Parameters<typeof slashCommandFields>): string {
+  return new URLSearchParams(slashCommandFields(...args)).toString();
 }
 
 /**
@@ -50,15 +46,8 @@ export function slashCommandFields(
 }
 
 /** A block_actions click body: one form field `payload` holding the JSON. */
-export function buttonClick(
-  actionId: string,
-  value: string,
-  user = { id: 'U_BOB', name: 'bob' },
-  channel = 'C_OPS',
-  messageTs = '1.1',
-): string {
-  const payload = blockActionsPayload(actionId, value, user, channel, messageTs);
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+export function buttonClick(...args: Parameters<typeof blockActionsPayload>): string {
+  return new URLSearchParams({ payload: JSON.stringify(blockActionsPayload(...args)) }).toString();
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   signed,
   slashCommand,
 } from '../../../src/simulator/slack/slack-requests';
+import { LocalTestEnv } from '../../helpers/local-env';
 import { until } from '../../helpers/until';
 
 /**
@@ -26,10 +27,7 @@ async function boot(extra: Record<string, string> = {}) {
   const apiUrl = await slack.start();
   server = await startServer(
     loadConfig({
-      PORT: '0',
-      DATABASE_URL: 'memory:',
-      RDPFIX_SIM_LATENCY_SCALE: '0',
-      RDPFIX_POLL_INTERVAL_MS: '5',
+      ...LocalTestEnv,
       RDPFIX_APPROVERS: 'U_BOB,U_CAROL',
       SLACK_SIGNING_SECRET: SigningSecret,
       SLACK_BOT_TOKEN: 'xoxb-test-token',

@@ -10,6 +10,7 @@ import {
   slashCommand,
   slashCommandFields,
 } from '../../../src/simulator/slack/slack-requests';
+import { LocalTestEnv } from '../../helpers/local-env';
 import { until } from '../../helpers/until';
 
 /**
@@ -34,10 +35,7 @@ async function boot(): Promise<RunningServer> {
   const apiUrl = await slack.start();
   server = await startServer(
     loadConfig({
-      PORT: '0',
-      DATABASE_URL: 'memory:',
-      RDPFIX_SIM_LATENCY_SCALE: '0',
-      RDPFIX_POLL_INTERVAL_MS: '5',
+      ...LocalTestEnv,
       RDPFIX_APPROVERS: 'U_BOB,U_CAROL',
       SLACK_SIGNING_SECRET: SigningSecret,
       SLACK_BOT_TOKEN: BotToken,
@@ -98,6 +96,17 @@ function click(card: Card, actionId: string, user = { id: 'U_BOB', name: 'bob' }
   });
 }
 
+/** Waits until a card was updated to say bob approved it (its buttons gone). */
+const closedByBob = (card: Card) =>
+  until(
+    `card ${card.ts} closed`,
+    () =>
+      slack.of(
+        'chat.update',
+        (a) => a.ts === card.ts && JSON.stringify(a.blocks).includes('Approved by bob'),
+      )[0],
+  );
+
 const ackOf = (envelopeId: string) =>
   until(`the ack of ${envelopeId}`, () => socket.acks.find((a) => a.envelope_id === envelopeId));
 
@@ -138,14 +147,7 @@ test('an incident through Socket Mode: acks, diagnosis, then a recycled connecti
   expect(diagnose.blockId).toMatch(/^rdpfix_diagnose_/);
   const approval = click(diagnose, 'rdpfix_approve');
   expect(await ackOf(approval)).toEqual({ envelope_id: approval, payload: {}, connection: 0 });
-  await until(
-    'the diagnose card closed',
-    () =>
-      slack.of(
-        'chat.update',
-        (a) => a.ts === diagnose.ts && JSON.stringify(a.blocks).includes('Approved by bob'),
-      )[0],
-  );
+  await closedByBob(diagnose);
   await until(
     'the diagnosis result',
     () =>
@@ -170,14 +172,7 @@ test('an incident through Socket Mode: acks, diagnosis, then a recycled connecti
   const changesBefore = azureChanges().length;
   const second = click(next, 'rdpfix_approve');
   expect(await ackOf(second)).toEqual({ envelope_id: second, payload: {}, connection: 1 });
-  await until(
-    'the card closed',
-    () =>
-      slack.of(
-        'chat.update',
-        (a) => a.ts === next.ts && JSON.stringify(a.blocks).includes('Approved by bob'),
-      )[0],
-  );
+  await closedByBob(next);
   await until('the approved step sent to Azure', () =>
     azureChanges().length > changesBefore ? true : undefined,
   );

@@ -11,6 +11,7 @@ import {
   channelMessage,
   FakeBotConnector,
 } from '../../../src/simulator/teams/fake-bot-connector';
+import { LocalTestEnv } from '../../helpers/local-env';
 import { until } from '../../helpers/until';
 
 /**
@@ -25,10 +26,7 @@ let serviceUrl: string;
 
 function env(extra: Record<string, string> = {}) {
   return loadConfig({
-    PORT: '0',
-    DATABASE_URL: 'memory:',
-    RDPFIX_SIM_LATENCY_SCALE: '0',
-    RDPFIX_POLL_INTERVAL_MS: '5',
+    ...LocalTestEnv,
     RDPFIX_TEAMS_APPROVERS: 'aad-bob,aad-carol',
     ...extra,
   });
