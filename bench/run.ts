@@ -15,6 +15,7 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   scenarios: async () => (await import('./scenario-bench')).benchScenarios(),
   slack: async () => (await import('./slack-bench')).benchSlackAcks(),
   replicas: async () => (await import('./replicas-bench')).benchReplicas(),
+  hops: async () => (await import('./hops-bench')).benchHops(),
 };
 
 /** Suites and the V8 flags they run with; the memory suite runs with defaults and with a small young generation. */
@@ -25,6 +26,7 @@ const plan: { suite: string; flags: string[] }[] = [
   { suite: 'scenarios', flags: [] },
   { suite: 'slack', flags: [] },
   { suite: 'replicas', flags: [] },
+  { suite: 'hops', flags: [] },
 ];
 
 async function child(suite: string): Promise<void> {
@@ -43,6 +45,7 @@ function parent(only: string | undefined): void {
       maxBuffer: 16 * 1024 * 1024,
     });
     if (result.status !== 0) throw new Error(`${suite} failed:\n${result.stderr}`);
+    process.stderr.write(result.stderr);
     const suffix = flags.length ? ` [node ${flags.join(' ')}]` : '';
     rows.push(...(JSON.parse(result.stdout) as BenchRow[]).map((r) => ({ ...r, name: r.name + suffix })));
   }
