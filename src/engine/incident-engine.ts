@@ -19,7 +19,7 @@ import { type Decided, decideCommand, Refusal } from './decide-command';
 import { describeEvents } from './describe-events';
 import { type EngineMetrics, noMetrics } from './engine-metrics';
 import { KeyedQueue } from './keyed-queue';
-import type { MessageSink, OutMessage } from './messages';
+import { type MessageSink, type OutMessage, posted } from './messages';
 import { Outbox } from './outbox';
 import { contextOf, runMachine, stateValueOf } from './run-machine';
 import { StepDispatcher } from './step-dispatcher';
@@ -278,9 +278,10 @@ export class IncidentEngine {
             walkAll: command.walkAll ?? false,
           },
         },
-        ...messageDrafts([opened]),
+        ...posted([opened]).entries,
       ],
       at,
+      [opened],
     );
     this.afterSave(record, run.effects);
     return { ok: true, incidentId };
@@ -363,7 +364,7 @@ export class IncidentEngine {
   ): Promise<void> {
     const run = runMachine(this.machineOf(playbook), { snapshot: record.snapshot }, event);
     const described = describeEvents(playbook, record.id, run.context, run.emitted);
-    const allMessages = [...messages, ...described.messages];
+    const story = posted([...messages, ...described.messages]);
     const saving = performance.now();
     const saved = await this.deps.store.save(
       record.id,
@@ -376,8 +377,9 @@ export class IncidentEngine {
         causes: (run.context.firstCauses ?? run.context.causes).map((c) => c.id),
         pending: this.pendingOf(run.context, run.state),
       },
-      [...drafts, ...described.drafts, ...messageDrafts(allMessages)],
+      [...drafts, ...described.drafts, ...story.entries],
       this.now().toISOString(),
+      story.outbox,
     );
     this.metrics.transitionSaved((performance.now() - saving) / 1000);
     this.armDeadline(saved);
@@ -516,14 +518,6 @@ function runningStep(record: IncidentRecord): { stepId: string; attempt: number 
   if (at?.phase !== 'running') return undefined;
   const context = contextOf(record.snapshot);
   return { stepId: at.stepId, attempt: context.current?.attempt ?? context.steps[at.stepId]?.attempt ?? 1 };
-}
-
-function messageDrafts(messages: OutMessage[]): TranscriptDraft[] {
-  return messages.map((message) => ({
-    kind: 'message.posted' as const,
-    actor: null,
-    data: { message: message as unknown as Record<string, unknown> },
-  }));
 }
 
 function shortId(): string {

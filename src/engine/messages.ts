@@ -1,3 +1,4 @@
+import type { TranscriptDraft } from '../core/transcript';
 import type { ChannelRef, Locale, Localized, Risk, User, VmRef } from '../core/types';
 import type { CauseFinding } from '../playbook/evaluate-causes';
 import type { EndOutcome, StepParams } from '../playbook/machine-types';
@@ -75,4 +76,19 @@ export type MessageSink = (delivery: Delivery) => Promise<void> | void;
 
 export function cardKey(incidentId: string, stepId: string, attempt: number): string {
   return `${incidentId}:${stepId}:${attempt}`;
+}
+
+/**
+ * Messages that are part of the incident's story, ready for one store write: a
+ * `message.posted` transcript entry each, and the same messages queued in the outbox, so
+ * that a crash after the write loses none and the transcript shows what was said.
+ */
+export function posted(messages: readonly OutMessage[]): {
+  entries: TranscriptDraft[];
+  outbox: OutMessage[];
+} {
+  return {
+    entries: messages.map((message) => ({ kind: 'message.posted', actor: null, data: { message } })),
+    outbox: [...messages],
+  };
 }

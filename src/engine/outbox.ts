@@ -170,7 +170,8 @@ export class Outbox {
           channel: record.channel,
           locale: record.locale,
           vm: record.vm,
-          message: item.message as unknown as OutMessage,
+          // Only this engine queues messages (`posted`), so the stored JSON is an OutMessage.
+          message: item.message as OutMessage,
           outboxId: item.id,
           ...(maybeSent ? { maybeSent } : {}),
         });

@@ -11,7 +11,7 @@ import type { IncidentContext, StepRunResult } from '../playbook/machine-types';
 import type { DispatchRecord, IncidentRecord, IncidentStore } from '../store/incident-store';
 import type { Command, CommandResult } from './commands';
 import type { EngineMetrics } from './engine-metrics';
-import type { OutMessage } from './messages';
+import { type OutMessage, posted } from './messages';
 import { Texts } from './texts';
 
 export interface DispatcherDeps {
@@ -113,7 +113,7 @@ export class StepDispatcher {
       await this.execute(record, playbook, stepId, attempt, undefined);
       return;
     }
-    await this.finish(found, { outcome: 'unknown' }, []);
+    await this.finish(found, { outcome: 'unknown' }, [], []);
   }
 
   /** A lapsed dispatch whose incident has moved on (aborted meanwhile): closed, nothing delivered. */
@@ -147,6 +147,7 @@ export class StepDispatcher {
       await this.finish(
         dispatch,
         failure(ErrorCodes.InvalidCommand, `step ${stepId} is not an approved VM or Azure step`),
+        [],
         [],
       );
       return;
@@ -235,10 +236,13 @@ export class StepDispatcher {
       elapsedMs: ended.getTime() - started.getTime(),
       done: true,
     };
-    await this.finish(dispatch, result, [
-      { kind: 'step.output', actor: null, data: drafts },
-      { kind: 'message.posted', actor: null, data: { message: done as unknown as Record<string, unknown> } },
-    ]);
+    const story = posted([done]);
+    await this.finish(
+      dispatch,
+      result,
+      [{ kind: 'step.output', actor: null, data: drafts }, ...story.entries],
+      story.outbox,
+    );
     // The result is stored: what the run left in Azure (a managed Run Command resource) can go.
     if (dispatch.pollerState && step.kind === 'runCommand') {
       await this.deps.vm
@@ -276,9 +280,15 @@ export class StepDispatcher {
     dispatch: DispatchRecord,
     result: StepRunResult,
     entries: TranscriptDraft[],
+    outbox: OutMessage[],
   ): Promise<void> {
     const at = this.deps.now().toISOString();
-    const mine = await this.deps.store.finishDispatch({ ...dispatch, result, updatedAt: at }, entries, at);
+    const mine = await this.deps.store.finishDispatch(
+      { ...dispatch, result, updatedAt: at },
+      entries,
+      at,
+      outbox,
+    );
     if (!mine) {
       this.deps.metrics.error(ErrorCodes.LeaseLost);
       return;

@@ -65,7 +65,8 @@ export interface DispatchRecord {
 export interface OutboxItem {
   id: number;
   incidentId: string;
-  message: Record<string, unknown>;
+  /** The message as the engine queued it (JSON). */
+  message: unknown;
   attempts: number;
   /**
    * How many times the message was claimed, this claim included. A claim count above the
@@ -86,13 +87,22 @@ export interface OutboxClaim {
   incidentId?: string;
 }
 
-/** The incident store port. Async from day one so that PostgreSQL fits behind it. */
-export interface IncidentStore {
-  create(incident: NewIncident, entries: TranscriptDraft[], at: string): Promise<IncidentRecord>;
+/**
+ * Incidents and their hash-chained transcript: what happened, and the state it led to.
+ * A write's `outbox` holds the chat messages (JSON) it queues for delivery, in order, in the
+ * same transaction; the engine names them explicitly (`posted`), the store reads no entry.
+ */
+export interface IncidentLog {
+  create(
+    incident: NewIncident,
+    entries: TranscriptDraft[],
+    at: string,
+    outbox?: readonly object[],
+  ): Promise<IncidentRecord>;
   get(id: string): Promise<IncidentRecord | undefined>;
   /**
-   * Saves a transition and appends its transcript entries in one transaction. Throws
-   * `VersionConflict` when the stored version is not `expectedVersion`.
+   * Saves a transition, appends its transcript entries and queues its messages in one
+   * transaction. Throws `VersionConflict` when the stored version is not `expectedVersion`.
    */
   save(
     id: string,
@@ -100,9 +110,10 @@ export interface IncidentStore {
     patch: IncidentPatch,
     entries: TranscriptDraft[],
     at: string,
+    outbox?: readonly object[],
   ): Promise<IncidentRecord>;
-  /** Appends entries without changing the incident (refusals, messages). */
-  append(id: string, entries: TranscriptDraft[], at: string): Promise<void>;
+  /** Appends entries (and queues messages) without changing the incident (refusals). */
+  append(id: string, entries: TranscriptDraft[], at: string, outbox?: readonly object[]): Promise<void>;
   /**
    * Records where the incident's thread lives once the channel has posted its root message.
    * Metadata only: it does not raise the version, so it never conflicts with a transition.
@@ -110,6 +121,10 @@ export interface IncidentStore {
   setThread(id: string, thread: string): Promise<void>;
   list(filter?: IncidentFilter): Promise<IncidentRecord[]>;
   transcript(id: string): Promise<TranscriptEntry[]>;
+}
+
+/** Run Commands and Azure actions in flight, each held by one replica under a lease. */
+export interface DispatchLeases {
   /** Inserts a dispatch record; false when one already exists for that step attempt. */
   claimDispatch(record: DispatchRecord): Promise<boolean>;
   /**
@@ -118,10 +133,16 @@ export interface IncidentStore {
    */
   updateDispatch(record: DispatchRecord): Promise<boolean>;
   /**
-   * Marks a dispatch done and appends its transcript entries (output, result message) in
-   * one transaction; false, and nothing written, when `record.owner` no longer holds it.
+   * Marks a dispatch done, appends its transcript entries (output) and queues its messages
+   * (the result) in one transaction; false, and nothing written, when `record.owner` no
+   * longer holds it.
    */
-  finishDispatch(record: DispatchRecord, entries: TranscriptDraft[], at: string): Promise<boolean>;
+  finishDispatch(
+    record: DispatchRecord,
+    entries: TranscriptDraft[],
+    at: string,
+    outbox?: readonly object[],
+  ): Promise<boolean>;
   getDispatch(incidentId: string, stepId: string, attempt: number): Promise<DispatchRecord | undefined>;
   /** Takes a dispatch that is not done when its lease lapsed (or `owner` already holds it). */
   takeOverDispatch(
@@ -132,10 +153,18 @@ export interface IncidentStore {
   ): Promise<DispatchRecord | undefined>;
   /** Dispatches not done whose lease lapsed before `now`: their replica stopped heartbeating. */
   lapsedDispatches(now: string, limit: number): Promise<DispatchRecord[]>;
+}
+
+/** A replica's hold on its work (dispatches and outbox messages alike). */
+export interface ReplicaLeases {
   /** The heartbeat: extends every lease `owner` holds (dispatches and outbox messages). */
   renewLeases(owner: string, until: string): Promise<void>;
   /** Ends every lease `owner` holds, so that another replica takes its work over at once (shutdown). */
   releaseLeases(owner: string): Promise<void>;
+}
+
+/** Chat messages waiting for delivery, queued with the transcript entries that tell of them. */
+export interface OutboxQueue {
   /**
    * Claims the pending messages of incidents whose oldest pending message is due and not
    * leased by another replica; returned in order (by incident, then as written). Within one
@@ -158,8 +187,24 @@ export interface IncidentStore {
   retryOutbox(item: OutboxItem, owner: string, nextAt: string, error: string): Promise<void>;
   /** Messages not delivered yet (the outgoing queue depth). */
   outboxDepth(): Promise<number>;
-  /** A channel's id for a message it updates later (a card, a progress line), shared by replicas. */
+}
+
+/** A channel's id for a message it updates later (a card, a progress line), shared by replicas. */
+export interface MessageRefStore {
   getRef(key: string): Promise<string | undefined>;
   setRef(key: string, value: string, at: string): Promise<void>;
+}
+
+/**
+ * The whole store: every port above on one database, so that a transition, its transcript
+ * and its queued messages commit together. Async from day one so that PostgreSQL fits.
+ * Each part is used through its own port; the composition root alone sees the whole.
+ */
+export interface IncidentStore
+  extends IncidentLog,
+    DispatchLeases,
+    ReplicaLeases,
+    OutboxQueue,
+    MessageRefStore {
   close(): Promise<void>;
 }

@@ -12,7 +12,6 @@ import type {
   OutboxItem,
 } from './incident-store';
 import { nextVersion } from './next-version';
-import { outboxMessages } from './sql-rows';
 
 interface OutboxEntry extends OutboxItem {
   status: 'pending' | 'sent' | 'failed';
@@ -30,14 +29,19 @@ export class MemoryIncidentStore implements IncidentStore {
   private readonly outbox: OutboxEntry[] = [];
   private readonly refs = new Map<string, string>();
 
-  async create(incident: NewIncident, entries: TranscriptDraft[], at: string): Promise<IncidentRecord> {
+  async create(
+    incident: NewIncident,
+    entries: TranscriptDraft[],
+    at: string,
+    outbox: readonly object[] = [],
+  ): Promise<IncidentRecord> {
     if (this.incidents.has(incident.id)) {
       throw new RdpFixError(ErrorCodes.VersionConflict, `incident ${incident.id} already exists`);
     }
     const record: IncidentRecord = clone({ ...incident, version: 1, createdAt: at, updatedAt: at });
     this.incidents.set(incident.id, record);
     this.entries.set(incident.id, chainEntries(incident.id, undefined, entries, at));
-    this.enqueue(incident.id, entries, at);
+    this.enqueue(incident.id, outbox, at);
     return clone(record);
   }
 
@@ -52,18 +56,24 @@ export class MemoryIncidentStore implements IncidentStore {
     patch: IncidentPatch,
     entries: TranscriptDraft[],
     at: string,
+    outbox: readonly object[] = [],
   ): Promise<IncidentRecord> {
     const next = clone(nextVersion(id, this.incidents.get(id), expectedVersion, patch, at));
     this.incidents.set(id, next);
-    await this.append(id, entries, at);
+    await this.append(id, entries, at, outbox);
     return clone(next);
   }
 
-  async append(id: string, entries: TranscriptDraft[], at: string): Promise<void> {
+  async append(
+    id: string,
+    entries: TranscriptDraft[],
+    at: string,
+    outbox: readonly object[] = [],
+  ): Promise<void> {
     const list = this.entries.get(id);
     if (!list) throw new RdpFixError(ErrorCodes.IncidentNotFound, `incident ${id} not found`);
     list.push(...chainEntries(id, list.at(-1), entries, at));
-    this.enqueue(id, entries, at);
+    this.enqueue(id, outbox, at);
   }
 
   async setThread(id: string, thread: string): Promise<void> {
@@ -95,11 +105,16 @@ export class MemoryIncidentStore implements IncidentStore {
     return true;
   }
 
-  async finishDispatch(record: DispatchRecord, entries: TranscriptDraft[], at: string): Promise<boolean> {
+  async finishDispatch(
+    record: DispatchRecord,
+    entries: TranscriptDraft[],
+    at: string,
+    outbox: readonly object[] = [],
+  ): Promise<boolean> {
     const stored = this.dispatches.get(dispatchKey(record.incidentId, record.stepId, record.attempt));
     if (!stored || stored.status === 'done' || stored.owner !== record.owner) return false;
     Object.assign(stored, clone({ ...record, status: 'done', leaseUntil: null, updatedAt: at }));
-    await this.append(record.incidentId, entries, at);
+    await this.append(record.incidentId, entries, at, outbox);
     return true;
   }
 
@@ -189,12 +204,13 @@ export class MemoryIncidentStore implements IncidentStore {
     this.refs.set(key, value);
   }
 
-  private enqueue(incidentId: string, drafts: TranscriptDraft[], at: string): void {
-    for (const message of outboxMessages(drafts)) {
+  private enqueue(incidentId: string, messages: readonly object[], at: string): void {
+    for (const message of messages) {
       this.outbox.push({
         id: this.outbox.length + 1,
         incidentId,
-        message: JSON.parse(message) as Record<string, unknown>,
+        // The same JSON the SQL stores keep: what a delivery reads back is what the wire holds.
+        message: JSON.parse(JSON.stringify(message)) as unknown,
         attempts: 0,
         claims: 0,
         status: 'pending',

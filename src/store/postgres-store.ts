@@ -19,7 +19,6 @@ import {
   type EntryRow,
   type IncidentRow,
   type OutboxRow,
-  outboxMessages,
   toDispatch,
   toEntry,
   toOutboxItem,
@@ -191,7 +190,12 @@ export class PostgresIncidentStore implements IncidentStore {
     });
   }
 
-  async create(incident: NewIncident, entries: TranscriptDraft[], at: string): Promise<IncidentRecord> {
+  async create(
+    incident: NewIncident,
+    entries: TranscriptDraft[],
+    at: string,
+    outbox: readonly object[] = [],
+  ): Promise<IncidentRecord> {
     const record: IncidentRecord = { ...incident, version: 1, createdAt: at, updatedAt: at };
     return this.transaction(async (db) => {
       const inserted = await db.query(
@@ -210,7 +214,7 @@ export class PostgresIncidentStore implements IncidentStore {
       );
       if (inserted.rowCount !== 1)
         throw new RdpFixError(ErrorCodes.VersionConflict, `incident ${incident.id} already exists`);
-      await this.insertEntries(db, incident.id, entries, at);
+      await this.insertEntries(db, incident.id, entries, at, outbox);
       return record;
     });
   }
@@ -229,6 +233,7 @@ export class PostgresIncidentStore implements IncidentStore {
     patch: IncidentPatch,
     entries: TranscriptDraft[],
     at: string,
+    outbox: readonly object[] = [],
   ): Promise<IncidentRecord> {
     return this.transaction(async (db) => {
       // The row lock makes one replica at a time change an incident; the version check
@@ -242,16 +247,21 @@ export class PostgresIncidentStore implements IncidentStore {
         'update incidents set status = $2, channel = $3, updated_at = $4, version = $5, body = $6 where id = $1',
         [id, next.status, next.channel.channel, at, next.version, JSON.stringify(next)],
       );
-      await this.insertEntries(db, id, entries, at);
+      await this.insertEntries(db, id, entries, at, outbox);
       return next;
     });
   }
 
-  async append(id: string, entries: TranscriptDraft[], at: string): Promise<void> {
+  async append(
+    id: string,
+    entries: TranscriptDraft[],
+    at: string,
+    outbox: readonly object[] = [],
+  ): Promise<void> {
     await this.transaction(async (db) => {
       const { rowCount } = await db.query('select 1 from incidents where id = $1 for update', [id]);
       if (rowCount !== 1) throw new RdpFixError(ErrorCodes.IncidentNotFound, `incident ${id} not found`);
-      await this.insertEntries(db, id, entries, at);
+      await this.insertEntries(db, id, entries, at, outbox);
     });
   }
 
@@ -308,12 +318,17 @@ export class PostgresIncidentStore implements IncidentStore {
     return this.updateDispatchIn(undefined, record);
   }
 
-  async finishDispatch(record: DispatchRecord, entries: TranscriptDraft[], at: string): Promise<boolean> {
+  async finishDispatch(
+    record: DispatchRecord,
+    entries: TranscriptDraft[],
+    at: string,
+    outbox: readonly object[] = [],
+  ): Promise<boolean> {
     return this.transaction(async (db) => {
       // The incident row lock first, as save() takes it: the transcript chain stays linear.
       await db.query('select 1 from incidents where id = $1 for update', [record.incidentId]);
       const done = await this.updateDispatchIn(db, { ...record, status: 'done', updatedAt: at });
-      if (done) await this.insertEntries(db, record.incidentId, entries, at);
+      if (done) await this.insertEntries(db, record.incidentId, entries, at, outbox);
       return done;
     });
   }
@@ -484,8 +499,9 @@ export class PostgresIncidentStore implements IncidentStore {
     id: string,
     drafts: TranscriptDraft[],
     at: string,
+    outbox: readonly object[],
   ): Promise<void> {
-    if (drafts.length === 0) return;
+    if (drafts.length === 0 && outbox.length === 0) return;
     const { rows } = await db.query<{ seq: number; hash: string }>(
       'select seq, hash from transcript where incident_id = $1 order by seq desc limit 1',
       [id],
@@ -497,10 +513,10 @@ export class PostgresIncidentStore implements IncidentStore {
       );
     }
     // Chat messages go to the outbox in the same transaction: a crash loses none of them.
-    for (const message of outboxMessages(drafts)) {
+    for (const message of outbox) {
       await db.query(
         `insert into outbox (incident_id, message, status, next_at, created_at) values ($1, $2, 'pending', $3, $3)`,
-        [id, message, at],
+        [id, JSON.stringify(message), at],
       );
     }
   }

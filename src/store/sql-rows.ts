@@ -1,4 +1,4 @@
-import type { TranscriptDraft, TranscriptEntry } from '../core/transcript';
+import type { TranscriptEntry } from '../core/transcript';
 import type { DispatchRecord, IncidentRecord, OutboxItem } from './incident-store';
 
 /**
@@ -84,16 +84,13 @@ export function toOutboxItem(row: OutboxRow): OutboxItem {
   return {
     id: Number(row.id),
     incidentId: row.incident_id,
-    message: JSON.parse(row.message) as Record<string, unknown>,
+    message: JSON.parse(row.message) as unknown,
     attempts: row.attempts,
     claims: Number(row.claims),
   };
 }
 
 /** The chat messages among transcript entries: each also goes to the outbox. */
-export function outboxMessages(drafts: TranscriptDraft[]): string[] {
-  return drafts.filter((d) => d.kind === 'message.posted').map((d) => JSON.stringify(d.data.message));
-}
 
 /** The dispatch columns in table order, for both stores' insert statements. */
 export function dispatchArgs(r: DispatchRecord): unknown[] {

@@ -21,7 +21,6 @@ import {
   type EntryRow,
   type IncidentRow,
   type OutboxRow,
-  outboxMessages,
   toDispatch,
   toEntry,
   toOutboxItem,
@@ -116,7 +115,12 @@ export class SqliteIncidentStore implements IncidentStore {
     }
   }
 
-  async create(incident: NewIncident, entries: TranscriptDraft[], at: string): Promise<IncidentRecord> {
+  async create(
+    incident: NewIncident,
+    entries: TranscriptDraft[],
+    at: string,
+    outbox: readonly object[] = [],
+  ): Promise<IncidentRecord> {
     const record: IncidentRecord = { ...incident, version: 1, createdAt: at, updatedAt: at };
     this.db.transaction(() => {
       const exists = this.db.prepare('select 1 from incidents where id = ?').get(incident.id);
@@ -137,7 +141,7 @@ export class SqliteIncidentStore implements IncidentStore {
           updatedAt: at,
           body: JSON.stringify(record),
         });
-      this.insertEntries(incident.id, entries, at);
+      this.insertEntries(incident.id, entries, at, outbox);
     })();
     return record;
   }
@@ -155,6 +159,7 @@ export class SqliteIncidentStore implements IncidentStore {
     patch: IncidentPatch,
     entries: TranscriptDraft[],
     at: string,
+    outbox: readonly object[] = [],
   ): Promise<IncidentRecord> {
     return this.db.transaction(() => {
       const row = this.db
@@ -175,17 +180,22 @@ export class SqliteIncidentStore implements IncidentStore {
           expected: expectedVersion,
           body: JSON.stringify(next),
         });
-      this.insertEntries(id, entries, at);
+      this.insertEntries(id, entries, at, outbox);
       return next;
     })();
   }
 
-  async append(id: string, entries: TranscriptDraft[], at: string): Promise<void> {
+  async append(
+    id: string,
+    entries: TranscriptDraft[],
+    at: string,
+    outbox: readonly object[] = [],
+  ): Promise<void> {
     this.db.transaction(() => {
       if (!this.db.prepare('select 1 from incidents where id = ?').get(id)) {
         throw new RdpFixError(ErrorCodes.IncidentNotFound, `incident ${id} not found`);
       }
-      this.insertEntries(id, entries, at);
+      this.insertEntries(id, entries, at, outbox);
     })();
   }
 
@@ -237,10 +247,15 @@ export class SqliteIncidentStore implements IncidentStore {
     return this.updateDispatchSync(record);
   }
 
-  async finishDispatch(record: DispatchRecord, entries: TranscriptDraft[], at: string): Promise<boolean> {
+  async finishDispatch(
+    record: DispatchRecord,
+    entries: TranscriptDraft[],
+    at: string,
+    outbox: readonly object[] = [],
+  ): Promise<boolean> {
     return this.db.transaction(() => {
       const done = this.updateDispatchSync({ ...record, status: 'done', updatedAt: at });
-      if (done) this.insertEntries(record.incidentId, entries, at);
+      if (done) this.insertEntries(record.incidentId, entries, at, outbox);
       return done;
     })();
   }
@@ -395,8 +410,8 @@ export class SqliteIncidentStore implements IncidentStore {
     this.db.close();
   }
 
-  private insertEntries(id: string, drafts: TranscriptDraft[], at: string): void {
-    if (drafts.length === 0) return;
+  private insertEntries(id: string, drafts: TranscriptDraft[], at: string, outbox: readonly object[]): void {
+    if (drafts.length === 0 && outbox.length === 0) return;
     const last = this.db
       .prepare('select seq, hash from transcript where incident_id = ? order by seq desc limit 1')
       .get(id) as { seq: number; hash: string } | undefined;
@@ -411,7 +426,7 @@ export class SqliteIncidentStore implements IncidentStore {
     const enqueue = this.db.prepare(
       `insert into outbox (incident_id, message, status, next_at, created_at) values (?, ?, 'pending', ?, ?)`,
     );
-    for (const message of outboxMessages(drafts)) enqueue.run(id, message, at, at);
+    for (const message of outbox) enqueue.run(id, JSON.stringify(message), at, at);
   }
 
   /** Only while `record.owner` holds the dispatch and it is not done; a done one drops its lease. */

@@ -152,8 +152,8 @@ describe('lock order (issue 12: a heartbeat and a settlement deadlocked)', () =>
   async function twoClaimed() {
     const store = await fresh();
     const schema = schemas.at(-1)!;
-    await store.create(newIncident('i-z'), [message(1)], T0);
-    await store.create(newIncident('i-a'), [message(2)], T0);
+    await store.create(newIncident('i-z'), [message(1)], T0, [{ n: 1 }]);
+    await store.create(newIncident('i-a'), [message(2)], T0, [{ n: 2 }]);
     const claimed = await store.claimOutbox({ owner: 'r1', until: T1, now: T0, limit: 10 });
     const [low, high] = [...claimed].sort((a, b) => a.id - b.id);
     const conflicts: Error[] = [];

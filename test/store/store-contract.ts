@@ -211,12 +211,16 @@ export function describeStoreContract(name: string, make: () => Promise<Incident
       expect(await store.takeOverDispatch(key, 'replica-a', T2, later)).toMatchObject({ owner: 'replica-a' });
     });
 
-    test('chat messages are queued with their transcript entries and delivered in order per incident', async () => {
+    test('chat messages are queued in the write that tells of them and delivered in order per incident', async () => {
       const msg = (n: number) => ({ kind: 'message.posted' as const, actor: null, data: { message: { n } } });
-      await store.create(newIncident('i1'), [msg(1)], T0);
-      await store.create(newIncident('i2'), [msg(10)], T0);
-      await store.save('i1', 1, { state: 'x' }, [{ kind: 'error', actor: null, data: {} }, msg(2)], T0);
-      await store.append('i1', [msg(3)], T0);
+      await store.create(newIncident('i1'), [msg(1)], T0, [{ n: 1 }]);
+      await store.create(newIncident('i2'), [msg(10)], T0, [{ n: 10 }]);
+      await store.save('i1', 1, { state: 'x' }, [{ kind: 'error', actor: null, data: {} }, msg(2)], T0, [
+        { n: 2 },
+      ]);
+      await store.append('i1', [msg(3)], T0, [{ n: 3 }]);
+      // Only what the caller queues is queued: the store reads no transcript entry.
+      await store.append('i1', [msg(99)], T0);
       expect(await store.outboxDepth()).toBe(4);
       const claim = { owner: 'replica-a', until: T1, now: T0, limit: 10 };
       const first = await store.claimOutbox({ ...claim, incidentId: 'i1' });
@@ -228,7 +232,7 @@ export function describeStoreContract(name: string, make: () => Promise<Incident
       await store.settleOutbox([first[0]!.id], 'replica-a', 'sent', T0);
       // A failure holds the rest back until its retry is due.
       await store.retryOutbox(first[1]!, 'replica-a', T2, 'slack said 429');
-      await store.append('i1', [msg(4)], T0);
+      await store.append('i1', [msg(4)], T0, [{ n: 4 }]);
       expect(await store.claimOutbox({ ...claim, owner: 'replica-b', now: T1 })).toEqual([]);
       const retried = await store.claimOutbox({
         ...claim,
