@@ -7,7 +7,7 @@ import { parseCommand } from '../core/parse-command';
 import type { Locale, User } from '../core/types';
 import type { Delivery, OutMessage } from '../engine/messages';
 import { openIncident } from '../engine/open-incident';
-import { contextOf, stateText } from '../engine/run-machine';
+import { contextOf, stateText } from '../engine/transition-incident';
 import { createRuntime } from '../runtime';
 
 export interface ChatIo {

@@ -66,3 +66,8 @@ export function formatProblem(p: PlaybookProblem): string {
 export function isRdpFixError(err: unknown): err is RdpFixError {
   return err instanceof RdpFixError;
 }
+
+/** What a thrown value says, whatever was thrown: an Error's message, or the value as text. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

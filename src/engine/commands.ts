@@ -1,7 +1,10 @@
 import type { ChannelRef, Locale, Localized, User, VmRef } from '../core/types';
-import type { StepRunResult } from '../playbook/machine-types';
+import type { StepRunResult, VmStatus } from '../playbook/machine-types';
 
-/** What channels and the dispatcher ask of the engine. */
+/**
+ * What channels, the dispatcher, the VM check and the deadline timers ask of the engine.
+ * People give the first six; the engine's own parts report back with the last three.
+ */
 export type Command =
   | {
       type: 'start';
@@ -24,9 +27,15 @@ export type Command =
   | { type: 'answer'; incidentId: string; stepId: string; attempt: number; answer: string; user: User }
   | { type: 'abort'; incidentId: string; user: User; reason?: string }
   | { type: 'stepResult'; incidentId: string; stepId: string; attempt: number; result: StepRunResult }
+  | { type: 'vmChecked'; incidentId: string; status: VmStatus; detail?: string }
   | { type: 'expire'; incidentId: string; stepId: string; attempt: number };
 
 export type IncidentCommand = Exclude<Command, { type: 'start' }>;
+
+/** Where the engine's parts hand the commands they produce (a result, an expiry); handled in the background. */
+export interface CommandInbox {
+  submit(command: Command): void;
+}
 
 export type CommandResult =
   | { ok: true; incidentId: string }

@@ -13,8 +13,8 @@ import type { IncidentRecord } from '../store/incident-store';
 import type { IncidentCommand } from './commands';
 import { factsOf } from './describe-events';
 import { cardKey, type OutMessage } from './messages';
-import { contextOf, stateValueOf } from './run-machine';
 import { Texts } from './texts';
+import { contextOf, stateValueOf } from './transition-incident';
 
 /** A command a person may not give now, with the reason in both languages. */
 export class Refusal extends Error {
@@ -151,6 +151,28 @@ export function decideCommand(
         },
         drafts: [],
         messages: [],
+      };
+    }
+    case 'vmChecked': {
+      // Another replica may have checked the same VM after a crash: the first result saved wins.
+      if (record.state !== 'preflight')
+        throw new Refusal(ErrorCodes.StepNotCurrent, Texts.refused.notCurrent('preflight'));
+      const check = { status: command.status, ...(command.detail ? { detail: command.detail } : {}) };
+      const why = command.detail ?? command.status;
+      return {
+        event: { type: 'VM_STATUS', ...check },
+        drafts: [{ kind: 'vm.checked', actor: null, data: check }],
+        messages: [
+          {
+            kind: 'notice',
+            text:
+              command.status === 'ready'
+                ? Texts.vmReady()
+                : command.status === 'agentNotReady'
+                  ? Texts.vmAgentDown(why)
+                  : Texts.vmCannotAct(why),
+          },
+        ],
       };
     }
     case 'expire': {

@@ -1,21 +1,20 @@
 import { setMaxListeners } from 'node:events';
 import { type ApprovedStep, approveStep, type RunOutput, type VmOperations } from '../azure/vm-operations';
 import { ErrorCodes, isRdpFixError } from '../core/errors';
-import { redact } from '../core/redact';
-import { parseScriptOutput } from '../core/script-result';
 import type { TranscriptDraft } from '../core/transcript';
 import { type Localized, perLocale } from '../core/types';
-import { fillTemplate } from '../playbook/facts';
 import type { Playbook } from '../playbook/load-playbook';
 import type { IncidentContext, StepRunResult } from '../playbook/machine-types';
-import type { DispatchRecord, IncidentRecord, IncidentStore } from '../store/incident-store';
-import type { Command, CommandResult } from './commands';
+import type { DispatchLeases, DispatchRecord, IncidentRecord } from '../store/incident-store';
+import type { CommandInbox } from './commands';
+import type { DirectMessages } from './direct-messages';
 import type { EngineMetrics } from './engine-metrics';
 import { type OutMessage, posted } from './messages';
+import { failure, interpret, keptOutput, resultText, timedOutText } from './step-result';
 import { Texts } from './texts';
 
 export interface DispatcherDeps {
-  store: IncidentStore;
+  store: DispatchLeases;
   /** This replica: the owner of the dispatches it runs. */
   owner: string;
   /** How long a dispatch stays ours without a heartbeat. */
@@ -23,21 +22,19 @@ export interface DispatcherDeps {
   vm: VmOperations;
   now: () => Date;
   progressIntervalMs: number;
-  post: (record: IncidentRecord, message: OutMessage) => Promise<void>;
-  deliver: (command: Command) => Promise<CommandResult>;
+  /** Progress lines and retry notices: said now, not queued. */
+  messages: DirectMessages;
+  /** Where a step's result goes, as a `stepResult` command, once it is stored. */
+  results: CommandInbox;
   metrics: EngineMetrics;
 }
-
-/** Output kept in the transcript; Azure already cut it to its last 4,096 bytes. */
-const MaxStoredOutput = 8_192;
-const ExcerptLength = 600;
 
 /**
  * Runs approved steps on the VM or in Azure, at most once per step attempt: a dispatch
  * record is claimed in the store before anything is sent, with a lease that heartbeats
- * extend. The result and its message are saved with the dispatch in one transaction, and
- * come back to the engine as a `stepResult` command. A replica that lost its lease (it
- * stalled and another took over) writes nothing.
+ * extend. The result and its message are saved with the dispatch in one transaction, then
+ * reported as a `stepResult` command to `results`. A replica that lost its lease (it stalled
+ * and another took over) writes nothing and reports nothing.
  */
 export class StepDispatcher {
   private readonly aborter = new AbortController();
@@ -57,7 +54,7 @@ export class StepDispatcher {
     const claimed = await this.deps.store.claimDispatch(this.newDispatch(record.id, stepId, attempt, null));
     // Someone already claimed this attempt (a repeated delivery, another replica): never send it twice.
     if (!claimed) return;
-    await this.execute(record, playbook, stepId, attempt, undefined);
+    return this.execute(record, playbook, stepId, attempt, undefined);
   }
 
   /** The lease a claim or a heartbeat gives: now + leaseMs. */
@@ -94,10 +91,7 @@ export class StepDispatcher {
     const existing = await this.deps.store.getDispatch(record.id, stepId, attempt);
     const step = playbook.stepById.get(stepId);
     if (!existing) return this.dispatch(record, playbook, stepId, attempt);
-    if (existing.status === 'done') {
-      await this.deliver(record.id, stepId, attempt, existing.result as StepRunResult);
-      return;
-    }
+    if (existing.status === 'done') return this.report(existing, existing.result as StepRunResult);
     const found = await this.deps.store.takeOverDispatch(
       { incidentId: record.id, stepId, attempt },
       this.deps.owner,
@@ -105,15 +99,11 @@ export class StepDispatcher {
       this.deps.now().toISOString(),
     );
     if (!found) return;
-    if (found.status === 'polling' && found.pollerState) {
-      await this.execute(record, playbook, stepId, attempt, found.pollerState);
-      return;
-    }
-    if (step && 'risk' in step && step.risk === 'readOnly') {
-      await this.execute(record, playbook, stepId, attempt, undefined);
-      return;
-    }
-    await this.finish(found, { outcome: 'unknown' }, [], []);
+    if (found.status === 'polling' && found.pollerState)
+      return this.execute(record, playbook, stepId, attempt, found.pollerState);
+    if (step && 'risk' in step && step.risk === 'readOnly')
+      return this.execute(record, playbook, stepId, attempt, undefined);
+    return this.finish(found, { outcome: 'unknown' }, [], []);
   }
 
   /** A lapsed dispatch whose incident has moved on (aborted meanwhile): closed, nothing delivered. */
@@ -144,13 +134,12 @@ export class StepDispatcher {
     const stepRecord = context.steps[stepId];
     const dispatch = this.newDispatch(record.id, stepId, attempt, pollerState ?? null);
     if (!step || !('risk' in step) || !stepRecord?.approvedBy) {
-      await this.finish(
+      return this.finish(
         dispatch,
         failure(ErrorCodes.InvalidCommand, `step ${stepId} is not an approved VM or Azure step`),
         [],
         [],
       );
-      return;
     }
     const approved = approveStep({
       incidentId: record.id,
@@ -185,7 +174,7 @@ export class StepDispatcher {
               {
                 onPollerState: (state) => this.savePoller(dispatch, state),
                 onRetry: (reason, delayMs) =>
-                  void this.deps.post(record, {
+                  void this.deps.messages.post(record, {
                     kind: 'notice',
                     text: Texts.retrying(reason, Math.ceil(delayMs / 1000)),
                   }),
@@ -293,16 +282,13 @@ export class StepDispatcher {
       this.deps.metrics.error(ErrorCodes.LeaseLost);
       return;
     }
-    await this.deliver(dispatch.incidentId, dispatch.stepId, dispatch.attempt, result);
+    this.report(dispatch, result);
   }
 
-  private async deliver(
-    incidentId: string,
-    stepId: string,
-    attempt: number,
-    result: StepRunResult,
-  ): Promise<void> {
-    await this.deps.deliver({ type: 'stepResult', incidentId, stepId, attempt, result });
+  /** A stored result goes back to the engine as a command; the machine decides what follows. */
+  private report(dispatch: DispatchRecord, result: StepRunResult): void {
+    const { incidentId, stepId, attempt } = dispatch;
+    this.deps.results.submit({ type: 'stepResult', incidentId, stepId, attempt, result });
   }
 
   /** Updates one progress message while a step runs, so people see it is alive. */
@@ -315,7 +301,7 @@ export class StepDispatcher {
   ): () => void {
     const post = () => {
       const elapsedMs = this.deps.now().getTime() - started.getTime();
-      void this.deps.post(record, {
+      void this.deps.messages.post(record, {
         kind: 'progress',
         key,
         stepId,
@@ -329,63 +315,5 @@ export class StepDispatcher {
     const timer = setInterval(post, this.deps.progressIntervalMs);
     timer.unref();
     return () => clearInterval(timer);
-  }
-}
-
-function failure(code: string, message: string): StepRunResult {
-  return { outcome: 'failed', error: { code, message } };
-}
-
-/** Reads a script's output: its own ok/failed, or "unreadable" when the result line is not there. */
-export function interpret(output: RunOutput, scriptId: string): StepRunResult {
-  const parsed = parseScriptOutput(output.stdout, scriptId);
-  if (!parsed.readable) {
-    return {
-      outcome: 'unreadable',
-      error: { code: ErrorCodes.OutputUnreadable, message: parsed.reason },
-      ...(parsed.log ? { log: parsed.log } : {}),
-    };
-  }
-  const { result } = parsed;
-  return {
-    outcome: result.ok ? 'ok' : 'failed',
-    data: result.data,
-    log: result.log,
-    ...(result.error ? { error: { code: 'SCRIPT_FAILED', message: result.error } } : {}),
-  };
-}
-
-/** Output kept in the transcript, secrets redacted first (Azure already cut it to 4,096 bytes). */
-function keptOutput(output: RunOutput): Record<string, unknown> {
-  const stdout = redact(output.stdout.slice(-MaxStoredOutput));
-  return {
-    stdout,
-    stderr: redact(output.stderr.slice(-MaxStoredOutput)),
-    excerpt: stdout.slice(-ExcerptLength),
-  };
-}
-
-/** A script Azure stopped at its time limit: said plainly, with what it printed until then. */
-function timedOutText(title: Localized, stopped: { seconds: number; partial: string }): Localized {
-  return perLocale(
-    (l) => Texts.stepTimedOut(title[l], Texts.duration(stopped.seconds)[l], stopped.partial)[l],
-  );
-}
-
-/** What a step's end means, in each language; the step title is itself localized. */
-function resultText(title: Localized, result: StepRunResult, meaning: Localized | undefined): Localized {
-  const why = result.error?.message ?? result.outcome;
-  switch (result.outcome) {
-    case 'ok':
-      // "TermService now listens on 3389": the playbook says what a success means.
-      return perLocale(
-        (l) => Texts.stepOk(title[l])[l] + (meaning ? ` ${fillTemplate(meaning[l], result.data)}` : ''),
-      );
-    case 'unreadable':
-      return perLocale(
-        (l) => Texts.stepUnreadable(title[l], why, result.log ?? (l === 'it' ? 'sconosciuto' : 'unknown'))[l],
-      );
-    default:
-      return perLocale((l) => Texts.stepFailed(title[l], why)[l]);
   }
 }

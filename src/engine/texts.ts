@@ -163,5 +163,9 @@ export const Texts = {
       () => 'Only the requester or an approver can do that.',
       () => "Solo chi ha aperto l'incidente o un approvatore può farlo.",
     ),
+    noPlaybook: both(
+      () => 'No such playbook.',
+      () => 'Playbook inesistente.',
+    ),
   },
 } as const;

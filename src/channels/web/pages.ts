@@ -1,5 +1,5 @@
 import type { TranscriptEntry } from '../../core/transcript';
-import { contextOf } from '../../engine/run-machine';
+import { contextOf } from '../../engine/transition-incident';
 import type { IncidentRecord } from '../../store/incident-store';
 import { describeEntry } from '../../transcripts/describe-entry';
 import type { TranscriptExport } from '../../transcripts/render-transcript';

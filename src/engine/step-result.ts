@@ -1,0 +1,75 @@
+import type { RunOutput } from '../azure/vm-operations';
+import { ErrorCodes } from '../core/errors';
+import { redact } from '../core/redact';
+import { parseScriptOutput } from '../core/script-result';
+import { type Localized, perLocale } from '../core/types';
+import { fillTemplate } from '../playbook/facts';
+import type { StepRunResult } from '../playbook/machine-types';
+import { Texts } from './texts';
+
+/** Output kept in the transcript; Azure already cut it to its last 4,096 bytes. */
+const MaxStoredOutput = 8_192;
+const ExcerptLength = 600;
+
+/** A step that ended in error, as the machine reads it. */
+export function failure(code: string, message: string): StepRunResult {
+  return { outcome: 'failed', error: { code, message } };
+}
+
+/** Reads a script's output: its own ok/failed, or "unreadable" when the result line is not there. */
+export function interpret(output: RunOutput, scriptId: string): StepRunResult {
+  const parsed = parseScriptOutput(output.stdout, scriptId);
+  if (!parsed.readable) {
+    return {
+      outcome: 'unreadable',
+      error: { code: ErrorCodes.OutputUnreadable, message: parsed.reason },
+      ...(parsed.log ? { log: parsed.log } : {}),
+    };
+  }
+  const { result } = parsed;
+  return {
+    outcome: result.ok ? 'ok' : 'failed',
+    data: result.data,
+    log: result.log,
+    ...(result.error ? { error: { code: 'SCRIPT_FAILED', message: result.error } } : {}),
+  };
+}
+
+/** Output kept in the transcript, secrets redacted first (Azure already cut it to 4,096 bytes). */
+export function keptOutput(output: RunOutput): Record<string, unknown> {
+  const stdout = redact(output.stdout.slice(-MaxStoredOutput));
+  return {
+    stdout,
+    stderr: redact(output.stderr.slice(-MaxStoredOutput)),
+    excerpt: stdout.slice(-ExcerptLength),
+  };
+}
+
+/** A script Azure stopped at its time limit: said plainly, with what it printed until then. */
+export function timedOutText(title: Localized, stopped: { seconds: number; partial: string }): Localized {
+  return perLocale(
+    (l) => Texts.stepTimedOut(title[l], Texts.duration(stopped.seconds)[l], stopped.partial)[l],
+  );
+}
+
+/** What a step's end means, in each language; the step title is itself localized. */
+export function resultText(
+  title: Localized,
+  result: StepRunResult,
+  meaning: Localized | undefined,
+): Localized {
+  const why = result.error?.message ?? result.outcome;
+  switch (result.outcome) {
+    case 'ok':
+      // "TermService now listens on 3389": the playbook says what a success means.
+      return perLocale(
+        (l) => Texts.stepOk(title[l])[l] + (meaning ? ` ${fillTemplate(meaning[l], result.data)}` : ''),
+      );
+    case 'unreadable':
+      return perLocale(
+        (l) => Texts.stepUnreadable(title[l], why, result.log ?? (l === 'it' ? 'sconosciuto' : 'unknown'))[l],
+      );
+    default:
+      return perLocale((l) => Texts.stepFailed(title[l], why)[l]);
+  }
+}
