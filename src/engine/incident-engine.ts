@@ -208,7 +208,7 @@ export class IncidentEngine implements CommandInbox {
       this.deadlines.arm(saved.record);
       const { record, playbook, effects } = saved;
       this.work.track(
-        this.outbox.flush(record.id).then(() => this.effects.run(record, playbook, effects)),
+        this.outbox.flush(record.id, record).then(() => this.effects.run(record, playbook, effects)),
         record.id,
       );
     }

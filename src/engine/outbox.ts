@@ -1,10 +1,10 @@
 import { ErrorCodes } from '../core/errors';
-import type { IncidentStore, OutboxItem } from '../store/incident-store';
+import type { IncidentLog, IncidentRecord, OutboxItem, OutboxQueue } from '../store/incident-store';
 import type { EngineMetrics } from './engine-metrics';
 import type { MessageSink, OutMessage } from './messages';
 
 export interface OutboxDeps {
-  store: IncidentStore;
+  store: OutboxQueue & Pick<IncidentLog, 'get'>;
   sink: MessageSink;
   /** This replica: the owner of the messages it is delivering. */
   owner: string;
@@ -48,11 +48,12 @@ export class Outbox {
   constructor(private readonly deps: OutboxDeps) {}
 
   /**
-   * Delivers one incident's due messages now (right after its transition was saved). When
-   * the incident is already being delivered here, that delivery goes round once more.
+   * Delivers one incident's due messages now (right after its transition was saved, whose
+   * record saves reading it again). When the incident is already being delivered here, that
+   * delivery goes round once more.
    */
-  flush(incidentId: string): Promise<void> {
-    return this.track(incidentId, () => this.claimAndDeliver(incidentId));
+  flush(incidentId: string, saved?: IncidentRecord): Promise<void> {
+    return this.track(incidentId, () => this.claimAndDeliver(incidentId, saved));
   }
 
   /** One background round: messages due for a retry, or left by a replica that stopped. */
@@ -124,11 +125,12 @@ export class Outbox {
     return done;
   }
 
-  private async claimAndDeliver(incidentId: string): Promise<void> {
+  private async claimAndDeliver(incidentId: string, saved?: IncidentRecord): Promise<void> {
     if (this.closed) return; // a stopped replica takes nothing new
     await this.markAccepted();
     await this.deliverInOrder(
       this.noteClaims(await this.deps.store.claimOutbox({ ...this.claim(), limit: 1, incidentId })),
+      saved,
     );
   }
 
@@ -147,15 +149,19 @@ export class Outbox {
    * leaves at most the one message in flight to the next owner, which then looks for it in
    * the thread (`maybeSent`) before posting it again.
    */
-  private async deliverInOrder(items: OutboxItem[]): Promise<void> {
+  private async deliverInOrder(items: OutboxItem[], saved?: IncidentRecord): Promise<void> {
     const { store, owner } = this.deps;
+    let known = saved;
     for (const item of items) {
       if (this.closed) return; // the lease lapses (or is released) and another round takes them
       if (this.accepted.has(item.id)) {
         await this.mark(item.id);
         continue;
       }
-      const record = await store.get(item.incidentId);
+      // Read once per round: only the root message changes the record (the channel records the
+      // thread the next ones go into), so it is read again after that one.
+      const record = known?.id === item.incidentId ? known : await store.get(item.incidentId);
+      known = record;
       if (!record) {
         await store.settleOutbox([item.id], owner, 'failed', this.at(), 'incident not found');
         this.forget(item.id);
@@ -183,6 +189,7 @@ export class Outbox {
         this.deps.metrics.outgoing(-1);
       }
       this.remember(this.accepted, item.id);
+      if ((item.message as OutMessage).kind === 'opened') known = undefined;
       await this.mark(item.id);
     }
   }
