@@ -1,4 +1,5 @@
 import { loadConfig } from './config';
+import { messageOf } from './core/errors';
 import { pinoLogger } from './observability/pino-logger';
 import { startServer } from './server';
 
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
     server.close().then(
       () => process.exit(0),
       (err: unknown) => {
-        logger.error('stop failed', { error: String(err) });
+        logger.error('stop failed', { error: messageOf(err) });
         process.exit(1);
       },
     );
@@ -26,6 +27,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`rdp-fix could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`rdp-fix could not start: ${messageOf(err)}\n`);
   process.exit(1);
 });

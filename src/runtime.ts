@@ -4,6 +4,7 @@ import { isLoopback, StaticTestCredential } from './azure/loopback-pipeline';
 import { NeededActions } from './azure/needed-actions';
 import type { VmOperations } from './azure/vm-operations';
 import type { Config } from './config';
+import { messageOf } from './core/errors';
 import type { Logger } from './core/logger';
 import { IncidentEngine } from './engine/incident-engine';
 import type { MessageSink } from './engine/messages';
@@ -56,7 +57,7 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
       logger.error('engine error', {
         where,
         incident: incidentId,
-        error: err instanceof Error ? err.message : String(err),
+        error: messageOf(err),
       }),
   });
   await engine.recover();
@@ -76,7 +77,7 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
       await engine
         .handOver()
         .catch((err: unknown) =>
-          logger.error('could not hand over: the leases lapse by themselves', { error: String(err) }),
+          logger.error('could not hand over: the leases lapse by themselves', { error: messageOf(err) }),
         );
       await azure.simulator?.close();
       await store.close();
@@ -163,7 +164,7 @@ async function reportPermissions(vm: VmOperations, logger: Logger): Promise<void
     }
   } catch (err) {
     logger.warn('could not read the azure permissions', {
-      error: err instanceof Error ? err.message : String(err),
+      error: messageOf(err),
     });
   }
 }

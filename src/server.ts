@@ -4,6 +4,7 @@ import { createSlackChannel } from './channels/slack/slack-channel';
 import { createTeamsChannel, teamsAllowed } from './channels/teams/teams-channel';
 import { createWebChannel, webAccess } from './channels/web/web-channel';
 import type { Config } from './config';
+import { messageOf } from './core/errors';
 import type { Logger } from './core/logger';
 import type { Delivery, MessageSink } from './engine/messages';
 import { pinoLogger } from './observability/pino-logger';
@@ -65,7 +66,7 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
     if (slack && path === '/slack/events') return slack.handle(req, res);
     if (teams && path === '/api/messages' && req.method === 'POST') {
       teams.handle(req, res).catch((err: unknown) => {
-        logger.error('teams request failed', { error: err instanceof Error ? err.message : String(err) });
+        logger.error('teams request failed', { error: messageOf(err) });
         if (!res.headersSent) json(res, 500, { error: 'internal error' });
       });
       return;
@@ -76,7 +77,7 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
       .catch((err: unknown) => {
         logger.error('request failed', {
           path: req.url,
-          error: err instanceof Error ? err.message : String(err),
+          error: messageOf(err),
         });
         if (!res.headersSent) json(res, 500, { error: 'internal error' });
       });
@@ -115,7 +116,7 @@ async function readiness(
       await work();
       return { ok: true };
     } catch (err) {
-      return { ok: false, detail: err instanceof Error ? err.message : String(err) };
+      return { ok: false, detail: messageOf(err) };
     }
   };
   return {

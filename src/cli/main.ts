@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
-import { formatProblem, PlaybookInvalid } from '../core/errors';
+import { formatProblem, messageOf, PlaybookInvalid } from '../core/errors';
 import { compilePlaybook } from '../playbook/compile-playbook';
 import { loadPlaybook, loadPlaybooks, type Playbook } from '../playbook/load-playbook';
 import { renderMermaid } from '../playbook/render-mermaid';
@@ -61,7 +61,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     io.err(`Unknown command: ${argv.join(' ')}\n\n${Usage}`);
     return 2;
   } catch (err) {
-    io.err(`${err instanceof Error ? err.message : String(err)}\n`);
+    io.err(`${messageOf(err)}\n`);
     return 1;
   }
 }

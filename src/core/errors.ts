@@ -1,3 +1,5 @@
+import type { Localized } from './types';
+
 /**
  * Coded errors. Callers decide by `code`, never by message text; one error sink per
  * entry point turns a code into a message a person can act on.
@@ -28,6 +30,10 @@ export const ErrorCodes = {
   TranscriptTampered: 'TRANSCRIPT_TAMPERED',
   LeaseLost: 'LEASE_LOST',
   ChatDeliveryFailed: 'CHAT_DELIVERY_FAILED',
+  /** A script ran and reported its own failure (`ok: false` in its result line). */
+  ScriptFailed: 'SCRIPT_FAILED',
+  /** A changing step was sent but its fate is unknown (a crash mid-step): a person decides again. */
+  OutcomeUnknown: 'OUTCOME_UNKNOWN',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -42,6 +48,20 @@ export class RdpFixError extends Error {
   ) {
     super(message, options);
     this.name = 'RdpFixError';
+  }
+}
+
+/**
+ * A command a person may not give now (not an approver, an old card, a closed incident),
+ * with the reason in each language: it is said to them, not logged as a failure.
+ */
+export class Refusal extends RdpFixError {
+  constructor(
+    code: ErrorCode,
+    readonly text: Localized,
+  ) {
+    super(code, text.en);
+    this.name = 'Refusal';
   }
 }
 

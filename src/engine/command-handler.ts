@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ApprovalPolicy } from '../core/approval-policy';
-import { ErrorCodes, isRdpFixError } from '../core/errors';
+import { ErrorCodes, isRdpFixError, Refusal } from '../core/errors';
 import { shorten } from '../core/shorten';
 import type { TranscriptDraft } from '../core/transcript';
 import { formatVm } from '../core/types';
@@ -9,7 +9,7 @@ import type { Playbook } from '../playbook/load-playbook';
 import type { IncidentContext, IncidentEvent } from '../playbook/machine-types';
 import type { IncidentLog, IncidentRecord, PendingApproval } from '../store/incident-store';
 import { type Command, type CommandResult, type IncidentCommand, refusal } from './commands';
-import { decideCommand, Refusal } from './decide-command';
+import { decideCommand } from './decide-command';
 import { describeEvents } from './describe-events';
 import type { DirectMessages } from './direct-messages';
 import type { EngineMetrics } from './engine-metrics';

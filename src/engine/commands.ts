@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../core/errors';
 import type { ChannelRef, Locale, Localized, User, VmRef } from '../core/types';
 import type { StepRunResult, VmStatus } from '../playbook/machine-types';
 
@@ -39,9 +40,9 @@ export interface CommandInbox {
 
 export type CommandResult =
   | { ok: true; incidentId: string }
-  | { ok: false; incidentId?: string; code: string; message: Localized };
+  | { ok: false; incidentId?: string; code: ErrorCode; message: Localized };
 
-export function refusal(code: string, message: Localized, incidentId?: string): CommandResult {
+export function refusal(code: ErrorCode, message: Localized, incidentId?: string): CommandResult {
   return { ok: false, code, message, ...(incidentId ? { incidentId } : {}) };
 }
 

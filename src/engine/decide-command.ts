@@ -1,5 +1,5 @@
 import { type ApprovalPolicy, checkApprover, maySteer } from '../core/approval-policy';
-import { ErrorCodes, isRdpFixError } from '../core/errors';
+import { ErrorCodes, isRdpFixError, Refusal } from '../core/errors';
 import { shorten } from '../core/shorten';
 import { resolveParams } from '../core/step-params';
 import type { TranscriptDraft } from '../core/transcript';
@@ -15,17 +15,6 @@ import { factsOf } from './describe-events';
 import { cardKey, type OutMessage } from './messages';
 import { Texts } from './texts';
 import { contextOf, stateValueOf } from './transition-incident';
-
-/** A command a person may not give now, with the reason in both languages. */
-export class Refusal extends Error {
-  constructor(
-    readonly code: string,
-    readonly text: Localized,
-  ) {
-    super(text.en);
-    this.name = 'Refusal';
-  }
-}
 
 export interface Decided {
   event: IncidentEvent;

@@ -1,4 +1,4 @@
-import { ErrorCodes } from '../core/errors';
+import { ErrorCodes, messageOf } from '../core/errors';
 import type { IncidentLog, IncidentRecord, OutboxItem, OutboxQueue } from '../store/incident-store';
 import type { EngineMetrics } from './engine-metrics';
 import type { MessageSink, OutMessage } from './messages';
@@ -238,7 +238,7 @@ export class Outbox {
     this.deps.onError(err, 'sink', item.incidentId);
     this.deps.metrics.error(ErrorCodes.ChatDeliveryFailed);
     const attempt = item.attempts + 1;
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = messageOf(err);
     if (attempt >= (this.deps.maxAttempts ?? 60)) {
       // Given up after about an hour of retries: the transcript still has the message.
       await store.settleOutbox([item.id], owner, 'failed', this.at(), reason);

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { type ApprovedStep, approveStep, type RunOutput, type VmOperations } from '../azure/vm-operations';
-import { ErrorCodes, isRdpFixError } from '../core/errors';
+import { ErrorCodes, isRdpFixError, messageOf } from '../core/errors';
 import type { TranscriptDraft } from '../core/transcript';
 import { type Localized, perLocale } from '../core/types';
 import type { Playbook } from '../playbook/load-playbook';
@@ -189,10 +189,7 @@ export class StepDispatcher {
         result = { outcome: 'ok', data };
       }
     } catch (err) {
-      result = failure(
-        isRdpFixError(err) ? err.code : ErrorCodes.AzureOperationFailed,
-        err instanceof Error ? err.message : String(err),
-      );
+      result = failure(isRdpFixError(err) ? err.code : ErrorCodes.AzureOperationFailed, messageOf(err));
       // Azure stopped the script at its time limit: what it printed until then is kept.
       if (isRdpFixError(err) && err.code === ErrorCodes.RunCommandTimedOut) {
         const partial = keptOutput(err.details.output as RunOutput);

@@ -31,7 +31,7 @@ export function interpret(output: RunOutput, scriptId: string): StepRunResult {
     outcome: result.ok ? 'ok' : 'failed',
     data: result.data,
     log: result.log,
-    ...(result.error ? { error: { code: 'SCRIPT_FAILED', message: result.error } } : {}),
+    ...(result.error ? { error: { code: ErrorCodes.ScriptFailed, message: result.error } } : {}),
   };
 }
 
