@@ -1,0 +1,60 @@
+/**
+ * Every sentence rdp-fix says, in English: the reference catalogue. `it.ts` must have the
+ * same keys with the same parameters (the compiler checks the types, test/texts checks the
+ * keys). Grouped by who says it.
+ */
+export const en = {
+  /** The engine: incident progress, step results, refusals. */
+  engine: {
+    opened: (vm: string, id: string, who: string) =>
+      `Incident ${id} for VM ${vm}, opened by ${who}. Checking the VM…`,
+    vmReady: () => 'The VM is running and its agent is Ready.',
+    vmAgentDown: (d: string) => `Run Command cannot work: ${d}. Going to the offline repair.`,
+    vmCannotAct: (d: string) => `The agent cannot act on this VM: ${d}.`,
+    notApplicable: (title: string) => `Skipped "${title}": not needed for what was found and done so far.`,
+    noCauses: () => "None of the article's causes was found.",
+    causesFound: (n: number) => `Found ${n} of the article's causes:`,
+    outcomeUnknown: () =>
+      'The agent restarted while this step was being sent; it cannot tell whether it ran. Check, then approve it again or skip it.',
+    approved: (who: string, at: string) => `Approved by ${who} at ${at}`,
+    skipped: (who: string, at: string) => `Skipped by ${who} at ${at}`,
+    answered: (who: string, answer: string) => `${who} answered: ${answer}`,
+    expired: () => 'This approval expired; the incident is closed. Start a new one to continue.',
+    running: (title: string, seconds: number) => `Running "${title}"… ${seconds} s`,
+    retrying: (reason: string, seconds: number) => `Azure says ${reason}; trying again in ${seconds} s.`,
+    stepOk: (title: string) => `"${title}" succeeded.`,
+    stepFailed: (title: string, why: string) => `"${title}" failed: ${why}`,
+    stepTimedOut: (title: string, limit: string, partial: string) =>
+      `"${title}" stopped after ${limit}: it ran past its time limit and Azure ended it; the VM's Run Command slot is free again. ${partial ? `Output so far: ${partial}` : 'It printed nothing before it stopped.'}`,
+    /** "5 minutes", "90 seconds": a step's time limit said in words. */
+    duration: (seconds: number) =>
+      seconds % 60 === 0
+        ? `${seconds / 60} minute${seconds === 60 ? '' : 's'}`
+        : `${seconds} second${seconds === 1 ? '' : 's'}`,
+    stepUnreadable: (title: string, why: string, log: string) =>
+      `The output of "${title}" is unreadable (${why}); no cause is assumed. Full log on the VM: ${log}`,
+    ended: {
+      resolved: () => 'Resolved.',
+      unresolved: () => 'Ended without a resolution.',
+      aborted: () => 'Aborted.',
+      expired: () => 'Closed: an approval expired.',
+      failed: () => 'The agent could not act on this VM.',
+    },
+    refused: {
+      'not-approver': () => 'You are not on the approver list for rdp-fix steps.',
+      'self-approval': () => 'You opened this incident; another approver must approve its steps.',
+      'not-requester': () => 'Only the person who opened this incident can decide on its steps.',
+      notCurrent: (step: string) =>
+        `"${step}" is not the step waiting for a decision (it was already decided, or the card is old).`,
+      alreadyApproved: (who: string, at: string) => `Already approved by ${who} at ${at}; it runs once.`,
+      closed: (id: string) => `Incident ${id} is already closed.`,
+      notFound: (id: string) => `There is no incident ${id}.`,
+      invalidParams: (why: string) => `Not approved: ${why}.`,
+      invalidAnswer: (answer: string) => `"${answer}" is not one of this question's answers.`,
+      notAllowed: () => 'Only the requester or an approver can do that.',
+      noPlaybook: () => 'No such playbook.',
+    },
+  },
+};
+
+export type Catalogue = typeof en;

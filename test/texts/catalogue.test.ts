@@ -1,0 +1,56 @@
+import { Texts } from '../../src/texts/catalogue';
+import { en } from '../../src/texts/en';
+import { it } from '../../src/texts/it';
+
+/**
+ * Where two catalogues differ in shape: a key missing in one, a text where the other has a
+ * template, or a template taking a different number of parameters. The compiler checks the
+ * Italian catalogue's type against the English one; this catches what a cast or a plain
+ * object could slip past, and says the path.
+ */
+function differences(reference: unknown, other: unknown, path = ''): string[] {
+  if (typeof reference === 'function') {
+    if (typeof other !== 'function') return [`${path}: a template in en, ${typeof other} in it`];
+    return reference.length === other.length
+      ? []
+      : [`${path}: ${reference.length} parameters in en, ${other.length} in it`];
+  }
+  if (typeof reference === 'string')
+    return typeof other === 'string' && other.trim() !== '' ? [] : [`${path}: no text in it`];
+  if (typeof other !== 'object' || other === null) return [`${path}: missing in it`];
+  const a = reference as Record<string, unknown>;
+  const b = other as Record<string, unknown>;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].flatMap((key) => {
+    const at = path ? `${path}.${key}` : key;
+    if (!(key in a)) return [`${at}: only in it`];
+    if (!(key in b)) return [`${at}: missing in it`];
+    return differences(a[key], b[key], at);
+  });
+}
+
+test('the Italian catalogue has every English key, with the same parameters', () => {
+  expect(differences(en, it)).toEqual([]);
+});
+
+test('a missing or reshaped key is found, with its path', () => {
+  const engine = { ...it.engine } as Record<string, unknown>;
+  delete engine.vmReady;
+  engine.approved = (who: string) => who;
+  engine.extra = 'x';
+  expect(differences(en, { ...it, engine })).toEqual(
+    expect.arrayContaining([
+      'engine.vmReady: missing in it',
+      'engine.approved: 2 parameters in en, 1 in it',
+      'engine.extra: only in it',
+    ]),
+  );
+});
+
+test('the localized catalogue gives every language for texts and templates', () => {
+  expect(Texts.engine.vmReady()).toEqual({ en: en.engine.vmReady(), it: it.engine.vmReady() });
+  expect(Texts.engine.refused.notFound('abc')).toEqual({
+    en: 'There is no incident abc.',
+    it: "Non esiste l'incidente abc.",
+  });
+});
