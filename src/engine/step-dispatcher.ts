@@ -2,7 +2,6 @@ import { setMaxListeners } from 'node:events';
 import { type ApprovedStep, approveStep, type RunOutput, type VmOperations } from '../azure/vm-operations';
 import { ErrorCodes, isRdpFixError, messageOf } from '../core/errors';
 import type { TranscriptDraft } from '../core/transcript';
-import { type Localized, perLocale } from '../core/types';
 import type { Playbook } from '../playbook/load-playbook';
 import type { IncidentContext, StepRunResult } from '../playbook/machine-types';
 import type { DispatchLeases, DispatchRecord, IncidentRecord } from '../store/incident-store';
@@ -10,6 +9,7 @@ import type { CommandInbox } from './commands';
 import type { DirectMessages } from './direct-messages';
 import type { EngineMetrics } from './engine-metrics';
 import { type OutMessage, posted } from './messages';
+import { progressKey, showProgress } from './progress-line';
 import { failure, interpret, keptOutput, resultText, timedOutText } from './step-result';
 import { Texts } from './texts';
 
@@ -151,13 +151,7 @@ export class StepDispatcher {
       approvedBy: stepRecord.approvedBy,
     });
     const started = this.deps.now();
-    const stopProgress = this.progress(
-      record,
-      stepId,
-      step.title,
-      `${record.id}:${stepId}:${attempt}:progress`,
-      started,
-    );
+    const stopProgress = showProgress(this.deps, record, { id: stepId, attempt, title: step.title }, started);
     const drafts: Record<string, unknown> = { stepId, attempt, startedAt: started.toISOString() };
     let result: StepRunResult;
     let timedOut: { seconds: number; partial: string } | undefined;
@@ -216,7 +210,7 @@ export class StepDispatcher {
     });
     const done: OutMessage = {
       kind: 'progress',
-      key: `${record.id}:${stepId}:${attempt}:progress`,
+      key: progressKey(record.id, stepId, attempt),
       stepId,
       text: timedOut ? timedOutText(step.title, timedOut) : resultText(step.title, result, step.result),
       elapsedMs: ended.getTime() - started.getTime(),
@@ -286,31 +280,5 @@ export class StepDispatcher {
   private report(dispatch: DispatchRecord, result: StepRunResult): void {
     const { incidentId, stepId, attempt } = dispatch;
     this.deps.results.submit({ type: 'stepResult', incidentId, stepId, attempt, result });
-  }
-
-  /** Updates one progress message while a step runs, so people see it is alive. */
-  private progress(
-    record: IncidentRecord,
-    stepId: string,
-    title: Localized,
-    key: string,
-    started: Date,
-  ): () => void {
-    const post = () => {
-      const elapsedMs = this.deps.now().getTime() - started.getTime();
-      void this.deps.messages.post(record, {
-        kind: 'progress',
-        key,
-        stepId,
-        text: perLocale((l) => Texts.running(title[l], Math.round(elapsedMs / 1000))[l]),
-        elapsedMs,
-        done: false,
-      });
-    };
-    post();
-    if (this.deps.progressIntervalMs <= 0) return () => {};
-    const timer = setInterval(post, this.deps.progressIntervalMs);
-    timer.unref();
-    return () => clearInterval(timer);
   }
 }
