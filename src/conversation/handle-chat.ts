@@ -1,12 +1,12 @@
-import { ErrorCodes } from '../core/errors';
 import type { ParsedCommand } from '../core/parse-command';
 import type { ChannelRef } from '../core/types';
-import type { CommandResult } from '../engine/commands';
+import { buildExport, renderMarkdown } from '../transcripts/render-transcript';
 import { ChatTexts } from './chat-texts';
 import type { Asker } from './inputs';
 import { listIncidents } from './list-incidents';
 import type { ConversationPorts } from './ports';
 import type { Reply } from './replies';
+import { replyTo } from './reply-to';
 import { startIncident } from './start-incident';
 
 /**
@@ -52,26 +52,6 @@ export async function handleChat(
   }
 }
 
-/**
- * An engine result as a reply. The engine sends refusals about an incident it found to the
- * person as a message too; it cannot for an incident it did not find, or one already closed.
- */
-export function replyTo(result: CommandResult): Reply {
-  if (result.ok) return { kind: 'done' };
-  const unseen =
-    result.code === ErrorCodes.IncidentNotFound ||
-    result.code === ErrorCodes.IncidentClosed ||
-    result.incidentId === undefined;
-  return {
-    kind: 'refusal',
-    code: result.code,
-    text: result.message,
-    delivered: !unseen,
-    // A word that is no VM may be a mistyped subcommand.
-    withHelp: result.code === ErrorCodes.VmNotFound,
-  };
-}
-
 /** The incident's transcript as a Markdown file; in its own thread when asked from its channel. */
 async function exportTranscript(
   ports: ConversationPorts,
@@ -80,7 +60,6 @@ async function exportTranscript(
 ): Promise<Reply> {
   const record = await ports.incidents.get(incidentId);
   if (!record) return { kind: 'text', text: ChatTexts.notFound(incidentId) };
-  const { buildExport, renderMarkdown } = await import('../transcripts/render-transcript');
   const sameThread =
     record.channel.platform === where.platform && record.channel.channel === where.channel
       ? record.channel.thread

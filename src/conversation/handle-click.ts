@@ -1,9 +1,9 @@
 import { commandForCard, type IncidentCommand } from '../engine/commands';
 import { ChatTexts } from './chat-texts';
-import { replyTo } from './handle-chat';
 import type { Asker, Click } from './inputs';
 import type { ConversationPorts } from './ports';
 import type { Reply } from './replies';
+import { replyTo } from './reply-to';
 
 /**
  * Answers a press on a step card: approve, skip, abort or an answer go to the engine, which

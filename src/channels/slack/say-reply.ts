@@ -6,7 +6,7 @@ import type { Locale } from '../../core/types';
 import { escapeSlack } from './render-blocks';
 
 /** Whom a reply is for: the person who typed or pressed, where they did, in their language. */
-export interface SlackAsker {
+export interface ReplyTarget {
   client: WebClient;
   channel: string;
   user: string;
@@ -24,7 +24,7 @@ export function helpText(problem: string | undefined, locale: Locale): string {
  * A conversation reply, said in Slack: privately to the person (ephemeral), or as a file in
  * the channel. Refusals the engine also sends as a message are not said twice.
  */
-export async function sayReply(reply: Reply, to: SlackAsker): Promise<void> {
+export async function sayReply(reply: Reply, to: ReplyTarget): Promise<void> {
   const { channel, user, locale } = to;
   const say = (text: string, thread?: string) => to.ephemeral(channel, user, text, thread);
   switch (reply.kind) {

@@ -7,7 +7,7 @@ import { type Locale, toLocale } from '../../core/types';
 import type { Delivery } from '../../engine/messages';
 import type { ChannelDeps } from '../channel-deps';
 import { decodeBlockAction, decodeSlashCommand } from './decode-slack';
-import { helpText, type SlackAsker, sayReply } from './say-reply';
+import { helpText, type ReplyTarget, sayReply } from './say-reply';
 import { createSlackSink } from './slack-sink';
 
 export interface SlackOptions {
@@ -99,7 +99,7 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
 
   const ephemeral = (channel: string, user: string, text: string, thread?: string) =>
     client.chat.postEphemeral({ channel, user, text, ...(thread ? { thread_ts: thread } : {}) });
-  const asker = async (channel: string, user: string): Promise<SlackAsker> => ({
+  const replyTarget = async (channel: string, user: string): Promise<ReplyTarget> => ({
     client,
     channel,
     user,
@@ -134,7 +134,7 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
       return ack({ response_type: 'ephemeral', text: helpText(problem, locale) });
     }
     await ackFirst(ack);
-    const to = await asker(where.channel, user.id);
+    const to = await replyTarget(where.channel, user.id);
     await sayReply(await deps.conversation.handleChat(command, { user, locale: to.locale }, where), to);
   });
 
@@ -142,7 +142,7 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
     await ackFirst(ack);
     const decoded = decodeBlockAction(body, action);
     if (!decoded) return;
-    const to = await asker(decoded.channel, decoded.user.id);
+    const to = await replyTarget(decoded.channel, decoded.user.id);
     await sayReply(
       await deps.conversation.handleClick(decoded.click, { user: decoded.user, locale: to.locale }),
       to,
