@@ -4,6 +4,7 @@ import { isLoopback, StaticTestCredential } from './azure/loopback-pipeline';
 import { NeededActions } from './azure/needed-actions';
 import type { VmOperations } from './azure/vm-operations';
 import type { Config } from './config';
+import { type Conversation, createConversation } from './conversation/conversation';
 import { messageOf } from './core/errors';
 import type { Logger } from './core/logger';
 import { IncidentEngine } from './engine/incident-engine';
@@ -83,6 +84,16 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
       await store.close();
     },
   };
+}
+
+/** The conversation core over this runtime's engine, Azure and store. */
+export function conversationOf(runtime: Runtime): Conversation {
+  return createConversation({
+    engine: runtime.engine,
+    vms: runtime.vm,
+    incidents: runtime.store,
+    threads: runtime.store,
+  });
 }
 
 function delay(ms: number): Promise<void> {

@@ -8,7 +8,7 @@ import { messageOf } from './core/errors';
 import type { Logger } from './core/logger';
 import type { Delivery, MessageSink } from './engine/messages';
 import { pinoLogger } from './observability/pino-logger';
-import { createRuntime, type Runtime } from './runtime';
+import { conversationOf, createRuntime, type Runtime } from './runtime';
 
 export interface RunningServer {
   url: string;
@@ -28,9 +28,12 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
     for (const s of sinks) await s(d);
   };
   const runtime = await createRuntime(config, sink, logger);
+  // Every channel talks to the same conversation core; their message handles live in the store.
+  const conversation = conversationOf(runtime);
+  const deps = { conversation, refs: runtime.store };
   const slack = config.slack
     ? createSlackChannel(
-        runtime,
+        deps,
         { ...config.slack, defaultLocale: config.locale, publicUrl: config.publicUrl },
         logger,
       )
@@ -45,7 +48,7 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
     });
   }
   const teams = teamsAllowed(config)
-    ? createTeamsChannel(runtime, { ...config.teams, defaultLocale: config.locale }, logger)
+    ? createTeamsChannel(deps, { ...config.teams, defaultLocale: config.locale }, logger)
     : undefined;
   if (teams) sinks.push(teams.sink);
   else
@@ -54,7 +57,10 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
     });
   const access = webAccess(config);
   if (!access.enabled) logger.error('web pages off', { reason: access.reason });
-  const web = createWebChannel(runtime, config);
+  const web = createWebChannel(
+    { conversation, incidents: runtime.store, playground: runtime.simulator !== undefined },
+    config,
+  );
   sinks.push(web.sink);
   const channels = [
     ...(slack ? ['slack'] : []),

@@ -1,4 +1,10 @@
-import type { IncidentStore } from '../store/incident-store';
+import { UpdatableMessages } from './updatable-messages';
+
+/** Where a channel keeps its handles on messages, shared by replicas (the incident store). */
+export interface MessageRefStore {
+  getRef(key: string): Promise<string | undefined>;
+  setRef(key: string, value: string, at: string): Promise<void>;
+}
 
 /**
  * A channel's handles on messages it updates later (a card's ts or activity id, a progress
@@ -7,7 +13,7 @@ import type { IncidentStore } from '../store/incident-store';
  */
 export class MessageRefs<T> {
   constructor(
-    private readonly store: Pick<IncidentStore, 'getRef' | 'setRef'>,
+    private readonly store: MessageRefStore,
     private readonly prefix: string,
   ) {}
 
@@ -19,4 +25,12 @@ export class MessageRefs<T> {
   async set(key: string, value: T): Promise<void> {
     await this.store.setRef(`${this.prefix}:${key}`, JSON.stringify(value), new Date().toISOString());
   }
+}
+
+/** A platform's step cards (kept to be closed later) and its progress lines (updated in place). */
+export function openPlatformRefs<Card>(store: MessageRefStore, platform: 'slack' | 'teams') {
+  return {
+    cards: new MessageRefs<Card>(store, `${platform}:card`),
+    progress: new UpdatableMessages(new MessageRefs<string>(store, `${platform}:progress`)),
+  };
 }

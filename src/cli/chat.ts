@@ -1,26 +1,43 @@
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { Config } from '../config';
-import { silentLogger } from '../core/logger';
+import type { Conversation } from '../conversation/conversation';
+import type { WaitingStep } from '../conversation/find-waiting-step';
+import type { Asker, Click } from '../conversation/inputs';
+import type { Reply } from '../conversation/replies';
 import { parseCommand } from '../core/parse-command';
 import type { Locale, User } from '../core/types';
-import type { Delivery, OutMessage } from '../engine/messages';
-import { openIncident } from '../engine/open-incident';
-import { contextOf, stateText } from '../engine/transition-incident';
-import { createRuntime } from '../runtime';
+import type { Delivery, MessageSink, OutMessage } from '../engine/messages';
 
 export interface ChatIo {
   input: Readable;
   out: (text: string) => void;
 }
 
+/** What the terminal talks to: the conversation over a runtime made for this one session. */
+export interface ChatSession {
+  conversation: Conversation;
+  /** Resolves once the engine has no command, step or message in flight. */
+  idle(): Promise<void>;
+  /** The built-in simulator stands in for Azure. */
+  localMode: boolean;
+  close(): Promise<void>;
+}
+
+/** Makes the session whose engine messages go to `sink` (the composition root's part). */
+export type OpenChatSession = (sink: MessageSink) => Promise<ChatSession>;
+
 /**
  * `rdp-fix chat <vm>`: one whole incident in the terminal, against whatever Azure is
  * configured (the built-in simulator by default). The person at the terminal is the
  * requester; the configured approval policy applies as in chat.
  */
-export async function runChat(args: string[], config: Config, io: ChatIo): Promise<number> {
+export async function runChat(
+  args: string[],
+  locale: Locale,
+  io: ChatIo,
+  openSession: OpenChatSession,
+): Promise<number> {
   const parsed = parseCommand(args.join(' '));
   if (parsed.kind !== 'start') {
     io.out(
@@ -28,9 +45,10 @@ export async function runChat(args: string[], config: Config, io: ChatIo): Promi
     );
     return 2;
   }
-  const locale: Locale = config.locale;
   const me: User = { id: `local:${userInfo().username}`, name: userInfo().username };
-  const runtime = await createRuntime(config, (d) => io.out(render(d, locale)), silentLogger);
+  const who: Asker = { user: me, locale };
+  const session = await openSession((d) => io.out(render(d, locale)));
+  const { conversation } = session;
   const lines = createInterface({ input: io.input, terminal: false });
   const pending: string[] = [];
   const waiters: ((line: string | undefined) => void)[] = [];
@@ -46,37 +64,30 @@ export async function runChat(args: string[], config: Config, io: ChatIo): Promi
     if (ended) return Promise.resolve(undefined);
     return new Promise((resolve) => waiters.push(resolve));
   };
+  const say = (reply: Reply) => {
+    const text = replyText(reply, locale);
+    if (text !== undefined) io.out(`${text}\n`);
+  };
 
   try {
-    if (runtime.simulator) io.out('Local mode: the Azure SDK talks to the built-in simulator.\n');
-    const opened = await openIncident(runtime.engine, runtime.vm, {
-      vmName: parsed.vmName,
-      ...(parsed.resourceGroup ? { resourceGroup: parsed.resourceGroup } : {}),
-      requester: me,
-      channel: { platform: 'cli', channel: 'terminal' },
-      locale,
-      walkAll: parsed.walkAll,
-    });
-    if (!opened.ok) {
-      io.out(`${opened.message[locale]}\n`);
+    if (session.localMode) io.out('Local mode: the Azure SDK talks to the built-in simulator.\n');
+    const opened = await conversation.handleChat(parsed, who, { platform: 'cli', channel: 'terminal' });
+    if (opened.kind !== 'opened') {
+      say(opened);
       return 1;
     }
     const id = opened.incidentId;
     for (;;) {
-      await runtime.engine.idle();
-      const record = (await runtime.store.get(id))!;
-      if (record.status === 'closed') return record.outcome === 'resolved' ? 0 : 3;
-      const context = contextOf(record.snapshot);
-      const current = context.current;
-      if (!current || !stateText((record.snapshot as { value: unknown }).value).endsWith('.awaiting')) {
+      await session.idle();
+      const step = await conversation.findWaitingStep(id);
+      if (step.state === 'closed') return step.outcome === 'resolved' ? 0 : 3;
+      if (step.state === 'busy') {
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
-      const playbook = runtime.engine.playbook(record.playbookId);
-      const step = playbook.stepById.get(current.stepId)!;
       const answer = (
         await ask(
-          'answers' in step
+          step.answers
             ? '> answer number, [b] abort: '
             : '> [a]pprove (a Name=value …), [s]kip, a[b]ort, [v]iew script: ',
         )
@@ -87,47 +98,55 @@ export async function runChat(args: string[], config: Config, io: ChatIo): Promi
         );
         return 4;
       }
-      const base = { incidentId: id, stepId: current.stepId, attempt: current.attempt, user: me };
-      let result: Awaited<ReturnType<typeof runtime.engine.handle>> | undefined;
-      if (answer === 'b')
-        result = await runtime.engine.handle({
-          type: 'abort',
-          incidentId: id,
-          user: me,
-          reason: 'aborted at the terminal',
-        });
-      else if ('answers' in step) {
-        const chosen = step.answers[Number(answer) - 1];
-        if (!chosen) {
-          io.out(`Choose 1-${step.answers.length}.\n`);
-          continue;
-        }
-        result = await runtime.engine.handle({ type: 'answer', ...base, answer: chosen.id });
-      } else if (answer === 'v') {
-        io.out(
-          `${'script' in step && step.script ? (playbook.scripts[step.script]?.text ?? '') : '(an Azure action, no script)'}\n`,
-        );
-        continue;
-      } else if (answer === 's') result = await runtime.engine.handle({ type: 'skip', ...base });
-      else if (answer === 'a' || answer.startsWith('a ')) {
-        const params = Object.fromEntries(
-          answer
-            .slice(1)
-            .trim()
-            .split(/\s+/)
-            .filter(Boolean)
-            .map((pair) => [pair.split('=')[0] ?? '', pair.slice(pair.indexOf('=') + 1)]),
-        );
-        result = await runtime.engine.handle({ type: 'approve', ...base, params });
-      } else {
-        io.out('Type a, s, b or v.\n');
-        continue;
-      }
-      if (result && !result.ok) io.out(`${result.message[locale]}\n`);
+      const click = decodeAnswer(answer, id, step);
+      if (typeof click === 'string') io.out(click);
+      else say(await conversation.handleClick(click, who));
     }
   } finally {
     lines.close();
-    await runtime.close();
+    await session.close();
+  }
+}
+
+/** A line typed at a waiting step, as a click on its card; or what to type instead. */
+export function decodeAnswer(
+  answer: string,
+  incidentId: string,
+  step: Extract<WaitingStep, { state: 'awaiting' }>,
+): Click | string {
+  const at = { incidentId, stepId: step.stepId, attempt: step.attempt };
+  if (answer === 'b') return { verb: 'abort', ...at, reason: 'aborted at the terminal' };
+  if (step.answers) {
+    const chosen = step.answers[Number(answer) - 1];
+    return chosen ? { verb: 'answer', ...at, answer: chosen } : `Choose 1-${step.answers.length}.\n`;
+  }
+  if (answer === 'v') return { verb: 'showScript', ...at };
+  if (answer === 's') return { verb: 'skip', ...at };
+  if (answer === 'a' || answer.startsWith('a ')) {
+    // `a Port=3391 Name=x`: parameter values given with the approval.
+    const params = Object.fromEntries(
+      answer
+        .slice(1)
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((pair) => [pair.split('=')[0] ?? '', pair.slice(pair.indexOf('=') + 1)]),
+    );
+    return { verb: 'approve', ...at, params };
+  }
+  return 'Type a, s, b or v.\n';
+}
+
+/** A conversation reply as terminal text; undefined when the engine's messages say it all. */
+function replyText(reply: Reply, locale: Locale): string | undefined {
+  switch (reply.kind) {
+    case 'refusal':
+    case 'text':
+      return reply.text[locale];
+    case 'script':
+      return reply.text;
+    default:
+      return undefined;
   }
 }
 

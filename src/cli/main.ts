@@ -2,17 +2,19 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config';
+import { type Config, loadConfig } from '../config';
 import { formatProblem, messageOf, PlaybookInvalid } from '../core/errors';
+import { silentLogger } from '../core/logger';
+import type { MessageSink } from '../engine/messages';
 import { compilePlaybook } from '../playbook/compile-playbook';
 import { loadPlaybook, loadPlaybooks, type Playbook } from '../playbook/load-playbook';
 import { renderMermaid } from '../playbook/render-mermaid';
-import { SimulatorSubscription } from '../runtime';
+import { conversationOf, createRuntime, SimulatorSubscription } from '../runtime';
 import { ArmSimulator } from '../simulator/arm-simulator';
 import { loadInventory } from '../simulator/inventory';
 import { openStore } from '../store/open-store';
 import { buildExport, renderJson, renderMarkdown } from '../transcripts/render-transcript';
-import { runChat } from './chat';
+import { type ChatSession, runChat } from './chat';
 
 export interface CliIo {
   input: Readable;
@@ -51,8 +53,12 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     if (group === 'playbook' && (action === 'validate' || action === 'graph'))
       return playbookCommand(action, rest, io);
     if (group === 'transcripts' && action) return await transcriptsCommand(action, rest, io);
-    if (group === 'chat')
-      return await runChat(argv.slice(1), loadConfig(io.env), { input: io.input, out: io.out });
+    if (group === 'chat') {
+      const config = loadConfig(io.env);
+      return await runChat(argv.slice(1), config.locale, { input: io.input, out: io.out }, (sink) =>
+        openChatSession(config, sink),
+      );
+    }
     if (group === 'simulate') return await simulate(argv.slice(1), io);
     if (!group || group === 'help' || group === '--help' || group === '-h') {
       io.out(Usage);
@@ -64,6 +70,17 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     io.err(`${messageOf(err)}\n`);
     return 1;
   }
+}
+
+/** `rdp-fix chat`'s composition: a runtime of its own, closed when the session ends. */
+async function openChatSession(config: Config, sink: MessageSink): Promise<ChatSession> {
+  const runtime = await createRuntime(config, sink, silentLogger);
+  return {
+    conversation: conversationOf(runtime),
+    idle: () => runtime.engine.idle(),
+    localMode: runtime.simulator !== undefined,
+    close: () => runtime.close(),
+  };
 }
 
 function playbookCommand(action: 'validate' | 'graph', args: string[], io: CliIo): number {

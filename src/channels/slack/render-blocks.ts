@@ -1,6 +1,6 @@
-import type { Locale } from '../../core/types';
+import { CardLabels, RiskLabels } from '../../conversation/card-labels';
+import type { Locale, Localized } from '../../core/types';
 import type { OutMessage } from '../../engine/messages';
-import { CardLabels, RiskLabels } from '../card-labels';
 
 /** Slack Block Kit objects, as plain JSON (the Web API takes them as a JSON string). */
 export type Block = Record<string, unknown>;
@@ -101,30 +101,16 @@ export function renderCard(
         : {}),
     });
   }
-  if (m.actions.includes('skip'))
-    elements.push({
-      type: 'button',
-      action_id: ActionIds.skip,
-      text: plain(CardLabels.skip[locale]),
-      value: value(),
-    });
-  if (m.actions.includes('showScript')) {
-    elements.push({
-      type: 'button',
-      action_id: ActionIds.showScript,
-      text: plain(CardLabels.showScript[locale]),
-      value: value(),
-    });
-  }
-  if (m.actions.includes('abort')) {
-    elements.push({
-      type: 'button',
-      action_id: ActionIds.abort,
-      style: 'danger',
-      text: plain(CardLabels.abort[locale]),
-      value: value(),
-    });
-  }
+  const button = (actionId: string, label: Localized, style?: 'danger') => ({
+    type: 'button',
+    action_id: actionId,
+    ...(style ? { style } : {}),
+    text: plain(label[locale]),
+    value: value(),
+  });
+  if (m.actions.includes('skip')) elements.push(button(ActionIds.skip, CardLabels.skip));
+  if (m.actions.includes('showScript')) elements.push(button(ActionIds.showScript, CardLabels.showScript));
+  if (m.actions.includes('abort')) elements.push(button(ActionIds.abort, CardLabels.abort, 'danger'));
   blocks.push({ type: 'actions', block_id: `rdpfix_${m.stepId}_${m.attempt}`.slice(0, 255), elements });
   return blocks;
 }

@@ -1,6 +1,6 @@
+import { CardLabels, RiskLabels } from '../../conversation/card-labels';
 import type { Locale } from '../../core/types';
 import type { OutMessage } from '../../engine/messages';
-import { CardLabels, RiskLabels } from '../card-labels';
 
 /** An Adaptive Card (schema 1.5), as plain JSON. */
 export type AdaptiveCard = Record<string, unknown>;

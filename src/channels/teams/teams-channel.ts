@@ -7,25 +7,20 @@ import {
   getAuthConfigWithDefaults,
   type TurnContext,
 } from '@microsoft/agents-hosting';
-import { z } from 'zod';
 import type { Logger } from '../../core/logger';
 import { isLoopbackHost } from '../../core/loopback';
-import { parseCommand } from '../../core/parse-command';
-import { type Locale, toLocale, type User } from '../../core/types';
-import { commandForCard } from '../../engine/commands';
+import type { Locale } from '../../core/types';
 import type { Delivery } from '../../engine/messages';
-import { openIncident } from '../../engine/open-incident';
-import type { Runtime } from '../../runtime';
-import { ChannelTexts, plain } from '../channel-texts';
-import { listIncidents } from '../list-incidents';
-import { MessageRefs } from '../message-refs';
-import { UpdatableMessages } from '../updatable-messages';
+import type { ChannelDeps } from '../channel-deps';
+import { openPlatformRefs } from '../message-refs';
+import { decodeTeamsActivity } from './decode-teams';
 import {
   type AdaptiveCard,
   renderAdaptiveCard,
   renderClosedAdaptiveCard,
   renderTeamsText,
 } from './render-cards';
+import { replyText } from './reply-text';
 import { toWebResponse } from './web-response';
 
 export interface TeamsOptions {
@@ -43,23 +38,15 @@ export interface TeamsChannel {
   sink(delivery: Delivery): Promise<void>;
 }
 
-const cardData = z.object({
-  verb: z.enum(['approve', 'skip', 'abort', 'showScript', 'answer', 'refresh']),
-  i: z.string().max(64),
-  s: z.string().max(64),
-  a: z.number().int().min(1).max(10_000),
-  x: z.string().max(64).optional(),
-});
-
 const MaxBody = 256 * 1024;
 
 /**
  * The Teams channel on the Microsoft 365 Agents SDK: Activities in (messages with an
- * @mention, `adaptiveCard/action` invokes), engine commands out; engine messages back as
+ * @mention, `adaptiveCard/action` invokes) decoded for the conversation, its replies out; engine messages back as
  * replies in the reply chain and Adaptive Cards, proactively through the stored
  * conversation reference (so it works after a restart too).
  */
-export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logger: Logger): TeamsChannel {
+export function createTeamsChannel(deps: ChannelDeps, options: TeamsOptions, logger: Logger): TeamsChannel {
   const auth: AuthConfiguration = getAuthConfigWithDefaults(
     options.clientId
       ? {
@@ -75,118 +62,45 @@ export function createTeamsChannel(runtime: Runtime, options: TeamsOptions, logg
     );
   const adapter = new CloudAdapter(auth);
   const checkJwt = authorizeJWT(auth);
-  const cards = new MessageRefs<{ id: string; card: AdaptiveCard }>(runtime.store, 'teams:card');
-  const progress = new UpdatableMessages(new MessageRefs(runtime.store, 'teams:progress'));
+  const { cards, progress } = openPlatformRefs<{ id: string; card: AdaptiveCard }>(deps.refs, 'teams');
   // Proactive sends: the app's identity, or an anonymous one when no app is configured.
   const identity = options.clientId ?? {};
 
   async function onTurn(ctx: TurnContext): Promise<void> {
-    const activity = ctx.activity;
-    const user: User = {
-      id: activity.from?.aadObjectId ?? activity.from?.id ?? 'unknown',
-      name: activity.from?.name ?? 'unknown',
-    };
-    const locale = toLocale(activity.locale, options.defaultLocale);
-    if (activity.type === 'invoke' && activity.name === 'adaptiveCard/action') {
-      const action = (activity.value as { action?: { verb?: string; data?: unknown } } | undefined)?.action;
-      const parsed = cardData.safeParse({ ...(action?.data as object), verb: action?.verb });
-      const text = parsed.success ? await act(parsed.data, user, locale) : ChannelTexts.badButton[locale];
-      const card =
-        parsed.success && parsed.data.verb === 'refresh'
-          ? (await cards.get(`${parsed.data.i}:${parsed.data.s}:${parsed.data.a}`))?.card
-          : undefined;
-      await ctx.sendActivity(
-        Activity.fromObject({
-          type: 'invokeResponse',
-          value: {
-            status: 200,
-            body: card
-              ? { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card }
-              : { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text },
-          },
-        }),
-      );
-      return;
+    const input = decodeTeamsActivity(ctx.activity, options.defaultLocale);
+    const { who } = input;
+    switch (input.kind) {
+      case 'ignore':
+        return;
+      case 'chat': {
+        const reply = await deps.conversation.handleChat(input.command, who, input.where);
+        // An accepted command is answered by the engine's own messages.
+        const text = reply.kind === 'done' ? undefined : replyText(reply, who.locale);
+        if (text !== undefined) await ctx.sendActivity(text);
+        return;
+      }
+      case 'click':
+      case 'refresh': {
+        const text =
+          input.kind === 'click'
+            ? (replyText(await deps.conversation.handleClick(input.click, who), who.locale) ?? '')
+            : '';
+        if (input.via === 'message') return void (await ctx.sendActivity(text));
+        const card = input.kind === 'refresh' ? (await cards.get(input.cardKey))?.card : undefined;
+        await ctx.sendActivity(
+          Activity.fromObject({
+            type: 'invokeResponse',
+            value: {
+              status: 200,
+              body: card
+                ? { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card }
+                : { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text },
+            },
+          }),
+        );
+        return;
+      }
     }
-    if (activity.type !== 'message') return;
-    // Action.Submit fallback: the card's data arrives as the message value.
-    const submitted = cardData.safeParse(activity.value);
-    if (submitted.success) {
-      await ctx.sendActivity(await act(submitted.data, user, locale));
-      return;
-    }
-    const text = stripMentions(activity.text ?? '');
-    const parsed = parseCommand(text);
-    const base = (activity.conversation?.id ?? '').split(';')[0] ?? '';
-    if (parsed.kind === 'help' || parsed.kind === 'invalid') {
-      await ctx.sendActivity(
-        `${parsed.kind === 'invalid' ? `${parsed.problem}\n\n` : ''}${plain(ChannelTexts.help[locale])}`,
-      );
-      return;
-    }
-    if (parsed.kind === 'start') {
-      const reference = activity.getConversationReference();
-      const result = await openIncident(runtime.engine, runtime.vm, {
-        vmName: parsed.vmName,
-        ...(parsed.resourceGroup ? { resourceGroup: parsed.resourceGroup } : {}),
-        requester: user,
-        channel: {
-          platform: 'teams',
-          channel: base,
-          reference: JSON.parse(JSON.stringify(reference)) as Record<string, unknown>,
-        },
-        locale,
-        walkAll: parsed.walkAll,
-      });
-      if (!result.ok) await ctx.sendActivity(result.message[locale]);
-      return;
-    }
-    if (parsed.kind === 'cancel') {
-      const result = await runtime.engine.handle({
-        type: 'abort',
-        incidentId: parsed.incidentId,
-        user,
-        reason: `cancelled by ${user.name}`,
-      });
-      if (!result.ok) await ctx.sendActivity(result.message[locale]);
-      return;
-    }
-    if (parsed.kind === 'transcript') {
-      const record = await runtime.store.get(parsed.incidentId);
-      if (!record) return void (await ctx.sendActivity(ChannelTexts.notFound(parsed.incidentId)[locale]));
-      const { buildExport, renderMarkdown } = await import('../../transcripts/render-transcript');
-      // Teams messages hold about 28 KB; the whole transcript stays in the export and on the web page.
-      const markdown = renderMarkdown(buildExport(record, await runtime.store.transcript(record.id)));
-      await ctx.sendActivity(markdown.length > 25_000 ? `${markdown.slice(0, 25_000)}\n\n…` : markdown);
-      return;
-    }
-    const { records, empty } = await listIncidents(runtime.store, parsed, base);
-    await ctx.sendActivity(
-      records.length
-        ? records
-            .map((r) => `- ${r.id} ${r.vm.resourceGroup}/${r.vm.name}: ${r.outcome ?? r.state}`)
-            .join('\n')
-        : empty[locale],
-    );
-  }
-
-  /** A click, as an engine command; the answer is what the clicker sees. */
-  async function act(data: z.infer<typeof cardData>, user: User, locale: Locale): Promise<string> {
-    if (data.verb === 'refresh') return '';
-    if (data.verb === 'showScript') {
-      const script = await runtime.engine.scriptOf(data.i, data.s);
-      return script ? `${script.name}\n\n${script.text.slice(0, 20_000)}` : ChannelTexts.noScript[locale];
-    }
-    const click = {
-      verb: data.verb,
-      incidentId: data.i,
-      stepId: data.s,
-      attempt: data.a,
-      user,
-      ...(data.x ? { answer: data.x } : {}),
-    };
-    const result = await runtime.engine.handle(commandForCard(click));
-    return result.ok ? '✔' : result.message[locale];
   }
 
   async function sink(d: Delivery): Promise<void> {
@@ -296,16 +210,4 @@ export function teamsAllowed(
   // Unauthenticated only on loopback, and never with NODE_ENV=production: the Agents SDK
   // itself refuses to start without a client id there.
   return Boolean(config.teams.clientId) || (isLoopbackHost(config.host) && env.NODE_ENV !== 'production');
-}
-
-/** `<at>rdp-fix</at> rdp-fix sim-01` → `sim-01`: mentions, tags and the leading keyword go. */
-export function stripMentions(text: string): string {
-  return text
-    .replace(/<at>[^<]*<\/at>/gi, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&nbsp;/g, ' ')
-    .trim()
-    .replace(/^rdp-fix\s+/i, '')
-    .replace(/^rdp-fix$/i, '')
-    .trim();
 }

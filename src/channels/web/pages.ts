@@ -1,6 +1,6 @@
+import type { IncidentRecord } from '../../conversation/ports';
 import type { TranscriptEntry } from '../../core/transcript';
 import { contextOf } from '../../engine/transition-incident';
-import type { IncidentRecord } from '../../store/incident-store';
 import { describeEntry } from '../../transcripts/describe-entry';
 import type { TranscriptExport } from '../../transcripts/render-transcript';
 import { barChart, esc, page } from './html';

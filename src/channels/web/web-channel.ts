@@ -2,15 +2,16 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Config } from '../../config';
+import { ChatTexts, plain } from '../../conversation/chat-texts';
+import type { Conversation } from '../../conversation/conversation';
+import { PlaygroundAsker } from '../../conversation/inputs';
+import type { IncidentReader } from '../../conversation/ports';
+import type { Reply } from '../../conversation/replies';
 import { isLoopbackHost } from '../../core/loopback';
 import { parseCommand } from '../../core/parse-command';
-import type { User } from '../../core/types';
-import { commandForCard } from '../../engine/commands';
+import type { ChannelRef } from '../../core/types';
 import type { Delivery, OutMessage } from '../../engine/messages';
-import { openIncident } from '../../engine/open-incident';
-import type { Runtime } from '../../runtime';
 import { buildExport, renderJson, renderMarkdown } from '../../transcripts/render-transcript';
-import { ChannelTexts, plain } from '../channel-texts';
 import {
   dashboardPage,
   filterRecords,
@@ -42,7 +43,6 @@ export function webAccess(config: Pick<Config, 'host' | 'web'>): WebAccess {
   };
 }
 
-const PlaygroundUser: User = { id: 'web:playground', name: 'you' };
 const actionBody = z.object({
   incidentId: z.string().max(64),
   stepId: z.string().max(64),
@@ -57,10 +57,17 @@ export interface WebChannel {
   sink(delivery: Delivery): Promise<void>;
 }
 
+export interface WebDeps {
+  conversation: Conversation;
+  /** The review pages read incidents and transcripts. */
+  incidents: IncidentReader;
+  /** The playground acts as its own approver: only against the simulator, never real Azure. */
+  playground: boolean;
+}
+
 /** The review pages, their JSON API, and the playground (a third channel of the engine). */
-export function createWebChannel(runtime: Runtime, config: Pick<Config, 'host' | 'web'>): WebChannel {
-  // The playground acts as its own approver: only against the simulator, never real Azure.
-  const playground = runtime.simulator !== undefined;
+export function createWebChannel(deps: WebDeps, config: Pick<Config, 'host' | 'web'>): WebChannel {
+  const { conversation, incidents, playground } = deps;
   const access = webAccess(config);
   const messages = new Map<string, OutMessage[]>();
 
@@ -107,7 +114,7 @@ export function createWebChannel(runtime: Runtime, config: Pick<Config, 'host' |
     if (method === 'GET' && (path === '/incidents' || path === '/api/incidents')) {
       const q: ListQuery = Object.fromEntries(url.searchParams) as ListQuery;
       const pageNo = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
-      const candidates = await runtime.store.list({
+      const candidates = await incidents.list({
         ...(q.status === 'open' || q.status === 'closed' ? { status: q.status } : {}),
         ...(q.vm ? { vmName: q.vm } : {}),
         ...(q.channel ? { channel: q.channel } : {}),
@@ -126,9 +133,9 @@ export function createWebChannel(runtime: Runtime, config: Pick<Config, 'host' |
     const one = /^\/(?:api\/)?incidents\/([a-z0-9]{6,40})$/.exec(path);
     const id = transcript?.[1] ?? one?.[1];
     if (method === 'GET' && id) {
-      const record = await runtime.store.get(id);
+      const record = await incidents.get(id);
       if (!record) return json(res, 404, { error: `There is no incident ${id}.` });
-      const x = buildExport(record, await runtime.store.transcript(id));
+      const x = buildExport(record, await incidents.transcript(id));
       if (transcript) {
         const format = url.searchParams.get('format') ?? 'json';
         if (format === 'md')
@@ -146,10 +153,10 @@ export function createWebChannel(runtime: Runtime, config: Pick<Config, 'host' |
     }
     if (method === 'GET' && path === '/dashboard') {
       const since = new Date(Date.now() - 30 * 86_400_000).toISOString();
-      const records = (await runtime.store.list({ limit: 5_000 })).filter((r) => r.createdAt >= since);
+      const records = (await incidents.list({ limit: 5_000 })).filter((r) => r.createdAt >= since);
       const waits: number[] = [];
       for (const r of records.slice(0, 500)) {
-        for (const s of stepSpans(await runtime.store.transcript(r.id)))
+        for (const s of stepSpans(await incidents.transcript(r.id)))
           if (s.kind === 'wait') waits.push(s.end - s.start);
       }
       return html(res, dashboardPage(records, waits));
@@ -163,39 +170,18 @@ export function createWebChannel(runtime: Runtime, config: Pick<Config, 'host' |
       const body = z.object({ text: z.string().max(600) }).safeParse(await readJson(req));
       if (!body.success) return json(res, 400, { error: 'expected {"text": "…"}' });
       const parsed = parseCommand(body.data.text.replace(/^\/rdp-fix\s*/, ''));
-      if (parsed.kind !== 'start') {
-        const problem = parsed.kind === 'invalid' ? `${parsed.problem}\n` : '';
-        return json(res, 200, { text: problem + plain(ChannelTexts.help.en) });
-      }
-      const result = await openIncident(runtime.engine, runtime.vm, {
-        vmName: parsed.vmName,
-        ...(parsed.resourceGroup ? { resourceGroup: parsed.resourceGroup } : {}),
-        requester: PlaygroundUser,
-        channel: { platform: 'web', channel: 'playground' },
-        locale: 'en',
-        walkAll: parsed.walkAll,
-      });
-      return json(res, 200, result.ok ? { incidentId: result.incidentId } : { text: result.message.en });
+      // The playground starts incidents; for anything else it shows the help.
+      const command =
+        parsed.kind === 'start' || parsed.kind === 'invalid' ? parsed : ({ kind: 'help' } as const);
+      const reply = await conversation.handleChat(command, PlaygroundAsker, Playground);
+      return json(res, 200, replyBody(reply));
     }
     if (method === 'POST' && path === '/api/playground/action') {
       const body = actionBody.safeParse(await readJson(req));
       if (!body.success) return json(res, 400, { error: 'bad action' });
-      const a = body.data;
-      if (a.verb === 'showScript') {
-        const script = await runtime.engine.scriptOf(a.incidentId, a.stepId);
-        return json(res, 200, { text: script ? script.text : ChannelTexts.noScript.en });
-      }
-      const { verb, incidentId, stepId, attempt, answer } = a;
-      const click = {
-        verb,
-        incidentId,
-        stepId,
-        attempt,
-        user: PlaygroundUser,
-        ...(answer ? { answer } : {}),
-      };
-      const result = await runtime.engine.handle(commandForCard(click));
-      return json(res, 200, result.ok ? {} : { text: result.message.en });
+      const { verb, incidentId, stepId, attempt, answer } = body.data;
+      const click = { verb, incidentId, stepId, attempt, ...(answer ? { answer } : {}) };
+      return json(res, 200, replyBody(await conversation.handleClick(click, PlaygroundAsker)));
     }
     return json(res, 404, { error: 'not found' });
   }
@@ -208,6 +194,26 @@ export function createWebChannel(runtime: Runtime, config: Pick<Config, 'host' |
   }
 
   return { handle, sink };
+}
+
+const Playground: ChannelRef = { platform: 'web', channel: 'playground' };
+
+/** A reply as the playground's JSON: the new incident, or a text to show (the page is in English). */
+function replyBody(reply: Reply): { incidentId?: string; text?: string } {
+  switch (reply.kind) {
+    case 'opened':
+      return { incidentId: reply.incidentId };
+    case 'help':
+      return { text: (reply.problem ? `${reply.problem}\n` : '') + plain(ChatTexts.help.en) };
+    case 'refusal':
+    case 'text':
+      return { text: reply.text.en };
+    case 'script':
+      return { text: reply.text };
+    default:
+      // Done; the playground asks for nothing that lists or exports.
+      return {};
+  }
 }
 
 function send(

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stripMentions, teamsAllowed } from '../../../src/channels/teams/teams-channel';
+import { stripMentions } from '../../../src/channels/teams/decode-teams';
+import { teamsAllowed } from '../../../src/channels/teams/teams-channel';
 import { loadConfig } from '../../../src/config';
 import { silentLogger } from '../../../src/core/logger';
 import { type RunningServer, startServer } from '../../../src/server';

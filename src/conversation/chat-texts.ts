@@ -1,11 +1,11 @@
 import type { Localized } from '../core/types';
 
 /**
- * What the channels say themselves (help, empty lists, forged buttons); the engine's own
- * texts come with its messages. Written in Slack mrkdwn: `plain()` strips the marks for the
- * other channels.
+ * What the conversation answers itself (help, empty lists, forged buttons, VMs it cannot
+ * open an incident for); the engine's own texts come with its messages. Written in Slack
+ * mrkdwn: `plain()` strips the marks for the other channels.
  */
-export const ChannelTexts = {
+export const ChatTexts = {
   help: {
     en: [
       '*rdp-fix* — fixes Azure VMs that refuse Remote Desktop with "An internal error has occurred".',
@@ -45,6 +45,29 @@ export const ChannelTexts = {
   notFound: (id: string): Localized => ({
     en: `There is no incident ${id}.`,
     it: `Non esiste l'incidente ${id}.`,
+  }),
+  invalidVmName: {
+    en: 'That is not a valid Azure VM name (1-64 letters, digits, "_", "." or "-").',
+    it: 'Non è un nome valido di VM di Azure (1-64 lettere, cifre, "_", "." o "-").',
+  } satisfies Localized,
+  invalidResourceGroup: {
+    en: 'That is not a valid resource group name.',
+    it: 'Non è un nome valido di gruppo di risorse.',
+  } satisfies Localized,
+  lookupFailed: (problem: string): Localized => ({
+    en: `Could not look up the VM: ${problem}`,
+    it: `Impossibile cercare la VM: ${problem}`,
+  }),
+  vmNotFound: (name: string, resourceGroup: string | undefined): Localized => {
+    const where = resourceGroup ? ` in ${resourceGroup}` : '';
+    return {
+      en: `No VM named ${name}${where} in the subscription and resource groups rdp-fix serves.`,
+      it: `Nessuna VM chiamata ${name}${where} nella sottoscrizione e nei gruppi di risorse serviti da rdp-fix.`,
+    };
+  },
+  vmAmbiguous: (name: string, groups: string): Localized => ({
+    en: `${name} exists in several resource groups (${groups}): say which with --rg <group>.`,
+    it: `${name} esiste in più gruppi di risorse (${groups}): indicare quale con --rg <gruppo>.`,
   }),
 };
 

@@ -1,0 +1,99 @@
+import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import { ChatTexts } from '../../conversation/chat-texts';
+import type { Locale } from '../../core/types';
+import type { Delivery } from '../../engine/messages';
+import { type MessageRefStore, openPlatformRefs } from '../message-refs';
+import { postOnce } from './post-once';
+import { type Block, renderCard, renderClosedCard, renderText } from './render-blocks';
+
+export interface SlackSinkDeps {
+  client: WebClient;
+  refs: MessageRefStore;
+  /** Records the thread the root message started (the conversation's `rememberThread`). */
+  rememberThread(incidentId: string, thread: string): Promise<void>;
+  userLocale(userId: string): Promise<Locale>;
+  ephemeral(channel: string, user: string, text: string, thread?: string): Promise<unknown>;
+  publicUrl: string | undefined;
+}
+
+/**
+ * Engine messages into Slack: the root message starts the incident's thread, everything
+ * else goes into it; cards and progress lines are updated in place.
+ */
+export function createSlackSink(deps: SlackSinkDeps): (d: Delivery) => Promise<void> {
+  const { client, ephemeral } = deps;
+  const threads = new Map<string, string>();
+  const { cards, progress } = openPlatformRefs<{ ts: string; blocks: Block[] }>(deps.refs, 'slack');
+
+  return async function sink(d: Delivery): Promise<void> {
+    if (d.channel.platform !== 'slack') return;
+    const m = d.message;
+    const channel = d.channel.channel;
+    const thread = threads.get(d.incidentId) ?? d.channel.thread;
+    const inThread = thread ? { thread_ts: thread } : {};
+    const locale = d.locale;
+    switch (m.kind) {
+      case 'opened': {
+        const ts = await postOnce(client, d, { channel, text: renderText(m, locale) });
+        if (ts) {
+          threads.set(d.incidentId, ts);
+          await deps.rememberThread(d.incidentId, ts);
+        }
+        return;
+      }
+      case 'stepCard': {
+        const blocks = renderCard(m, d.incidentId, locale);
+        const ts = await postOnce(client, d, {
+          channel,
+          ...inThread,
+          text: renderText(m, locale),
+          blocks: asKnown(blocks),
+        });
+        if (ts) await cards.set(m.key, { ts, blocks });
+        return;
+      }
+      case 'cardClosed': {
+        const card = await cards.get(m.key);
+        if (!card) return;
+        await client.chat.update({
+          channel,
+          ts: card.ts,
+          text: renderText(m, locale),
+          blocks: asKnown(renderClosedCard(card.blocks, m.text[locale])),
+        });
+        return;
+      }
+      case 'progress': {
+        const text = renderText(m, locale);
+        await progress.show(
+          m.key,
+          m.done,
+          () => postOnce(client, d, { channel, ...inThread, text }),
+          (ts) => client.chat.update({ channel, ts, text }),
+        );
+        return;
+      }
+      case 'refusal':
+        await ephemeral(channel, m.to.id, renderText(m, await deps.userLocale(m.to.id)), thread);
+        return;
+      case 'summary': {
+        const link = deps.publicUrl
+          ? `\n<${deps.publicUrl}/incidents/${d.incidentId}|${ChatTexts.transcript[locale]}>`
+          : '';
+        const text = renderText(m, locale) + link;
+        // The summary also shows in the channel, under the thread's root message.
+        if (thread) await postOnce(client, d, { channel, thread_ts: thread, text, reply_broadcast: true });
+        else await postOnce(client, d, { channel, text });
+        return;
+      }
+      default:
+        await postOnce(client, d, { channel, ...inThread, text: renderText(m, locale) });
+    }
+  };
+}
+
+/** Our renderer builds Block Kit JSON by hand; the Web API types want their own union. */
+function asKnown(blocks: Block[]): KnownBlock[] {
+  return blocks as unknown as KnownBlock[];
+}

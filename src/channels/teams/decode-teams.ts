@@ -1,0 +1,84 @@
+import type { Activity } from '@microsoft/agents-activity';
+import { z } from 'zod';
+import type { Asker, Click } from '../../conversation/inputs';
+import { type ParsedCommand, parseCommand } from '../../core/parse-command';
+import { type ChannelRef, type Locale, toLocale } from '../../core/types';
+import { cardKey } from '../../engine/messages';
+
+/** What an Action.Execute or its Action.Submit fallback carries back, checked. */
+const cardData = z.object({
+  verb: z.enum(['approve', 'skip', 'abort', 'showScript', 'answer', 'refresh']),
+  i: z.string().max(64),
+  s: z.string().max(64),
+  a: z.number().int().min(1).max(10_000),
+  x: z.string().max(64).optional(),
+});
+
+/** An Activity as the conversation's input; `via` says how the clicker is answered. */
+export type TeamsInput = { who: Asker } & (
+  | { kind: 'chat'; command: ParsedCommand; where: ChannelRef }
+  | { kind: 'click'; click: Click; via: 'invoke' | 'message' }
+  /** Teams asks an approver's own view of a card (`refresh.userIds`): the card as it was posted. */
+  | { kind: 'refresh'; cardKey: string; via: 'invoke' | 'message' }
+  | { kind: 'ignore' }
+);
+
+/**
+ * Decodes a Teams Activity: an `adaptiveCard/action` invoke or its Action.Submit fallback (a
+ * message whose value is the card's data) is a click; any other message is a command, with
+ * the @mention stripped. A card payload that fails the check is the click `forged`.
+ */
+export function decodeTeamsActivity(activity: Activity, defaultLocale: Locale): TeamsInput {
+  const who: Asker = {
+    user: {
+      id: activity.from?.aadObjectId ?? activity.from?.id ?? 'unknown',
+      name: activity.from?.name ?? 'unknown',
+    },
+    locale: toLocale(activity.locale, defaultLocale),
+  };
+  if (activity.type === 'invoke' && activity.name === 'adaptiveCard/action') {
+    const action = (activity.value as { action?: { verb?: string; data?: unknown } } | undefined)?.action;
+    const data = cardData.safeParse({ ...(action?.data as object), verb: action?.verb });
+    return { who, ...clickOf(data.success ? data.data : undefined), via: 'invoke' };
+  }
+  if (activity.type !== 'message') return { who, kind: 'ignore' };
+  const submitted = cardData.safeParse(activity.value);
+  if (submitted.success) return { who, ...clickOf(submitted.data), via: 'message' };
+  const command = parseCommand(stripMentions(activity.text ?? ''));
+  // A reply chain's id is the channel's id plus `;messageid=…`: incidents are listed by channel.
+  const channel = (activity.conversation?.id ?? '').split(';')[0] ?? '';
+  if (command.kind !== 'start') return { who, kind: 'chat', command, where: { platform: 'teams', channel } };
+  // The conversation reference (service URL, conversation, bot) lets replies go out proactively later.
+  const reference = JSON.parse(JSON.stringify(activity.getConversationReference())) as Record<
+    string,
+    unknown
+  >;
+  return { who, kind: 'chat', command, where: { platform: 'teams', channel, reference } };
+}
+
+function clickOf(
+  data: z.infer<typeof cardData> | undefined,
+): { kind: 'click'; click: Click } | { kind: 'refresh'; cardKey: string } {
+  if (!data) return { kind: 'click', click: { verb: 'forged' } };
+  if (data.verb === 'refresh') return { kind: 'refresh', cardKey: cardKey(data.i, data.s, data.a) };
+  const click: Click = {
+    verb: data.verb,
+    incidentId: data.i,
+    stepId: data.s,
+    attempt: data.a,
+    ...(data.x ? { answer: data.x } : {}),
+  };
+  return { kind: 'click', click };
+}
+
+/** `<at>rdp-fix</at> rdp-fix sim-01` → `sim-01`: mentions, tags and the leading keyword go. */
+export function stripMentions(text: string): string {
+  return text
+    .replace(/<at>[^<]*<\/at>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .trim()
+    .replace(/^rdp-fix\s+/i, '')
+    .replace(/^rdp-fix$/i, '')
+    .trim();
+}

@@ -1,0 +1,35 @@
+import { ErrorCodes, RdpFixError } from '../core/errors';
+import { contextOf, stateText } from '../engine/transition-incident';
+import type { EndOutcome } from '../playbook/machine-types';
+import type { ConversationPorts } from './ports';
+
+/** Where an incident stands for a person who answers step by step (the terminal). */
+export type WaitingStep =
+  | { state: 'closed'; outcome: EndOutcome | null }
+  /** A step runs, or the next card is on its way: ask again shortly. */
+  | { state: 'busy' }
+  | {
+      state: 'awaiting';
+      stepId: string;
+      attempt: number;
+      /** The answers' ids of a question or manual step; undefined for a step to approve. */
+      answers: string[] | undefined;
+    };
+
+/** The step an incident waits on a person for, read from the store. */
+export async function findWaitingStep(ports: ConversationPorts, incidentId: string): Promise<WaitingStep> {
+  const record = await ports.incidents.get(incidentId);
+  if (!record) throw new RdpFixError(ErrorCodes.IncidentNotFound, `There is no incident ${incidentId}.`);
+  if (record.status === 'closed') return { state: 'closed', outcome: record.outcome };
+  const current = contextOf(record.snapshot).current;
+  if (!current || !stateText((record.snapshot as { value: unknown }).value).endsWith('.awaiting'))
+    return { state: 'busy' };
+  const step = ports.engine.playbook(record.playbookId).stepById.get(current.stepId);
+  if (!step) throw new RdpFixError(ErrorCodes.PlaybookInvalid, `the playbook has no step ${current.stepId}`);
+  return {
+    state: 'awaiting',
+    stepId: current.stepId,
+    attempt: current.attempt,
+    answers: 'answers' in step ? step.answers.map((a) => a.id) : undefined,
+  };
+}

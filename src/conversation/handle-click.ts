@@ -1,0 +1,37 @@
+import { commandForCard, type IncidentCommand } from '../engine/commands';
+import { ChatTexts } from './chat-texts';
+import type { Asker, Click } from './inputs';
+import type { ConversationPorts } from './ports';
+import type { Reply } from './replies';
+import { replyTo } from './reply-to';
+
+/**
+ * Answers a press on a step card: approve, skip, abort or an answer go to the engine, which
+ * checks who may decide and whether the card is still the one waiting; "Show script" shows
+ * the step's script to the person who pressed it.
+ */
+export async function handleClick(ports: ConversationPorts, click: Click, who: Asker): Promise<Reply> {
+  if (click.verb === 'forged') return { kind: 'text', text: ChatTexts.badButton };
+  if (click.verb === 'showScript') return showScript(ports, click.incidentId, click.stepId);
+  const { verb, incidentId, stepId, attempt } = click;
+  const command: IncidentCommand = commandForCard({
+    verb,
+    incidentId,
+    stepId,
+    attempt,
+    user: who.user,
+    ...(click.answer ? { answer: click.answer } : {}),
+  });
+  if (command.type === 'approve' && click.params) command.params = click.params;
+  if (command.type === 'abort' && click.reason) command.reason = click.reason;
+  return replyTo(await ports.engine.handle(command));
+}
+
+/** The step's script, in the incident's thread; a plain answer for steps that run none. */
+async function showScript(ports: ConversationPorts, incidentId: string, stepId: string): Promise<Reply> {
+  const script = await ports.engine.scriptOf(incidentId, stepId);
+  const thread = (await ports.incidents.get(incidentId))?.channel.thread;
+  const inThread = thread ? { thread } : {};
+  if (!script) return { kind: 'text', text: ChatTexts.noScript, ...inThread };
+  return { kind: 'script', name: script.name, sha256: script.sha256, text: script.text, ...inThread };
+}
