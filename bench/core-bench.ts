@@ -5,8 +5,8 @@ import type { User } from '../src/core/types';
 import { contextOf, IncidentEngine } from '../src/engine/incident-engine';
 import { stepOfState } from '../src/playbook/compile-playbook';
 import { loadPlaybook } from '../src/playbook/load-playbook';
-import { SimulatedVmOperations } from '../src/simulator/simulated-vm-operations';
 import { SqliteIncidentStore } from '../src/store/sqlite-store';
+import { SimulatedVmOperations } from '../test/support/simulated-vm-operations';
 import { type BenchRow, percentile } from './stats';
 
 const requester: User = { id: 'U_REQ', name: 'requester' };

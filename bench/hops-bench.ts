@@ -7,8 +7,8 @@ import type { User } from '../src/core/types';
 import { contextOf, IncidentEngine } from '../src/engine/incident-engine';
 import type { Delivery } from '../src/engine/messages';
 import { loadPlaybook } from '../src/playbook/load-playbook';
-import { SimulatedVmOperations } from '../src/simulator/simulated-vm-operations';
 import { SqliteIncidentStore } from '../src/store/sqlite-store';
+import { SimulatedVmOperations } from '../test/support/simulated-vm-operations';
 import type { BenchRow } from './stats';
 
 const requester: User = { id: 'U_REQ', name: 'requester' };
@@ -127,7 +127,7 @@ function filesRun(session: Session): string[] {
     if (err) throw err;
     files = taken.result
       .filter((script) => script.functions.some((f) => f.ranges.some((r) => r.count > 0)))
-      .map((script) => relative(join(root, 'dist'), script.url.replace(/^file:\/\//, '')))
+      .map((script) => relative(join(root, 'dist-test'), script.url.replace(/^file:\/\//, '')))
       .filter((file) => file.startsWith('src/'))
       .sort();
   });

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ArmSimulator } from '../src/simulator/arm-simulator';
-import { ReplicaProcess } from '../src/simulator/replica-process';
-import { FakeSlack } from '../src/simulator/slack/fake-slack-api';
-import { SlackDriver } from '../src/simulator/slack/slack-driver';
-import { SigningSecret } from '../src/simulator/slack/slack-requests';
 import type { IncidentStore } from '../src/store/incident-store';
 import { PostgresIncidentStore } from '../src/store/postgres-store';
 import { SqliteIncidentStore } from '../src/store/sqlite-store';
+import { ReplicaProcess } from '../test/support/replica-process';
+import { FakeSlack } from '../test/support/slack/fake-slack-api';
+import { SlackDriver } from '../test/support/slack/slack-driver';
+import { SigningSecret } from '../test/support/slack/slack-requests';
 import { type BenchRow, percentile } from './stats';
 
 const Subscription = '00000000-0000-4000-8000-0000000000be';

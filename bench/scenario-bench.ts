@@ -3,9 +3,9 @@ import type { User } from '../src/core/types';
 import { contextOf, IncidentEngine } from '../src/engine/incident-engine';
 import { stepOfState } from '../src/playbook/compile-playbook';
 import { loadPlaybook } from '../src/playbook/load-playbook';
-import { RealisticLatency } from '../src/simulator/arm-simulator';
-import { SimulatedVmOperations } from '../src/simulator/simulated-vm-operations';
+import { RealisticLatency } from '../src/simulator/arm-operations';
 import { MemoryIncidentStore } from '../src/store/memory-store';
+import { SimulatedVmOperations } from '../test/support/simulated-vm-operations';
 import type { BenchRow } from './stats';
 
 const playbook = loadPlaybook(join(__dirname, '..', '..', 'dialogs', 'rdp-internal-error'));

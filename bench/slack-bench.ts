@@ -7,8 +7,8 @@ import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
 import { loadConfig } from '../src/config';
 import { silentLogger } from '../src/core/logger';
 import { startServer } from '../src/server';
-import { FakeSlack } from '../src/simulator/slack/fake-slack-api';
-import { buttonClick, SigningSecret, signed, slashCommand } from '../src/simulator/slack/slack-requests';
+import { FakeSlack } from '../test/support/slack/fake-slack-api';
+import { buttonClick, SigningSecret, signed, slashCommand } from '../test/support/slack/slack-requests';
 import { type BenchRow, percentile } from './stats';
 
 const InFlight = 100;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReplicaProcess } from '../src/simulator/replica-process';
+import { ReplicaProcess } from './support/replica-process';
 
 /** `npm start`'s program, as a process: local mode on loopback, health, incidents API, SIGTERM. */
 const dir = mkdtempSync(join(tmpdir(), 'rdpfix-server-'));

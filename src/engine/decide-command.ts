@@ -1,7 +1,6 @@
 import { type ApprovalPolicy, checkApprover, maySteer } from '../core/approval-policy';
 import { ErrorCodes, isRdpFixError, Refusal } from '../core/errors';
 import { shorten } from '../core/shorten';
-import { resolveParams } from '../core/step-params';
 import type { TranscriptDraft } from '../core/transcript';
 import type { Localized, User } from '../core/types';
 import { stepOfState } from '../playbook/compile-playbook';
@@ -9,6 +8,7 @@ import type { Playbook } from '../playbook/load-playbook';
 import type { IncidentContext, IncidentEvent } from '../playbook/machine-types';
 import { needsApproval } from '../playbook/outcomes';
 import type { StepDef } from '../playbook/schema';
+import { resolveParams } from '../playbook/step-params';
 import type { IncidentRecord } from '../store/incident-store';
 import type { IncidentCommand } from './commands';
 import { factsOf } from './describe-events';

@@ -1,10 +1,10 @@
-import { defaultParams } from '../core/step-params';
 import type { TranscriptDraft } from '../core/transcript';
 import type { Localized } from '../core/types';
 import type { Playbook } from '../playbook/load-playbook';
 import type { IncidentContext, IncidentEmitted } from '../playbook/machine-types';
 import { needsApproval } from '../playbook/outcomes';
 import type { StepDef } from '../playbook/schema';
+import { defaultParams } from '../playbook/step-params';
 import { type CardParam, cardKey, type OutMessage } from './messages';
 import { Texts } from './texts';
 

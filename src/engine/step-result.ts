@@ -1,10 +1,10 @@
 import type { RunOutput } from '../azure/vm-operations';
 import { ErrorCodes } from '../core/errors';
 import { redact } from '../core/redact';
-import { parseScriptOutput } from '../core/script-result';
 import { type Localized, perLocale } from '../core/types';
 import { fillTemplate } from '../playbook/facts';
 import type { StepRunResult } from '../playbook/machine-types';
+import { parseScriptOutput } from '../playbook/script-result';
 import { Texts } from './texts';
 
 /** Output kept in the transcript; Azure already cut it to its last 4,096 bytes. */

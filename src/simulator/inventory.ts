@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { SimulatedVmEntry } from './arm-simulator';
+import type { SimulatedVmEntry } from './arm-resources';
 import { ScenarioNames, scenarioFor } from './scenarios';
 
 const inventorySchema = z.array(

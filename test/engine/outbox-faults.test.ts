@@ -1,10 +1,10 @@
 import { IncidentEngine } from '../../src/engine/incident-engine';
 import type { Delivery } from '../../src/engine/messages';
-import { SimulatedVmOperations } from '../../src/simulator/simulated-vm-operations';
 import type { IncidentStore } from '../../src/store/incident-store';
 import { MemoryIncidentStore } from '../../src/store/memory-store';
 import { openEngines, rdpPlaybook, twoPersonPolicy } from '../helpers/engine-harness';
 import { until } from '../helpers/until';
+import { SimulatedVmOperations } from '../support/simulated-vm-operations';
 
 /**
  * Faults between an outbox claim and its mark (issue 12): the replica holding the claim

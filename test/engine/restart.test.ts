@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApprovedStep, RunHooks, ScriptToRun, VmOperations } from '../../src/azure/vm-operations';
 import { verifyChain } from '../../src/core/transcript';
-import { SimulatedVmOperations } from '../../src/simulator/simulated-vm-operations';
 import { SqliteIncidentStore } from '../../src/store/sqlite-store';
 import {
   AllThreeSteps,
@@ -13,6 +12,7 @@ import {
   makeHarness,
   startIncident,
 } from '../helpers/engine-harness';
+import { SimulatedVmOperations } from '../support/simulated-vm-operations';
 
 const dir = mkdtempSync(join(tmpdir(), 'rdpfix-restart-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -11,9 +11,9 @@ import {
 import type { Delivery, OutMessage } from '../../src/engine/messages';
 import { stepOfState } from '../../src/playbook/compile-playbook';
 import { loadPlaybook, type Playbook } from '../../src/playbook/load-playbook';
-import { SimulatedVmOperations } from '../../src/simulator/simulated-vm-operations';
 import type { IncidentStore } from '../../src/store/incident-store';
 import { MemoryIncidentStore } from '../../src/store/memory-store';
+import { SimulatedVmOperations } from '../support/simulated-vm-operations';
 
 export const playbookDir = join(__dirname, '..', '..', 'dialogs', 'rdp-internal-error');
 let cached: Playbook | undefined;

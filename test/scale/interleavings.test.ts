@@ -4,10 +4,10 @@ import { verifyChain } from '../../src/core/transcript';
 import type { User } from '../../src/core/types';
 import { type Command, IncidentEngine } from '../../src/engine/incident-engine';
 import type { Delivery, OutMessage } from '../../src/engine/messages';
-import { SimulatedVmOperations } from '../../src/simulator/simulated-vm-operations';
 import { PostgresIncidentStore } from '../../src/store/postgres-store';
 import { alice, bob, currentStep, type Harness, mallory, rdpPlaybook } from '../helpers/engine-harness';
 import { until } from '../helpers/until';
+import { SimulatedVmOperations } from '../support/simulated-vm-operations';
 
 /**
  * Two replicas (two engines, two connection pools) on one PostgreSQL schema and one set of

@@ -1,12 +1,12 @@
 import { Client } from 'pg';
 import { verifyChain } from '../../src/core/transcript';
 import { ArmSimulator } from '../../src/simulator/arm-simulator';
-import { ReplicaProcess } from '../../src/simulator/replica-process';
-import { FakeSlack } from '../../src/simulator/slack/fake-slack-api';
-import { SlackDriver } from '../../src/simulator/slack/slack-driver';
-import { SigningSecret } from '../../src/simulator/slack/slack-requests';
 import { PostgresIncidentStore } from '../../src/store/postgres-store';
 import { until } from '../helpers/until';
+import { ReplicaProcess } from '../support/replica-process';
+import { FakeSlack } from '../support/slack/fake-slack-api';
+import { SlackDriver } from '../support/slack/slack-driver';
+import { SigningSecret } from '../support/slack/slack-requests';
 
 /**
  * Two rdp-fix server processes (`node dist/src/main.js`, as `npm start` runs it) on one

@@ -5,10 +5,10 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config';
 import { pinoLogger } from '../../src/observability/pino-logger';
 import { type RunningServer, startServer } from '../../src/server';
-import { FakeSlack } from '../../src/simulator/slack/fake-slack-api';
-import { buttonClick, SigningSecret, signed, slashCommand } from '../../src/simulator/slack/slack-requests';
 import { playbookDir } from '../helpers/engine-harness';
 import { until } from '../helpers/until';
+import { FakeSlack } from '../support/slack/fake-slack-api';
+import { buttonClick, SigningSecret, signed, slashCommand } from '../support/slack/slack-requests';
 
 /**
  * Cross-cutting security checks on the real server: what people type reaches a VM only as

@@ -81,7 +81,7 @@ describe('PostgreSQL specifics', () => {
 
 test('a whole incident on PostgreSQL, continued by a second engine (another replica) on the same database', async () => {
   const { driveToEnd, makeHarness, startIncident, AllThreeSteps } = await import('../helpers/engine-harness');
-  const { SimulatedVmOperations } = await import('../../src/simulator/simulated-vm-operations');
+  const { SimulatedVmOperations } = await import('../support/simulated-vm-operations');
   const { verifyChain } = await import('../../src/core/transcript');
   const schema = `rdpfix_test_${process.pid}_${++n}`;
   schemas.push(schema);

@@ -5,15 +5,10 @@ import { parse } from 'yaml';
 import { loadConfig } from '../../../src/config';
 import { silentLogger } from '../../../src/core/logger';
 import { type RunningServer, startServer } from '../../../src/server';
-import { FakeSlack, type SlackCall } from '../../../src/simulator/slack/fake-slack-api';
-import {
-  buttonClick,
-  SigningSecret,
-  signed,
-  slashCommand,
-} from '../../../src/simulator/slack/slack-requests';
 import { LocalTestEnv } from '../../helpers/local-env';
 import { until } from '../../helpers/until';
+import { FakeSlack, type SlackCall } from '../../support/slack/fake-slack-api';
+import { buttonClick, SigningSecret, signed, slashCommand } from '../../support/slack/slack-requests';
 
 /**
  * The real server (Bolt on /slack/events, the engine, the real Azure SDK against the in-process

@@ -1,17 +1,17 @@
 import { loadConfig } from '../../../src/config';
 import { silentLogger } from '../../../src/core/logger';
 import { type RunningServer, startServer } from '../../../src/server';
-import { FakeSlack, type SlackCall } from '../../../src/simulator/slack/fake-slack-api';
-import { FakeSocketMode } from '../../../src/simulator/slack/fake-socket-mode';
+import { LocalTestEnv } from '../../helpers/local-env';
+import { until } from '../../helpers/until';
+import { FakeSlack, type SlackCall } from '../../support/slack/fake-slack-api';
+import { FakeSocketMode } from '../../support/slack/fake-socket-mode';
 import {
   blockActionsPayload,
   SigningSecret,
   signed,
   slashCommand,
   slashCommandFields,
-} from '../../../src/simulator/slack/slack-requests';
-import { LocalTestEnv } from '../../helpers/local-env';
-import { until } from '../../helpers/until';
+} from '../../support/slack/slack-requests';
 
 /**
  * Socket Mode end to end: the real server with Bolt's SocketModeReceiver (SLACK_APP_TOKEN set)

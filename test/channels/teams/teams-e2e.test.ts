@@ -6,14 +6,14 @@ import { teamsAllowed } from '../../../src/channels/teams/teams-channel';
 import { loadConfig } from '../../../src/config';
 import { silentLogger } from '../../../src/core/logger';
 import { type RunningServer, startServer } from '../../../src/server';
+import { LocalTestEnv } from '../../helpers/local-env';
+import { until } from '../../helpers/until';
 import {
   type ConnectorCall,
   cardAction,
   channelMessage,
   FakeBotConnector,
-} from '../../../src/simulator/teams/fake-bot-connector';
-import { LocalTestEnv } from '../../helpers/local-env';
-import { until } from '../../helpers/until';
+} from '../../support/teams/fake-bot-connector';
 
 /**
  * The real server with the Agents SDK on /api/messages, driven with real-shaped Activities;

@@ -1,8 +1,8 @@
-import { readPath } from '../playbook/facts';
-import type { StepParams } from '../playbook/machine-types';
-import type { ParamDef } from '../playbook/schema';
-import { ErrorCodes, RdpFixError } from './errors';
-import { shorten } from './shorten';
+import { ErrorCodes, RdpFixError } from '../core/errors';
+import { shorten } from '../core/shorten';
+import { readPath } from './facts';
+import type { StepParams } from './machine-types';
+import type { ParamDef } from './schema';
 
 /** Where `{from: ...}` defaults are read: the latest evidence and earlier steps' parameters. */
 export interface ParamFacts {

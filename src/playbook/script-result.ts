@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ResultMarker } from '../playbook/script-header';
+import { ResultMarker } from './script-header';
 
 /** The line every playbook script prints last: `RDPFIX-RESULT: {"step", "ok", "log", "data", "error"?}`. */
 const scriptResultSchema = z.object({

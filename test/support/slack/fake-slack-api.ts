@@ -13,7 +13,7 @@ export interface SlackCall {
 }
 
 /**
- * A fake Slack Web API on loopback (tests, benchmarks, demos without a workspace): answers like Slack (`{ok: true, ...}`), records every
+ * A fake Slack Web API on loopback (tests and benchmarks): answers like Slack (`{ok: true, ...}`), records every
  * call, decodes form-encoded bodies (blocks arrive JSON-stringified), serves the external
  * file-upload flow, and can answer 429 with Retry-After.
  */

@@ -6,11 +6,11 @@ import type {
   ScriptToRun,
   VmCheck,
   VmOperations,
-} from '../azure/vm-operations';
-import { ErrorCodes, RdpFixError } from '../core/errors';
-import type { VmRef } from '../core/types';
-import { scenarioFor } from './scenarios';
-import { SimulatedWindowsVm } from './windows-vm';
+} from '../../src/azure/vm-operations';
+import { ErrorCodes, RdpFixError } from '../../src/core/errors';
+import type { VmRef } from '../../src/core/types';
+import { scenarioFor } from '../../src/simulator/scenarios';
+import { SimulatedWindowsVm } from '../../src/simulator/windows-vm';
 
 /** One call the simulated VMs received, for tests and the benchmark to count. */
 export interface SimulatedCall {

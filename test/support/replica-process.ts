@@ -3,11 +3,12 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, sep } from 'node:path';
 
-// From src/simulator (tests, through ts-jest) or dist/src/simulator (benchmarks): the project root.
-const root = __dirname.includes(`${sep}dist${sep}`)
+// From test/support (tests, through ts-jest) or dist-test/test/support (benchmarks, built by
+// tsconfig.support.json): the project root.
+const root = __dirname.includes(`${sep}dist-test${sep}`)
   ? join(__dirname, '..', '..', '..')
   : join(__dirname, '..', '..');
-/** The built server, as `npm start` runs it. */
+/** The built server, as `npm start` runs it (the product build in dist/, not a copy in dist-test/). */
 export const MainScript = join(root, 'dist', 'src', 'main.js');
 
 /**

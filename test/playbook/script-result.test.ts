@@ -1,4 +1,4 @@
-import { parseScriptOutput } from '../../src/core/script-result';
+import { parseScriptOutput } from '../../src/playbook/script-result';
 
 const line = (o: unknown) => `RDPFIX-RESULT: ${JSON.stringify(o)}`;
 const ok = {

@@ -1,0 +1,199 @@
+import type { VmFaults } from './arm-faults';
+import type { SimulatedWindowsVm } from './windows-vm';
+
+/** One VM of the simulator's inventory. */
+export interface SimulatedVmEntry {
+  name: string;
+  resourceGroup: string;
+  /** Scenario name (see scenarios.ts); defaults to the VM name. */
+  scenario?: string;
+}
+
+/** A simulated VM with what ARM shows around it: its NSG's rules and its injected faults. */
+export interface VmRecord {
+  entry: SimulatedVmEntry;
+  vm: SimulatedWindowsVm;
+  nsgRules: Map<string, Record<string, unknown>>;
+  faults: VmFaults;
+}
+
+/** The default inventory: one VM per scenario in rg-sim, and one name that exists twice. */
+export function defaultInventory(): SimulatedVmEntry[] {
+  const names = [
+    'sim-healthy',
+    'sim-port-stoppable',
+    'sim-port-unstoppable',
+    'sim-rdp-stopped',
+    'sim-cert-expired',
+    'sim-machinekeys',
+    'sim-tls-disabled',
+    'sim-tls-gpo',
+    'sim-all-three',
+    'sim-agent-down',
+    'sim-deallocated',
+    'sim-busy',
+    'sim-throttled',
+    'sim-unavailable',
+    'sim-forbidden',
+    'sim-hung',
+  ];
+  return [
+    ...names.map((name) => ({ name, resourceGroup: 'rg-sim' })),
+    { name: 'sim-twin', resourceGroup: 'rg-sim', scenario: 'sim-tls-disabled' },
+    { name: 'sim-twin', resourceGroup: 'rg-sim-east', scenario: 'sim-cert-expired' },
+  ];
+}
+
+/** Every VM's NSG starts with one rule: RDP open to any source. */
+export function defaultNsgRules(): Map<string, Record<string, unknown>> {
+  return new Map([
+    [
+      'allow-rdp',
+      {
+        protocol: 'Tcp',
+        sourceAddressPrefix: '*',
+        sourcePortRange: '*',
+        destinationAddressPrefix: '*',
+        destinationPortRange: '3389',
+        access: 'Allow',
+        direction: 'Inbound',
+        priority: 300,
+      },
+    ],
+  ]);
+}
+
+/**
+ * The JSON bodies ARM returns for the simulator's resources: VMs and their instance view,
+ * NICs, NSGs and their rules, snapshots. Each VM has one NIC `<vm>-nic` with one NSG
+ * `<vm>-nsg`, in the VM's resource group.
+ */
+export class ResourceShapes {
+  constructor(private readonly subscriptionId: string) {}
+
+  vmId(record: VmRecord): string {
+    return `/subscriptions/${this.subscriptionId}/resourceGroups/${record.entry.resourceGroup}/providers/Microsoft.Compute/virtualMachines/${record.entry.name}`;
+  }
+
+  /** A VM; with `instanceView` as `$expand=instanceView` asks. */
+  vm(record: VmRecord, instanceView?: Record<string, unknown>): Record<string, unknown> {
+    const { entry } = record;
+    const rgId = `/subscriptions/${this.subscriptionId}/resourceGroups/${entry.resourceGroup}`;
+    return {
+      id: this.vmId(record),
+      name: entry.name,
+      type: 'Microsoft.Compute/virtualMachines',
+      location: 'westeurope',
+      properties: {
+        vmId: `00000000-0000-4000-8000-${hex12(entry.resourceGroup + entry.name)}`,
+        provisioningState: 'Succeeded',
+        storageProfile: {
+          osDisk: {
+            osType: 'Windows',
+            name: `${entry.name}-osdisk`,
+            createOption: 'FromImage',
+            managedDisk: { id: `${rgId}/providers/Microsoft.Compute/disks/${entry.name}-osdisk` },
+          },
+        },
+        networkProfile: {
+          networkInterfaces: [
+            { id: `${rgId}/providers/Microsoft.Network/networkInterfaces/${entry.name}-nic` },
+          ],
+        },
+        ...(instanceView ? { instanceView } : {}),
+      },
+    };
+  }
+
+  /** The instance view; a VM restarting shows `starting` and an agent that is not ready. */
+  instanceView(record: VmRecord, restarting: boolean): Record<string, unknown> {
+    const s = record.vm.state;
+    const power = restarting ? 'starting' : s.power;
+    return {
+      computerName: record.entry.name.slice(0, 15),
+      osName: 'Windows Server 2022 Datacenter',
+      statuses: [
+        { code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded' },
+        { code: `PowerState/${power}`, level: 'Info', displayStatus: `VM ${power}` },
+      ],
+      vmAgent: {
+        vmAgentVersion: s.agentReady ? '2.7.41491.1102' : 'Unknown',
+        statuses: [
+          s.agentReady && !restarting
+            ? {
+                code: 'ProvisioningState/succeeded',
+                level: 'Info',
+                displayStatus: 'Ready',
+                message: 'GuestAgent is running and processing the extensions.',
+              }
+            : {
+                code: 'ProvisioningState/Unavailable',
+                level: 'Warning',
+                displayStatus: 'Not Ready',
+                message: 'VM status blob is found but not yet populated.',
+              },
+        ],
+      },
+    };
+  }
+
+  nic(record: VmRecord): Record<string, unknown> {
+    const rgId = `/subscriptions/${this.subscriptionId}/resourceGroups/${record.entry.resourceGroup}`;
+    return {
+      id: `${rgId}/providers/Microsoft.Network/networkInterfaces/${record.entry.name}-nic`,
+      name: `${record.entry.name}-nic`,
+      location: 'westeurope',
+      properties: {
+        provisioningState: 'Succeeded',
+        networkSecurityGroup: {
+          id: `${rgId}/providers/Microsoft.Network/networkSecurityGroups/${record.entry.name}-nsg`,
+        },
+      },
+    };
+  }
+
+  nsg(record: VmRecord): Record<string, unknown> {
+    return {
+      id: `/subscriptions/${this.subscriptionId}/resourceGroups/${record.entry.resourceGroup}/providers/Microsoft.Network/networkSecurityGroups/${record.entry.name}-nsg`,
+      name: `${record.entry.name}-nsg`,
+      location: 'westeurope',
+      properties: {
+        provisioningState: 'Succeeded',
+        securityRules: [...record.nsgRules.entries()].map(([name, properties]) =>
+          this.rule(record, name, properties),
+        ),
+      },
+    };
+  }
+
+  rule(record: VmRecord, name: string, properties: Record<string, unknown>): Record<string, unknown> {
+    return {
+      id: `/subscriptions/${this.subscriptionId}/resourceGroups/${record.entry.resourceGroup}/providers/Microsoft.Network/networkSecurityGroups/${record.entry.name}-nsg/securityRules/${name}`,
+      name,
+      properties: { ...properties, provisioningState: 'Succeeded' },
+    };
+  }
+
+  /** A snapshot as created from a PUT body (its `creationData` already checked). */
+  snapshot(rg: string, name: string, body: unknown, now: Date): Record<string, unknown> {
+    return {
+      id: `/subscriptions/${this.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/snapshots/${name}`,
+      name,
+      type: 'Microsoft.Compute/snapshots',
+      location: (body as { location?: string }).location ?? 'westeurope',
+      tags: (body as { tags?: Record<string, string> }).tags ?? {},
+      properties: {
+        ...(body as { properties: Record<string, unknown> }).properties,
+        provisioningState: 'Succeeded',
+        timeCreated: now.toISOString(),
+      },
+    };
+  }
+}
+
+/** A stable fake `vmId` suffix from the VM's name. */
+function hex12(text: string): string {
+  let h = 0;
+  for (const c of text) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return h.toString(16).padStart(12, '0').slice(-12);
+}
