@@ -55,6 +55,52 @@ export const en = {
       noPlaybook: () => 'No such playbook.',
     },
   },
+  /** The conversation: help, listings, and why an incident could not be opened (Slack mrkdwn). */
+  chat: {
+    help: [
+      '*rdp-fix* — fixes Azure VMs that refuse Remote Desktop with "An internal error has occurred".',
+      '`/rdp-fix <vm> [--rg <group>] [--all]` open an incident (`--all`: walk every step of the article)',
+      '`/rdp-fix status` open incidents in this channel',
+      '`/rdp-fix history [vm]` past incidents',
+      '`/rdp-fix transcript <id>` the transcript as a Markdown file',
+      '`/rdp-fix cancel <id>` abort an incident',
+    ].join('\n'),
+    noneOpen: 'No open incident in this channel.',
+    noHistory: 'No incident yet.',
+    badButton: 'That button is not one rdp-fix made, or it is too old; nothing was changed.',
+    noScript: 'This step runs no script.',
+    transcript: 'Transcript',
+    failed:
+      'rdp-fix could not do that just now (its database or Azure did not answer). It may not have been recorded: check with `/rdp-fix status`, then try again.',
+    notFound: (id: string) => `There is no incident ${id}.`,
+    invalidVmName: 'That is not a valid Azure VM name (1-64 letters, digits, "_", "." or "-").',
+    invalidResourceGroup: 'That is not a valid resource group name.',
+    lookupFailed: (problem: string) => `Could not look up the VM: ${problem}`,
+    vmNotFound: (name: string, resourceGroup: string | undefined) =>
+      `No VM named ${name}${resourceGroup ? ` in ${resourceGroup}` : ''} in the subscription and resource groups rdp-fix serves.`,
+    vmAmbiguous: (name: string, groups: string) =>
+      `${name} exists in several resource groups (${groups}): say which with --rg <group>.`,
+  },
+  /** The words on step cards, the same in every channel. */
+  card: {
+    approve: 'Approve',
+    skip: 'Skip',
+    abort: 'Abort',
+    cancel: 'Cancel',
+    showScript: 'Show script',
+    confirmTitle: 'Are you sure?',
+    confirmText: 'This step',
+    because: 'Because',
+    risk: 'Risk',
+    parameters: 'Parameters',
+  },
+  /** What a step's risk means, in words. */
+  risk: {
+    readOnly: 'read-only',
+    changesAzure: 'changes Azure',
+    changesConfig: 'changes VM configuration',
+    restartsVm: 'restarts the VM',
+  },
 };
 
 export type Catalogue = typeof en;

@@ -55,4 +55,47 @@ export const it: Catalogue = {
       noPlaybook: () => 'Playbook inesistente.',
     },
   },
+  chat: {
+    help: [
+      '*rdp-fix* — ripara le VM di Azure che rifiutano Desktop remoto con "Si è verificato un errore interno".',
+      "`/rdp-fix <vm> [--rg <gruppo>] [--all]` apre un incidente (`--all`: tutti i passaggi dell'articolo)",
+      '`/rdp-fix status` incidenti aperti in questo canale',
+      '`/rdp-fix history [vm]` incidenti passati',
+      '`/rdp-fix transcript <id>` la trascrizione come file Markdown',
+      '`/rdp-fix cancel <id>` interrompe un incidente',
+    ].join('\n'),
+    noneOpen: 'Nessun incidente aperto in questo canale.',
+    noHistory: 'Ancora nessun incidente.',
+    badButton: 'Quel pulsante non è di rdp-fix o è troppo vecchio; non è stato modificato nulla.',
+    noScript: 'Questo passaggio non esegue script.',
+    transcript: 'Trascrizione',
+    failed:
+      'rdp-fix non è riuscito a farlo ora (il database o Azure non hanno risposto). Potrebbe non essere stato registrato: controllare con `/rdp-fix status`, poi riprovare.',
+    notFound: (id: string) => `Non esiste l'incidente ${id}.`,
+    invalidVmName: 'Non è un nome valido di VM di Azure (1-64 lettere, cifre, "_", "." o "-").',
+    invalidResourceGroup: 'Non è un nome valido di gruppo di risorse.',
+    lookupFailed: (problem: string) => `Impossibile cercare la VM: ${problem}`,
+    vmNotFound: (name: string, resourceGroup: string | undefined) =>
+      `Nessuna VM chiamata ${name}${resourceGroup ? ` in ${resourceGroup}` : ''} nella sottoscrizione e nei gruppi di risorse serviti da rdp-fix.`,
+    vmAmbiguous: (name: string, groups: string) =>
+      `${name} esiste in più gruppi di risorse (${groups}): indicare quale con --rg <gruppo>.`,
+  },
+  card: {
+    approve: 'Approva',
+    skip: 'Salta',
+    abort: 'Interrompi',
+    cancel: 'Annulla',
+    showScript: 'Mostra script',
+    confirmTitle: 'Confermi?',
+    confirmText: 'Questo passaggio',
+    because: 'Perché',
+    risk: 'Rischio',
+    parameters: 'Parametri',
+  },
+  risk: {
+    readOnly: 'sola lettura',
+    changesAzure: 'modifica Azure',
+    changesConfig: 'modifica la configurazione della VM',
+    restartsVm: 'riavvia la VM',
+  },
 };
