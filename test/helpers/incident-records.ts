@@ -47,6 +47,8 @@ export interface Driven {
   record: IncidentRecord;
   /** The last transition, as the pure function returned it. */
   last: Transitioned;
+  /** The events that led there, to go on from. */
+  events: IncidentEvent[];
 }
 
 /** A record after `events`, starting from a new incident opened by `requester`. */
@@ -59,7 +61,7 @@ export function recordAfter(
   const requester = options.requester ?? alice;
   let run = startIncident(machine, { incidentId: id, requester, walkAll: options.walkAll ?? false });
   for (const event of events) run = transitionIncident(machine, run.snapshot, event);
-  return { record: recordOf(id, requester, run), last: run };
+  return { record: recordOf(id, requester, run), last: run, events: [...events] };
 }
 
 /**
