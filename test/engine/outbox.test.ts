@@ -1,0 +1,154 @@
+import { noMetrics } from '../../src/engine/engine-metrics';
+import type { Delivery, OutMessage } from '../../src/engine/messages';
+import { Outbox } from '../../src/engine/outbox';
+import type { IncidentRecord, NewIncident } from '../../src/store/incident-store';
+import { MemoryIncidentStore } from '../../src/store/memory-store';
+import { alice } from '../helpers/engine-harness';
+import { T0 } from '../helpers/incident-records';
+
+/**
+ * The Outbox over the real memory store and a sink that records, as a channel would: the
+ * root message ('opened') gets a thread, which the store records (setThread). The fault
+ * cases (a failed claim or mark, maybeSent) are in outbox-faults.test.ts.
+ */
+const at = T0.toISOString();
+const id = 'inc-1';
+
+const incident: NewIncident = {
+  id,
+  playbookId: 'rdp-internal-error',
+  playbookHash: 'h',
+  vm: { subscriptionId: 'sub-1', resourceGroup: 'rg-test', name: 'sim-healthy' },
+  requester: alice,
+  channel: { platform: 'cli', channel: 'unit' },
+  locale: 'it',
+  status: 'open',
+  outcome: null,
+  state: 'preflight',
+  causes: [],
+  snapshot: {},
+  pending: null,
+};
+
+const opened: OutMessage = { kind: 'opened', key: `${id}:root`, text: { en: 'opened', it: 'aperto' } };
+const notice = (n: number): OutMessage => ({
+  kind: 'notice',
+  text: { en: `notice ${n}`, it: `avviso ${n}` },
+});
+
+function rig() {
+  const store = new MemoryIncidentStore();
+  const gets: string[] = [];
+  // Counts the incident reads; every other call goes straight to the store.
+  const counted = new Proxy(store, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (name === 'get') gets.push(String(args[0]));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  const delivered: Delivery[] = [];
+  const errors: unknown[] = [];
+  const outbox = new Outbox({
+    store: counted,
+    sink: async (delivery) => {
+      delivered.push(delivery);
+      // What a channel does once the root message is posted: the thread is recorded.
+      if (delivery.message.kind === 'opened') await store.setThread(delivery.incidentId, 'thread-1');
+    },
+    owner: 'replica-a',
+    leaseMs: 30_000,
+    now: () => T0,
+    metrics: noMetrics,
+    onError: (err) => void errors.push(err),
+  });
+  return { store, outbox, gets, delivered, errors };
+}
+
+/** A transition saved with its messages, as CommandHandler saves one. */
+function save(store: MemoryIncidentStore, record: IncidentRecord, messages: OutMessage[]) {
+  return store.save(id, record.version, { state: 'diagnose.awaiting' }, [], at, messages);
+}
+
+test('messages queued by two saves are delivered once each, in the order they were saved', async () => {
+  const { store, outbox, delivered, errors } = rig();
+  const created = await store.create(incident, [], at, [opened, notice(1)]);
+  await save(store, created, [notice(2), notice(3)]);
+  await outbox.flush(id);
+  expect(delivered.map((d) => d.message)).toEqual([opened, notice(1), notice(2), notice(3)]);
+  expect(delivered.map((d) => d.outboxId)).toEqual([1, 2, 3, 4]);
+  expect(await store.outboxDepth()).toBe(0);
+  await outbox.flush(id);
+  expect(delivered).toHaveLength(4);
+  expect(errors).toEqual([]);
+});
+
+test('a flush per save, the second asked for while the first delivers: still in order, none twice', async () => {
+  const { store, outbox, delivered } = rig();
+  const created = await store.create(incident, [], at, [opened, notice(1)]);
+  const first = outbox.flush(id, created);
+  const saved = await save(store, created, [notice(2)]);
+  expect(outbox.busy).toBe(true);
+  const second = outbox.flush(id, saved);
+  await Promise.all([first, second]);
+  await outbox.idle();
+  expect(delivered.map((d) => d.message)).toEqual([opened, notice(1), notice(2)]);
+});
+
+test('a flush with the saved record reads no incident; one without it reads it once per round', async () => {
+  const { store, outbox, gets, delivered } = rig();
+  const created = await store.create(incident, [], at);
+  await store.setThread(id, 'thread-0');
+  const threaded = (await store.get(id))!;
+
+  const saved = await save(store, threaded, [notice(1), notice(2), notice(3)]);
+  await outbox.flush(id, saved);
+  expect(gets).toEqual([]);
+  expect(delivered.map((d) => d.channel.thread)).toEqual(['thread-0', 'thread-0', 'thread-0']);
+
+  const again = await save(store, saved, [notice(4), notice(5)]);
+  expect(again.version).toBe(created.version + 2);
+  await outbox.flush(id);
+  expect(gets).toEqual([id]);
+  await save(store, again, [notice(6)]);
+  await outbox.flush(id);
+  expect(gets).toEqual([id, id]);
+  expect(delivered.map((d) => (d.message as { text: { en: string } }).text.en)).toEqual(
+    [1, 2, 3, 4, 5, 6].map((n) => `notice ${n}`),
+  );
+});
+
+test('after the root message the incident is read again: the next messages go into the thread the channel recorded', async () => {
+  const { store, outbox, gets, delivered } = rig();
+  const created = await store.create(incident, [], at, [opened, notice(1), notice(2)]);
+  await outbox.flush(id, created);
+  expect(gets).toEqual([id]);
+  const where = { incidentId: id, locale: 'it', vm: incident.vm };
+  expect(delivered).toEqual([
+    { ...where, channel: { platform: 'cli', channel: 'unit' }, message: opened, outboxId: 1 },
+    {
+      ...where,
+      channel: { platform: 'cli', channel: 'unit', thread: 'thread-1' },
+      message: notice(1),
+      outboxId: 2,
+    },
+    {
+      ...where,
+      channel: { platform: 'cli', channel: 'unit', thread: 'thread-1' },
+      message: notice(2),
+      outboxId: 3,
+    },
+  ]);
+});
+
+test("another incident's record is not used for a delivery: it is read", async () => {
+  const { store, outbox, gets, delivered } = rig();
+  await store.create(incident, [], at, [notice(1)]);
+  const other = await store.create({ ...incident, id: 'inc-2', locale: 'en' }, [], at);
+  await outbox.flush(id, other);
+  expect(gets).toEqual([id]);
+  expect(delivered).toMatchObject([{ incidentId: id, locale: 'it' }]);
+});
