@@ -2,7 +2,7 @@ import { type ApprovalPolicy, checkApprover, maySteer } from '../core/approval-p
 import { ErrorCodes, isRdpFixError, Refusal } from '../core/errors';
 import { shorten } from '../core/shorten';
 import type { TranscriptDraft } from '../core/transcript';
-import type { Localized, User } from '../core/types';
+import { type Localized, perLocale, type User } from '../core/types';
 import { stepOfState } from '../playbook/compile-playbook';
 import type { Playbook } from '../playbook/load-playbook';
 import type { IncidentContext, IncidentEvent } from '../playbook/machine-types';
@@ -127,8 +127,14 @@ export function decideCommand(
       };
     }
     case 'stepResult': {
-      if (context.current?.stepId !== command.stepId || context.current.attempt !== command.attempt) {
-        // A late or repeated result (e.g. delivered twice after a restart): the step has moved on.
+      const isRunning = stepOfState(stateValueOf(record.snapshot))?.phase === 'running';
+      if (
+        !isRunning ||
+        context.current?.stepId !== command.stepId ||
+        context.current.attempt !== command.attempt
+      ) {
+        // A late or repeated result (e.g. delivered twice after a restart): the step has moved
+        // on, or was never sent (a result for a step still waiting for its approval).
         throw new Refusal(ErrorCodes.StepNotCurrent, Texts.refused.notCurrent(command.stepId));
       }
       return {
@@ -197,9 +203,11 @@ function assertDecidable(
   wantsApprovalStep: boolean,
 ): StepDef {
   const step = playbook.stepById.get(command.stepId);
-  const title = step?.title.en ?? shorten(command.stepId);
+  // Each language names the step in its own words; an unknown id is shown as given (cut short).
+  const title = step?.title ?? perLocale(() => shorten(command.stepId));
+  const notCurrent = perLocale((l) => Texts.refused.notCurrent(title[l])[l]);
   if (!step || needsApproval(step) !== wantsApprovalStep) {
-    throw new Refusal(ErrorCodes.StepNotCurrent, Texts.refused.notCurrent(title));
+    throw new Refusal(ErrorCodes.StepNotCurrent, notCurrent);
   }
   if (needsApproval(step)) {
     const check = checkApprover(policy, command.user, record.requester);
@@ -217,7 +225,7 @@ function assertDecidable(
         Texts.refused.alreadyApproved(who(earlier.approvedBy.by), earlier.approvedBy.at),
       );
     }
-    throw new Refusal(ErrorCodes.StepNotCurrent, Texts.refused.notCurrent(title));
+    throw new Refusal(ErrorCodes.StepNotCurrent, notCurrent);
   }
   return step;
 }

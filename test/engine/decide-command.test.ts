@@ -1,8 +1,8 @@
 import type { ApprovalPolicy } from '../../src/core/approval-policy';
-import { ErrorCodes } from '../../src/core/errors';
+import { ErrorCodes, Refusal } from '../../src/core/errors';
 import type { Localized, User } from '../../src/core/types';
 import type { IncidentCommand } from '../../src/engine/commands';
-import { type Decided, decideCommand, Refusal } from '../../src/engine/decide-command';
+import { type Decided, decideCommand } from '../../src/engine/decide-command';
 import { Texts } from '../../src/engine/texts';
 import { transitionIncident } from '../../src/engine/transition-incident';
 import type { IncidentRecord } from '../../src/store/incident-store';
@@ -132,17 +132,12 @@ describe('approve', () => {
   test.each<
     [string, () => IncidentRecord, Partial<Extract<IncidentCommand, { type: 'approve' }>>, Localized]
   >([
-    [
-      'another attempt (an old card)',
-      diagnoseAwaiting,
-      { attempt: 2 },
-      Texts.refused.notCurrent('Diagnose the VM (read-only)'),
-    ],
+    ['another attempt (an old card)', diagnoseAwaiting, { attempt: 2 }, notCurrentStep('diagnose')],
     [
       'a step that is not the one waiting',
       diagnoseAwaiting,
       { stepId: 'restart-vm' },
-      Texts.refused.notCurrent('Restart the VM'),
+      notCurrentStep('restart-vm'),
     ],
     [
       'a step the playbook does not have',
@@ -154,7 +149,7 @@ describe('approve', () => {
       'a question, which is answered, not approved',
       offlineAwaiting,
       { stepId: 'offline-attach-disk' },
-      Texts.refused.notCurrent('Attach the OS disk to a recovery VM'),
+      notCurrentStep('offline-attach-disk'),
     ],
     [
       'a step approved already, now running',
@@ -309,7 +304,7 @@ describe('answer', () => {
       'an answer to an old card',
       answer(alice, 'attached', 2),
       ErrorCodes.StepNotCurrent,
-      Texts.refused.notCurrent('Attach the OS disk to a recovery VM'),
+      notCurrentStep('offline-attach-disk'),
     ],
   ])('%s is refused', (_what, command, code, text) => {
     expect(refusalOf(() => decide(offlineAwaiting(), command))).toEqual({ code, text });
@@ -412,6 +407,14 @@ describe('stepResult', () => {
       text: Texts.refused.notCurrent(stepId),
     });
   });
+
+  test('for the step still waiting for its approval (never sent): STEP_NOT_CURRENT', () => {
+    const command = { type: 'stepResult' as const, incidentId: id, stepId: 'diagnose', attempt: 1, result };
+    expect(refusalOf(() => decide(diagnoseAwaiting(), command))).toEqual({
+      code: ErrorCodes.StepNotCurrent,
+      text: Texts.refused.notCurrent('diagnose'),
+    });
+  });
 });
 
 describe('expire', () => {
@@ -509,3 +512,9 @@ test('deciding reads no clock and changes nothing: the same inputs give the same
   expect(decide(record, command)).toEqual(decide(record, command));
   expect(record).toStrictEqual(copy);
 });
+
+/** The refusal for a card of a step that is not waiting, the step named in each language. */
+function notCurrentStep(stepId: string): Localized {
+  const title = rdpPlaybook().stepById.get(stepId)!.title;
+  return { en: Texts.refused.notCurrent(title.en).en, it: Texts.refused.notCurrent(title.it).it };
+}

@@ -5,12 +5,12 @@ import { type EngineMetrics, noMetrics } from '../../src/engine/engine-metrics';
 import type { Delivery, OutMessage } from '../../src/engine/messages';
 import { StepDispatcher } from '../../src/engine/step-dispatcher';
 import type { IncidentEvent } from '../../src/playbook/machine-types';
-import { SimulatedVmOperations } from '../../src/simulator/simulated-vm-operations';
 import type { IncidentRecord, IncidentStore } from '../../src/store/incident-store';
 import { MemoryIncidentStore } from '../../src/store/memory-store';
 import { bob, rdpPlaybook } from '../helpers/engine-harness';
 import { approve, recordAfter, recordAwaiting, T0, vmReady } from '../helpers/incident-records';
 import { until } from '../helpers/until';
+import { SimulatedVmOperations } from '../support/simulated-vm-operations';
 
 /**
  * The dispatcher on its own: a real in-memory store, the simulated VMs, an inbox and a chat
