@@ -290,7 +290,13 @@ test('random interleavings of commands, crashes and restarts across two replicas
     });
   } catch (err) {
     const path = /path: "([^"]+)"/.exec(String(err))?.[1] ?? '';
-    throw new Error(`replay with FUZZ_SEED=${seed} FUZZ_PATH=${path} FUZZ_RUNS=1\n${String(err)}`);
+    // fast-check 4 keeps the property's own failure as the cause: say it, or the report names
+    // the counterexample but not what went wrong with it.
+    const cause = (err as { cause?: unknown }).cause;
+    const why = cause instanceof Error ? (cause.stack ?? cause.message) : String(cause ?? '');
+    throw new Error(
+      `replay with FUZZ_SEED=${seed} FUZZ_PATH=${path} FUZZ_RUNS=1\n${String(err)}\ncause: ${why}`,
+    );
   }
 });
 
