@@ -1,5 +1,5 @@
 import { isRestError } from '@azure/core-rest-pipeline';
-import { ErrorCodes, RdpFixError } from '../core/errors';
+import { ErrorCodes, messageOf, RdpFixError } from '../core/errors';
 
 /** Runs an SDK call; an error that is not coded yet becomes one that says what was being done. */
 export async function callAzure<T>(what: string, work: () => Promise<T>): Promise<T> {
@@ -82,7 +82,7 @@ export function toCoded(err: unknown, what: string): RdpFixError {
   }
   return new RdpFixError(
     ErrorCodes.AzureOperationFailed,
-    `could not ${what}: ${e?.message ?? String(err)}`,
+    `could not ${what}: ${messageOf(err)}`,
     {},
     { cause: err },
   );

@@ -87,7 +87,12 @@ export function isRdpFixError(err: unknown): err is RdpFixError {
   return err instanceof RdpFixError;
 }
 
-/** What a thrown value says, whatever was thrown: an Error's message, or the value as text. */
+/**
+ * What a thrown value says, whatever was thrown: an Error's message, the `message` of an
+ * error-like object (SDKs reject with plain objects too), or the value as text.
+ */
 export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  if (err instanceof Error) return err.message;
+  const message = (err as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' ? message : String(err);
 }

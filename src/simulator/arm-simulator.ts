@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { messageOf } from '../core/errors';
 import { faultsOfScenario } from './arm-faults';
 import { ArmOperations, type Latency, scaledLatency } from './arm-operations';
 import {
@@ -135,7 +136,7 @@ export class ArmSimulator {
   async listen(port = 0): Promise<string> {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) =>
-        send(res, 500, armError('InternalServerError', String(err))),
+        send(res, 500, armError('InternalServerError', messageOf(err))),
       );
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
