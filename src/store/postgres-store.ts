@@ -78,6 +78,9 @@ const MigrationLock = 0x52_44_50_46; // "RDPF"
 /** Serialises outbox claims across replicas, so that one incident's messages go out in order. */
 const OutboxLock = 0x52_44_50_4f; // "RDPO"
 
+/** Connections a replica opens at most when the configuration does not say (`RDPFIX_PG_POOL_SIZE`). */
+export const DefaultPoolSize = 10;
+
 const ConnectionRetries = 5;
 const ConflictRetries = 8;
 
@@ -135,15 +138,19 @@ async function reconnecting<T>(
 export class PostgresIncidentStore implements IncidentStore {
   private readonly pool: Pool;
 
-  /** `schema` isolates a store in a shared database (tests); it is created if missing. */
+  /**
+   * `schema` isolates a store in a shared database (tests); it is created if missing.
+   * `poolSize` comes from the configuration (`RDPFIX_PG_POOL_SIZE`).
+   */
   constructor(
     url: string,
     private readonly schema = 'public',
+    { poolSize = DefaultPoolSize }: { poolSize?: number } = {},
   ) {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
     this.pool = new Pool({
       connectionString: url,
-      max: Number(process.env.RDPFIX_PG_POOL_SIZE ?? 10),
+      max: poolSize,
       connectionTimeoutMillis: 10_000,
       // Named, so that an operator (or a test) can find this store's sessions in pg_stat_activity.
       application_name: `rdp-fix:${schema}`,
