@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { type RunCommandKind, RunCommandKinds } from './azure/managed-run-command';
 import type { ApprovalPolicy } from './core/approval-policy';
 import { type Locale, Locales } from './core/types';
-import { DefaultPoolSize } from './store/postgres-store';
+import { DefaultPoolSize } from './store/postgres/connection';
 
 /** A comma-separated list: blanks and surrounding spaces dropped. */
 const list = z
