@@ -49,5 +49,22 @@ export function describeReplicaLeasesContract(name: string, make: () => Promise<
       expect(await store.lapsedDispatches(later, 10)).toHaveLength(1);
       expect(await store.takeOverDispatch(key, 'replica-a', T2, later)).toMatchObject({ owner: 'replica-a' });
     });
+
+    test('a heartbeat also keeps the outbox messages a replica claimed; a release frees them at once', async () => {
+      await store.create(newIncident('i1'), [], T0, [{ n: 1 }]);
+      const claim = { owner: 'replica-a', until: T1, now: T0, limit: 10 };
+      expect((await store.claimOutbox(claim)).map((i) => i.message)).toEqual([{ n: 1 }]);
+      await store.renewLeases('replica-a', T2);
+      // Past the claim's own lease (T1), before the heartbeat's (T2): still replica-a's.
+      const between = '2026-11-25T10:00:45.000Z';
+      expect(await store.claimOutbox({ ...claim, owner: 'replica-b', now: between })).toEqual([]);
+      await store.releaseLeases('replica-a');
+      expect(
+        (await store.claimOutbox({ ...claim, owner: 'replica-b', now: between })).map((i) => [
+          i.message,
+          i.claims,
+        ]),
+      ).toEqual([[{ n: 1 }, 2]]);
+    });
   });
 }
