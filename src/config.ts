@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { type RunCommandKind, RunCommandKinds } from './azure/managed-run-command';
 import type { ApprovalPolicy } from './core/approval-policy';
 import { type Locale, Locales } from './core/types';
+import { DefaultPoolSize } from './store/postgres/connection';
 
 /** A comma-separated list: blanks and surrounding spaces dropped. */
 const list = z
@@ -25,6 +26,11 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3978),
   HOST: z.string().default('127.0.0.1'),
   DATABASE_URL: z.string().default('sqlite:./data/rdp-fix.db'),
+  RDPFIX_PG_POOL_SIZE: z.coerce
+    .number('must be a whole number of connections')
+    .int('must be a whole number of connections')
+    .min(1, 'must be at least 1 connection')
+    .default(DefaultPoolSize),
   RDPFIX_LOCALE: z.enum(Locales).default('en'),
   RDPFIX_APPROVERS: list,
   RDPFIX_ALLOW_SELF_APPROVAL: flag,
@@ -69,7 +75,8 @@ export interface Config {
   host: string;
   database:
     | { kind: 'sqlite'; file: string }
-    | { kind: 'postgres'; url: string; schema: string }
+    /** `poolSize`: connections this replica opens at most (`RDPFIX_PG_POOL_SIZE`). */
+    | { kind: 'postgres'; url: string; schema: string; poolSize: number }
     | { kind: 'memory' };
   locale: Locale;
   policy: ApprovalPolicy;
@@ -129,7 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     port: e.PORT,
     host: e.HOST,
-    database: parseDatabaseUrl(e.DATABASE_URL),
+    database: parseDatabaseUrl(e.DATABASE_URL, { poolSize: e.RDPFIX_PG_POOL_SIZE }),
     replica: {
       id: e.RDPFIX_REPLICA_ID ?? `${hostname()}:${e.PORT}`,
       leaseMs: e.RDPFIX_LEASE_SECONDS * 1000,
@@ -178,8 +185,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 /**
  * `sqlite:<file>` (or a bare file path), `postgres://…` (scale-out; `?schema=name` keeps
  * rdp-fix's tables in a schema of their own, `public` by default), or `memory:` (nothing kept).
+ * `postgres` takes the pool size from its own setting (`RDPFIX_PG_POOL_SIZE`).
  */
-export function parseDatabaseUrl(url: string): Config['database'] {
+export function parseDatabaseUrl(
+  url: string,
+  postgres: { poolSize: number } = { poolSize: DefaultPoolSize },
+): Config['database'] {
   if (url === 'memory:') return { kind: 'memory' };
   if (/^postgres(ql)?:\/\//.test(url)) {
     const parsed = new URL(url);
@@ -187,7 +198,7 @@ export function parseDatabaseUrl(url: string): Config['database'] {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
       throw new Error('Invalid configuration:\n  DATABASE_URL: schema must be a lower-case SQL name');
     parsed.searchParams.delete('schema');
-    return { kind: 'postgres', url: parsed.toString(), schema };
+    return { kind: 'postgres', url: parsed.toString(), schema, poolSize: postgres.poolSize };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     throw new Error('Invalid configuration:\n  DATABASE_URL: use sqlite:<file>, postgres://… or memory:');

@@ -19,6 +19,36 @@ describe('configuration', () => {
     expect(() => loadConfig({ RDPFIX_RUN_COMMAND: 'invoke' })).toThrow(/RDPFIX_RUN_COMMAND: /);
   });
 
+  test('RDPFIX_PG_POOL_SIZE: 10 connections by default, a whole number of at least 1, refused by name otherwise', () => {
+    const url = 'postgres://rdpfix@db.example:5432/rdpfix?schema=ops';
+    expect(loadConfig({ DATABASE_URL: url }).database).toEqual({
+      kind: 'postgres',
+      url: 'postgres://rdpfix@db.example:5432/rdpfix',
+      schema: 'ops',
+      poolSize: 10,
+    });
+    expect(loadConfig({ DATABASE_URL: url, RDPFIX_PG_POOL_SIZE: '25' }).database).toMatchObject({
+      kind: 'postgres',
+      poolSize: 25,
+    });
+    // Read, and checked, whatever the database: a bad value is a mistake even before a move to PostgreSQL.
+    expect(loadConfig({ RDPFIX_PG_POOL_SIZE: '25' }).database).toEqual({
+      kind: 'sqlite',
+      file: resolve('data/rdp-fix.db'),
+    });
+    for (const bad of ['0', '-3', '2.5', 'ten', ''])
+      expect(() => loadConfig({ DATABASE_URL: url, RDPFIX_PG_POOL_SIZE: bad })).toThrow(
+        /RDPFIX_PG_POOL_SIZE: /,
+      );
+    expect(() => loadConfig({ RDPFIX_PG_POOL_SIZE: '0' })).toThrow(
+      /RDPFIX_PG_POOL_SIZE: must be at least 1 connection/,
+    );
+    for (const notWhole of ['2.5', 'ten'])
+      expect(() => loadConfig({ RDPFIX_PG_POOL_SIZE: notWhole })).toThrow(
+        /RDPFIX_PG_POOL_SIZE: must be a whole number of connections/,
+      );
+  });
+
   test('lists, flags and numbers', () => {
     const c = loadConfig({
       PORT: '4000',

@@ -17,7 +17,7 @@ export async function openStore(database: Config['database'], log?: StoreLog): P
     case 'sqlite':
       return new SqliteIncidentStore(database.file);
     case 'postgres': {
-      const store = new PostgresIncidentStore(database.url, database.schema);
+      const store = new PostgresIncidentStore(database.url, database.schema, { poolSize: database.poolSize });
       if (log) {
         store.onConnectionError = (err) => log.warn('database connection lost', { error: err.message });
         store.onConflictRetry = (err) => log.warn('database conflict, retried', { error: err.message });

@@ -90,8 +90,6 @@ export function toOutboxItem(row: OutboxRow): OutboxItem {
   };
 }
 
-/** The chat messages among transcript entries: each also goes to the outbox. */
-
 /** The dispatch columns in table order, for both stores' insert statements. */
 export function dispatchArgs(r: DispatchRecord): unknown[] {
   return [

@@ -1,4 +1,4 @@
 import { MemoryIncidentStore } from '../../src/store/memory-store';
-import { describeStoreContract } from './store-contract';
+import { describeStoreContracts } from './contract';
 
-describeStoreContract('memory', async () => new MemoryIncidentStore());
+describeStoreContracts('memory', async () => new MemoryIncidentStore());

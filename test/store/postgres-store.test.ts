@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { PostgresIncidentStore } from '../../src/store/postgres-store';
 import { until } from '../helpers/until';
-import { describeStoreContract, newIncident } from './store-contract';
+import { describeStoreContracts } from './contract';
+import { newIncident } from './contract/fixtures';
 
 /**
  * The same contract against the machine's PostgreSQL (127.0.0.1:5432, database test;
@@ -26,7 +27,7 @@ afterAll(async () => {
   await client.end();
 });
 
-describeStoreContract('postgres', fresh);
+describeStoreContracts('postgres', fresh);
 
 describe('PostgreSQL specifics', () => {
   test('migrations run once, also when two replicas start together', async () => {

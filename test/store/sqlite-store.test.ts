@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { verifyChain } from '../../src/core/transcript';
 import { SqliteIncidentStore } from '../../src/store/sqlite-store';
-import { describeStoreContract, newIncident } from './store-contract';
+import { describeStoreContracts } from './contract';
+import { newIncident } from './contract/fixtures';
 
 const dir = mkdtempSync(join(tmpdir(), 'rdpfix-sqlite-'));
 let n = 0;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describeStoreContract(
+describeStoreContracts(
   'sqlite',
   async () => new SqliteIncidentStore(join(dir, `contract-${++n}`, 'rdp-fix.db')),
 );

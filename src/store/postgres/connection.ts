@@ -1,0 +1,141 @@
+import { Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
+
+/** Connections a replica opens at most when the configuration does not say (`RDPFIX_PG_POOL_SIZE`). */
+export const DefaultPoolSize = 10;
+
+const ConnectionRetries = 5;
+const ConflictRetries = 8;
+
+/**
+ * SQLSTATE 40P01 deadlock_detected and 40001 serialization_failure: PostgreSQL rolled the
+ * whole transaction back, so running it again is safe (PostgreSQL docs, "Serialization
+ * Failure Handling": applications should retry transactions that fail with these codes).
+ */
+export function isRetryableConflict(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/** Errors that mean the connection (not the statement) failed: the server restarted, the network dropped. */
+function isConnectionLost(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  if (!e) return false;
+  if (e.code && /^(08|57P0[123])/.test(e.code)) return true;
+  if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code)) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+    e.message ?? '',
+  );
+}
+
+/**
+ * Runs `attempt` again (bounded, with a growing pause) while `mayRetry` says its failure
+ * allows it: a lost connection (pause 200 ms × n), or a deadlock / serialisation failure
+ * (a short random pause, so that the two losers do not meet again in step).
+ */
+async function reconnecting<T>(
+  attempt: () => Promise<T>,
+  mayRetry: (err: unknown) => boolean,
+  onConflict: (err: unknown) => void = () => {},
+): Promise<T> {
+  let lost = 0;
+  let conflicts = 0;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!mayRetry(err)) throw err;
+      if (isRetryableConflict(err)) {
+        if (++conflicts >= ConflictRetries) throw err;
+        onConflict(err);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * conflicts));
+      } else {
+        if (++lost >= ConnectionRetries) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200 * lost));
+      }
+    }
+  }
+}
+
+/**
+ * The PostgreSQL store's one pool, and the three ways its parts run statements: a read, a
+ * single write, a transaction. Each decides what a lost connection or a conflict allows (run
+ * again, or hand the error on), so that no part decides it again.
+ */
+export class PostgresConnection {
+  private readonly pool: Pool;
+
+  /** `schema` must already be a checked SQL name (the store checks it). */
+  constructor(url: string, schema: string, poolSize: number) {
+    this.pool = new Pool({
+      connectionString: url,
+      max: poolSize,
+      connectionTimeoutMillis: 10_000,
+      // Named, so that an operator (or a test) can find this store's sessions in pg_stat_activity.
+      application_name: `rdp-fix:${schema}`,
+      // Every connection starts in the store's schema (a startup parameter, not a racing query).
+      options: `-c search_path=${schema}`,
+    });
+    // An idle connection the server closed (restart, failover): the pool drops it and opens
+    // a new one on the next query. Without a listener, Node would end the process.
+    this.pool.on('error', (err) => this.onConnectionError(err));
+  }
+
+  /** Told when an idle connection is lost (the store recovers by itself). */
+  onConnectionError: (err: Error) => void = () => {};
+
+  /** Told when a deadlock or serialisation failure rolled a statement or transaction back and it runs again. */
+  onConflictRetry: (err: Error) => void = () => {};
+
+  /** A read: safe to try again on a fresh connection when the one it used was lost. */
+  read<R extends QueryResultRow>(sql: string, args: unknown[] = []): Promise<QueryResult<R>> {
+    return reconnecting(() => this.pool.query<R>(sql, args), isConnectionLost);
+  }
+
+  /**
+   * One write statement in its own implicit transaction. A deadlock or serialisation failure
+   * rolled it back, so it runs again; a lost connection does not (its outcome is unknown).
+   */
+  write<R extends QueryResultRow>(sql: string, args: unknown[] = []): Promise<QueryResult<R>> {
+    return reconnecting(
+      () => this.pool.query<R>(sql, args),
+      isRetryableConflict,
+      (err) => this.onConflictRetry(err as Error),
+    );
+  }
+
+  /**
+   * Runs `work` in a transaction. A connection lost before the commit was sent rolled the
+   * transaction back, so it is tried again (bounded); one lost during the commit is not
+   * (its outcome is unknown) and the error goes to the caller. Every connection already
+   * starts in the store's schema (the pool's `search_path` option).
+   */
+  transaction<T>(work: (db: PoolClient) => Promise<T>): Promise<T> {
+    let committing = false;
+    return reconnecting(
+      async () => {
+        committing = false;
+        const db = await this.pool.connect();
+        try {
+          await db.query('begin');
+          const result = await work(db);
+          committing = true;
+          await db.query('commit');
+          db.release();
+          return result;
+        } catch (err) {
+          const lost = isConnectionLost(err);
+          if (!lost) await db.query('rollback').catch(() => undefined);
+          db.release(lost ? (err as Error) : undefined);
+          throw err;
+        }
+      },
+      // A conflict means PostgreSQL rolled back (even at commit), so it is always retried.
+      (err) => isRetryableConflict(err) || (!committing && isConnectionLost(err)),
+      (err) => this.onConflictRetry(err as Error),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,75 @@
+import type { IncidentLog, OutboxQueue } from '../../../src/store/incident-store';
+import { type Closeable, newIncident, T0, T1, T2 } from './fixtures';
+
+/**
+ * The OutboxQueue contract: messages delivered in order per incident, one replica at a time.
+ * IncidentLog too: messages are queued only by the writes that tell of them.
+ */
+export function describeOutboxQueueContract(
+  name: string,
+  make: () => Promise<OutboxQueue & IncidentLog & Closeable>,
+) {
+  describe(`OutboxQueue contract: ${name}`, () => {
+    let store: OutboxQueue & IncidentLog & Closeable;
+    beforeEach(async () => {
+      store = await make();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    test('chat messages are queued in the write that tells of them and delivered in order per incident', async () => {
+      const msg = (n: number) => ({ kind: 'message.posted' as const, actor: null, data: { message: { n } } });
+      await store.create(newIncident('i1'), [msg(1)], T0, [{ n: 1 }]);
+      await store.create(newIncident('i2'), [msg(10)], T0, [{ n: 10 }]);
+      await store.save('i1', 1, { state: 'x' }, [{ kind: 'error', actor: null, data: {} }, msg(2)], T0, [
+        { n: 2 },
+      ]);
+      await store.append('i1', [msg(3)], T0, [{ n: 3 }]);
+      // Only what the caller queues is queued: the store reads no transcript entry.
+      await store.append('i1', [msg(99)], T0);
+      expect(await store.outboxDepth()).toBe(4);
+      const claim = { owner: 'replica-a', until: T1, now: T0, limit: 10 };
+      const first = await store.claimOutbox({ ...claim, incidentId: 'i1' });
+      expect(first.map((i) => i.message)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+      // Another replica cannot take any of i1's messages while they are leased, only i2's.
+      const other = await store.claimOutbox({ ...claim, owner: 'replica-b' });
+      expect(other.map((i) => i.message)).toEqual([{ n: 10 }]);
+      await store.settleOutbox([other[0]!.id], 'replica-b', 'sent', T0);
+      await store.settleOutbox([first[0]!.id], 'replica-a', 'sent', T0);
+      // A failure holds the rest back until its retry is due.
+      await store.retryOutbox(first[1]!, 'replica-a', T2, 'slack said 429');
+      await store.append('i1', [msg(4)], T0, [{ n: 4 }]);
+      expect(await store.claimOutbox({ ...claim, owner: 'replica-b', now: T1 })).toEqual([]);
+      const retried = await store.claimOutbox({
+        ...claim,
+        owner: 'replica-b',
+        now: T2,
+        until: '2026-11-25T10:02:00.000Z',
+      });
+      expect(retried.map((i) => [i.message, i.attempts])).toEqual([
+        [{ n: 2 }, 1],
+        [{ n: 3 }, 0],
+        [{ n: 4 }, 0],
+      ]);
+      // Each claim is counted: i1's first messages were claimed twice (a, then b).
+      expect(retried.map((i) => i.claims)).toEqual([2, 2, 1]);
+      // A replica that no longer holds a message cannot give up on it...
+      await store.settleOutbox([first[2]!.id], 'replica-a', 'failed', T2, 'late');
+      expect(await store.outboxDepth()).toBe(3);
+      // ...but its "the platform accepted it" is a fact, recorded so that no one sends it again.
+      await store.settleOutbox([first[2]!.id], 'replica-a', 'sent', T2);
+      expect(await store.outboxDepth()).toBe(2);
+      expect(
+        (await store.claimOutbox({ ...claim, owner: 'replica-b', now: T2 })).map((i) => i.message),
+      ).toEqual([{ n: 2 }, { n: 4 }]);
+      await store.settleOutbox(
+        retried.map((i) => i.id),
+        'replica-b',
+        'sent',
+        T2,
+      );
+      expect(await store.outboxDepth()).toBe(0);
+    });
+  });
+}
