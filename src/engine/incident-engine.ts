@@ -119,6 +119,7 @@ export class IncidentEngine implements CommandInbox {
       playbooks: this.playbooks,
       dispatcher: this.dispatcher,
       effects: this.effects,
+      outbox: this.outbox,
       deadlines: this.deadlines,
       work: this.work,
       owner: this.owner,

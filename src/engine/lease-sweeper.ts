@@ -3,6 +3,7 @@ import type { DispatchLeases, IncidentLog, IncidentRecord, ReplicaLeases } from 
 import type { ApprovalDeadlines } from './approval-deadlines';
 import type { BackgroundWork } from './background-work';
 import type { EffectsRunner } from './effects-runner';
+import type { Outbox } from './outbox';
 import type { PlaybookRegistry } from './playbook-registry';
 import type { StepDispatcher } from './step-dispatcher';
 import { contextOf, stateValueOf } from './transition-incident';
@@ -12,6 +13,8 @@ export interface SweeperDeps {
   playbooks: PlaybookRegistry;
   dispatcher: StepDispatcher;
   effects: EffectsRunner;
+  /** Told when the heartbeat extended our leases: it sends only under a lease it holds. */
+  outbox: Pick<Outbox, 'leasesRenewed'>;
   deadlines: ApprovalDeadlines;
   work: BackgroundWork;
   /** This replica. */
@@ -39,7 +42,9 @@ export class LeaseSweeper {
   async sweep(startup: boolean): Promise<void> {
     const { store, dispatcher, work, deadlines } = this.deps;
     const now = this.deps.now();
-    await store.renewLeases(this.deps.owner, dispatcher.leaseUntil());
+    const until = dispatcher.leaseUntil();
+    await store.renewLeases(this.deps.owner, until);
+    this.deps.outbox.leasesRenewed(until, this.deps.now());
     for (const lapsed of await store.lapsedDispatches(now.toISOString(), 100)) {
       if (this.closed) return;
       const record = await store.get(lapsed.incidentId);

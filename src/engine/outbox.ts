@@ -1,6 +1,7 @@
 import { ErrorCodes, messageOf } from '../core/errors';
 import type { IncidentLog, IncidentRecord, OutboxItem, OutboxQueue } from '../store/incident-store';
 import type { EngineMetrics } from './engine-metrics';
+import { HeldLeases } from './held-leases';
 import type { MessageSink, OutMessage } from './messages';
 
 export interface OutboxDeps {
@@ -43,9 +44,12 @@ export class Outbox {
   private readonly attempted = new Set<number>();
   /** Incidents whose last delivery round failed here. */
   private readonly failing = new Set<string>();
+  private readonly leases: HeldLeases;
   private closed = false;
 
-  constructor(private readonly deps: OutboxDeps) {}
+  constructor(private readonly deps: OutboxDeps) {
+    this.leases = new HeldLeases(deps.leaseMs);
+  }
 
   /**
    * Delivers one incident's due messages now (right after its transition was saved, whose
@@ -60,7 +64,11 @@ export class Outbox {
   async poll(): Promise<void> {
     if (this.closed) return;
     await this.markAccepted();
-    const items = this.noteClaims(await this.deps.store.claimOutbox({ ...this.claim(), limit: ClaimLimit }));
+    const claim = this.claim();
+    const items = this.noteClaims(
+      await this.deps.store.claimOutbox({ ...claim, limit: ClaimLimit }),
+      claim.until,
+    );
     await Promise.all(
       [...groupByIncident(items)].map(([incidentId, group]) =>
         this.track(incidentId, () => this.deliverInOrder(group)),
@@ -80,6 +88,11 @@ export class Outbox {
 
   close(): void {
     this.closed = true;
+  }
+
+  /** The heartbeat set this replica's leases to `until` (its write ended at `now`). */
+  leasesRenewed(until: string, now: Date): void {
+    this.leases.renewed(Date.parse(until), now.getTime());
   }
 
   private claim() {
@@ -128,14 +141,19 @@ export class Outbox {
   private async claimAndDeliver(incidentId: string, saved?: IncidentRecord): Promise<void> {
     if (this.closed) return; // a stopped replica takes nothing new
     await this.markAccepted();
+    const claim = this.claim();
     await this.deliverInOrder(
-      this.noteClaims(await this.deps.store.claimOutbox({ ...this.claim(), limit: 1, incidentId })),
+      this.noteClaims(await this.deps.store.claimOutbox({ ...claim, limit: 1, incidentId }), claim.until),
       saved,
     );
   }
 
   /** Counts the claims this process took, so that a claim by someone else shows. */
-  private noteClaims(items: OutboxItem[]): OutboxItem[] {
+  private noteClaims(items: OutboxItem[], until: string): OutboxItem[] {
+    this.leases.claimed(
+      items.map((item) => item.id),
+      Date.parse(until),
+    );
     for (const item of items) {
       this.ourClaims.set(item.id, (this.ourClaims.get(item.id) ?? 0) + 1);
       if (this.ourClaims.size > Remembered) this.ourClaims.delete(first(this.ourClaims.keys()));
@@ -167,6 +185,9 @@ export class Outbox {
         this.forget(item.id);
         continue;
       }
+      // Stalled past most of the lease: another replica may take the message any moment. Stop
+      // here; the next round claims it again (or finds it theirs) and sends it once.
+      if (!this.leases.maySend(item.id, this.deps.now().getTime())) return;
       const maybeSent = this.attempted.has(item.id) || item.claims > (this.ourClaims.get(item.id) ?? 0);
       try {
         this.deps.metrics.outgoing(1);
@@ -219,6 +240,7 @@ export class Outbox {
 
   /** A message is settled: only `accepted` keeps it (against a stale claim). */
   private forget(id: number): void {
+    this.leases.released(id);
     this.ourClaims.delete(id);
     this.attempted.delete(id);
   }

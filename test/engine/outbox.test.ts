@@ -152,3 +152,82 @@ test("another incident's record is not used for a delivery: it is read", async (
   expect(gets).toEqual([id]);
   expect(delivered).toMatchObject([{ incidentId: id, locale: 'it' }]);
 });
+
+describe('a replica that stalled past its lease', () => {
+  /** Two replicas' outboxes on one store, each with its own clock (a stall is a clock jump). */
+  function twoReplicas() {
+    const store = new MemoryIncidentStore();
+    const delivered: { by: string; delivery: Delivery }[] = [];
+    const clocks = { a: T0.getTime(), b: T0.getTime() };
+    const outbox = (owner: 'a' | 'b', stall?: () => void) =>
+      new Outbox({
+        store,
+        sink: async (delivery) => {
+          delivered.push({ by: owner, delivery });
+        },
+        owner,
+        leaseMs: 30_000,
+        now: () => {
+          const now = new Date(clocks[owner]);
+          stall?.();
+          return now;
+        },
+        metrics: noMetrics,
+        onError: () => {},
+      });
+    return { store, delivered, clocks, outbox };
+  }
+
+  test('does not send under a lease about to lapse: the replica that takes the message over sends it once', async () => {
+    const { store, delivered, clocks, outbox } = twoReplicas();
+    await store.create(incident, [], at, [notice(1)]);
+    // Replica a claims at T0, then stalls for 25 s (of a 30 s lease) before it would send.
+    let reads = 0;
+    const a = outbox('a', () => {
+      if (++reads === 1) clocks.a += 25_000;
+    });
+    await a.flush(id);
+    expect(delivered).toEqual([]);
+    // Its lease lapses; replica b's round takes the message and sends it, flagged maybeSent
+    // because someone else held it (the channel then looks for it in the thread first).
+    clocks.b += 31_000;
+    await outbox('b').poll();
+    expect(delivered.map((d) => [d.by, d.delivery.outboxId !== undefined, d.delivery.maybeSent])).toEqual([
+      ['b', true, true],
+    ]);
+    expect(await store.outboxDepth()).toBe(0);
+  });
+
+  test.each([
+    ['a heartbeat extends the lease: the round goes on', true, ['a:notice 1', 'a:notice 2']],
+    [
+      'no heartbeat: the rest waits, and the replica that takes it over sends it',
+      false,
+      ['a:notice 1', 'b:notice 2'],
+    ],
+  ])('a long round (the first send takes 25 s): %s', async (_what, heartbeat, expected) => {
+    const { store, delivered, clocks, outbox } = twoReplicas();
+    await store.create(incident, [], at, [notice(1), notice(2)]);
+    const a = new Outbox({
+      store,
+      sink: async (delivery) => {
+        delivered.push({ by: 'a', delivery });
+        clocks.a += 25_000;
+        // The heartbeat's write ended now, while the lease (until T0 + 30 s) still held.
+        if (heartbeat) a.leasesRenewed(new Date(clocks.a + 30_000).toISOString(), new Date(clocks.a));
+      },
+      owner: 'a',
+      leaseMs: 30_000,
+      now: () => new Date(clocks.a),
+      metrics: noMetrics,
+      onError: () => {},
+    });
+    await a.flush(id);
+    clocks.b += 31_000;
+    await outbox('b').poll();
+    expect(
+      delivered.map((d) => `${d.by}:${(d.delivery.message as { text: { en: string } }).text.en}`),
+    ).toEqual(expected);
+    expect(await store.outboxDepth()).toBe(0);
+  });
+});

@@ -17,7 +17,9 @@ import { SimulatedVmOperations } from '../support/simulated-vm-operations';
  * (under the same name, or a new one). Afterwards every incident is driven to its end, and:
  * every incident is closed, every transcript chain verifies, no change was sent to a VM
  * twice for one step attempt, each one follows a recorded approval, and each incident's
- * messages reached the chat exactly once, in the order of its transcript.
+ * messages reached the chat exactly once, in the order of its transcript. The chat here
+ * does what the Slack channel does for a message flagged maybeSent: it finds it in the
+ * thread and does not post it again; a message sent again without the flag fails the test.
  */
 jest.setTimeout(180_000);
 
@@ -102,6 +104,8 @@ const interleavings = fc.asyncProperty(fc.array(action, { minLength: 5, maxLengt
     },
   });
   const deliveries: Delivery[] = [];
+  const reached = new Set<number>();
+  const unflagged: number[] = [];
   const errors: string[] = [];
   const everyone: Replica[] = [];
   const generation = [0, 0];
@@ -116,6 +120,15 @@ const interleavings = fc.asyncProperty(fc.array(action, { minLength: 5, maxLengt
       vm: sim,
       policy,
       sink: (d) => {
+        if (d.outboxId !== undefined && reached.has(d.outboxId)) {
+          // A message that reached the chat came again (its sender stalled after the send,
+          // before its mark, long enough to lose the lease). The product must flag it
+          // maybeSent, so that the channel looks for it in the thread before posting
+          // (Slack: src/channels/slack/post-once.ts) and finds it, as here.
+          if (!d.maybeSent) unflagged.push(d.outboxId);
+          return;
+        }
+        if (d.outboxId !== undefined) reached.add(d.outboxId);
         deliveries.push(d);
       },
       progressIntervalMs: 0,
@@ -252,6 +265,8 @@ const interleavings = fc.asyncProperty(fc.array(action, { minLength: 5, maxLengt
       expect(delivered).toEqual(written);
     }
     expect(errors.filter((e) => !/aborted|AbortError/i.test(e))).toEqual([]);
+    // A message sent again was always flagged for the channel's look-up.
+    expect(unflagged).toEqual([]);
   } finally {
     for (const r of everyone) r.engine.close();
     await Promise.allSettled(pending);
