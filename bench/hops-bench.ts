@@ -48,10 +48,12 @@ export async function benchHops(): Promise<BenchRow[]> {
     return output;
   };
   let watching = false;
-  const sink = (d: Delivery) => {
+  const sink = async (d: Delivery) => {
     const answered = marks.some((m) => m.at === 'answer');
     if (watching && answered && d.message.kind !== 'cardClosed' && !marks.some((m) => m.at === 'message'))
       mark('message');
+    // What a threaded channel (Slack) does once the root message is posted.
+    if (d.message.kind === 'opened') await store.setThread(d.incidentId, 'bench-thread');
   };
   const playbook = loadPlaybook(join(root, 'dialogs', 'rdp-internal-error'));
   const engine = new IncidentEngine({

@@ -1,6 +1,7 @@
 import { ErrorCodes, RdpFixError } from '../core/errors';
-import { contextOf, stateText } from '../engine/transition-incident';
+import { contextOf, stateText, stateValueOf } from '../engine/transition-incident';
 import type { EndOutcome } from '../playbook/machine-types';
+import { ChatTexts } from './chat-texts';
 import type { ConversationPorts } from './ports';
 
 /** Where an incident stands for a person who answers step by step (the terminal). */
@@ -19,11 +20,10 @@ export type WaitingStep =
 /** The step an incident waits on a person for, read from the store. */
 export async function findWaitingStep(ports: ConversationPorts, incidentId: string): Promise<WaitingStep> {
   const record = await ports.incidents.get(incidentId);
-  if (!record) throw new RdpFixError(ErrorCodes.IncidentNotFound, `There is no incident ${incidentId}.`);
+  if (!record) throw new RdpFixError(ErrorCodes.IncidentNotFound, ChatTexts.notFound(incidentId).en);
   if (record.status === 'closed') return { state: 'closed', outcome: record.outcome };
   const current = contextOf(record.snapshot).current;
-  if (!current || !stateText((record.snapshot as { value: unknown }).value).endsWith('.awaiting'))
-    return { state: 'busy' };
+  if (!current || !stateText(stateValueOf(record.snapshot)).endsWith('.awaiting')) return { state: 'busy' };
   const step = ports.engine.playbook(record.playbookId).stepById.get(current.stepId);
   if (!step) throw new RdpFixError(ErrorCodes.PlaybookInvalid, `the playbook has no step ${current.stepId}`);
   return {

@@ -1,6 +1,6 @@
 import type { VmOperations } from '../azure/vm-operations';
 import type { IncidentEngine } from '../engine/incident-engine';
-import type { IncidentStore } from '../store/incident-store';
+import type { IncidentLog } from '../store/incident-store';
 
 export type { IncidentFilter, IncidentRecord } from '../store/incident-store';
 
@@ -17,10 +17,10 @@ export type VmResolver = Pick<VmOperations, 'resolveVm'>;
  * Read access to incidents and their transcripts (status, history, transcript export, the
  * review pages). Typed by the methods used, so the whole store or a narrow log both fit.
  */
-export type IncidentReader = Pick<IncidentStore, 'get' | 'list' | 'transcript'>;
+export type IncidentReader = Pick<IncidentLog, 'get' | 'list' | 'transcript'>;
 
 /** Records where an incident's thread lives once a channel has posted its root message. */
-export type ThreadSetter = Pick<IncidentStore, 'setThread'>;
+export type ThreadSetter = Pick<IncidentLog, 'setThread'>;
 
 /** Everything the conversation core needs, each by its role. */
 export interface ConversationPorts {

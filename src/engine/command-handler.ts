@@ -16,7 +16,7 @@ import type { EngineMetrics } from './engine-metrics';
 import { type OutMessage, posted } from './messages';
 import type { PlaybookRegistry } from './playbook-registry';
 import { Texts } from './texts';
-import { startIncident, transitionIncident } from './transition-incident';
+import { initialIncident, transitionIncident } from './transition-incident';
 
 /** A transition that was saved, with what must follow it: its messages go out, then its side effects run. */
 export interface Saved {
@@ -62,7 +62,7 @@ export class CommandHandler {
     }
     const incidentId = (this.deps.newId ?? shortId)();
     const walkAll = command.walkAll ?? false;
-    const run = startIncident(playbooks.machineOf(playbook), {
+    const run = initialIncident(playbooks.machineOf(playbook), {
       incidentId,
       requester: command.requester,
       walkAll,
@@ -154,11 +154,11 @@ export class CommandHandler {
     command: IncidentCommand,
     err: Refusal,
   ): Promise<CommandResult> {
-    this.deps.metrics.error(err.code);
     const refused = refusal(err.code, err.text, record.id);
     // The engine's own late news is no one's business: an expiry a replica's timer sent second,
-    // a VM check another replica saved first.
+    // a VM check another replica saved first. Not counted as errors either.
     if (command.type === 'expire' || command.type === 'vmChecked') return refused;
+    this.deps.metrics.error(err.code);
     const user = 'user' in command ? command.user : undefined;
     await this.deps.store.append(
       record.id,

@@ -17,11 +17,13 @@ export class HeldLeases {
   /**
    * A heartbeat's write ended at `now` and set our leases to `until`: it extended only those
    * that had not lapsed by then (a lapsed one may be another replica's already). Lapsed ones
-   * are forgotten.
+   * are forgotten. The store overwrites the lease with the heartbeat's value, which was
+   * computed before a claim that may have committed just ahead of the write: so `until` is
+   * what the store holds now, even when it is earlier than the claim's.
    */
   renewed(until: number, now: number): void {
     for (const [id, held] of this.until) {
-      if (held > now) this.until.set(id, Math.max(held, until));
+      if (held > now) this.until.set(id, until);
       else this.until.delete(id);
     }
   }

@@ -3,6 +3,7 @@ import type { IncidentLog, IncidentRecord, OutboxItem, OutboxQueue } from '../st
 import type { EngineMetrics } from './engine-metrics';
 import { HeldLeases } from './held-leases';
 import type { MessageSink, OutMessage } from './messages';
+import { defaultBackoff, retryAfterMs } from './retry-delay';
 
 export interface OutboxDeps {
   store: OutboxQueue & Pick<IncidentLog, 'get'>;
@@ -177,8 +178,13 @@ export class Outbox {
         continue;
       }
       // Read once per round: only the root message changes the record (the channel records the
-      // thread the next ones go into), so it is read again after that one.
-      const record = known?.id === item.incidentId ? known : await store.get(item.incidentId);
+      // thread the next ones go into), so it is read again after that one. A saved record serves
+      // a message other than the root only once it knows the thread: the thread is metadata,
+      // set without a new version, so a save made while another replica posted the root lacks it.
+      const isRoot = (item.message as OutMessage).kind === 'opened';
+      const fresh = known !== saved || isRoot || known?.channel.thread !== undefined;
+      const reusable = known?.id === item.incidentId && fresh;
+      const record = reusable ? known : await store.get(item.incidentId);
       known = record;
       if (!record) {
         await store.settleOutbox([item.id], owner, 'failed', this.at(), 'incident not found');
@@ -210,7 +216,7 @@ export class Outbox {
         this.deps.metrics.outgoing(-1);
       }
       this.remember(this.accepted, item.id);
-      if ((item.message as OutMessage).kind === 'opened') known = undefined;
+      if (isRoot) known = undefined;
       await this.mark(item.id);
     }
   }
@@ -283,15 +289,4 @@ function groupByIncident(items: OutboxItem[]): Map<string, OutboxItem[]> {
   const groups = new Map<string, OutboxItem[]>();
   for (const item of items) groups.set(item.incidentId, [...(groups.get(item.incidentId) ?? []), item]);
   return groups;
-}
-
-/** 1 s, 2 s, 4 s … capped at a minute. */
-function defaultBackoff(attempt: number): number {
-  return Math.min(60_000, 1_000 * 2 ** (attempt - 1));
-}
-
-/** Retry-After as the platform SDKs report it (Slack's WebClient: `retryAfter` in seconds). */
-function retryAfterMs(err: unknown): number | undefined {
-  const seconds = (err as { retryAfter?: unknown } | null)?.retryAfter;
-  return typeof seconds === 'number' && seconds >= 0 ? seconds * 1000 : undefined;
 }

@@ -21,7 +21,7 @@ type Snapshot = SnapshotFrom<IncidentMachine>;
  * the snapshot and the actions to run instead of running them (xstate 5.33,
  * `packages/core/src/transition.ts`).
  */
-export function startIncident(
+export function initialIncident(
   machine: IncidentMachine,
   input: { incidentId: string; requester: User; walkAll: boolean },
 ): Transitioned {
@@ -30,7 +30,7 @@ export function startIncident(
 }
 
 /**
- * One event applied to a stored snapshot. Pure, as `startIncident`: no actor is created, so
+ * One event applied to a stored snapshot. Pure, as `initialIncident`: no actor is created, so
  * an idle incident is only a row in the store, and nothing runs until the result is saved.
  */
 export function transitionIncident(

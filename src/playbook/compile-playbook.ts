@@ -20,7 +20,8 @@ const EndStates: readonly EndOutcome[] = ['resolved', 'unresolved', 'aborted', '
  * `check` (does it apply?) → `awaiting` (a person approves, skips or answers) →
  * `running` (VM and Azure steps only; the engine dispatches and sends STEP_RESULT).
  * The machine reads no clock and performs no I/O: times arrive in events, side effects
- * are named actions supplied by the engine (machine-setup.ts names them).
+ * are named actions (machine-setup.ts names them) that the engine reads from xstate's pure
+ * `transition()` and runs only after the transition is saved.
  */
 export function compilePlaybook(playbook: Playbook) {
   const machineSetup = setupIncidentMachine(playbook);

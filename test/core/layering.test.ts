@@ -63,3 +63,49 @@ describe('src/core imports nothing of ours', () => {
     expect(importsOutsideCore(file, readFileSync(file, 'utf8'))).toEqual([]);
   });
 });
+
+/** The src/ folders or files a file imports (relative imports only), e.g. `store/…`, `runtime`. */
+function importsOf(file: string): string[] {
+  const src = resolve(__dirname, '..', '..', 'src');
+  const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+  return importedFiles
+    .map((imported) => imported.fileName)
+    .filter((spec) => spec.startsWith('.'))
+    .map((spec) =>
+      relative(src, resolve(dirname(file), spec))
+        .split(sep)
+        .join('/'),
+    );
+}
+
+describe('channels decode and render; only the composition root sees the store and the runtime', () => {
+  const src = resolve(__dirname, '..', '..', 'src');
+  const adapters = [...sourceFiles(join(src, 'channels')), join(src, 'cli', 'chat.ts')];
+  const conversation = sourceFiles(join(src, 'conversation'));
+
+  test('the check reads the real folders', () => {
+    expect(adapters.map((f) => relative(src, f))).toEqual(
+      expect.arrayContaining([join('channels', 'slack', 'slack-channel.ts'), join('cli', 'chat.ts')]),
+    );
+    expect(conversation.length).toBeGreaterThan(3);
+  });
+
+  test.each(adapters.map((f) => [relative(src, f), f]))(
+    '%s imports no store and no runtime',
+    (_name, file) => {
+      expect(importsOf(file).filter((m) => m.startsWith('store/') || m === 'runtime')).toEqual([]);
+    },
+  );
+
+  test.each(conversation.map((f) => [relative(src, f), f]))(
+    '%s imports no runtime and only store types',
+    (_name, file) => {
+      expect(importsOf(file).filter((m) => m === 'runtime')).toEqual([]);
+      // `import type` is erased at build time: the conversation names the store's record shapes only.
+      const values = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => /^import (?!type )/.test(line) && /from '\.\.\/store\//.test(line));
+      expect(values).toEqual([]);
+    },
+  );
+});

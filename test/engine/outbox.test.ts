@@ -231,3 +231,35 @@ describe('a replica that stalled past its lease', () => {
     expect(await store.outboxDepth()).toBe(0);
   });
 });
+
+test('a transition saved while another replica posts the root message: its messages still go into the thread', async () => {
+  // Reproduces a review finding. The thread is metadata (setThread raises no version), so a
+  // record saved on replica b before replica a recorded the thread has none; b must read the
+  // incident again instead of posting at the channel's root.
+  const store = new MemoryIncidentStore();
+  const created = await store.create(incident, [], at, [opened]);
+  const threads: (string | undefined)[] = [];
+  let savedOnB: IncidentRecord | undefined;
+  const outbox = (owner: string, beforeThread?: () => Promise<void>) =>
+    new Outbox({
+      store,
+      sink: async (delivery) => {
+        threads.push(delivery.channel.thread);
+        if (delivery.message.kind === 'opened') {
+          await beforeThread?.();
+          await store.setThread(delivery.incidentId, 'thread-1');
+        }
+      },
+      owner,
+      leaseMs: 30_000,
+      now: () => T0,
+      metrics: noMetrics,
+      onError: () => {},
+    });
+  await outbox('a', async () => {
+    savedOnB = await save(store, created, [notice(1)]);
+  }).flush(id);
+  expect(savedOnB?.channel.thread).toBeUndefined();
+  await outbox('b').flush(id, savedOnB);
+  expect(threads).toEqual([undefined, 'thread-1']);
+});

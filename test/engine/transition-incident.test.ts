@@ -1,5 +1,5 @@
 import { createActor, initialTransition, log, setup, transition } from 'xstate';
-import { startIncident, transitionIncident } from '../../src/engine/transition-incident';
+import { initialIncident, transitionIncident } from '../../src/engine/transition-incident';
 import type { IncidentMachine } from '../../src/playbook/compile-playbook';
 import type { IncidentEvent } from '../../src/playbook/machine-types';
 import { alice, bob } from '../helpers/engine-harness';
@@ -13,14 +13,14 @@ import { approve, evidence, rdpMachine, resultOk, T0, vmReady } from '../helpers
 const input = { incidentId: 'inc-1', requester: alice, walkAll: false };
 
 function drive(events: readonly IncidentEvent[], machine: IncidentMachine = rdpMachine()) {
-  let run = startIncident(machine, input);
+  let run = initialIncident(machine, input);
   for (const event of events) run = transitionIncident(machine, run.snapshot, event);
   return run;
 }
 
 describe('what a transition returns', () => {
   test('a new incident is in preflight and asks for the VM check, which is returned, not run', () => {
-    const run = startIncident(rdpMachine(), input);
+    const run = initialIncident(rdpMachine(), input);
     expect(run).toMatchObject({ state: 'preflight', done: false, emitted: [] });
     expect(run.effects).toEqual([{ effect: 'checkVm', stepId: '' }]);
     expect(run.context).toMatchObject({
@@ -158,7 +158,7 @@ describe('nothing is executed', () => {
         updateNsgRule: record('updateNsgRule'),
       },
     });
-    const started = startIncident(provided, input);
+    const started = initialIncident(provided, input);
     const ready = transitionIncident(provided, started.snapshot, vmReady);
     const approved = transitionIncident(provided, ready.snapshot, approve('diagnose'));
     expect(calls).toEqual([]);
@@ -176,9 +176,9 @@ describe('a machine asking for an action the engine does not run', () => {
   // Machines the engine was not built for: their type is not IncidentMachine, which is the point.
   const asIncidentMachine = (machine: unknown) => machine as IncidentMachine;
 
-  test('a log action: startIncident throws, naming the action', () => {
+  test('a log action: initialIncident throws, naming the action', () => {
     const machine = setup({}).createMachine({ initial: 'a', states: { a: { entry: log('hello') } } });
-    expect(() => startIncident(asIncidentMachine(machine), input)).toThrow(
+    expect(() => initialIncident(asIncidentMachine(machine), input)).toThrow(
       'the incident machine asked for an action the engine does not run: xstate.log',
     );
   });
@@ -191,7 +191,7 @@ describe('a machine asking for an action the engine does not run', () => {
       initial: 'a',
       states: { a: { on: { GO: { target: 'b' } } }, b: { entry: 'sendEmail' } },
     });
-    const started = startIncident(asIncidentMachine(machine), input);
+    const started = initialIncident(asIncidentMachine(machine), input);
     expect(started).toMatchObject({ state: 'a', effects: [], emitted: [] });
     expect(() =>
       transitionIncident(asIncidentMachine(machine), started.snapshot, {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { User } from '../../src/core/types';
-import { startIncident, type Transitioned, transitionIncident } from '../../src/engine/transition-incident';
+import { initialIncident, type Transitioned, transitionIncident } from '../../src/engine/transition-incident';
 import { compilePlaybook, type IncidentMachine, stepOfState } from '../../src/playbook/compile-playbook';
 import type { IncidentEvent } from '../../src/playbook/machine-types';
 import { needsApproval } from '../../src/playbook/outcomes';
@@ -10,7 +10,7 @@ import { alice, bob, rdpPlaybook } from './engine-harness';
 
 /**
  * Incident records in a chosen state, built by driving the pure machine functions
- * (`startIncident` / `transitionIncident`) with the events the engine would send: no engine,
+ * (`initialIncident` / `transitionIncident`) with the events the engine would send: no engine,
  * no store, no clock. The records are what `CommandHandler` would have saved.
  */
 
@@ -59,7 +59,7 @@ export function recordAfter(
   const machine = rdpMachine();
   const id = options.id ?? 'inc-1';
   const requester = options.requester ?? alice;
-  let run = startIncident(machine, { incidentId: id, requester, walkAll: options.walkAll ?? false });
+  let run = initialIncident(machine, { incidentId: id, requester, walkAll: options.walkAll ?? false });
   for (const event of events) run = transitionIncident(machine, run.snapshot, event);
   return { record: recordOf(id, requester, run), last: run, events: [...events] };
 }

@@ -20,6 +20,8 @@ import { SimulatedVmOperations } from '../support/simulated-vm-operations';
  * messages reached the chat exactly once, in the order of its transcript. The chat here
  * does what the Slack channel does for a message flagged maybeSent: it finds it in the
  * thread and does not post it again; a message sent again without the flag fails the test.
+ * Teams has no such look-up (README, "Several replicas"): there a flagged re-send would show
+ * twice, which this test does not model.
  */
 jest.setTimeout(180_000);
 
