@@ -7,6 +7,7 @@ import type { Config } from './config';
 import { messageOf } from './core/errors';
 import type { Logger } from './core/logger';
 import type { Delivery, MessageSink } from './engine/messages';
+import { requestGuard } from './http/request-guards';
 import { pinoLogger } from './observability/pino-logger';
 import { conversationOf, createRuntime, type Runtime } from './runtime';
 
@@ -67,8 +68,20 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
     ...(teams ? ['teams'] : []),
     ...(access.enabled && runtime.simulator ? ['playground'] : []),
   ];
+  const guard = requestGuard(config);
   const server = createServer((req, res) => {
-    const path = req.url?.split('?')[0];
+    const path = req.url?.split('?')[0] ?? '/';
+    // Once, before any channel: the Host (DNS rebinding), and JSON with no foreign Origin on posts (CSRF).
+    const refused = guard(req, path);
+    if (refused) {
+      res.writeHead(refused.status, {
+        'content-type': 'text/plain; charset=utf-8',
+        'x-content-type-options': 'nosniff',
+      });
+      res.end(refused.message);
+      req.resume();
+      return;
+    }
     if (slack && path === '/slack/events') return slack.handle(req, res);
     if (teams && path === '/api/messages' && req.method === 'POST') {
       teams.handle(req, res).catch((err: unknown) => {
