@@ -61,6 +61,7 @@ const envSchema = z.object({
   RDPFIX_TEAMS_APPROVERS: list,
   RDPFIX_WEB_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   RDPFIX_WEB_AUTH: z.enum(['azure']).optional(),
+  RDPFIX_WEB_ALLOWED_USERS: list,
   // The Agents SDK's own setting names (and the Bot Framework ones it also reads).
   clientId: z.string().min(1).optional(),
   clientSecret: z.string().min(1).optional(),
@@ -103,7 +104,8 @@ export interface Config {
   /** The address people reach the server at, for links in chat (transcript pages). */
   publicUrl: string | undefined;
   /** Access to the web pages when the server listens beyond loopback. */
-  web: { token: string | undefined; azureAuth: boolean };
+  /** `allowedUsers`: with Easy Auth, the principal names (lower case) that may see the pages. */
+  web: { token: string | undefined; azureAuth: boolean; allowedUsers: string[] };
   /** Teams (always on at /api/messages); without a client id, requests are not authenticated. */
   teams: {
     clientId: string | undefined;
@@ -131,6 +133,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   ) {
     throw new Error(
       'Invalid configuration:\n  RDPFIX_ALLOW_SELF_APPROVAL: false needs RDPFIX_APPROVERS, or nobody could approve a step',
+    );
+  }
+  if (e.RDPFIX_WEB_AUTH === 'azure' && e.RDPFIX_WEB_ALLOWED_USERS.length === 0) {
+    // Easy Auth signs in anyone of the tenant (or any Microsoft account): who may read
+    // transcripts must be said here.
+    throw new Error(
+      'Invalid configuration:\n  RDPFIX_WEB_ALLOWED_USERS: required with RDPFIX_WEB_AUTH=azure (the principal names allowed to see the web pages, comma-separated)',
     );
   }
   return {
@@ -165,7 +174,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             apiUrl: e.SLACK_API_URL,
           }
         : undefined,
-    web: { token: e.RDPFIX_WEB_TOKEN, azureAuth: e.RDPFIX_WEB_AUTH === 'azure' },
+    web: {
+      token: e.RDPFIX_WEB_TOKEN,
+      azureAuth: e.RDPFIX_WEB_AUTH === 'azure',
+      allowedUsers: e.RDPFIX_WEB_ALLOWED_USERS.map((u) => u.toLowerCase()),
+    },
     teams: {
       clientId: e.clientId ?? e.MicrosoftAppId,
       clientSecret: e.clientSecret ?? e.MicrosoftAppPassword,

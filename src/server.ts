@@ -157,6 +157,11 @@ async function route(
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://local');
   if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { ok: true });
+  // Browsers ask for it on every page: no icon, and no 404 in their console.
+  if (req.method === 'GET' && url.pathname === '/favicon.ico') {
+    res.writeHead(204).end();
+    return;
+  }
   if (req.method === 'GET' && url.pathname === '/readyz') {
     const checks = await readiness(runtime, channels);
     return json(res, Object.values(checks).every((c) => c.ok) ? 200 : 503, { checks });
