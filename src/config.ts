@@ -62,6 +62,8 @@ const envSchema = z.object({
   RDPFIX_WEB_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   RDPFIX_WEB_AUTH: z.enum(['azure']).optional(),
   RDPFIX_WEB_ALLOWED_USERS: list,
+  RDPFIX_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  RDPFIX_METRICS_HOST: z.string().default('127.0.0.1'),
   // The Agents SDK's own setting names (and the Bot Framework ones it also reads).
   clientId: z.string().min(1).optional(),
   clientSecret: z.string().min(1).optional(),
@@ -106,6 +108,8 @@ export interface Config {
   /** Access to the web pages when the server listens beyond loopback. */
   /** `allowedUsers`: with Easy Auth, the principal names (lower case) that may see the pages. */
   web: { token: string | undefined; azureAuth: boolean; allowedUsers: string[] };
+  /** `/metrics` on a port of its own (loopback by default) instead of the main one, when `port` is set. */
+  metrics: { port: number | undefined; host: string };
   /** Teams (always on at /api/messages); without a client id, requests are not authenticated. */
   teams: {
     clientId: string | undefined;
@@ -186,6 +190,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       approverIds: e.RDPFIX_TEAMS_APPROVERS.length ? e.RDPFIX_TEAMS_APPROVERS : e.RDPFIX_APPROVERS,
     },
     publicUrl: e.RDPFIX_PUBLIC_URL?.replace(/\/$/, ''),
+    metrics: { port: e.RDPFIX_METRICS_PORT, host: e.RDPFIX_METRICS_HOST },
     simulator: {
       latencyScale: e.RDPFIX_SIM_LATENCY_SCALE,
       inventoryFile: e.RDPFIX_SIM_INVENTORY ? resolve(e.RDPFIX_SIM_INVENTORY) : undefined,

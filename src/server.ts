@@ -7,12 +7,15 @@ import type { Config } from './config';
 import { messageOf } from './core/errors';
 import type { Logger } from './core/logger';
 import type { Delivery, MessageSink } from './engine/messages';
+import { startMetricsServer } from './http/metrics-server';
 import { requestGuard } from './http/request-guards';
 import { pinoLogger } from './observability/pino-logger';
 import { conversationOf, createRuntime, type Runtime } from './runtime';
 
 export interface RunningServer {
   url: string;
+  /** Where `/metrics` is served when RDPFIX_METRICS_PORT is set (else at `url`). */
+  metricsUrl: string | undefined;
   runtime: Runtime;
   close(): Promise<void>;
 }
@@ -68,6 +71,8 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
     ...(teams ? ['teams'] : []),
     ...(access.enabled && runtime.simulator ? ['playground'] : []),
   ];
+  const metricsServer =
+    config.metrics.port === undefined ? undefined : await startMetricsServer(runtime.metrics, config, logger);
   const guard = requestGuard(config);
   const server = createServer((req, res) => {
     const path = req.url?.split('?')[0] ?? '/';
@@ -92,7 +97,7 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
     }
     web
       .handle(req, res)
-      .then((handled) => (handled ? undefined : route(runtime, channels, req, res)))
+      .then((handled) => (handled ? undefined : route(runtime, channels, !metricsServer, req, res)))
       .catch((err: unknown) => {
         logger.error('request failed', {
           path: req.url,
@@ -116,9 +121,11 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
     logger.info(`open ${url}/ for the playground, ${url}/incidents to review`);
   return {
     url,
+    metricsUrl: metricsServer?.url,
     runtime,
     async close() {
       await stopHttp(server);
+      await metricsServer?.close();
       await slack?.stop();
       await runtime.close();
     },
@@ -148,10 +155,11 @@ async function readiness(
   };
 }
 
-/** What no channel serves: health, readiness and metrics. */
+/** What no channel serves: health, readiness and metrics (unless they have a port of their own). */
 async function route(
   runtime: Runtime,
   channels: string[],
+  metricsHere: boolean,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -166,7 +174,7 @@ async function route(
     const checks = await readiness(runtime, channels);
     return json(res, Object.values(checks).every((c) => c.ok) ? 200 : 503, { checks });
   }
-  if (req.method === 'GET' && url.pathname === '/metrics') {
+  if (metricsHere && req.method === 'GET' && url.pathname === '/metrics') {
     res.writeHead(200, { 'content-type': runtime.metrics.contentType });
     res.end(await runtime.metrics.metrics());
     return;
