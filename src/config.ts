@@ -61,6 +61,9 @@ const envSchema = z.object({
   RDPFIX_TEAMS_APPROVERS: list,
   RDPFIX_WEB_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   RDPFIX_WEB_AUTH: z.enum(['azure']).optional(),
+  RDPFIX_WEB_ALLOWED_USERS: list,
+  RDPFIX_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  RDPFIX_METRICS_HOST: z.string().default('127.0.0.1'),
   // The Agents SDK's own setting names (and the Bot Framework ones it also reads).
   clientId: z.string().min(1).optional(),
   clientSecret: z.string().min(1).optional(),
@@ -103,7 +106,10 @@ export interface Config {
   /** The address people reach the server at, for links in chat (transcript pages). */
   publicUrl: string | undefined;
   /** Access to the web pages when the server listens beyond loopback. */
-  web: { token: string | undefined; azureAuth: boolean };
+  /** `allowedUsers`: with Easy Auth, the principal names (lower case) that may see the pages. */
+  web: { token: string | undefined; azureAuth: boolean; allowedUsers: string[] };
+  /** `/metrics` on a port of its own (loopback by default) instead of the main one, when `port` is set. */
+  metrics: { port: number | undefined; host: string };
   /** Teams (always on at /api/messages); without a client id, requests are not authenticated. */
   teams: {
     clientId: string | undefined;
@@ -131,6 +137,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   ) {
     throw new Error(
       'Invalid configuration:\n  RDPFIX_ALLOW_SELF_APPROVAL: false needs RDPFIX_APPROVERS, or nobody could approve a step',
+    );
+  }
+  if (e.RDPFIX_WEB_AUTH === 'azure' && e.RDPFIX_WEB_ALLOWED_USERS.length === 0) {
+    // Easy Auth signs in anyone of the tenant (or any Microsoft account): who may read
+    // transcripts must be said here.
+    throw new Error(
+      'Invalid configuration:\n  RDPFIX_WEB_ALLOWED_USERS: required with RDPFIX_WEB_AUTH=azure (the principal names allowed to see the web pages, comma-separated)',
     );
   }
   return {
@@ -165,7 +178,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             apiUrl: e.SLACK_API_URL,
           }
         : undefined,
-    web: { token: e.RDPFIX_WEB_TOKEN, azureAuth: e.RDPFIX_WEB_AUTH === 'azure' },
+    web: {
+      token: e.RDPFIX_WEB_TOKEN,
+      azureAuth: e.RDPFIX_WEB_AUTH === 'azure',
+      allowedUsers: e.RDPFIX_WEB_ALLOWED_USERS.map((u) => u.toLowerCase()),
+    },
     teams: {
       clientId: e.clientId ?? e.MicrosoftAppId,
       clientSecret: e.clientSecret ?? e.MicrosoftAppPassword,
@@ -173,6 +190,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       approverIds: e.RDPFIX_TEAMS_APPROVERS.length ? e.RDPFIX_TEAMS_APPROVERS : e.RDPFIX_APPROVERS,
     },
     publicUrl: e.RDPFIX_PUBLIC_URL?.replace(/\/$/, ''),
+    metrics: { port: e.RDPFIX_METRICS_PORT, host: e.RDPFIX_METRICS_HOST },
     simulator: {
       latencyScale: e.RDPFIX_SIM_LATENCY_SCALE,
       inventoryFile: e.RDPFIX_SIM_INVENTORY ? resolve(e.RDPFIX_SIM_INVENTORY) : undefined,

@@ -43,7 +43,9 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
   const playbooks = loadPlaybooks(config.dialogsDir);
   if (playbooks.length === 0) throw new Error(`no playbook found in ${config.dialogsDir}`);
   const store = await openStore(config.database, logger);
-  const metrics = createMetrics(store);
+  const metrics = createMetrics(store, {
+    onError: (err) => logger.warn('metrics: could not read the store', { error: messageOf(err) }),
+  });
   const azure = await connectAzure(config, logger);
   const engine = new IncidentEngine({
     store,
@@ -81,6 +83,7 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
           logger.error('could not hand over: the leases lapse by themselves', { error: messageOf(err) }),
         );
       await azure.simulator?.close();
+      await metrics.close();
       await store.close();
     },
   };

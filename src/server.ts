@@ -7,11 +7,15 @@ import type { Config } from './config';
 import { messageOf } from './core/errors';
 import type { Logger } from './core/logger';
 import type { Delivery, MessageSink } from './engine/messages';
+import { startMetricsServer } from './http/metrics-server';
+import { requestGuard } from './http/request-guards';
 import { pinoLogger } from './observability/pino-logger';
 import { conversationOf, createRuntime, type Runtime } from './runtime';
 
 export interface RunningServer {
   url: string;
+  /** Where `/metrics` is served when RDPFIX_METRICS_PORT is set (else at `url`). */
+  metricsUrl: string | undefined;
   runtime: Runtime;
   close(): Promise<void>;
 }
@@ -67,8 +71,22 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
     ...(teams ? ['teams'] : []),
     ...(access.enabled && runtime.simulator ? ['playground'] : []),
   ];
+  const metricsServer =
+    config.metrics.port === undefined ? undefined : await startMetricsServer(runtime.metrics, config, logger);
+  const guard = requestGuard(config);
   const server = createServer((req, res) => {
-    const path = req.url?.split('?')[0];
+    const path = req.url?.split('?')[0] ?? '/';
+    // Once, before any channel: the Host (DNS rebinding), and JSON with no foreign Origin on posts (CSRF).
+    const refused = guard(req, path);
+    if (refused) {
+      res.writeHead(refused.status, {
+        'content-type': 'text/plain; charset=utf-8',
+        'x-content-type-options': 'nosniff',
+      });
+      res.end(refused.message);
+      req.resume();
+      return;
+    }
     if (slack && path === '/slack/events') return slack.handle(req, res);
     if (teams && path === '/api/messages' && req.method === 'POST') {
       teams.handle(req, res).catch((err: unknown) => {
@@ -79,7 +97,7 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
     }
     web
       .handle(req, res)
-      .then((handled) => (handled ? undefined : route(runtime, channels, req, res)))
+      .then((handled) => (handled ? undefined : route(runtime, channels, !metricsServer, req, res)))
       .catch((err: unknown) => {
         logger.error('request failed', {
           path: req.url,
@@ -103,9 +121,11 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
     logger.info(`open ${url}/ for the playground, ${url}/incidents to review`);
   return {
     url,
+    metricsUrl: metricsServer?.url,
     runtime,
     async close() {
       await stopHttp(server);
+      await metricsServer?.close();
       await slack?.stop();
       await runtime.close();
     },
@@ -135,20 +155,26 @@ async function readiness(
   };
 }
 
-/** What no channel serves: health, readiness and metrics. */
+/** What no channel serves: health, readiness and metrics (unless they have a port of their own). */
 async function route(
   runtime: Runtime,
   channels: string[],
+  metricsHere: boolean,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://local');
   if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { ok: true });
+  // Browsers ask for it on every page: no icon, and no 404 in their console.
+  if (req.method === 'GET' && url.pathname === '/favicon.ico') {
+    res.writeHead(204).end();
+    return;
+  }
   if (req.method === 'GET' && url.pathname === '/readyz') {
     const checks = await readiness(runtime, channels);
     return json(res, Object.values(checks).every((c) => c.ok) ? 200 : 503, { checks });
   }
-  if (req.method === 'GET' && url.pathname === '/metrics') {
+  if (metricsHere && req.method === 'GET' && url.pathname === '/metrics') {
     res.writeHead(200, { 'content-type': runtime.metrics.contentType });
     res.end(await runtime.metrics.metrics());
     return;

@@ -64,7 +64,10 @@ test('/healthz, /readyz and /metrics after an incident; secrets never reach the 
     expect(metrics).toMatch(/rdpfix_step_duration_seconds_count\{kind="runCommand",outcome="ok"\} 1/);
     expect(metrics).toMatch(/rdpfix_approval_wait_seconds_count 2/);
     expect(metrics).toMatch(/rdpfix_errors_total\{code="STEP_NOT_CURRENT"\} 1/);
-    expect(metrics).toMatch(/rdpfix_incidents\{status="closed",outcome="resolved"\} 1/);
+    // Counted from the engine's hooks, not by reading the incidents at scrape time.
+    expect(metrics).toMatch(/rdpfix_incidents_opened_total 1/);
+    expect(metrics).toMatch(/rdpfix_incidents_closed_total\{outcome="resolved"\} 1/);
+    expect(metrics).toMatch(/rdpfix_incidents_open 0/);
     expect(metrics).toMatch(/rdpfix_outgoing_messages_in_flight 0/);
     // Everything delivered: the outbox is empty; every transition's save was timed.
     expect(metrics).toMatch(/rdpfix_outbox_depth 0/);

@@ -104,6 +104,7 @@ export class CommandHandler {
       this.deps.now().toISOString(),
       opened.outbox,
     );
+    this.deps.metrics.incidentSaved(undefined, record);
     return { result: { ok: true, incidentId }, saved: { record, playbook, effects: run.effects } };
   }
 
@@ -208,6 +209,7 @@ export class CommandHandler {
       story.outbox,
     );
     this.deps.metrics.transitionSaved((performance.now() - saving) / 1000);
+    this.deps.metrics.incidentSaved(record, saved);
     return { record: saved, playbook, effects: run.effects };
   }
 

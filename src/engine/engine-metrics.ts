@@ -9,6 +9,18 @@ export interface EngineMetrics {
   outgoing(delta: 1 | -1): void;
   /** Time the store took to save one transition (snapshot + transcript + outbox, one transaction). */
   transitionSaved(seconds: number): void;
+  /**
+   * An incident was opened (`before` undefined) or saved: the metrics count openings,
+   * closings and causes from here, so that a scrape never reads the incidents table.
+   */
+  incidentSaved(before: IncidentTally | undefined, after: IncidentTally): void;
+}
+
+/** What the metrics count of an incident. */
+export interface IncidentTally {
+  status: 'open' | 'closed';
+  outcome: string | null;
+  causes: string[];
 }
 
 export const noMetrics: EngineMetrics = {
@@ -17,4 +29,5 @@ export const noMetrics: EngineMetrics = {
   error: () => {},
   outgoing: () => {},
   transitionSaved: () => {},
+  incidentSaved: () => {},
 };

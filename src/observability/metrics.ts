@@ -2,12 +2,32 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EngineMetrics } from '../engine/engine-metrics';
 import type { IncidentStore } from '../store/incident-store';
 
+/** How often the gauges read from the store (open incidents, outbox depth) are refreshed. */
+export const StoreGaugeRefreshMs = 15_000;
+
+/** At most this many open incidents are counted per refresh (the gauge then says "at least"). */
+export const OpenIncidentsCountLimit = 10_000;
+
+export interface Metrics {
+  registry: Registry;
+  engine: EngineMetrics;
+  /** Stops the refresh of the store gauges and waits for one in flight (before the store closes). */
+  close(): Promise<void>;
+}
+
 /**
- * Prometheus metrics on their own registry (no global state): incidents by state and cause
- * (read from the store at scrape time), step durations, time waiting for approval, errors
- * by code, and outgoing chat messages in flight.
+ * Prometheus metrics on their own registry (no global state). A scrape reads memory only:
+ * counters come from the engine's hooks (incidents opened, closed by outcome, causes found;
+ * step durations; time waiting for approval; errors by code; messages in flight), and the
+ * two gauges that need the store (open incidents, outbox depth, over all replicas) are
+ * refreshed in the background every `refreshMs`, the open incidents by the status index
+ * and bounded. Before, every scrape read every incident: a scraper, or anyone reaching
+ * /metrics, made the server walk the whole table at will.
  */
-export function createMetrics(store: IncidentStore): { registry: Registry; engine: EngineMetrics } {
+export function createMetrics(
+  store: Pick<IncidentStore, 'list' | 'outboxDepth'>,
+  options: { refreshMs?: number; onError?: (err: unknown) => void } = {},
+): Metrics {
   const registry = new Registry();
   const steps = new Histogram({
     name: 'rdpfix_step_duration_seconds',
@@ -33,41 +53,58 @@ export function createMetrics(store: IncidentStore): { registry: Registry; engin
     help: 'Chat messages being delivered now',
     registers: [registry],
   });
-  new Gauge({
-    name: 'rdpfix_outbox_depth',
-    help: 'Chat messages queued and not delivered yet (all replicas)',
-    registers: [registry],
-    async collect() {
-      this.set(await store.outboxDepth());
-    },
-  });
   const saves = new Histogram({
     name: 'rdpfix_transition_save_seconds',
     help: 'Database time to save one transition (snapshot, transcript entries and outbox in one transaction)',
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  new Gauge({
-    name: 'rdpfix_incidents',
-    help: 'Incidents by status and outcome',
-    labelNames: ['status', 'outcome'],
+  const opened = new Counter({
+    name: 'rdpfix_incidents_opened_total',
+    help: 'Incidents opened by this replica',
     registers: [registry],
-    async collect() {
-      this.reset();
-      for (const r of await store.list({ limit: 100_000 }))
-        this.inc({ status: r.status, outcome: r.outcome ?? 'open' });
-    },
   });
-  new Gauge({
-    name: 'rdpfix_incidents_by_cause',
-    help: 'Incidents by the causes their first diagnosis found',
+  const closed = new Counter({
+    name: 'rdpfix_incidents_closed_total',
+    help: 'Incidents closed by this replica, by outcome',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const causes = new Counter({
+    name: 'rdpfix_incident_causes_total',
+    help: 'Causes found by first diagnoses on this replica, by cause',
     labelNames: ['cause'],
     registers: [registry],
-    async collect() {
-      this.reset();
-      for (const r of await store.list({ limit: 100_000 })) for (const c of r.causes) this.inc({ cause: c });
-    },
   });
+  const open = new Gauge({
+    name: 'rdpfix_incidents_open',
+    help: `Incidents open now (all replicas; refreshed every ${(options.refreshMs ?? StoreGaugeRefreshMs) / 1000} s, counted up to ${OpenIncidentsCountLimit})`,
+    registers: [registry],
+  });
+  const outbox = new Gauge({
+    name: 'rdpfix_outbox_depth',
+    help: 'Chat messages queued and not delivered yet (all replicas; refreshed in the background)',
+    registers: [registry],
+  });
+  const readStore = async () => {
+    try {
+      open.set((await store.list({ status: 'open', limit: OpenIncidentsCountLimit })).length);
+      outbox.set(await store.outboxDepth());
+    } catch (err) {
+      options.onError?.(err);
+    }
+  };
+  // One read at a time; `finally` runs after the assignment, even if the read fails at once.
+  let refreshing: Promise<void> | undefined;
+  const refresh = () => {
+    refreshing ??= readStore().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
+  };
+  void refresh();
+  const timer = setInterval(() => void refresh(), options.refreshMs ?? StoreGaugeRefreshMs);
+  timer.unref();
   return {
     registry,
     engine: {
@@ -76,6 +113,17 @@ export function createMetrics(store: IncidentStore): { registry: Registry; engin
       error: (code) => errors.inc({ code }),
       outgoing: (delta) => outgoing.inc(delta),
       transitionSaved: (seconds) => saves.observe(seconds),
+      incidentSaved(before, after) {
+        if (!before) opened.inc();
+        if (before?.status !== 'closed' && after.status === 'closed')
+          closed.inc({ outcome: after.outcome ?? 'unknown' });
+        // The first diagnosis's causes are kept as the incident's causes: counted once, when they appear.
+        if (!before?.causes.length) for (const c of after.causes) causes.inc({ cause: c });
+      },
+    },
+    async close() {
+      clearInterval(timer);
+      await refreshing;
     },
   };
 }

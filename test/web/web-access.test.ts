@@ -23,7 +23,9 @@ test('a non-loopback address without access control serves no web pages', () => 
     enabled: true,
     check: 'token',
   });
-  expect(off('0.0.0.0', { RDPFIX_WEB_AUTH: 'azure' })).toEqual({ enabled: true, check: 'azure-auth' });
+  expect(
+    off('0.0.0.0', { RDPFIX_WEB_AUTH: 'azure', RDPFIX_WEB_ALLOWED_USERS: 'alice@contoso.example' }),
+  ).toEqual({ enabled: true, check: 'azure-auth' });
   expect(() => loadConfig({ RDPFIX_WEB_TOKEN: 'short' })).toThrow(
     /RDPFIX_WEB_TOKEN: must be at least 16 characters/,
   );

@@ -70,8 +70,19 @@ async function resolveInPlayground(page: Page, vm: string): Promise<string> {
   return href!.split('/').pop()!;
 }
 
+/** Errors the page logs (a CSP violation is one) and uncaught exceptions. */
+function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url})`);
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  return errors;
+}
+
 test('resolve an incident in the playground, review it, export it, see the dashboard', async () => {
   const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
+  const errors = collectErrors(page);
   const id = await resolveInPlayground(page, 'sim-all-three');
   expect(await page.locator('.summary').textContent()).toContain('Resolved.');
   expect(await page.locator('.decided').count()).toBeGreaterThanOrEqual(8);
@@ -119,4 +130,29 @@ test('resolve an incident in the playground, review it, export it, see the dashb
   expect(await page.locator('#by-outcome').textContent()).toContain('resolved');
   await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true });
   await page.close();
+  // The pages' own script and style run under the CSP (by hash): nothing was refused.
+  expect(errors).toEqual([]);
 }, 90_000);
+
+test('the CSP refuses a script injected into a page; the playground script still runs', async () => {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  await page.goto(`${server.url}/`);
+  await page.locator('#composer').waitFor();
+  // In the page (a string: the test's TypeScript has no DOM types).
+  await page.evaluate(
+    "const s = document.createElement('script'); s.textContent = 'window.injected = true'; document.body.appendChild(s)",
+  );
+  expect(await page.evaluate('window.injected')).toBeUndefined();
+  expect(errors).toEqual([
+    expect.stringContaining(
+      "Executing inline script violates the following Content Security Policy directive 'script-src 'sha256-",
+    ),
+  ]);
+  // The page's own script works: a command gets its answer.
+  await page.fill('#command', '/rdp-fix help');
+  await page.click('#composer button');
+  await page.locator('.msg.muted').first().waitFor({ timeout: 10_000 });
+  expect(await page.locator('#chat').textContent()).toContain('rdp-fix — fixes Azure VMs');
+  await page.close();
+});

@@ -10,6 +10,7 @@ import type { ChannelDeps } from '../channel-deps';
 import { decodeBlockAction, decodeSlashCommand } from './decode-slack';
 import { helpText, type ReplyTarget, sayReply } from './say-reply';
 import { createSlackSink } from './slack-sink';
+import { isFutureSlackTimestamp } from './slack-timestamp';
 
 export interface SlackOptions {
   signingSecret: string;
@@ -172,6 +173,11 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
     handle(req, res) {
       if (!receiver) {
         res.writeHead(404).end();
+        return;
+      }
+      if (isFutureSlackTimestamp(req.headers['x-slack-request-timestamp'], Date.now())) {
+        res.writeHead(401).end();
+        req.resume();
         return;
       }
       // Express needs the raw request; Bolt verifies the signature and acks within 3 s.

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** Escapes text for HTML element content and attribute values. */
 export function esc(value: unknown): string {
   return String(value ?? '')
@@ -26,13 +28,27 @@ button{margin:4px 6px 0 0;padding:5px 12px;border-radius:6px;border:1px solid #9
 button.primary{background:#166534;color:#fff;border-color:#166534}button.danger{color:#991b1b;border-color:#991b1b}
 .cols{display:grid;grid-template-columns:1fr 1fr;gap:12px}
 form.filters{display:flex;gap:8px;flex-wrap:wrap;margin-bottom:12px}
+.legend-wait{color:#f59e0b}.legend-run{color:#1f3a5f}
 #chat{min-height:300px}#composer{display:flex;gap:8px;margin-top:12px}#composer input{flex:1;padding:8px}
 `;
 
-/** A whole page: no external CDN, everything served by this server. */
-export function page(title: string, body: string, script = ''): string {
+/** A CSP source for an inline element's exact text: the browser runs it only if the hash matches. */
+export function cspHash(text: string): string {
+  return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+}
+
+export const StyleHash = cspHash(Style);
+
+/**
+ * A whole page: no external CDN, everything served by this server. `meta` are extra
+ * `<meta name content>` pairs for the page's script to read (it has no inline data).
+ */
+export function page(title: string, body: string, script = '', meta: Record<string, string> = {}): string {
+  const metas = Object.entries(meta)
+    .map(([name, content]) => `<meta name="${esc(name)}" content="${esc(content)}">`)
+    .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)} · rdp-fix</title>
-<meta name="viewport" content="width=device-width,initial-scale=1"><style>${Style}</style></head>
+<meta name="viewport" content="width=device-width,initial-scale=1">${metas}<style>${Style}</style></head>
 <body><header><a href="/">rdp-fix</a><a href="/incidents">Incidents</a><a href="/dashboard">Dashboard</a></header>
 <main>${body}</main>${script ? `<script>${script}</script>` : ''}</body></html>`;
 }

@@ -105,7 +105,7 @@ function gantt(entries: TranscriptEntry[]): string {
     .join('');
   return `<svg id="gantt" role="img" aria-label="Steps over time" width="820" height="${labels.length * 22 + 24}">${names}${bars}
 <text x="180" y="${labels.length * 22 + 18}" font-size="11">0 s</text><text x="760" y="${labels.length * 22 + 18}" font-size="11">${((t1 - t0) / 1000).toFixed(1)} s</text></svg>
-<p class="muted"><span style="color:#f59e0b">■</span> waiting for approval <span style="color:#1f3a5f">■</span> running</p>`;
+<p class="muted"><span class="legend-wait">■</span> waiting for approval <span class="legend-run">■</span> running</p>`;
 }
 
 export function timelinePage(x: TranscriptExport, record: IncidentRecord): string {

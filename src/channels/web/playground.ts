@@ -1,26 +1,28 @@
-import { page } from './html';
+import { cspHash, page } from './html';
 
 /**
  * The local playground: type `/rdp-fix <vm>` and run an incident against the simulator with
  * the same cards and buttons as in chat. A third channel of the engine; the page polls the
  * incident's messages and posts clicks back. All text is inserted with textContent.
  */
-export function playgroundPage(): string {
+export function playgroundPage(csrfToken: string): string {
   return page(
     'Playground',
     `<h1>Playground</h1><p class="muted">Local mode: the Azure SDK talks to the built-in simulator. Try <code>/rdp-fix sim-all-three</code>, <code>/rdp-fix sim-tls-gpo</code> or <code>/rdp-fix help</code>.</p>
 <div id="chat"></div><form id="composer"><input id="command" autocomplete="off" value="/rdp-fix sim-all-three" aria-label="command"><button class="primary" type="submit">Send</button></form>`,
     PlaygroundScript,
+    { 'rdpfix-csrf': csrfToken },
   );
 }
 
 const PlaygroundScript = `
 const chat = document.getElementById('chat');
+const csrf = document.querySelector('meta[name="rdpfix-csrf"]').content;
 let incident = null, after = 0;
 function el(tag, cls, text) { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
 function say(text, cls) { const m = el('div', 'msg ' + (cls || ''), text); chat.appendChild(m); return m; }
 async function post(url, body) {
-  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-rdpfix-csrf': csrf }, body: JSON.stringify(body) });
   return r.json();
 }
 const cards = new Map();
@@ -73,3 +75,6 @@ document.getElementById('composer').onsubmit = async (e) => {
 };
 poll();
 `;
+
+/** The playground's script is inline: the CSP names its hash, so no other inline script runs. */
+export const PlaygroundScriptHash = cspHash(PlaygroundScript);

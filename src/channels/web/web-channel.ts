@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Config } from '../../config';
@@ -7,11 +6,11 @@ import type { Conversation } from '../../conversation/conversation';
 import { PlaygroundAsker } from '../../conversation/inputs';
 import type { IncidentReader } from '../../conversation/ports';
 import type { Reply } from '../../conversation/replies';
-import { isLoopbackHost } from '../../core/loopback';
 import { parseCommand } from '../../core/parse-command';
 import type { ChannelRef } from '../../core/types';
 import type { Delivery, OutMessage } from '../../engine/messages';
 import { buildExport, renderJson, renderMarkdown } from '../../transcripts/render-transcript';
+import { csrfTokens } from './csrf-token';
 import {
   dashboardPage,
   filterRecords,
@@ -22,26 +21,10 @@ import {
   timelinePage,
 } from './pages';
 import { playgroundPage } from './playground';
+import { checkAccess, webAccess } from './web-access';
+import { html, json, readJson, send } from './web-responses';
 
-/** Whether the web pages may be served, and how people are checked. */
-export type WebAccess =
-  | { enabled: true; check: 'none' | 'token' | 'azure-auth' }
-  | { enabled: false; reason: string };
-
-/**
- * Loopback: no login (local mode). Any other address: a bearer token (RDPFIX_WEB_TOKEN) or
- * the identity header of Azure's built-in authentication (RDPFIX_WEB_AUTH=azure), else the
- * pages are not served: transcripts can hold sensitive output.
- */
-export function webAccess(config: Pick<Config, 'host' | 'web'>): WebAccess {
-  if (config.web.token) return { enabled: true, check: 'token' };
-  if (config.web.azureAuth) return { enabled: true, check: 'azure-auth' };
-  if (isLoopbackHost(config.host)) return { enabled: true, check: 'none' };
-  return {
-    enabled: false,
-    reason: `the server listens on ${config.host}, not loopback: set RDPFIX_WEB_TOKEN or RDPFIX_WEB_AUTH=azure to serve the web pages`,
-  };
-}
+export { type WebAccess, webAccess } from './web-access';
 
 const actionBody = z.object({
   incidentId: z.string().max(64),
@@ -71,17 +54,7 @@ export function createWebChannel(deps: WebDeps, config: Pick<Config, 'host' | 'w
   const access = webAccess(config);
   const messages = new Map<string, OutMessage[]>();
 
-  function allowed(req: IncomingMessage): boolean {
-    if (!access.enabled) return false;
-    if (access.check === 'none') return true;
-    if (access.check === 'azure-auth') return typeof req.headers['x-ms-client-principal-name'] === 'string';
-    const header = String(req.headers.authorization ?? '');
-    const cookie = /(?:^|;\s*)rdpfix_token=([^;]+)/.exec(String(req.headers.cookie ?? ''))?.[1];
-    const given = header.startsWith('Bearer ') ? header.slice(7) : cookie ? decodeURIComponent(cookie) : '';
-    const expected = Buffer.from(config.web.token ?? '');
-    const actual = Buffer.from(given);
-    return actual.length === expected.length && timingSafeEqual(actual, expected);
-  }
+  const csrf = csrfTokens();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const url = new URL(req.url ?? '/', 'http://local');
@@ -97,17 +70,25 @@ export function createWebChannel(deps: WebDeps, config: Pick<Config, 'host' | 'w
       send(res, 404, 'text/plain', `The web pages are off: ${access.reason}.`);
       return true;
     }
-    if (!allowed(req)) {
-      send(res, 401, 'application/json', JSON.stringify({ error: 'unauthorised' }), {
-        'www-authenticate': 'Bearer',
-      });
-      return true;
-    }
+    const checked = checkAccess(access, config.web, req);
+    if (!checked.ok)
+      return send(
+        res,
+        checked.status,
+        'application/json; charset=utf-8',
+        JSON.stringify({ error: checked.error }),
+        checked.challenge ? { 'www-authenticate': 'Bearer' } : {},
+      );
     const method = req.method ?? 'GET';
     if (path.startsWith('/api/playground') && !playground)
       return json(res, 404, { error: 'the playground runs in local mode only' });
+    if (method === 'POST' && fromBrowser(req) && !csrf.check(req))
+      return json(res, 403, { error: 'missing or stale CSRF token: reload the page' });
     if (method === 'GET' && path === '/') {
-      if (playground) return html(res, playgroundPage());
+      if (playground) {
+        const { token, setCookie } = csrf.forPage(req);
+        return html(res, playgroundPage(token), setCookie ? { 'set-cookie': setCookie } : {});
+      }
       res.writeHead(302, { location: '/incidents' }).end();
       return true;
     }
@@ -216,44 +197,11 @@ function replyBody(reply: Reply): { incidentId?: string; text?: string } {
   }
 }
 
-function send(
-  res: ServerResponse,
-  status: number,
-  type: string,
-  body: string,
-  headers: Record<string, string> = {},
-): true {
-  res.writeHead(status, {
-    'content-type': type,
-    'x-content-type-options': 'nosniff',
-    // Inline script and style only, from this page; nothing from elsewhere.
-    'content-security-policy':
-      "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'",
-    ...headers,
-  });
-  res.end(body);
-  return true;
-}
-
-function html(res: ServerResponse, body: string): true {
-  return send(res, 200, 'text/html; charset=utf-8', body);
-}
-
-function json(res: ServerResponse, status: number, body: unknown): true {
-  return send(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > 64 * 1024) return null;
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    return null;
-  }
+/**
+ * A request a browser sent: it names its page's origin on every POST, and sends its cookies.
+ * Only a browser can be made to post against its user's will, so its posts must carry the
+ * page's CSRF token; a script with neither header (curl, a test) is no CSRF vector.
+ */
+function fromBrowser(req: IncomingMessage): boolean {
+  return req.headers.origin !== undefined || req.headers.cookie !== undefined;
 }
