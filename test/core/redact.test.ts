@@ -29,7 +29,10 @@ test.each([
   ['id AKIAIOSFODNN7EXAMPLE,', 'id [redacted aws key id],'],
   ['clientSecret: abc.def~ghi', 'clientSecret: [redacted]'],
   ['client_secret=abc123&grant_type=x', 'client_secret=[redacted]&grant_type=x'],
-  ['Connect-AzAccount -ClientSecret s3cr3t -Tenant t', 'Connect-AzAccount -ClientSecret [redacted] -Tenant t'],
+  [
+    'Connect-AzAccount -ClientSecret s3cr3t -Tenant t',
+    'Connect-AzAccount -ClientSecret [redacted] -Tenant t',
+  ],
   ['token=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXZhbHVl', 'token=[redacted jwt]'],
 ])('%s', (input, expected) => {
   expect(redact(input)).toBe(expected);
