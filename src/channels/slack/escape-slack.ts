@@ -1,3 +1,5 @@
+import { neutraliseBidi } from '../../core/bidi';
+
 /**
  * Text as data in Slack mrkdwn. The one place where a text that is not ours — a VM's output,
  * an Azure message, a person's name or answer — is made safe to show in Slack.
@@ -27,9 +29,10 @@
  *   replaced by look-alikes, as jsx-slack's `<Escape>` does where it cannot do otherwise:
  *   ∗ (U+2217), ˍ (U+02CD), ∼ (U+223C), ˋ (U+02CB). A `>` starting a line (a quote, even as
  *   `&gt;`) gets a soft hyphen before it. The transcript and the web page keep the exact text.
+ * - Bidi overrides are replaced (src/core/bidi.ts).
  */
 export function escapeSlack(text: string): string {
-  return text
+  return neutraliseBidi(text)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

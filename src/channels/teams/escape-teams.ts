@@ -1,3 +1,5 @@
+import { neutraliseBidi } from '../../core/bidi';
+
 /**
  * Text as data in Teams. Like Slack (see slack/escape-slack.ts for how "our text" and "data"
  * are kept apart): every `Localized` text a channel receives is plain text, escaped whole for
@@ -19,9 +21,10 @@
  *   punctuation may be backslash-escaped), so `[x](https://…)`, `**x**`, `_x_` stay literal
  *   (`#` is left alone: text messages show no headers, same page);
  *   `://` gets an invisible WORD JOINER (U+2060) so that a bare URL is not linked either.
+ * In both, bidi overrides are replaced (src/core/bidi.ts).
  */
 export function escapeTeamsMarkdown(text: string): string {
-  return text
+  return neutraliseBidi(text)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -45,10 +48,11 @@ const MaxRun = 3000;
 
 /** A text shown exactly as written: a TextRun, where Adaptive Cards process no Markdown. */
 export function textRun(text: string, style: RunStyle = {}): Record<string, unknown> {
+  const shown = neutraliseBidi(text);
   const cut =
-    text.length > MaxRun
-      ? `${text.slice(0, /[\uD800-\uDBFF]/.test(text[MaxRun - 1] ?? '') ? MaxRun - 1 : MaxRun)}…`
-      : text;
+    shown.length > MaxRun
+      ? `${shown.slice(0, /[\uD800-\uDBFF]/.test(shown[MaxRun - 1] ?? '') ? MaxRun - 1 : MaxRun)}…`
+      : shown;
   return { type: 'TextRun', text: cut, ...style };
 }
 
