@@ -117,7 +117,7 @@ test('hostile names, VM output and replies reach Teams as text, in every message
 
   await queueMessages(server, incident!.id, everyMessageKind(incident!.id, 'aad-alice'));
   await until('the hostile summary', () =>
-    connector.calls.find((c) => String(c.body.text ?? '').includes('(\\[Re-authenticate\\]')),
+    connector.calls.find((c) => /^\*\*.*Re-authenticate/.test(String(c.body.text ?? ''))),
   );
 
   for (const command of [HostileText.slice(0, 30), 'a_b_c_', 'sim-healthy', 'status', 'history'])
