@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { Texts } from '../../src/texts/catalogue';
 import { en } from '../../src/texts/en';
 import { it } from '../../src/texts/it';
@@ -61,9 +64,10 @@ test('the localized catalogue gives every language for texts and templates', () 
  * markup of their own. The Slack help and "failed" texts are the exceptions, used by the
  * channels as markup and never given data.
  */
+// Marks that format or link: *bold*, _italic_, ~strike~, `code`, [x](url), <url|x>, <@U>, <!here>.
+const Markup = /\*[^*\s][^*]*\*|(^|\W)_[^_\s][^_]*_|~[^~\s][^~]*~|`[^`]+`|\]\(|<(https?:|[@#!])/;
+
 test('engine and chat texts are plain text: no markup a channel would have to keep', () => {
-  // Marks that format or link: *bold*, _italic_, ~strike~, `code`, [x](url), <url|x>, <@U>, <!here>.
-  const markup = /\*[^*\s][^*]*\*|(^|\W)_[^_\s][^_]*_|~[^~\s][^~]*~|`[^`]+`|\]\(|<(https?:|[@#!])/;
   const found: string[] = [];
   const walk = (value: unknown, path: string) => {
     if (['chat.help', 'chat.failed'].includes(path)) return;
@@ -71,7 +75,7 @@ test('engine and chat texts are plain text: no markup a channel would have to ke
       const args = Array.from({ length: value.length }, () => 1);
       walk((value as (...a: unknown[]) => unknown)(...args), path);
     } else if (typeof value === 'string') {
-      if (markup.test(value)) found.push(`${path}: ${value}`);
+      if (Markup.test(value)) found.push(`${path}: ${value}`);
     } else if (value && typeof value === 'object')
       for (const [key, v] of Object.entries(value)) walk(v, path ? `${path}.${key}` : key);
   };
@@ -79,5 +83,19 @@ test('engine and chat texts are plain text: no markup a channel would have to ke
     walk(catalogue.engine, 'engine');
     walk(catalogue.chat, 'chat');
   }
+  expect(found).toEqual([]);
+});
+
+test('playbook texts are plain text too (titles, explanations, reasons, results are said as data)', () => {
+  const dialogs = join(__dirname, '..', '..', 'dialogs');
+  const found: string[] = [];
+  const walk = (value: unknown, path: string) => {
+    if (typeof value === 'string') {
+      if (/\.(en|it)$/.test(path) && Markup.test(value)) found.push(`${path}: ${value}`);
+    } else if (value && typeof value === 'object')
+      for (const [key, v] of Object.entries(value)) walk(v, `${path}.${key}`);
+  };
+  for (const dialog of readdirSync(dialogs))
+    walk(parse(readFileSync(join(dialogs, dialog, 'playbook.yaml'), 'utf8')), dialog);
   expect(found).toEqual([]);
 });
