@@ -3,8 +3,6 @@ import type { Locale, Localized } from '../../core/types';
 import type { OutMessage } from '../../engine/messages';
 import { clip, escapeSlack, mrkdwnText } from './escape-slack';
 
-export { escapeSlack } from './escape-slack';
-
 /** Slack Block Kit objects, as plain JSON (the Web API takes them as a JSON string). */
 export type Block = Record<string, unknown>;
 
