@@ -142,6 +142,7 @@ test('hostile names, VM output and replies reach Slack as text, in every message
   expect(wire).toContain('&lt;!channel&gt;');
   expect(wire).toContain('\u2217bold\u2217 \u02CDit\u02CD');
   expect(wire).toContain('🔥👩‍💻');
-  expect(wire).toContain('rg\u02CDdup\u02CD(x).');
-  expect(wire).toContain('a\u02CDb\u02CDc\u02CD');
+  // A mark at a word's edge is replaced; one inside a word is kept (Slack does not format it).
+  expect(wire).toContain('rg_dup\u02CD(x).');
+  expect(wire).toContain('a_b_c\u02CD');
 });

@@ -27,19 +27,22 @@ import { neutraliseBidi } from '../../core/bidi';
  *   only the three above), and a zero-width space next to them makes Slack format *more*, not
  *   less (jsx-slack's "exact mode", docs/about-escape-and-exact-mode.md). So in data they are
  *   replaced by look-alikes, as jsx-slack's `<Escape>` does where it cannot do otherwise:
- *   ∗ (U+2217), ˍ (U+02CD), ∼ (U+223C), ˋ (U+02CB). A `>` starting a line (a quote, even as
- *   `&gt;`) gets a soft hyphen before it. The transcript and the web page keep the exact text.
+ *   ∗ (U+2217), ˍ (U+02CD), ∼ (U+223C), ˋ (U+02CB). A `*`, `_` or `~` between two letters or
+ *   digits is kept (`vm_web_01`, `U_BOB`): Slack formats only marks at a word's edge (the same
+ *   jsx-slack page: `Super_cali_fragilistic` shows as typed), so names stay copyable. A `>`
+ *   starting a line (a quote, even as `&gt;`) gets a soft hyphen before it. The transcript and
+ *   the web page keep the exact text.
  * - Bidi overrides are replaced (src/core/bidi.ts).
  */
+const LookAlike: Record<string, string> = { '*': '\u2217', _: '\u02CD', '~': '\u223C' };
+
 export function escapeSlack(text: string): string {
   return neutraliseBidi(text)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/\*/g, '\u2217')
-    .replace(/_/g, '\u02CD')
-    .replace(/~/g, '\u223C')
     .replace(/`/g, '\u02CB')
+    .replace(/(?<![A-Za-z0-9])[*_~]|[*_~](?![A-Za-z0-9])/g, (mark) => LookAlike[mark] ?? mark)
     .replace(/^&gt;/gm, '\u00AD&gt;')
     .replace(/:\/\//g, ':\u2060//')
     .replace(/@(here|channel|everyone)\b/gi, '@\u2060$1');

@@ -162,7 +162,6 @@ test('replies rendered for Slack: privately, escaped, the help after a VM not fo
     },
   ]);
   expect(helpText('"<@U_BOB>" is not a valid Azure VM name', 'it')).toBe(
-    // `_` is shown as its look-alike ˍ (U+02CD): Slack has no escape for it (escape-slack.ts).
-    `"&lt;@U\u02CDBOB&gt;" is not a valid Azure VM name\n${ChatTexts.help.it}`,
+    `"&lt;@U_BOB&gt;" is not a valid Azure VM name\n${ChatTexts.help.it}`,
   );
 });

@@ -7,6 +7,10 @@ test.each([
   ],
   ['&amp; & <>', '&amp;amp; &amp; &lt;&gt;'],
   ['*bold* _it_ ~s~ `c`', '\u2217bold\u2217 \u02CDit\u02CD \u223Cs\u223C \u02CBc\u02CB'],
+  [
+    'vm_web_01 U_BOB a*b~c stay as typed, _x_ does not',
+    'vm_web_01 U_BOB a*b~c stay as typed, \u02CDx\u02CD does not',
+  ],
   ['> quoted\nline\n> again', '\u00AD&gt; quoted\nline\n\u00AD&gt; again'],
   ['see https://evil.example/sso', 'see https:\u2060//evil.example/sso'],
   ['@here @Channel @everyone @heresy', '@\u2060here @\u2060Channel @\u2060everyone @heresy'],
