@@ -87,10 +87,13 @@ export async function benchSlackAcks(): Promise<BenchRow[]> {
   for (let i = 0; i < InFlight; i++) commandMs.push(await timedPost(url, slashCommand(`vm-${i}`)));
   // Wait until every incident shows its first card, then click approve on each.
   const end = Date.now() + 60_000;
-  while (slack.of('chat.postMessage', (a) => Array.isArray(a.blocks)).length < InFlight && Date.now() < end) {
+  // Every message carries blocks (verbatim text): a card is one with buttons.
+  const isCard = (a: Record<string, unknown>) =>
+    Array.isArray(a.blocks) && (a.blocks as { type: string }[]).some((b) => b.type === 'actions');
+  while (slack.of('chat.postMessage', isCard).length < InFlight && Date.now() < end) {
     await new Promise((r) => setTimeout(r, 20));
   }
-  const cards = slack.of('chat.postMessage', (a) => Array.isArray(a.blocks));
+  const cards = slack.of('chat.postMessage', isCard);
   const clickMs: number[] = [];
   const settledClickMs: number[] = [];
   for (const [n, card] of cards.entries()) {

@@ -5,6 +5,7 @@ import type { Conversation } from '../conversation/conversation';
 import type { WaitingStep } from '../conversation/find-waiting-step';
 import type { Asker, Click } from '../conversation/inputs';
 import type { Reply } from '../conversation/replies';
+import { neutraliseBidi } from '../core/bidi';
 import { parseCommand } from '../core/parse-command';
 import type { Locale, User } from '../core/types';
 import type { Delivery, MessageSink, OutMessage } from '../engine/messages';
@@ -38,16 +39,18 @@ export async function runChat(
   io: ChatIo,
   openSession: OpenChatSession,
 ): Promise<number> {
+  // Everything said goes through terminalText: text from a VM or Azure is data here too.
+  const out = (text: string) => io.out(terminalText(text));
   const parsed = parseCommand(args.join(' '));
   if (parsed.kind !== 'start') {
-    io.out(
+    out(
       `${parsed.kind === 'invalid' ? `${parsed.problem}\n` : ''}usage: rdp-fix chat <vm> [--rg <group>] [--all]\n`,
     );
     return 2;
   }
   const me: User = { id: `local:${userInfo().username}`, name: userInfo().username };
   const who: Asker = { user: me, locale };
-  const session = await openSession((d) => io.out(render(d, locale)));
+  const session = await openSession((d) => out(render(d, locale)));
   const { conversation } = session;
   const lines = createInterface({ input: io.input, terminal: false });
   const pending: string[] = [];
@@ -59,18 +62,18 @@ export async function runChat(
     for (const w of waiters.splice(0)) w(undefined);
   });
   const ask = (prompt: string): Promise<string | undefined> => {
-    io.out(prompt);
+    out(prompt);
     if (pending.length) return Promise.resolve(pending.shift());
     if (ended) return Promise.resolve(undefined);
     return new Promise((resolve) => waiters.push(resolve));
   };
   const say = (reply: Reply) => {
     const text = replyText(reply, locale);
-    if (text !== undefined) io.out(`${text}\n`);
+    if (text !== undefined) out(`${text}\n`);
   };
 
   try {
-    if (session.localMode) io.out('Local mode: the Azure SDK talks to the built-in simulator.\n');
+    if (session.localMode) out('Local mode: the Azure SDK talks to the built-in simulator.\n');
     const opened = await conversation.handleChat(parsed, who, { platform: 'cli', channel: 'terminal' });
     if (opened.kind !== 'opened') {
       say(opened);
@@ -93,13 +96,11 @@ export async function runChat(
         )
       )?.trim();
       if (answer === undefined) {
-        io.out(
-          '\nInput closed: the incident stays open; continue it in chat or with another `rdp-fix chat`.\n',
-        );
+        out('\nInput closed: the incident stays open; continue it in chat or with another `rdp-fix chat`.\n');
         return 4;
       }
       const click = decodeAnswer(answer, id, step);
-      if (typeof click === 'string') io.out(click);
+      if (typeof click === 'string') out(click);
       else say(await conversation.handleClick(click, who));
     }
   } finally {
@@ -148,6 +149,17 @@ function replyText(reply: Reply, locale: Locale): string | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * Text as data for a terminal: control characters other than newline and tab (C0, DEL, C1)
+ * become U+FFFD, so that output from a VM cannot move the cursor, rewrite lines, set the
+ * title or print a hidden OSC 8 hyperlink (`ESC ] 8 ;; url ESC \`, ECMA-48 / the OSC 8
+ * convention of terminal emulators); bidi overrides likewise (src/core/bidi.ts).
+ */
+export function terminalText(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  return neutraliseBidi(text).replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, '\uFFFD');
 }
 
 /** Renders one engine message for a terminal. */

@@ -64,6 +64,6 @@ export function parseCommand(text: string): ParsedCommand {
 function invalidVm(name: string): ParsedCommand {
   return {
     kind: 'invalid',
-    problem: `"${shorten(name, 40)}" is not a valid Azure VM name (1-64 letters, digits, "_", "." or "-")`,
+    problem: `"${shorten(name, 40)}" is not a valid Azure VM name (1-64 letters, digits, underscores, dots or hyphens)`,
   };
 }

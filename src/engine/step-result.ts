@@ -1,6 +1,6 @@
 import type { RunOutput } from '../azure/vm-operations';
 import { ErrorCodes } from '../core/errors';
-import { redact } from '../core/redact';
+import { redact, redactData } from '../core/redact';
 import { type Localized, perLocale } from '../core/types';
 import { fillTemplate } from '../playbook/facts';
 import type { StepRunResult } from '../playbook/machine-types';
@@ -11,27 +11,32 @@ import { Texts } from './texts';
 const MaxStoredOutput = 8_192;
 const ExcerptLength = 600;
 
-/** A step that ended in error, as the machine reads it. */
+/** A step that ended in error, as the machine reads it (Azure's message may quote what it was sent). */
 export function failure(code: string, message: string): StepRunResult {
-  return { outcome: 'failed', error: { code, message } };
+  return { outcome: 'failed', error: { code, message: redact(message) } };
 }
 
-/** Reads a script's output: its own ok/failed, or "unreadable" when the result line is not there. */
+/**
+ * Reads a script's output: its own ok/failed, or "unreadable" when the result line is not
+ * there. What it returns is stored (the machine's snapshot, the transcript) and said in chat
+ * (the error, the log path, facts filled into the step's result text), so its text fields are
+ * redacted here, once, like the raw output in `keptOutput`.
+ */
 export function interpret(output: RunOutput, scriptId: string): StepRunResult {
   const parsed = parseScriptOutput(output.stdout, scriptId);
   if (!parsed.readable) {
     return {
       outcome: 'unreadable',
-      error: { code: ErrorCodes.OutputUnreadable, message: parsed.reason },
-      ...(parsed.log ? { log: parsed.log } : {}),
+      error: { code: ErrorCodes.OutputUnreadable, message: redact(parsed.reason) },
+      ...(parsed.log ? { log: redact(parsed.log) } : {}),
     };
   }
   const { result } = parsed;
   return {
     outcome: result.ok ? 'ok' : 'failed',
-    data: result.data,
-    log: result.log,
-    ...(result.error ? { error: { code: ErrorCodes.ScriptFailed, message: result.error } } : {}),
+    data: redactData(result.data),
+    log: redact(result.log),
+    ...(result.error ? { error: { code: ErrorCodes.ScriptFailed, message: redact(result.error) } } : {}),
   };
 }
 

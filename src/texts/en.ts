@@ -73,7 +73,7 @@ export const en = {
     failed:
       'rdp-fix could not do that just now (its database or Azure did not answer). It may not have been recorded: check with `/rdp-fix status`, then try again.',
     notFound: (id: string) => `There is no incident ${id}.`,
-    invalidVmName: 'That is not a valid Azure VM name (1-64 letters, digits, "_", "." or "-").',
+    invalidVmName: 'That is not a valid Azure VM name (1-64 letters, digits, underscores, dots or hyphens).',
     invalidResourceGroup: 'That is not a valid resource group name.',
     lookupFailed: (problem: string) => `Could not look up the VM: ${problem}`,
     vmNotFound: (name: string, resourceGroup: string | undefined) =>

@@ -72,7 +72,8 @@ export const it: Catalogue = {
     failed:
       'rdp-fix non è riuscito a farlo ora (il database o Azure non hanno risposto). Potrebbe non essere stato registrato: controllare con `/rdp-fix status`, poi riprovare.',
     notFound: (id: string) => `Non esiste l'incidente ${id}.`,
-    invalidVmName: 'Non è un nome valido di VM di Azure (1-64 lettere, cifre, "_", "." o "-").',
+    invalidVmName:
+      'Non è un nome valido di VM di Azure (1-64 lettere, cifre, trattini bassi, punti o trattini).',
     invalidResourceGroup: 'Non è un nome valido di gruppo di risorse.',
     lookupFailed: (problem: string) => `Impossibile cercare la VM: ${problem}`,
     vmNotFound: (name: string, resourceGroup: string | undefined) =>

@@ -225,8 +225,12 @@ test('kill -9 between Slack accepting a message and its mark: the other replica 
   const vm = 'sim-port-stoppable-4';
   // Slack takes the diagnosis card (the first card of the thread) but its answer never
   // reaches the sender: it dies right after the platform's acceptance, before the mark.
+  // (Every message carries blocks since they are sent verbatim: the card is the one with buttons.)
   slack.holdAnswer = (method, args) =>
-    method === 'chat.postMessage' && Array.isArray(args.blocks) && slack.held.length === 0;
+    method === 'chat.postMessage' &&
+    Array.isArray(args.blocks) &&
+    (args.blocks as { type: string }[]).some((b) => b.type === 'actions') &&
+    slack.held.length === 0;
   expect((await driver.start(a().url, vm)).status).toBe(200);
   const held = await until('the card accepted, its answer held', () => slack.held[0]);
   const outboxId = (held.args.metadata as { event_payload: { outbox_id: number } }).event_payload.outbox_id;

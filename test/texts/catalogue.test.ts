@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { Texts } from '../../src/texts/catalogue';
 import { en } from '../../src/texts/en';
 import { it } from '../../src/texts/it';
@@ -53,4 +56,46 @@ test('the localized catalogue gives every language for texts and templates', () 
     en: 'There is no incident abc.',
     it: "Non esiste l'incidente abc.",
   });
+});
+
+/**
+ * Channels escape every text the engine and the conversation hand them, whole, for their
+ * target (src/channels/slack/escape-slack.ts): that works only while those texts carry no
+ * markup of their own. The Slack help and "failed" texts are the exceptions, used by the
+ * channels as markup and never given data.
+ */
+// Marks that format or link: *bold*, _italic_, ~strike~, `code`, [x](url), <url|x>, <@U>, <!here>.
+const Markup = /\*[^*\s][^*]*\*|(^|\W)_[^_\s][^_]*_|~[^~\s][^~]*~|`[^`]+`|\]\(|<(https?:|[@#!])/;
+
+test('engine and chat texts are plain text: no markup a channel would have to keep', () => {
+  const found: string[] = [];
+  const walk = (value: unknown, path: string) => {
+    if (['chat.help', 'chat.failed'].includes(path)) return;
+    if (typeof value === 'function') {
+      const args = Array.from({ length: value.length }, () => 1);
+      walk((value as (...a: unknown[]) => unknown)(...args), path);
+    } else if (typeof value === 'string') {
+      if (Markup.test(value)) found.push(`${path}: ${value}`);
+    } else if (value && typeof value === 'object')
+      for (const [key, v] of Object.entries(value)) walk(v, path ? `${path}.${key}` : key);
+  };
+  for (const catalogue of [en, it]) {
+    walk(catalogue.engine, 'engine');
+    walk(catalogue.chat, 'chat');
+  }
+  expect(found).toEqual([]);
+});
+
+test('playbook texts are plain text too (titles, explanations, reasons, results are said as data)', () => {
+  const dialogs = join(__dirname, '..', '..', 'dialogs');
+  const found: string[] = [];
+  const walk = (value: unknown, path: string) => {
+    if (typeof value === 'string') {
+      if (/\.(en|it)$/.test(path) && Markup.test(value)) found.push(`${path}: ${value}`);
+    } else if (value && typeof value === 'object')
+      for (const [key, v] of Object.entries(value)) walk(v, `${path}.${key}`);
+  };
+  for (const dialog of readdirSync(dialogs))
+    walk(parse(readFileSync(join(dialogs, dialog, 'playbook.yaml'), 'utf8')), dialog);
+  expect(found).toEqual([]);
 });

@@ -1,6 +1,7 @@
 import { CardLabels, RiskLabels } from '../../conversation/card-labels';
 import type { Locale, Localized } from '../../core/types';
 import type { OutMessage } from '../../engine/messages';
+import { clip, escapeSlack, mrkdwnText } from './escape-slack';
 
 /** Slack Block Kit objects, as plain JSON (the Web API takes them as a JSON string). */
 export type Block = Record<string, unknown>;
@@ -22,21 +23,10 @@ export const ActionIds = {
   answer: 'rdpfix_answer',
 } as const;
 
-/**
- * Slack escapes: `&`, `<` and `>` must be escaped in mrkdwn and plain text, so that text
- * from a VM or a person can never become a mention, a link or markup.
- */
-export function escapeSlack(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** Slack refuses text fields over 3,000 characters. */
-function clip(text: string, max = 2900): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
-const mrkdwn = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
-const context = (text: string) => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text) }] });
+// Every text below is escaped whole with escapeSlack (escape-slack.ts says why); the marks
+// around them (`*label:*`, the code span of a parameter) are ours.
+const mrkdwn = (text: string) => ({ type: 'section', text: mrkdwnText(text) });
+const context = (text: string) => ({ type: 'context', elements: [mrkdwnText(text)] });
 
 /** A step card: what the step does and why, its risk, and the buttons for this exact attempt. */
 export function renderCard(
@@ -62,7 +52,7 @@ export function renderCard(
         `*${CardLabels.parameters[locale]}:* ${m.params
           .map(
             (p) =>
-              `${escapeSlack(p.label[locale])} \`${p.name}=${escapeSlack(String(p.value ?? '?'))}\`${p.values ? ` (${p.values.map(escapeSlack).join(' | ')})` : ''}`,
+              `${escapeSlack(p.label[locale])} \`${escapeSlack(p.name)}=${escapeSlack(String(p.value ?? '?'))}\`${p.values ? ` (${p.values.map(escapeSlack).join(' | ')})` : ''}`,
           )
           .join(', ')}`,
       ),
@@ -136,7 +126,7 @@ export function renderText(m: OutMessage, locale: Locale): string {
         `*${escapeSlack(m.text[locale])}*${m.reason ? ` (${escapeSlack(m.reason)})` : ''}`,
         ...m.steps.map(
           (s) =>
-            `• ${escapeSlack(s.title[locale])}: ${s.outcome}${s.approvedBy ? ` (${escapeSlack(s.approvedBy)})` : ''}`,
+            `• ${escapeSlack(s.title[locale])}: ${escapeSlack(s.outcome)}${s.approvedBy ? ` (${escapeSlack(s.approvedBy)})` : ''}`,
         ),
       ].join('\n');
     case 'stepCard':

@@ -3,7 +3,7 @@ import { ChatTexts } from '../../conversation/chat-texts';
 import type { IncidentRecord } from '../../conversation/ports';
 import type { Reply } from '../../conversation/replies';
 import type { Locale } from '../../core/types';
-import { escapeSlack } from './render-blocks';
+import { escapeSlack, escapeSlackCode } from './escape-slack';
 
 /** Whom a reply is for: the person who typed or pressed, where they did, in their language. */
 export interface ReplyTarget {
@@ -46,7 +46,7 @@ export async function sayReply(reply: Reply, to: ReplyTarget): Promise<void> {
       return;
     case 'script':
       await say(
-        `*${escapeSlack(reply.name)}* (sha256 ${reply.sha256.slice(0, 12)})\n\`\`\`${escapeSlack(reply.text.slice(0, 2800))}\`\`\``,
+        `*${escapeSlack(reply.name)}* (sha256 ${reply.sha256.slice(0, 12)})\n\`\`\`${escapeSlackCode(reply.text.slice(0, 2800))}\`\`\``,
         reply.thread,
       );
       return;
@@ -71,7 +71,7 @@ function listText(records: IncidentRecord[], empty: string, publicUrl: string | 
   return records
     .map((r) => {
       const id = publicUrl ? `<${publicUrl}/incidents/${r.id}|${r.id}>` : `\`${r.id}\``;
-      return `• ${id} ${escapeSlack(`${r.vm.resourceGroup}/${r.vm.name}`)} — ${r.outcome ?? r.state} (${r.createdAt.slice(0, 16)})`;
+      return `• ${id} ${escapeSlack(`${r.vm.resourceGroup}/${r.vm.name}`)} — ${escapeSlack(r.outcome ?? r.state)} (${r.createdAt.slice(0, 16)})`;
     })
     .join('\n');
 }

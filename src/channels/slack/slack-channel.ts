@@ -8,6 +8,7 @@ import { type Locale, toLocale } from '../../core/types';
 import type { Delivery } from '../../engine/messages';
 import type { ChannelDeps } from '../channel-deps';
 import { decodeBlockAction, decodeSlashCommand } from './decode-slack';
+import { textBlocks } from './escape-slack';
 import { helpText, type ReplyTarget, sayReply } from './say-reply';
 import { createSlackSink } from './slack-sink';
 import { isFutureSlackTimestamp } from './slack-timestamp';
@@ -100,7 +101,13 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
   }
 
   const ephemeral = (channel: string, user: string, text: string, thread?: string) =>
-    client.chat.postEphemeral({ channel, user, text, ...(thread ? { thread_ts: thread } : {}) });
+    client.chat.postEphemeral({
+      channel,
+      user,
+      text,
+      blocks: textBlocks(text) as never, // verbatim mrkdwn (escape-slack.ts); hand-built Block Kit JSON
+      ...(thread ? { thread_ts: thread } : {}),
+    });
   const replyTarget = async (channel: string, user: string): Promise<ReplyTarget> => ({
     client,
     channel,
@@ -133,7 +140,8 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
       // The answer goes in the ack itself, in the person's language (one users.info, then cached).
       const locale = await userLocale(user.id);
       const problem = command.kind === 'invalid' ? command.problem : undefined;
-      return ack({ response_type: 'ephemeral', text: helpText(problem, locale) });
+      const text = helpText(problem, locale);
+      return ack({ response_type: 'ephemeral', text, blocks: textBlocks(text) as never });
     }
     await ackFirst(ack);
     const to = await replyTarget(where.channel, user.id);

@@ -4,6 +4,7 @@ import { ChatTexts } from '../../conversation/chat-texts';
 import type { Locale } from '../../core/types';
 import type { Delivery } from '../../engine/messages';
 import { type MessageRefStore, openPlatformRefs } from '../message-refs';
+import { textBlocks } from './escape-slack';
 import { postOnce } from './post-once';
 import { type Block, renderCard, renderClosedCard, renderText } from './render-blocks';
 
@@ -19,7 +20,8 @@ export interface SlackSinkDeps {
 
 /**
  * Engine messages into Slack: the root message starts the incident's thread, everything
- * else goes into it; cards and progress lines are updated in place.
+ * else goes into it; cards and progress lines are updated in place. Every message carries
+ * its text as verbatim mrkdwn blocks (escape-slack.ts): the top-level `text` is the fallback.
  */
 export function createSlackSink(deps: SlackSinkDeps): (d: Delivery) => Promise<void> {
   const { client, ephemeral } = deps;
@@ -35,7 +37,8 @@ export function createSlackSink(deps: SlackSinkDeps): (d: Delivery) => Promise<v
     const locale = d.locale;
     switch (m.kind) {
       case 'opened': {
-        const ts = await postOnce(client, d, { channel, text: renderText(m, locale) });
+        const text = renderText(m, locale);
+        const ts = await postOnce(client, d, { channel, text, blocks: asKnown(textBlocks(text)) });
         if (ts) {
           threads.set(d.incidentId, ts);
           await deps.rememberThread(d.incidentId, ts);
@@ -69,8 +72,8 @@ export function createSlackSink(deps: SlackSinkDeps): (d: Delivery) => Promise<v
         await progress.show(
           m.key,
           m.done,
-          () => postOnce(client, d, { channel, ...inThread, text }),
-          (ts) => client.chat.update({ channel, ts, text }),
+          () => postOnce(client, d, { channel, ...inThread, text, blocks: asKnown(textBlocks(text)) }),
+          (ts) => client.chat.update({ channel, ts, text, blocks: asKnown(textBlocks(text)) }),
         );
         return;
       }
@@ -83,12 +86,16 @@ export function createSlackSink(deps: SlackSinkDeps): (d: Delivery) => Promise<v
           : '';
         const text = renderText(m, locale) + link;
         // The summary also shows in the channel, under the thread's root message.
-        if (thread) await postOnce(client, d, { channel, thread_ts: thread, text, reply_broadcast: true });
-        else await postOnce(client, d, { channel, text });
+        const blocks = asKnown(textBlocks(text));
+        if (thread)
+          await postOnce(client, d, { channel, thread_ts: thread, text, blocks, reply_broadcast: true });
+        else await postOnce(client, d, { channel, text, blocks });
         return;
       }
-      default:
-        await postOnce(client, d, { channel, ...inThread, text: renderText(m, locale) });
+      default: {
+        const text = renderText(m, locale);
+        await postOnce(client, d, { channel, ...inThread, text, blocks: asKnown(textBlocks(text)) });
+      }
     }
   };
 }

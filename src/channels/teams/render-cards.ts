@@ -1,6 +1,7 @@
 import { CardLabels, RiskLabels } from '../../conversation/card-labels';
 import type { Locale } from '../../core/types';
 import type { OutMessage } from '../../engine/messages';
+import { escapeTeamsMarkdown as md, paragraph, textRun } from './escape-teams';
 
 /** An Adaptive Card (schema 1.5), as plain JSON. */
 export type AdaptiveCard = Record<string, unknown>;
@@ -61,37 +62,31 @@ export function renderAdaptiveCard(
           },
         }
       : {}),
+    // TextRuns only: no Markdown anywhere in the card (escape-teams.ts says why).
     body: [
-      { type: 'TextBlock', text: m.title[locale], weight: 'Bolder', size: 'Medium', wrap: true },
-      { type: 'TextBlock', text: m.explain[locale], wrap: true },
-      ...m.reasons.map((r) => ({
-        type: 'TextBlock',
-        text: `${CardLabels.because[locale]}: ${r[locale]}`,
-        wrap: true,
-        isSubtle: true,
-      })),
-      ...(m.warning
-        ? [{ type: 'TextBlock', text: `⚠ ${m.warning[locale]}`, wrap: true, color: 'Warning' }]
-        : []),
-      ...(m.notice ? [{ type: 'TextBlock', text: m.notice[locale], wrap: true, color: 'Attention' }] : []),
-      ...(m.params.length
-        ? [
-            {
-              type: 'FactSet',
-              facts: m.params.map((p) => ({
-                title: p.label[locale],
-                value: `${p.name}=${String(p.value ?? '?')}`,
-              })),
-            },
-          ]
-        : []),
-      {
-        type: 'TextBlock',
-        text: `${m.risk ? `${CardLabels.risk[locale]}: ${RiskLabels[m.risk][locale]} · ` : ''}${m.section}`,
-        wrap: true,
-        isSubtle: true,
-        size: 'Small',
-      },
+      paragraph(textRun(m.title[locale], { weight: 'Bolder', size: 'Medium' })),
+      paragraph(textRun(m.explain[locale])),
+      ...m.reasons.map((r) =>
+        paragraph(
+          textRun(`${CardLabels.because[locale]}: `, { weight: 'Bolder', isSubtle: true }),
+          textRun(r[locale], { isSubtle: true }),
+        ),
+      ),
+      ...(m.warning ? [paragraph(textRun(`⚠ ${m.warning[locale]}`, { color: 'Warning' }))] : []),
+      ...(m.notice ? [paragraph(textRun(m.notice[locale], { color: 'Attention' }))] : []),
+      ...m.params.map((p) =>
+        paragraph(
+          textRun(`${p.label[locale]}: `, { weight: 'Bolder' }),
+          textRun(`${p.name}=${String(p.value ?? '?')}`, { fontType: 'Monospace' }),
+          ...(p.values ? [textRun(` (${p.values.join(' | ')})`, { isSubtle: true })] : []),
+        ),
+      ),
+      paragraph(
+        textRun(
+          `${m.risk ? `${CardLabels.risk[locale]}: ${RiskLabels[m.risk][locale]} · ` : ''}${m.section}`,
+          { isSubtle: true, size: 'Small' },
+        ),
+      ),
     ],
     actions,
   };
@@ -102,27 +97,31 @@ export function renderClosedAdaptiveCard(card: AdaptiveCard, text: string): Adap
   const { actions: _a, refresh: _r, ...rest } = card;
   return {
     ...rest,
-    body: [...(card.body as unknown[]), { type: 'TextBlock', text: `✔ ${text}`, wrap: true, color: 'Good' }],
+    body: [...(card.body as unknown[]), paragraph(textRun(`✔ ${text}`, { color: 'Good' }))],
   };
 }
 
-/** Text of the other messages (Teams renders a subset of Markdown). */
+/**
+ * Text of the other messages, in Teams Markdown: each text escaped whole (escape-teams.ts),
+ * the bold and the bullets ours.
+ */
 export function renderTeamsText(m: OutMessage, locale: Locale): string {
   switch (m.kind) {
     case 'causes':
-      return [m.text[locale], ...m.causes.map((c) => `- **${c.title[locale]}**: ${c.reason[locale]}`)].join(
-        '\n\n',
-      );
+      return [
+        md(m.text[locale]),
+        ...m.causes.map((c) => `- **${md(c.title[locale])}**: ${md(c.reason[locale])}`),
+      ].join('\n\n');
     case 'summary':
       return [
-        `**${m.text[locale]}**${m.reason ? ` (${m.reason})` : ''}`,
+        `**${md(m.text[locale])}**${m.reason ? ` (${md(m.reason)})` : ''}`,
         ...m.steps.map(
-          (s) => `- ${s.title[locale]}: ${s.outcome}${s.approvedBy ? ` (${s.approvedBy})` : ''}`,
+          (s) => `- ${md(s.title[locale])}: ${md(s.outcome)}${s.approvedBy ? ` (${md(s.approvedBy)})` : ''}`,
         ),
       ].join('\n\n');
     case 'stepCard':
-      return m.title[locale];
+      return md(m.title[locale]);
     default:
-      return m.text[locale];
+      return md(m.text[locale]);
   }
 }

@@ -1,8 +1,15 @@
 import { createHash } from 'node:crypto';
+import { neutraliseBidi } from '../../core/bidi';
 
-/** Escapes text for HTML element content and attribute values. */
+/**
+ * Text as data in HTML: the one escape for element content and (quoted) attribute values on
+ * every server-rendered page. The five characters that can open a tag, an entity or end an
+ * attribute become entities (OWASP's rule for HTML body and quoted attributes); bidi overrides
+ * are replaced (src/core/bidi.ts). The playground renders on the client with textContent
+ * only (playground.ts), never innerHTML.
+ */
 export function esc(value: unknown): string {
-  return String(value ?? '')
+  return neutraliseBidi(String(value ?? ''))
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

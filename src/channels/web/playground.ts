@@ -3,7 +3,9 @@ import { cspHash, page } from './html';
 /**
  * The local playground: type `/rdp-fix <vm>` and run an incident against the simulator with
  * the same cards and buttons as in chat. A third channel of the engine; the page polls the
- * incident's messages and posts clicks back. All text is inserted with textContent.
+ * incident's messages and posts clicks back. All text is inserted with textContent (never
+ * innerHTML), bidi overrides replaced as on the server (src/core/bidi.ts): text from a VM or
+ * a person is data here too.
  */
 export function playgroundPage(csrfToken: string): string {
   return page(
@@ -19,7 +21,8 @@ const PlaygroundScript = `
 const chat = document.getElementById('chat');
 const csrf = document.querySelector('meta[name="rdpfix-csrf"]').content;
 let incident = null, after = 0;
-function el(tag, cls, text) { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
+function plain(text) { return String(text).replace(/[\\u202A-\\u202E\\u2066-\\u2069]/g, '\\uFFFD'); }
+function el(tag, cls, text) { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = plain(text); return e; }
 function say(text, cls) { const m = el('div', 'msg ' + (cls || ''), text); chat.appendChild(m); return m; }
 async function post(url, body) {
   const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-rdpfix-csrf': csrf }, body: JSON.stringify(body) });
@@ -49,7 +52,7 @@ function render(m) {
     c.appendChild(buttons); chat.appendChild(c); cards.set(m.key, c); return;
   }
   if (m.kind === 'cardClosed') { const c = cards.get(m.key); if (c) { const b = c.querySelector('.buttons'); if (b) b.remove(); c.appendChild(el('div', 'decided muted', '✔ ' + m.text.en)); } return; }
-  if (m.kind === 'progress') { let p = cards.get(m.key); if (!p) { p = say(m.text.en); cards.set(m.key, p); } else p.textContent = m.text.en; if (m.done) p.className = 'msg result'; return; }
+  if (m.kind === 'progress') { let p = cards.get(m.key); if (!p) { p = say(m.text.en); cards.set(m.key, p); } else p.textContent = plain(m.text.en); if (m.done) p.className = 'msg result'; return; }
   if (m.kind === 'causes') { say(m.text.en + ' ' + m.causes.map(c => c.title.en + ': ' + c.reason.en).join(' · ')); return; }
   if (m.kind === 'summary') {
     const s = say(m.text.en + (m.reason ? ' (' + m.reason + ')' : ''), 'summary');

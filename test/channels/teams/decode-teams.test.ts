@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Activity } from '@microsoft/agents-activity';
 import { decodeTeamsActivity } from '../../../src/channels/teams/decode-teams';
+import { escapeTeamsMarkdown } from '../../../src/channels/teams/escape-teams';
 import { replyText } from '../../../src/channels/teams/reply-text';
 import { ChatTexts, plain } from '../../../src/conversation/chat-texts';
 
@@ -108,8 +109,9 @@ test('a hostile invoke (unknown verb, oversized id, a parameter) is the click fo
 test('replies as Teams text: a tick for a click taken, the help without Slack marks, transcripts cut at 25,000', () => {
   expect(replyText({ kind: 'done' }, 'en')).toBe('✔');
   expect(replyText({ kind: 'opened', incidentId: 'k2m9x7q4w1' }, 'en')).toBeUndefined();
+  // Teams reads Markdown and tags: the help's `<vm>` and `[--rg …]` are escaped to stay text.
   expect(replyText({ kind: 'help', problem: 'unknown option "--x"' }, 'en')).toBe(
-    `unknown option "--x"\n\n${plain(ChatTexts.help.en)}`,
+    `unknown option "--x"\n\n${escapeTeamsMarkdown(plain(ChatTexts.help.en))}`,
   );
   const long = 'x'.repeat(30_000);
   const file = replyText(

@@ -178,7 +178,8 @@ test('help, hostile names and an unknown VM are answered in the chat', async () 
   const texts = await until('three answers', () =>
     connector.calls.length >= 3 ? connector.calls.map((c) => String(c.body.text)) : undefined,
   );
-  expect(texts[0]).toContain('/rdp-fix <vm> [--rg <group>]');
+  // Escaped for Teams Markdown (escape-teams.ts): `<vm>` would otherwise be read as a tag.
+  expect(texts[0]).toContain('/rdp-fix &lt;vm&gt; \\[--rg &lt;group&gt;\\]');
   expect(texts[1]).toContain('is not a valid Azure VM name');
   expect(texts[2]).toContain('No VM named vm-nowhere');
   expect(await server.runtime.store.list()).toHaveLength(0);
