@@ -209,18 +209,24 @@ export function createTeamsChannel(deps: ChannelDeps, options: TeamsOptions, log
       const request = Object.assign(req, { body });
       const response = toWebResponse(res);
       // Node's IncomingMessage with the parsed body is the SDK's Request shape; its types are narrower.
-      await checkJwt(request as never, response, async () => {
-        // Checked here too (the adapter would answer a bare 400) to say why in the log.
-        const refused = policy.refusal(body.serviceUrl);
-        if (refused) {
-          logger.warn('teams activity refused', { reason: 'service-url', detail: refused });
-          res
-            .writeHead(400, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ error: `serviceUrl refused: ${refused}` }));
-          return;
-        }
-        await adapter.process(request as never, response, onTurn);
+      // The middleware calls `next()` without awaiting it (src/auth/jwt-middleware.ts, end of
+      // `authorizeJWT`): an error in an async `next` would be an unhandled rejection and the
+      // request would never be answered. So `next` only notes the success; the work follows here.
+      let authenticated = false;
+      await checkJwt(request as never, response, () => {
+        authenticated = true;
       });
+      if (!authenticated) return;
+      // Checked here too (the adapter would answer a bare 400) to say why in the log.
+      const refused = policy.refusal(body.serviceUrl);
+      if (refused) {
+        logger.warn('teams activity refused', { reason: 'service-url', detail: refused });
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: `serviceUrl refused: ${refused}` }));
+        return;
+      }
+      await adapter.process(request as never, response, onTurn);
     },
     sink,
   };
