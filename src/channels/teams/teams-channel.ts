@@ -217,13 +217,17 @@ export function createTeamsChannel(deps: ChannelDeps, options: TeamsOptions, log
         authenticated = true;
       });
       if (!authenticated) return;
-      // Checked here too (the adapter would answer a bare 400) to say why in the log.
-      const refused = policy.refusal(body.serviceUrl);
+      // Checked before the adapter, which would answer a bare 400 (serviceUrl) or fail on a
+      // missing channelId: the sender and the log learn why. Nothing is stored.
+      const refused =
+        typeof body.channelId === 'string' && body.channelId
+          ? policy.refusal(body.serviceUrl)
+          : 'the activity has no channelId';
       if (refused) {
-        logger.warn('teams activity refused', { reason: 'service-url', detail: refused });
+        logger.warn('teams activity refused', { reason: 'activity', detail: refused });
         res
           .writeHead(400, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ error: `serviceUrl refused: ${refused}` }));
+          .end(JSON.stringify({ error: `refused: ${refused}` }));
         return;
       }
       await adapter.process(request as never, response, onTurn);
