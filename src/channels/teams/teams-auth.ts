@@ -20,7 +20,8 @@ export function teamsMode(
   env: Record<string, string | undefined> = process.env,
 ): TeamsMode {
   if (config.teams.clientId) return { kind: 'authenticated' };
-  const localMode = config.azure.subscriptionId === undefined;
+  // As the runtime decides (an empty AZURE_SUBSCRIPTION_ID is local mode too).
+  const localMode = !config.azure.subscriptionId;
   if (!isLoopbackHost(config.host) || env.NODE_ENV === 'production')
     return {
       kind: 'off',

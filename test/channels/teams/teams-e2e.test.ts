@@ -72,6 +72,7 @@ test('without a client id, Teams is served on loopback only, in local mode or on
   expect(mode({ HOST: '0.0.0.0' })).toBe('off');
   expect(mode({ HOST: '0.0.0.0', clientId: 'app-id' })).toBe('authenticated');
   expect(mode({ HOST: '127.0.0.1', AZURE_SUBSCRIPTION_ID: 'sub' })).toBe('off');
+  expect(mode({ HOST: '127.0.0.1', AZURE_SUBSCRIPTION_ID: '' })).toBe('anonymous');
   expect(mode({ HOST: '127.0.0.1', AZURE_SUBSCRIPTION_ID: 'sub', RDPFIX_TEAMS_ANONYMOUS: 'true' })).toBe(
     'anonymous',
   );
