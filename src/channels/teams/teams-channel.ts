@@ -84,7 +84,12 @@ export function createTeamsChannel(deps: ChannelDeps, options: TeamsOptions, log
             ? (replyText(await deps.conversation.handleClick(input.click, who), who.locale) ?? '')
             : '';
         if (input.via === 'message') return void (await ctx.sendActivity(text));
-        const card = input.kind === 'refresh' ? (await cards.get(input.cardKey))?.card : undefined;
+        // Teams asks a refresh for the users of `refresh.userIds` only: the Teams approvers, who
+        // may see any incident. Anyone else naming a card key gets no card.
+        const card =
+          input.kind === 'refresh' && options.approverIds.includes(who.user.id)
+            ? (await cards.get(input.cardKey))?.card
+            : undefined;
         return answerInvoke(ctx, card ?? text);
       }
     }
