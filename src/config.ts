@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { type RunCommandKind, RunCommandKinds } from './azure/managed-run-command';
 import type { ApprovalPolicy } from './core/approval-policy';
+import { isLoopbackHost } from './core/loopback';
 import { type Locale, Locales } from './core/types';
 import { DefaultPoolSize } from './store/postgres/connection';
 
@@ -59,6 +60,18 @@ const envSchema = z.object({
   SLACK_API_URL: z.string().url().optional(),
   RDPFIX_PUBLIC_URL: z.string().url().optional(),
   RDPFIX_TEAMS_APPROVERS: list,
+  RDPFIX_TEAMS_ANONYMOUS: flag,
+  RDPFIX_TEAMS_SERVICE_HOSTS: list.pipe(
+    z.array(
+      z
+        .string()
+        .regex(
+          /^([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:]+\])$/i,
+          'host names only, e.g. smba.example.net,127.0.0.1',
+        ),
+    ),
+  ),
+  NODE_ENV: z.string().optional(),
   RDPFIX_WEB_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   RDPFIX_WEB_AUTH: z.enum(['azure']).optional(),
   RDPFIX_WEB_ALLOWED_USERS: list,
@@ -71,6 +84,13 @@ const envSchema = z.object({
   MicrosoftAppId: z.string().min(1).optional(),
   MicrosoftAppPassword: z.string().min(1).optional(),
   MicrosoftAppTenantId: z.string().min(1).optional(),
+  // The Entra authority the SDK takes its signing keys and issuers from (a sovereign cloud's
+  // login host); plain http only on loopback, where tests serve their own keys.
+  authorityEndpoint: z
+    .string()
+    .url()
+    .refine((u) => /^https:/i.test(u) || isLoopbackHost(new URL(u).hostname), 'must be https')
+    .optional(),
 });
 
 export interface Config {
@@ -110,12 +130,21 @@ export interface Config {
   web: { token: string | undefined; azureAuth: boolean; allowedUsers: string[] };
   /** `/metrics` on a port of its own (loopback by default) instead of the main one, when `port` is set. */
   metrics: { port: number | undefined; host: string };
-  /** Teams (always on at /api/messages); without a client id, requests are not authenticated. */
+  /**
+   * Teams at /api/messages. Without a client id requests are not authenticated: served only in
+   * local mode or with `anonymous` (`RDPFIX_TEAMS_ANONYMOUS`), on loopback.
+   */
   teams: {
     clientId: string | undefined;
     clientSecret: string | undefined;
     tenantId: string | undefined;
+    /** The Entra authority (default `https://login.microsoftonline.com`). */
+    authority: string | undefined;
+    /** Entra object ids of the Teams approvers (`RDPFIX_TEAMS_APPROVERS`), for `refresh.userIds`. */
     approverIds: string[];
+    anonymous: boolean;
+    /** Bot Connector hosts allowed besides Microsoft's (`RDPFIX_TEAMS_SERVICE_HOSTS`). */
+    serviceHosts: string[];
   };
 }
 
@@ -131,6 +160,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const e = parsed.data;
+  const teamsProblems = checkTeamsSettings(e);
+  if (teamsProblems.length)
+    throw new Error(`Invalid configuration:\n${teamsProblems.map((p) => `  ${p}`).join('\n')}`);
   if (
     e.RDPFIX_APPROVERS.length + e.RDPFIX_TEAMS_APPROVERS.length === 0 &&
     e.RDPFIX_ALLOW_SELF_APPROVAL === false
@@ -187,7 +219,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clientId: e.clientId ?? e.MicrosoftAppId,
       clientSecret: e.clientSecret ?? e.MicrosoftAppPassword,
       tenantId: e.tenantId ?? e.MicrosoftAppTenantId,
-      approverIds: e.RDPFIX_TEAMS_APPROVERS.length ? e.RDPFIX_TEAMS_APPROVERS : e.RDPFIX_APPROVERS,
+      authority: e.authorityEndpoint,
+      // Teams' own list only: Slack ids mean nothing to Teams, and would be shown in the card.
+      approverIds: e.RDPFIX_TEAMS_APPROVERS,
+      anonymous: e.RDPFIX_TEAMS_ANONYMOUS === true,
+      serviceHosts: e.RDPFIX_TEAMS_SERVICE_HOSTS,
     },
     publicUrl: e.RDPFIX_PUBLIC_URL?.replace(/\/$/, ''),
     metrics: { port: e.RDPFIX_METRICS_PORT, host: e.RDPFIX_METRICS_HOST },
@@ -198,6 +234,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollIntervalMs: e.RDPFIX_POLL_INTERVAL_MS ?? (e.AZURE_SUBSCRIPTION_ID ? 5_000 : 200),
     },
   };
+}
+
+/**
+ * Unauthenticated Teams only on purpose: `RDPFIX_TEAMS_ANONYMOUS=true` needs a loopback HOST,
+ * no NODE_ENV=production (the SDK refuses anonymous requests there anyway) and no client id.
+ */
+function checkTeamsSettings(e: z.infer<typeof envSchema>): string[] {
+  if (!e.RDPFIX_TEAMS_ANONYMOUS) return [];
+  const problems: string[] = [];
+  if (e.NODE_ENV === 'production')
+    problems.push(
+      'RDPFIX_TEAMS_ANONYMOUS: true is refused with NODE_ENV=production (Teams would not be authenticated)',
+    );
+  if (!isLoopbackHost(e.HOST))
+    problems.push(
+      `RDPFIX_TEAMS_ANONYMOUS: true needs a loopback HOST (HOST is ${e.HOST}), or anyone who reaches it could approve`,
+    );
+  if (e.clientId ?? e.MicrosoftAppId)
+    problems.push('RDPFIX_TEAMS_ANONYMOUS: true contradicts clientId (set one or the other)');
+  return problems;
 }
 
 /**

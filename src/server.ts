@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSlackChannel } from './channels/slack/slack-channel';
-import { createTeamsChannel, teamsAllowed } from './channels/teams/teams-channel';
+import { teamsMode } from './channels/teams/teams-auth';
+import { createTeamsChannel } from './channels/teams/teams-channel';
 import { createWebChannel, webAccess } from './channels/web/web-channel';
 import type { Config } from './config';
 import { messageOf } from './core/errors';
@@ -51,14 +52,25 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
       api: config.slack?.apiUrl ?? 'https://slack.com/api/',
     });
   }
-  const teams = teamsAllowed(config)
-    ? createTeamsChannel(deps, { ...config.teams, defaultLocale: config.locale }, logger)
-    : undefined;
+  const teamsAuth = teamsMode(config);
+  const localMode = runtime.simulator !== undefined;
+  const teams =
+    teamsAuth.kind === 'off'
+      ? undefined
+      : createTeamsChannel(
+          deps,
+          { ...config.teams, defaultLocale: config.locale, allowLoopbackServiceUrl: localMode },
+          logger,
+        );
   if (teams) sinks.push(teams.sink);
-  else
-    logger.error('teams off', {
-      reason: `no clientId is set and the server listens on ${config.host} (or NODE_ENV is production), so /api/messages would not be authenticated`,
+  if (teamsAuth.kind === 'off') logger.error('teams off', { reason: teamsAuth.reason });
+  if (teamsAuth.kind === 'anonymous')
+    logger.warn('teams requests are not authenticated', {
+      because: teamsAuth.because,
+      detail: 'anyone who reaches this loopback port can act as any Teams user; set clientId for real use',
     });
+  if (teamsAuth.kind === 'authenticated' && !config.teams.tenantId)
+    logger.warn('teams: no tenantId is set, so Teams users of any tenant can reach the bot');
   const access = webAccess(config);
   if (!access.enabled) logger.error('web pages off', { reason: access.reason });
   const web = createWebChannel(

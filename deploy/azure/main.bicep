@@ -1,7 +1,7 @@
 // rdp-fix on Azure Container Apps, with a user-assigned managed identity that holds the
 // least-privilege "rdp-fix operator" role on the resource group of the VMs it serves.
 // NOT validated on this machine (no Azure CLI, no network): review it, then
-//   az deployment group create -g <app-rg> -f deploy/azure/main.bicep -p image=<registry>/rdp-fix:<tag> ...
+//   az deployment group create -g <app-rg> -f deploy/azure/main.bicep -p image=<registry>/rdp-fix:<tag> tenantId=<Entra tenant id> ...
 // The role assignment needs rights to assign roles on the target resource group
 // (Owner or User Access Administrator there).
 
@@ -14,8 +14,16 @@ param targetResourceGroup string
 @description('Key Vault holding the secrets below (the identity gets "Key Vault Secrets User" on it).')
 param keyVaultName string
 
-@description('Comma-separated approver ids (Slack user ids and/or Entra object ids).')
+@description('Comma-separated Slack user ids allowed to approve (RDPFIX_APPROVERS).')
 param approvers string
+
+@description('Comma-separated Entra object ids allowed to approve in Teams (RDPFIX_TEAMS_APPROVERS).')
+param teamsApprovers string = ''
+
+@description('Entra tenant id (a GUID) of the bot and its users: the app accepts tokens and Teams conversations of this tenant only.')
+@minLength(36)
+@maxLength(36)
+param tenantId string
 
 @description('Public https address of the app, for links in chat (e.g. https://rdp-fix.contoso.com).')
 param publicUrl string = ''
@@ -86,12 +94,19 @@ resource pgDatabase 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2023-06
   name: 'rdpfix'
 }
 
-// Container Apps reach the server over its public endpoint (TLS required); a private
-// endpoint in the environment's VNet is the stricter choice for production.
-resource pgFromAzure 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2023-06-01-preview' = if (postgres) {
-  parent: pgServer
-  name: 'allow-azure-services'
-  properties: { startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' }
+// Container Apps reach the server over its public endpoint (TLS required). Only the app's own
+// outbound addresses are admitted (`outboundIpAddresses` of Microsoft.App/containerApps, a
+// read-only list; not 0.0.0.0, which admits every Azure tenant's services). They are known once
+// the app exists, so the rules come after it (a module: a loop needs its array as a parameter),
+// and the app's first connections may be refused until then (it restarts and retries). The
+// environment's outbound addresses can change; a private endpoint in the environment's VNet is
+// the stricter choice for production.
+module pgFromApp 'postgres-firewall.bicep' = if (postgres) {
+  name: '${name}-pg-firewall'
+  params: {
+    serverName: pgServer.name
+    addresses: app.properties.outboundIpAddresses
+  }
 }
 
 var databaseUrl = postgres
@@ -125,7 +140,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
     type: 'UserAssigned'
     userAssignedIdentities: { '${identity.id}': {} }
   }
-  dependsOn: [vaultReader, pgDatabase, pgFromAzure]
+  dependsOn: [vaultReader, pgDatabase]
   properties: {
     managedEnvironmentId: environment.id
     configuration: {
@@ -149,10 +164,12 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             { name: 'RDPFIX_RESOURCE_GROUPS', value: targetResourceGroup }
             { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId } // DefaultAzureCredential picks the user-assigned identity
             { name: 'RDPFIX_APPROVERS', value: approvers }
+            { name: 'RDPFIX_TEAMS_APPROVERS', value: teamsApprovers }
             { name: 'RDPFIX_PUBLIC_URL', value: publicUrl }
             { name: 'SLACK_SIGNING_SECRET', secretRef: 'slack-signing-secret' }
             { name: 'SLACK_BOT_TOKEN', secretRef: 'slack-bot-token' }
             { name: 'clientId', value: teamsClientId }
+            { name: 'tenantId', value: tenantId }
             { name: 'clientSecret', secretRef: 'teams-client-secret' }
             { name: 'RDPFIX_WEB_TOKEN', secretRef: 'web-token' }
             { name: 'DATABASE_URL', secretRef: 'database-url' }

@@ -101,6 +101,12 @@ export const en = {
     changesConfig: 'changes VM configuration',
     restartsVm: 'restarts the VM',
   },
+  /** Why the Teams channel does not act on an activity (said to the sender). */
+  teams: {
+    notTeams: 'rdp-fix answers only in Microsoft Teams; nothing was done.',
+    noUser: 'rdp-fix could not tell which Microsoft Entra user sent this; nothing was done.',
+    otherTenant: 'This Teams tenant is not the one rdp-fix serves; nothing was done.',
+  },
 };
 
 export type Catalogue = typeof en;

@@ -99,4 +99,10 @@ export const it: Catalogue = {
     changesConfig: 'modifica la configurazione della VM',
     restartsVm: 'riavvia la VM',
   },
+  teams: {
+    notTeams: 'rdp-fix risponde solo in Microsoft Teams; non è stato fatto nulla.',
+    noUser:
+      'rdp-fix non ha potuto stabilire quale utente Microsoft Entra ha inviato questo messaggio; non è stato fatto nulla.',
+    otherTenant: 'Questo tenant di Teams non è quello servito da rdp-fix; non è stato fatto nulla.',
+  },
 };

@@ -12,11 +12,8 @@ import { rawRequest } from './raw-request';
  */
 const servers: RunningServer[] = [];
 async function start(env: Record<string, string> = {}): Promise<RunningServer> {
-  // RDPFIX_TEAMS_ANONYMOUS: the anonymous Teams endpoint on loopback, on purpose (issue 17, item 2).
-  const server = await startServer(
-    loadConfig({ ...LocalTestEnv, RDPFIX_TEAMS_ANONYMOUS: 'true', ...env }),
-    silentLogger,
-  );
+  // Local mode: /api/messages is served unauthenticated on a loopback bind (issue 17, item 2).
+  const server = await startServer(loadConfig({ ...LocalTestEnv, ...env }), silentLogger);
   servers.push(server);
   return server;
 }

@@ -4,6 +4,7 @@ import type { Asker, Click } from '../../conversation/inputs';
 import { type ParsedCommand, parseCommand } from '../../core/parse-command';
 import { type ChannelRef, type Locale, toLocale } from '../../core/types';
 import { cardKey } from '../../engine/messages';
+import type { TeamsUser } from './teams-identity';
 
 /** What an Action.Execute or its Action.Submit fallback carries back, checked. */
 const cardData = z.object({
@@ -23,25 +24,27 @@ export type TeamsInput = { who: Asker } & (
   | { kind: 'ignore' }
 );
 
+/** Whether an activity asks anything of rdp-fix: a message, or an `adaptiveCard/action` invoke. */
+export function isTeamsRequest(activity: Activity): boolean {
+  return (
+    activity.type === 'message' || (activity.type === 'invoke' && activity.name === 'adaptiveCard/action')
+  );
+}
+
 /**
- * Decodes a Teams Activity: an `adaptiveCard/action` invoke or its Action.Submit fallback (a
+ * Decodes a Teams Activity sent by `user` (verified by `verifyTeamsIdentity`, never read from
+ * the body here): an `adaptiveCard/action` invoke or its Action.Submit fallback (a
  * message whose value is the card's data) is a click; any other message is a command, with
  * the @mention stripped. A card payload that fails the check is the click `forged`.
  */
-export function decodeTeamsActivity(activity: Activity, defaultLocale: Locale): TeamsInput {
-  const who: Asker = {
-    user: {
-      id: activity.from?.aadObjectId ?? activity.from?.id ?? 'unknown',
-      name: activity.from?.name ?? 'unknown',
-    },
-    locale: toLocale(activity.locale, defaultLocale),
-  };
-  if (activity.type === 'invoke' && activity.name === 'adaptiveCard/action') {
+export function decodeTeamsActivity(activity: Activity, user: TeamsUser, defaultLocale: Locale): TeamsInput {
+  const who: Asker = { user, locale: toLocale(activity.locale, defaultLocale) };
+  if (!isTeamsRequest(activity)) return { who, kind: 'ignore' };
+  if (activity.type === 'invoke') {
     const action = (activity.value as { action?: { verb?: string; data?: unknown } } | undefined)?.action;
     const data = cardData.safeParse({ ...(action?.data as object), verb: action?.verb });
     return { who, ...clickOf(data.success ? data.data : undefined), via: 'invoke' };
   }
-  if (activity.type !== 'message') return { who, kind: 'ignore' };
   const submitted = cardData.safeParse(activity.value);
   if (submitted.success) return { who, ...clickOf(submitted.data), via: 'message' };
   const command = parseCommand(stripMentions(activity.text ?? ''));

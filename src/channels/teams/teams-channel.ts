@@ -1,19 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Activity } from '@microsoft/agents-activity';
-import {
-  type AuthConfiguration,
-  authorizeJWT,
-  CloudAdapter,
-  getAuthConfigWithDefaults,
-  type TurnContext,
-} from '@microsoft/agents-hosting';
+import { authorizeJWT, CloudAdapter, type TurnContext } from '@microsoft/agents-hosting';
+import type { Config } from '../../config';
 import type { Logger } from '../../core/logger';
-import { isLoopbackHost } from '../../core/loopback';
-import type { Locale } from '../../core/types';
+import { type Locale, toLocale } from '../../core/types';
 import type { Delivery } from '../../engine/messages';
+import { Texts } from '../../texts/catalogue';
 import type { ChannelDeps } from '../channel-deps';
 import { openPlatformRefs } from '../message-refs';
-import { decodeTeamsActivity } from './decode-teams';
+import { decodeTeamsActivity, isTeamsRequest } from './decode-teams';
 import {
   type AdaptiveCard,
   renderAdaptiveCard,
@@ -21,16 +16,22 @@ import {
   renderTeamsText,
 } from './render-cards';
 import { replyText } from './reply-text';
+import { serviceUrlPolicy } from './service-url-policy';
+import { teamsAuthConfig } from './teams-auth';
+import { type TeamsRefusal, TeamsRefusals, verifyTeamsIdentity } from './teams-identity';
 import { toWebResponse } from './web-response';
 
-export interface TeamsOptions {
-  /** The Entra app registration of the bot; unset: no authentication (local mode and tests only). */
-  clientId: string | undefined;
-  clientSecret: string | undefined;
-  tenantId: string | undefined;
-  approverIds: readonly string[];
+export type TeamsOptions = Config['teams'] & {
   defaultLocale: Locale;
-}
+  /** Local mode: the simulator's fake Bot Connector may be on loopback. */
+  allowLoopbackServiceUrl: boolean;
+};
+
+const RefusalTexts = {
+  [TeamsRefusals.NotTeams]: Texts.teams.notTeams,
+  [TeamsRefusals.NoUser]: Texts.teams.noUser,
+  [TeamsRefusals.OtherTenant]: Texts.teams.otherTenant,
+} satisfies Record<TeamsRefusal, unknown>;
 
 export interface TeamsChannel {
   /** Handles `POST /api/messages`: Activities from the Bot Connector. */
@@ -47,27 +48,24 @@ const MaxBody = 256 * 1024;
  * conversation reference (so it works after a restart too).
  */
 export function createTeamsChannel(deps: ChannelDeps, options: TeamsOptions, logger: Logger): TeamsChannel {
-  const auth: AuthConfiguration = getAuthConfigWithDefaults(
-    options.clientId
-      ? {
-          clientId: options.clientId,
-          ...(options.clientSecret ? { clientSecret: options.clientSecret } : {}),
-          ...(options.tenantId ? { tenantId: options.tenantId } : {}),
-        }
-      : {},
-  );
-  if (!options.clientId)
-    logger.warn(
-      'teams: no clientId configured, so requests are not authenticated (local use and tests only)',
-    );
-  const adapter = new CloudAdapter(auth);
+  const auth = teamsAuthConfig(options);
+  const policy = serviceUrlPolicy({
+    extraHosts: options.serviceHosts,
+    allowLoopback: options.allowLoopbackServiceUrl,
+  });
+  // The same policy guards every connector client the adapter makes, proactive ones included
+  // (cloudAdapter.ts 366, `ensureOutboundServiceUrlAllowed`): a stored reference cannot point elsewhere.
+  const adapter = new CloudAdapter(auth, undefined, undefined, undefined, policy);
   const checkJwt = authorizeJWT(auth);
   const { cards, progress } = openPlatformRefs<{ id: string; card: AdaptiveCard }>(deps.refs, 'teams');
   // Proactive sends: the app's identity, or an anonymous one when no app is configured.
-  const identity = options.clientId ?? {};
+  const botIdentity = options.clientId ?? {};
 
   async function onTurn(ctx: TurnContext): Promise<void> {
-    const input = decodeTeamsActivity(ctx.activity, options.defaultLocale);
+    if (!isTeamsRequest(ctx.activity)) return;
+    const identity = verifyTeamsIdentity(ctx.activity, options.tenantId);
+    if (!identity.ok) return refuse(ctx, identity.refusal);
+    const input = decodeTeamsActivity(ctx.activity, identity.user, options.defaultLocale);
     const { who } = input;
     switch (input.kind) {
       case 'ignore':
@@ -86,21 +84,46 @@ export function createTeamsChannel(deps: ChannelDeps, options: TeamsOptions, log
             ? (replyText(await deps.conversation.handleClick(input.click, who), who.locale) ?? '')
             : '';
         if (input.via === 'message') return void (await ctx.sendActivity(text));
-        const card = input.kind === 'refresh' ? (await cards.get(input.cardKey))?.card : undefined;
-        await ctx.sendActivity(
-          Activity.fromObject({
-            type: 'invokeResponse',
-            value: {
-              status: 200,
-              body: card
-                ? { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card }
-                : { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text },
-            },
-          }),
-        );
-        return;
+        // Teams asks a refresh for the users of `refresh.userIds` only: the Teams approvers, who
+        // may see any incident. Anyone else naming a card key gets no card.
+        const card =
+          input.kind === 'refresh' && options.approverIds.includes(who.user.id)
+            ? (await cards.get(input.cardKey))?.card
+            : undefined;
+        return answerInvoke(ctx, card ?? text);
       }
     }
+  }
+
+  /** An activity not acted on: said to the sender (in the invoke response for a click), logged, nothing stored. */
+  async function refuse(ctx: TurnContext, refusal: TeamsRefusal): Promise<void> {
+    const a = ctx.activity;
+    logger.warn('teams activity refused', {
+      reason: refusal,
+      channelId: a.channelId,
+      type: a.type,
+      tenant: a.conversation?.tenantId,
+      from: a.from?.id,
+    });
+    const text = RefusalTexts[refusal][toLocale(a.locale, options.defaultLocale)];
+    if (a.type === 'invoke') return answerInvoke(ctx, text);
+    await ctx.sendActivity(text);
+  }
+
+  /** The invoke response: a card (a refresh) or a text shown to the clicker only. */
+  async function answerInvoke(ctx: TurnContext, answer: AdaptiveCard | string): Promise<void> {
+    await ctx.sendActivity(
+      Activity.fromObject({
+        type: 'invokeResponse',
+        value: {
+          status: 200,
+          body:
+            typeof answer === 'string'
+              ? { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: answer }
+              : { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: answer },
+        },
+      }),
+    );
   }
 
   async function sink(d: Delivery): Promise<void> {
@@ -112,7 +135,7 @@ export function createTeamsChannel(deps: ChannelDeps, options: TeamsOptions, log
     // The adapter turns an error inside the callback into an "error or bug" reply and does not
     // rethrow it: keep it, so that the outbox knows the message did not go and tries again.
     let failed: unknown;
-    await adapter.continueConversation(identity as string, reference, async (ctx) => {
+    await adapter.continueConversation(botIdentity as string, reference, async (ctx) => {
       try {
         await deliver(ctx);
       } catch (err) {
@@ -191,23 +214,29 @@ export function createTeamsChannel(deps: ChannelDeps, options: TeamsOptions, log
       const request = Object.assign(req, { body });
       const response = toWebResponse(res);
       // Node's IncomingMessage with the parsed body is the SDK's Request shape; its types are narrower.
-      await checkJwt(request as never, response, async () => {
-        await adapter.process(request as never, response, onTurn);
+      // The middleware calls `next()` without awaiting it (src/auth/jwt-middleware.ts, end of
+      // `authorizeJWT`): an error in an async `next` would be an unhandled rejection and the
+      // request would never be answered. So `next` only notes the success; the work follows here.
+      let authenticated = false;
+      await checkJwt(request as never, response, () => {
+        authenticated = true;
       });
+      if (!authenticated) return;
+      // Checked before the adapter, which would answer a bare 400 (serviceUrl) or fail on a
+      // missing channelId: the sender and the log learn why. Nothing is stored.
+      const refused =
+        typeof body.channelId === 'string' && body.channelId
+          ? policy.refusal(body.serviceUrl)
+          : 'the activity has no channelId';
+      if (refused) {
+        logger.warn('teams activity refused', { reason: 'activity', detail: refused });
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: `refused: ${refused}` }));
+        return;
+      }
+      await adapter.process(request as never, response, onTurn);
     },
     sink,
   };
-}
-
-/**
- * Without an app id Teams requests are not authenticated, so anyone could claim to be an
- * approver: acceptable only when nobody but this machine can reach the server.
- */
-export function teamsAllowed(
-  config: { host: string; teams: { clientId: string | undefined } },
-  env: Record<string, string | undefined> = process.env,
-): boolean {
-  // Unauthenticated only on loopback, and never with NODE_ENV=production: the Agents SDK
-  // itself refuses to start without a client id there.
-  return Boolean(config.teams.clientId) || (isLoopbackHost(config.host) && env.NODE_ENV !== 'production');
 }

@@ -4,6 +4,7 @@ import { Activity } from '@microsoft/agents-activity';
 import { decodeTeamsActivity } from '../../../src/channels/teams/decode-teams';
 import { escapeTeamsMarkdown } from '../../../src/channels/teams/escape-teams';
 import { replyText } from '../../../src/channels/teams/reply-text';
+import { verifyTeamsIdentity } from '../../../src/channels/teams/teams-identity';
 import { ChatTexts, plain } from '../../../src/conversation/chat-texts';
 
 /** Teams Activities (test/fixtures/teams, see its README) decoded into the conversation's inputs. */
@@ -13,9 +14,15 @@ const activity = (file: string, change: (a: Record<string, unknown>) => void = (
   change(json);
   return Activity.fromObject(json);
 };
+/** As the channel does: the sender verified first (no tenant configured here), then decoded. */
+const decode = (a: Activity, locale: 'en' | 'it') => {
+  const identity = verifyTeamsIdentity(a, undefined);
+  if (!identity.ok) throw new Error(identity.refusal);
+  return decodeTeamsActivity(a, identity.user, locale);
+};
 
 test('a channel message with an @mention: the command, who, in Italian, in the channel with its reference', () => {
-  const input = decodeTeamsActivity(activity('channel-message-mention.json'), 'en');
+  const input = decode(activity('channel-message-mention.json'), 'en');
   expect(input).toMatchObject({
     kind: 'chat',
     who: { user: { id: '7faf80cb-0f6f-4d05-ab9e-ea1e1b2e2d36', name: 'Megan Bowen' }, locale: 'it' },
@@ -31,7 +38,7 @@ test('a channel message with an @mention: the command, who, in Italian, in the c
 });
 
 test('other commands are listed by channel and carry no reference; a non-message is ignored', () => {
-  const status = decodeTeamsActivity(
+  const status = decode(
     activity('channel-message-mention.json', (a) => {
       a.text = '<at>rdp-fix</at>&nbsp;rdp-fix status';
     }),
@@ -39,7 +46,7 @@ test('other commands are listed by channel and carry no reference; a non-message
   );
   expect(status).toMatchObject({ kind: 'chat', command: { kind: 'status' } });
   expect(status.kind === 'chat' && status.where.reference).toBeUndefined();
-  const typing = decodeTeamsActivity(
+  const typing = decode(
     activity('channel-message-mention.json', (a) => {
       a.type = 'typing';
     }),
@@ -49,7 +56,7 @@ test('other commands are listed by channel and carry no reference; a non-message
 });
 
 test('an adaptiveCard/action invoke: the click of the card it came from, by the clicker', () => {
-  expect(decodeTeamsActivity(activity('adaptive-card-action-invoke.json'), 'it')).toEqual({
+  expect(decode(activity('adaptive-card-action-invoke.json'), 'it')).toEqual({
     kind: 'click',
     via: 'invoke',
     who: { user: { id: '87d349ed-44d7-43e1-9a83-5f2406dee5bd', name: 'Adele Vance' }, locale: 'en' },
@@ -64,7 +71,7 @@ test('an adaptiveCard/action invoke: the click of the card it came from, by the 
 });
 
 test('the Action.Submit fallback (a message whose value is the data) and a refresh', () => {
-  const submit = decodeTeamsActivity(
+  const submit = decode(
     activity('channel-message-mention.json', (a) => {
       a.text = undefined;
       a.value = { verb: 'skip', i: 'k2m9x7q4w1', s: 'enable-tls', a: 1, msteams: { type: 'messageBack' } };
@@ -76,7 +83,7 @@ test('the Action.Submit fallback (a message whose value is the data) and a refre
     via: 'message',
     click: { verb: 'skip', incidentId: 'k2m9x7q4w1', stepId: 'enable-tls', attempt: 1 },
   });
-  const refresh = decodeTeamsActivity(
+  const refresh = decode(
     activity('adaptive-card-action-invoke.json', (a) => {
       (a.value as { action: { verb: string } }).action.verb = 'refresh';
     }),
@@ -86,18 +93,18 @@ test('the Action.Submit fallback (a message whose value is the data) and a refre
 });
 
 test('a hostile invoke (unknown verb, oversized id, a parameter) is the click forged', () => {
-  expect(decodeTeamsActivity(activity('adaptive-card-action-forged.json'), 'en')).toMatchObject({
+  expect(decode(activity('adaptive-card-action-forged.json'), 'en')).toMatchObject({
     kind: 'click',
     click: { verb: 'forged' },
   });
-  const oversized = decodeTeamsActivity(
+  const oversized = decode(
     activity('adaptive-card-action-forged.json', (a) => {
       (a.value as { action: { verb: string } }).action.verb = 'approve';
     }),
     'en',
   );
   expect(oversized).toMatchObject({ kind: 'click', click: { verb: 'forged' } });
-  const noAction = decodeTeamsActivity(
+  const noAction = decode(
     activity('adaptive-card-action-invoke.json', (a) => {
       a.value = { trigger: 'manual' };
     }),

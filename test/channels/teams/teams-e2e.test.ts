@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripMentions } from '../../../src/channels/teams/decode-teams';
-import { teamsAllowed } from '../../../src/channels/teams/teams-channel';
+import { teamsMode } from '../../../src/channels/teams/teams-auth';
 import { loadConfig } from '../../../src/config';
 import { silentLogger } from '../../../src/core/logger';
 import { type RunningServer, startServer } from '../../../src/server';
@@ -66,10 +66,16 @@ function openCard(): { call: ConnectorCall; actions: Action[] } | undefined {
   return undefined;
 }
 
-test('without a client id, Teams is served on loopback only', () => {
-  expect(teamsAllowed(loadConfig({ HOST: '127.0.0.1' }))).toBe(true);
-  expect(teamsAllowed(loadConfig({ HOST: '0.0.0.0' }))).toBe(false);
-  expect(teamsAllowed(loadConfig({ HOST: '0.0.0.0', clientId: 'app-id' }))).toBe(true);
+test('without a client id, Teams is served on loopback only, in local mode or on purpose', () => {
+  const mode = (env: Record<string, string>) => teamsMode(loadConfig(env), {}).kind;
+  expect(mode({ HOST: '127.0.0.1' })).toBe('anonymous');
+  expect(mode({ HOST: '0.0.0.0' })).toBe('off');
+  expect(mode({ HOST: '0.0.0.0', clientId: 'app-id' })).toBe('authenticated');
+  expect(mode({ HOST: '127.0.0.1', AZURE_SUBSCRIPTION_ID: 'sub' })).toBe('off');
+  expect(mode({ HOST: '127.0.0.1', AZURE_SUBSCRIPTION_ID: '' })).toBe('anonymous');
+  expect(mode({ HOST: '127.0.0.1', AZURE_SUBSCRIPTION_ID: 'sub', RDPFIX_TEAMS_ANONYMOUS: 'true' })).toBe(
+    'anonymous',
+  );
 });
 
 test('mentions are stripped from the command text', () => {

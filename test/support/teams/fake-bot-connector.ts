@@ -29,7 +29,8 @@ export class FakeBotConnector {
   private next = 1;
   url = '';
 
-  async start(): Promise<string> {
+  /** Listens on `host` (loopback by default; another address plays an attacker's endpoint). */
+  async start(host = '127.0.0.1'): Promise<string> {
     this.server = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
@@ -72,13 +73,14 @@ export class FakeBotConnector {
         .writeHead(req.method === 'PUT' ? 200 : 201, { 'content-type': 'application/json' })
         .end(JSON.stringify({ id }));
     });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
+    await new Promise<void>((r) => this.server!.listen(0, host, r));
+    this.url = `http://${host}:${(this.server.address() as AddressInfo).port}/`;
     return this.url;
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
+    if (!this.server) return;
+    this.server.closeAllConnections();
     await new Promise((r) => this.server?.close(r));
   }
 }
