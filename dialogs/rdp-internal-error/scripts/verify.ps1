@@ -52,7 +52,9 @@ function Restore-GroupPolicy {
             Write-Log ($output | Out-String)
             # 1056: the service is already running.
             if ($LASTEXITCODE -ne 0 -and $LASTEXITCODE -ne 1056) { throw "sc.exe start gpsvc failed with exit code $LASTEXITCODE" }
-            $output = & gpupdate.exe /force
+            # gpupdate asks "OK to restart? (Y/N)" when a policy needs one; Run Command has no
+            # console to answer it: the answer is No, the one restart of the playbook is done.
+            $output = 'N' | & gpupdate.exe /force
             Write-Log ($output | Out-String)
             $gp.gpupdateExitCode = $LASTEXITCODE
         }
