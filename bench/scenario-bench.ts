@@ -12,15 +12,16 @@ const playbook = loadPlaybook(join(__dirname, '..', '..', 'dialogs', 'rdp-intern
 const person: User = { id: 'U_OPS', name: 'ops' };
 
 /**
- * The article followed by hand, as its text orders it: Step 1 (netstat, then the port fix),
- * Step 2 (certificate, MachineKeys, restart, try RDP), Step 3 only if RDP still fails (TLS,
- * Group Policy off, restart, Group Policy on). Snapshot first.
+ * The article followed by hand, as its text orders it: Step 1 (netstat, then the port fix: stop
+ * the service, or move the port when it cannot be stopped; both when a stop fails), Step 2
+ * (certificate, MachineKeys, restart, try RDP), Step 3 only if RDP still fails (TLS, Group
+ * Policy off, restart, Group Policy on). Snapshot first.
  */
-function articleByHand(causes: string[]): { commands: number; restarts: number } {
+function articleByHand(causes: string[], stopFails: boolean): { commands: number; restarts: number } {
   const has = (c: string) => causes.includes(c);
   let commands = 1; // netstat
   let restarts = 0;
-  if (has('port-conflict')) commands += 1;
+  if (has('port-conflict')) commands += stopFails ? 2 : 1;
   if (has('port-conflict') && causes.length === 1) return { commands, restarts };
   commands += 2; // Step 2: renew certificate, reset MachineKeys
   restarts += 1;
@@ -31,10 +32,21 @@ function articleByHand(causes: string[]): { commands: number; restarts: number }
   return { commands, restarts };
 }
 
-const scenarios: { vm: string; causes: string[]; answers?: Record<string, string> }[] = [
+/**
+ * `stopFails`: the owner accepts a stop and Stop-Service fails all the same, so the port moves
+ * after the attempt, by hand as here: one command more, and one more allowed.
+ */
+const scenarios: {
+  vm: string;
+  causes: string[];
+  answers?: Record<string, string>;
+  stopFails?: boolean;
+}[] = [
   { vm: 'sim-healthy', causes: [] },
   { vm: 'sim-port-stoppable', causes: ['port-conflict'] },
+  // The diagnosis sees that the owner does not accept a stop: straight to the port change.
   { vm: 'sim-port-unstoppable', causes: ['port-conflict'] },
+  { vm: 'sim-port-stop-fails', causes: ['port-conflict'], stopFails: true },
   { vm: 'sim-cert-expired', causes: ['certificate-invalid'] },
   { vm: 'sim-machinekeys', causes: ['machinekeys-acl'] },
   { vm: 'sim-tls-disabled', causes: ['tls-disabled'] },
@@ -98,14 +110,17 @@ export async function benchScenarios(): Promise<BenchRow[]> {
       1000;
     // With the agent down or the VM deallocated nothing runs by hand either (offline repair, or start the VM).
     const online = !['sim-agent-down', 'sim-deallocated'].includes(scenario.vm);
-    const byHand = online ? articleByHand(scenario.causes) : { commands: 0, restarts: 0 };
+    const byHand = online
+      ? articleByHand(scenario.causes, scenario.stopFails ?? false)
+      : { commands: 0, restarts: 0 };
     const handSeconds = online
       ? (byHand.commands * RealisticLatency.runCommand +
           byHand.restarts * RealisticLatency.restart +
           RealisticLatency.snapshot) /
         1000
       : 0;
-    const budget = 2 + scenario.causes.length; // diagnose + one per cause + verify
+    // diagnose + one per cause + verify (which also switches Group Policy back on after enable-tls)
+    const budget = 2 + scenario.causes.length + (scenario.stopFails ? 1 : 0);
     rows.push({
       name: `scenario ${scenario.vm} → ${record.outcome}`,
       figures: {

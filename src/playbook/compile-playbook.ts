@@ -1,8 +1,8 @@
 import type { Playbook } from './load-playbook';
-import { isEvidenceStep, setupIncidentMachine } from './machine-setup';
+import { isEvidenceStep, setupIncidentMachine, undoOf } from './machine-setup';
 import type { EndOutcome } from './machine-types';
 import { CausePrefix } from './outcomes';
-import type { StepDef } from './schema';
+import { ResumeEnd, type StepDef } from './schema';
 
 /**
  * Names of the side effects the machine asks for. The engine never runs them through xstate:
@@ -14,6 +14,11 @@ export type SideEffect = (typeof SideEffects)[number];
 /** The root id: targets are written `#incident.<state>`. */
 const Root = 'incident';
 const EndStates: readonly EndOutcome[] = ['resolved', 'unresolved', 'aborted', 'expired', 'failed'];
+/** Ends a person's decision or a step leads to; an owed undo step is offered before each. */
+const GatedEnds: readonly EndOutcome[] = ['resolved', 'unresolved', 'aborted', 'expired'];
+/** Transient states (eventless transitions only: a snapshot never rests in them). */
+const endingState = (outcome: EndOutcome) => `ending-${outcome}`;
+const ResumeState = 'resume-end';
 
 /**
  * Compiles a playbook to an xstate v5 machine. One top-level state per step:
@@ -25,9 +30,24 @@ const EndStates: readonly EndOutcome[] = ['resolved', 'unresolved', 'aborted', '
  */
 export function compilePlaybook(playbook: Playbook) {
   const machineSetup = setupIncidentMachine(playbook);
+  const undoSteps = [...new Set(playbook.steps.map(undoOf).filter((u): u is string => Boolean(u)))];
 
   type StateConfig = Parameters<typeof machineSetup.createStateConfig>[0];
-  const target = (id: string) => `#${Root}.${id}`;
+  const ref = (id: string) => `#${Root}.${id}`;
+  /** Ends go through their gate (an owed undo first); `end` resumes the end an undo interrupted. */
+  const target = (id: string) =>
+    id === ResumeEnd
+      ? ref(ResumeState)
+      : undoSteps.length > 0 && (GatedEnds as readonly string[]).includes(id)
+        ? ref(endingState(id as EndOutcome))
+        : ref(id);
+  /** Offer each owed undo step before `outcome`, remembering the end to resume after it. */
+  const offerUndo = (outcome: EndOutcome) =>
+    undoSteps.map((undoStep) => ({
+      guard: { type: 'undoOwed' as const, params: { undoStep } },
+      target: ref(undoStep),
+      actions: [{ type: 'holdEnd' as const, params: { outcome } }],
+    }));
 
   const stepState = (step: StepDef): StateConfig => {
     const p = { stepId: step.id };
@@ -177,6 +197,20 @@ export function compilePlaybook(playbook: Playbook) {
     },
   };
   for (const step of playbook.steps) states[step.id] = stepState(step);
+  if (undoSteps.length > 0) {
+    for (const outcome of GatedEnds) {
+      states[endingState(outcome)] = { always: [...offerUndo(outcome), { target: ref(outcome) }] };
+    }
+    states[ResumeState] = {
+      always: [
+        ...GatedEnds.map((outcome) => ({
+          guard: { type: 'pendingEndIs' as const, params: { outcome } },
+          target: ref(endingState(outcome)),
+        })),
+        { target: ref(endingState('unresolved')) },
+      ],
+    };
+  }
   for (const outcome of EndStates) {
     states[outcome] = {
       type: 'final',
@@ -201,7 +235,8 @@ export function compilePlaybook(playbook: Playbook) {
       endReason: null,
       vmStatus: null,
     }),
-    on: { ABORT: { target: `.aborted` } },
+    // An abort after a step that owes an undo (Group Policy paused) offers the undo first.
+    on: { ABORT: [...offerUndo('aborted'), { target: ref('aborted') }] },
     states,
   });
 }

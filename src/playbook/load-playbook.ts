@@ -5,7 +5,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { PlaybookInvalid, type PlaybookProblem } from '../core/errors';
 import { CausePrefix, outcomesOf } from './outcomes';
-import { type PlaybookFile, playbookSchema, type StepDef, Terminals } from './schema';
+import { type PlaybookFile, playbookSchema, ResumeEnd, type StepDef, Terminals } from './schema';
 import { readScriptHeader, type ScriptHeader } from './script-header';
 
 /** A script of a playbook, with the hash recorded in the transcript when it runs. */
@@ -129,7 +129,10 @@ function loadScripts(
 function checkGraph(playbook: PlaybookFile, file: string, problems: PlaybookProblem[]): void {
   const stepIds = new Set<string>();
   const causeIds = new Set(playbook.causes.map((c) => c.id));
-  const reserved = new Set<string>([...Terminals, 'preflight', 'aborted', 'expired', 'failed']);
+  const reserved = new Set<string>([...Terminals, ResumeEnd, 'preflight', 'aborted', 'expired', 'failed']);
+  const undoSteps = new Set(
+    playbook.steps.flatMap((s) => (s.kind === 'runCommand' && s.undo ? [s.undo] : [])),
+  );
   const problem = (path: string, text: string) => problems.push({ file, path, problem: text });
 
   playbook.causes.forEach((c, i) => {
@@ -138,7 +141,8 @@ function checkGraph(playbook: PlaybookFile, file: string, problems: PlaybookProb
   });
   playbook.steps.forEach((s, i) => {
     if (stepIds.has(s.id)) problem(`steps.${i}.id`, `duplicate step id "${s.id}"`);
-    if (reserved.has(s.id)) problem(`steps.${i}.id`, `"${s.id}" is reserved`);
+    if (reserved.has(s.id) || /^(ending|resume)-/.test(s.id))
+      problem(`steps.${i}.id`, `"${s.id}" is reserved`);
     stepIds.add(s.id);
   });
   const isTarget = (t: string) => stepIds.has(t) || (Terminals as readonly string[]).includes(t);
@@ -165,7 +169,10 @@ function checkGraph(playbook: PlaybookFile, file: string, problems: PlaybookProb
           `unknown outcome "${key}" (a ${step.kind} step has: ${outcomes.join(', ')})`,
         );
       }
-      if (!isTarget(target)) problem(`${at}.next.${key}`, `unknown transition target "${target}"`);
+      if (target === ResumeEnd) {
+        if (!undoSteps.has(step.id))
+          problem(`${at}.next.${key}`, `only an undo step may go to "${ResumeEnd}" (the end it interrupted)`);
+      } else if (!isTarget(target)) problem(`${at}.next.${key}`, `unknown transition target "${target}"`);
     }
     for (const outcome of outcomes) {
       if (!(outcome in step.next)) problem(`${at}.next`, `no transition for outcome "${outcome}"`);
@@ -176,6 +183,14 @@ function checkGraph(playbook: PlaybookFile, file: string, problems: PlaybookProb
     step.when?.ran?.forEach((s, j) => {
       if (!stepIds.has(s)) problem(`${at}.when.ran.${j}`, `unknown step "${s}"`);
     });
+    if (step.kind === 'runCommand') {
+      if (step.undo && !stepIds.has(step.undo)) problem(`${at}.undo`, `unknown step "${step.undo}"`);
+      for (const owing of Object.keys(step.settles ?? {})) {
+        const owes = playbook.steps.find((s) => s.id === owing);
+        if (!(owes?.kind === 'runCommand' && owes.undo))
+          problem(`${at}.settles.${owing}`, `"${owing}" is no step with an undo`);
+      }
+    }
     if ('params' in step) checkParams(step, at, paramsOf, problem);
     if ('answers' in step) {
       const ids = step.answers.map((a) => a.id);
@@ -225,7 +240,9 @@ function checkParams(
 function checkReachable(playbook: PlaybookFile, problem: (path: string, text: string) => void): void {
   const byId = new Map(playbook.steps.map((s) => [s.id, s]));
   const seen = new Set<string>();
-  const queue = [playbook.entry, playbook.onAgentNotReady];
+  // Undo steps are reached from any end (or an abort) after the step that owes them.
+  const undos = playbook.steps.flatMap((s) => (s.kind === 'runCommand' && s.undo ? [s.undo] : []));
+  const queue = [playbook.entry, playbook.onAgentNotReady, ...undos];
   while (queue.length > 0) {
     const id = queue.pop()!;
     const step = byId.get(id);

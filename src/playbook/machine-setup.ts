@@ -1,6 +1,6 @@
 import { assign, emit, setup } from 'xstate';
 import { ErrorCodes } from '../core/errors';
-import { evaluateCauses } from './evaluate-causes';
+import { evaluateCauses, matches } from './evaluate-causes';
 import type { Playbook } from './load-playbook';
 import type {
   EndOutcome,
@@ -27,6 +27,20 @@ function isCurrent(
   return (
     event.stepId === stepId && context.current?.stepId === stepId && context.current.attempt === event.attempt
   );
+}
+
+/** The end an owed undo interrupted, with the reason the end will carry. */
+function pendingEndOf(
+  event: IncidentEvent,
+  outcome: EndOutcome,
+): { outcome: EndOutcome; reason: string | null } {
+  const reason =
+    event.type === 'ABORT'
+      ? (event.reason ?? `aborted by ${event.decision.by.name ?? event.decision.by.id}`)
+      : event.type === 'EXPIRE'
+        ? 'the approval expired'
+        : null;
+  return { outcome, reason };
 }
 
 function updateStep(context: IncidentContext, stepId: string, patch: Partial<StepRecord>) {
@@ -60,7 +74,10 @@ export function setupIncidentMachine(playbook: Playbook) {
       startAttempt: assign(({ context, event }, { stepId }: StepParam) => {
         const attempt = (context.steps[stepId]?.attempt ?? 0) + 1;
         const afterUnknown = event.type === 'STEP_RESULT' && event.result.outcome === 'unknown';
+        // Offering the undo step discharges the undo: declining it is a person's decision.
+        const owedUndo = (context.owedUndo ?? []).filter((owing) => undoOf(stepById.get(owing)) !== stepId);
         return {
+          owedUndo,
           current: { stepId, attempt },
           steps: updateStep(context, stepId, {
             attempt,
@@ -80,13 +97,27 @@ export function setupIncidentMachine(playbook: Playbook) {
       })),
       recordApproval: assign(({ context, event }, { stepId }: StepParam) => {
         if (event.type !== 'APPROVE') return {};
-        return { steps: updateStep(context, stepId, { approvedBy: event.decision, params: event.params }) };
+        const owed = context.owedUndo ?? [];
+        // Approved means it may run: from now on the VM may need the undo.
+        const owedUndo = undoOf(stepById.get(stepId)) && !owed.includes(stepId) ? [...owed, stepId] : owed;
+        return {
+          owedUndo,
+          steps: updateStep(context, stepId, { approvedBy: event.decision, params: event.params }),
+        };
       }),
       recordOutcome: assign(({ context, event }, { stepId, outcome }: StepParam & { outcome: string }) => {
         const patch: Partial<StepRecord> = { outcome };
         if (event.type === 'STEP_RESULT' && event.result.error) patch.error = event.result.error;
-        return { steps: updateStep(context, stepId, patch), current: null };
+        const settles = settlesOf(stepById.get(stepId));
+        const data = event.type === 'STEP_RESULT' ? event.result.data : undefined;
+        const owedUndo = (context.owedUndo ?? []).filter(
+          (owing) => !(settles[owing] && data !== undefined && matches(settles[owing], data)),
+        );
+        return { owedUndo, steps: updateStep(context, stepId, patch), current: null };
       }),
+      holdEnd: assign(({ event }, { outcome }: { outcome: EndOutcome }) => ({
+        pendingEnd: pendingEndOf(event, outcome),
+      })),
       recordEvidence: assign(({ context, event }) => {
         if (event.type !== 'STEP_RESULT') return {};
         const causes = evaluateCauses(causeDefs, event.result.data);
@@ -114,17 +145,13 @@ export function setupIncidentMachine(playbook: Playbook) {
       recordVmStatus: assign(({ event }) =>
         event.type === 'VM_STATUS' ? { vmStatus: { status: event.status, detail: event.detail } } : {},
       ),
-      recordEnd: assign(({ event }, { outcome }: { outcome: EndOutcome }) => ({
+      recordEnd: assign(({ context, event }, { outcome }: { outcome: EndOutcome }) => ({
         outcome,
         current: null,
         endReason:
-          event.type === 'ABORT'
-            ? (event.reason ?? `aborted by ${event.decision.by.name ?? event.decision.by.id}`)
-            : event.type === 'EXPIRE'
-              ? 'the approval expired'
-              : event.type === 'VM_STATUS'
-                ? (event.detail ?? event.status)
-                : null,
+          event.type === 'VM_STATUS'
+            ? (event.detail ?? event.status)
+            : (pendingEndOf(event, outcome).reason ?? context.pendingEnd?.reason ?? null),
       })),
       announceEnd: emit(({ context }) => ({
         type: 'incidentEnded' as const,
@@ -157,8 +184,24 @@ export function setupIncidentMachine(playbook: Playbook) {
         event.type === 'ANSWER' && isCurrent(context, event, stepId) && event.answer === answer,
       vmStatusIs: ({ event }, { status }: { status: string }) =>
         event.type === 'VM_STATUS' && event.status === status,
+      /** An approved step still owes this undo step, and a person is not already being offered it. */
+      undoOwed: ({ context }, { undoStep }: { undoStep: string }) =>
+        context.current?.stepId !== undoStep &&
+        (context.owedUndo ?? []).some((owing) => undoOf(stepById.get(owing)) === undoStep),
+      pendingEndIs: ({ context }, { outcome }: { outcome: EndOutcome }) =>
+        context.pendingEnd?.outcome === outcome,
     },
   });
+}
+
+/** The step that undoes this one, if any (`undo`). */
+export function undoOf(step: StepDef | undefined): string | undefined {
+  return step?.kind === 'runCommand' ? step.undo : undefined;
+}
+
+/** The undos a step discharges (`settles`), by owing step id. */
+function settlesOf(step: StepDef | undefined) {
+  return (step?.kind === 'runCommand' && step.settles) || {};
 }
 
 /** A Run Command step whose output is the evidence the causes are read from. */
@@ -173,7 +216,8 @@ export function isEvidenceStep(step: StepDef | undefined): step is Extract<StepD
  */
 export function applies(step: StepDef | undefined, context: IncidentContext): boolean {
   if (!step?.when || context.walkAll) return true;
-  const { causes, ran } = step.when;
+  const { causes, ran, unless } = step.when;
+  if (unless && context.evidence !== null && matches(unless, context.evidence)) return false;
   if (causes && (context.evidence === null || causes.some((c) => context.causes.some((f) => f.id === c)))) {
     return true;
   }

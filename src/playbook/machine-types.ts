@@ -47,6 +47,13 @@ export interface IncidentContext {
   outcome: EndOutcome | null;
   endReason: string | null;
   vmStatus: { status: VmStatus; detail?: string } | null;
+  /**
+   * Approved steps whose `undo` step is still owed (enable-tls paused Group Policy). Optional:
+   * snapshots saved before undos existed have none.
+   */
+  owedUndo?: string[];
+  /** The end an incident was heading for when an owed undo step was offered instead. */
+  pendingEnd?: { outcome: EndOutcome; reason: string | null } | null;
 }
 
 export interface IncidentInput {

@@ -21,7 +21,7 @@ export function renderMermaid(playbook: Playbook, machine: IncidentMachine): str
       }
     }
   }
-  lines.push('  %% Any step waiting for a person can also be aborted (-> aborted).');
+  lines.push('  %% Any step waiting for a person can also be aborted (-> aborted, after an owed undo step).');
   lines.push('  classDef vm fill:#fde2e2,stroke:#b91c1c;', '  classDef end fill:#e0f2fe,stroke:#0369a1;');
   for (const step of playbook.steps) {
     if (step.kind === 'runCommand' || step.kind === 'azure') lines.push(`  class ${nodeId(step.id)} vm;`);
@@ -53,7 +53,9 @@ function edgesOut(node: AnyStateNode): { label: string; target: string }[] {
 function labelOf(eventType: string, guard: unknown): string {
   const g = guard as { type?: string; params?: Record<string, unknown> } | undefined;
   const p = g?.params ?? {};
-  if (eventType === '') return g?.type === 'notApplicable' ? 'not applicable' : 'always';
+  if (eventType === '' && g?.type === 'notApplicable') return 'not applicable';
+  if (eventType === '' && g?.type === 'undoOwed') return 'undo owed';
+  if (eventType === '' && !g) return 'always';
   if (typeof p.outcome === 'string') return p.outcome;
   if (typeof p.answer === 'string') return p.answer;
   if ('cause' in p)

@@ -109,11 +109,15 @@ const answerSchema = z
   })
   .strict();
 
-/** When a step applies: any listed cause is present, or any listed step finished `ok`. */
+/**
+ * When a step applies: any listed cause is present, or any listed step finished `ok`; never
+ * while `unless` holds on the latest evidence (e.g. stopping a port owner that cannot be stopped).
+ */
 const whenSchema = z
   .object({
     causes: z.array(id).optional(),
     ran: z.array(id).optional(),
+    unless: conditionSchema.optional(),
   })
   .strict();
 
@@ -156,6 +160,18 @@ export const stepSchema = z.discriminatedUnion('kind', [
       timeoutSeconds: z.number().int().min(30).max(5400).default(DefaultStepTimeoutSeconds),
       params: paramsField,
       confirm: z.boolean().optional(),
+      /**
+       * A step that puts the VM right again after this one (enable-tls pauses Group Policy;
+       * restore-group-policy switches it back on). Once this step is approved the undo is owed:
+       * an incident heading for its end (resolved, unresolved, aborted, expired) offers the undo
+       * step first, unless a `settles` step or the undo step itself has been through.
+       */
+      undo: id.optional(),
+      /**
+       * Owed undos this step discharges, by the owing step's id, with the condition its result
+       * data must meet (verify.ps1 switches Group Policy back on and says so).
+       */
+      settles: z.record(id, conditionSchema).optional(),
       ...stepBase,
     })
     .strict(),
@@ -214,3 +230,6 @@ export type StepKind = StepDef['kind'];
 /** Targets that end an incident; step ids may not use them. */
 export const Terminals = ['resolved', 'unresolved'] as const;
 export type Terminal = (typeof Terminals)[number];
+
+/** The target of an undo step's outcomes: the end the incident was heading for when it was offered. */
+export const ResumeEnd = 'end';

@@ -23,6 +23,7 @@ export function defaultInventory(): SimulatedVmEntry[] {
     'sim-healthy',
     'sim-port-stoppable',
     'sim-port-unstoppable',
+    'sim-port-stop-fails',
     'sim-rdp-stopped',
     'sim-cert-expired',
     'sim-machinekeys',

@@ -15,11 +15,24 @@ export const Scenarios: Record<string, (now: Date) => WindowsVmState> = {
   'sim-healthy': (now) => healthyVmState(now),
   'sim-port-stoppable': (now) => ({
     ...healthyVmState(now),
-    portOwner: { process: 'svchost', pid: 2210, services: ['W3SVC'], stoppable: true },
+    portOwner: { process: 'svchost', pid: 2210, services: ['W3SVC'], acceptStop: true },
   }),
+  // A vendor service that does not accept a stop request (Win32_Service.AcceptStop false).
   'sim-port-unstoppable': (now) => ({
     ...healthyVmState(now),
-    portOwner: { process: 'legacyagent', pid: 3304, services: ['LegacyAgent'], stoppable: false },
+    portOwner: { process: 'legacyagent', pid: 3304, services: ['LegacyAgent'], acceptStop: false },
+  }),
+  // A service that accepts a stop, but Stop-Service fails anyway: the article's fallback, move the port.
+  'sim-port-stop-fails': (now) => ({
+    ...healthyVmState(now),
+    portOwner: {
+      process: 'vendorsync',
+      pid: 3412,
+      services: ['VendorSync'],
+      acceptStop: true,
+      stopFails:
+        "Service 'VendorSync (VendorSync)' cannot be stopped due to the following error: Cannot stop VendorSync service on computer '.'.",
+    },
   }),
   'sim-rdp-stopped': (now) => ({ ...healthyVmState(now), termService: 'Stopped' }),
   'sim-cert-expired': (now) => ({ ...healthyVmState(now), certificate: ExpiredCertificate }),

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ScriptMarker } from '../playbook/script-header';
+import { restoreGroupPolicy } from './group-policy';
+import { type PortOwner, portOwnerEvidence } from './port-owner';
+import { probeRdp } from './rdp-probe';
 
 /**
  * A simulated Windows VM with the state the article talks about. Each playbook script is
@@ -7,13 +10,7 @@ import { ScriptMarker } from '../playbook/script-header';
  * script validates them, its effect is applied, and it prints exactly what the real script
  * prints: one `RDPFIX-RESULT:` line (the details go to a log file on the VM).
  */
-export interface PortOwner {
-  process: string;
-  pid: number;
-  services: string[];
-  /** Whether Stop-Service succeeds on it. */
-  stoppable: boolean;
-}
+export type { PortOwner } from './port-owner';
 
 export interface WindowsVmState {
   power: 'running' | 'deallocated' | 'stopped';
@@ -27,6 +24,10 @@ export interface WindowsVmState {
   machineKeysMissing: string[];
   tls: Record<TlsVersion, number | null>;
   gpsvcStart: number;
+  /** %ProgramData%\rdp-fix\gpsvc-start.txt: the Start value enable-tls saved before pausing Group Policy. */
+  gpsvcSavedStart: number | null;
+  /** "sc.exe config gpsvc" is refused (exit code 5, access denied: gpsvc's security descriptor on some builds). */
+  gpsvcConfigDenied: boolean;
   /** A domain GPO that disables TLS 1.2 whenever Group Policy applies. */
   gpoDisablesTls: boolean;
   nla: { userAuthentication: number; securityLayer: number };
@@ -61,6 +62,8 @@ export function healthyVmState(now: Date): WindowsVmState {
     machineKeysMissing: [],
     tls: { 'TLS 1.0': null, 'TLS 1.1': null, 'TLS 1.2': 1 },
     gpsvcStart: 2,
+    gpsvcSavedStart: null,
+    gpsvcConfigDenied: false,
     gpoDisablesTls: false,
     nla: { userAuthentication: 1, securityLayer: 2 },
     domainJoined: false,
@@ -131,7 +134,7 @@ export class SimulatedWindowsVm {
     const cert = s.certificate;
     return {
       rdpPort: s.rdpPort,
-      listener: this.listener(),
+      listener: s.portOwner ? portOwnerEvidence(s.portOwner) : this.listener(),
       services: {
         TermService: { status: s.termService, startType: 'Manual' },
         SessionEnv: { status: s.sessionEnv, startType: 'Manual' },
@@ -149,6 +152,7 @@ export class SimulatedWindowsVm {
       machineKeys: { aclOk: s.machineKeysMissing.length === 0, missing: [...s.machineKeysMissing] },
       tls: { ...s.tls },
       nla: { ...s.nla },
+      probe: probeRdp(s, s.termService === 'Running'),
       domainJoined: s.domainJoined,
     };
   }
@@ -199,9 +203,11 @@ export class SimulatedWindowsVm {
         if (name && !/^[A-Za-z0-9_.-]{1,80}$/.test(name)) throw new Error(`Invalid service name '${name}'`);
         const data: Record<string, unknown> = { stoppedService: null, rdpPort: s.rdpPort };
         if (name && name.toLowerCase() !== 'termservice' && s.portOwner?.services.includes(name)) {
-          if (!s.portOwner.stoppable) {
+          // Stop-Service on a service that does not accept a stop fails the same way.
+          if (!s.portOwner.acceptStop || s.portOwner.stopFails) {
             throw new Error(
-              `Service '${name}' cannot be stopped: Cannot stop service '${name}' because it has dependent services.`,
+              s.portOwner.stopFails ??
+                `Service '${name} (${name})' cannot be stopped due to the following error: Cannot stop ${name} service on computer '.'.`,
             );
           }
           s.portOwner = null;
@@ -263,16 +269,24 @@ export class SimulatedWindowsVm {
         const data: Record<string, unknown> = { before, after: { ...s.tls } };
         if (pause === 'true') {
           data.gpsvcPreviousStart = s.gpsvcStart;
+          // The first saved value is kept: running twice must not save the paused 4.
+          s.gpsvcSavedStart ??= s.gpsvcStart;
           s.gpsvcStart = 4;
           data.gpsvcStart = 4;
         }
         return { ok: s.tls['TLS 1.2'] === 1, data };
       }
       case 'restore-group-policy': {
-        const wasPaused = s.gpsvcStart === 4;
-        if (wasPaused) s.gpsvcStart = 2;
-        this.applyGroupPolicy();
-        return { ok: true, data: { wasPaused, gpupdateExitCode: 0, start: s.gpsvcStart, status: 'Running' } };
+        const gp = restoreGroupPolicy(s, () => this.applyGroupPolicy());
+        const status = s.gpsvcStart === 4 ? 'Stopped' : 'Running';
+        const data = { ...gp, start: s.gpsvcStart, status };
+        return { ok: !gp.error, data, ...(gp.error ? { error: gp.error } : {}) };
+      }
+      case 'verify': {
+        const groupPolicy = restoreGroupPolicy(s, () => this.applyGroupPolicy());
+        const data = { ...this.evidence(), groupPolicy };
+        const error = groupPolicy.error ? `Group Policy is still paused: ${groupPolicy.error}` : undefined;
+        return { ok: !error, data, ...(error ? { error } : {}) };
       }
       default:
         throw new Error(`The simulator does not know the script "${id}"`);

@@ -96,8 +96,7 @@ describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
         'renew-rdp-certificate',
         'reset-machinekeys-acl',
         'enable-tls',
-        'restore-group-policy',
-        'diagnose',
+        'verify',
       ]);
       expect(runCommands().find((c) => c.script === 'enable-tls')?.params).toEqual([
         { name: 'Versions', value: '1.2' },
@@ -114,19 +113,14 @@ describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
       expect(runCommands().map((c) => [c.script, c.params])).toEqual([
         ['diagnose', []],
         ['free-rdp-port', [{ name: 'ServiceName', value: 'W3SVC' }]],
-        ['diagnose', []],
+        ['verify', []],
       ]);
     });
 
-    test('sim-port-unstoppable: port changed and the NSG rule follows', async () => {
+    test('sim-port-unstoppable: no stop attempted, port changed and the NSG rule follows', async () => {
       const { record } = await runScenario('sim-port-unstoppable');
       expect(record.outcome).toBe('resolved');
-      expect(runCommands().map((c) => c.script)).toEqual([
-        'diagnose',
-        'free-rdp-port',
-        'change-rdp-port',
-        'diagnose',
-      ]);
+      expect(runCommands().map((c) => c.script)).toEqual(['diagnose', 'change-rdp-port', 'verify']);
       expect(sim.nsgRule('rg-sim', 'sim-port-unstoppable')).toMatchObject({
         destinationPortRange: '3390',
         access: 'Allow',
@@ -138,10 +132,11 @@ describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
     });
 
     test.each([
-      ['sim-cert-expired', ['diagnose', 'renew-rdp-certificate', 'diagnose']],
-      ['sim-machinekeys', ['diagnose', 'reset-machinekeys-acl', 'diagnose']],
-      ['sim-tls-disabled', ['diagnose', 'enable-tls', 'restore-group-policy', 'diagnose']],
-      ['sim-rdp-stopped', ['diagnose', 'free-rdp-port', 'diagnose']],
+      ['sim-cert-expired', ['diagnose', 'renew-rdp-certificate', 'verify']],
+      ['sim-machinekeys', ['diagnose', 'reset-machinekeys-acl', 'verify']],
+      ['sim-tls-disabled', ['diagnose', 'enable-tls', 'verify']],
+      ['sim-rdp-stopped', ['diagnose', 'free-rdp-port', 'verify']],
+      ['sim-port-stop-fails', ['diagnose', 'free-rdp-port', 'change-rdp-port', 'verify']],
       ['sim-healthy', ['diagnose']],
     ])('%s resolves with %j', async (vm, scripts) => {
       const { record } = await runScenario(vm);

@@ -33,7 +33,9 @@ describe('incidents from start to end against simulated VMs', () => {
     expect(vm.tls['TLS 1.2']).toBe(1);
     expect(vm.tls['TLS 1.0']).toBe(0);
     expect(vm.machineKeysMissing).toEqual([]);
+    // verify switched Group Policy back on in the same Run Command as the re-diagnosis.
     expect(vm.gpsvcStart).toBe(2);
+    expect(vm.gpsvcSavedStart).toBeNull();
 
     const transcript = await h.store.transcript(id);
     expect(verifyChain(transcript).ok).toBe(true);
@@ -44,6 +46,20 @@ describe('incidents from start to end against simulated VMs', () => {
       /beforeAcl.*afterAcl/,
     );
     expect(outputs.every((e) => typeof e.data.scriptSha256 === 'string' || e.data.action)).toBe(true);
+    const verify = JSON.parse(
+      String(outputs.find((e) => e.data.stepId === 'verify')?.data.stdout).replace('RDPFIX-RESULT: ', ''),
+    );
+    expect(verify.data).toMatchObject({
+      groupPolicy: { wasPaused: true, savedStart: 2, restored: true, gpupdateExitCode: 0, error: null },
+      probe: { tcp: true, x224: true, tls: 'TLS 1.2', error: null },
+      tls: { 'TLS 1.2': 1 },
+    });
+    const verified = h
+      .messages('progress')
+      .find((m) => m.kind === 'progress' && m.done && m.stepId === 'verify');
+    expect(verified?.kind === 'progress' && verified.text.en).toContain(
+      'Group Policy paused true, restored true (gpupdate exit code 0)',
+    );
     const summary = h.messages('summary')[0];
     expect(summary).toMatchObject({ kind: 'summary', outcome: 'resolved' });
   });
@@ -70,18 +86,20 @@ describe('incidents from start to end against simulated VMs', () => {
     );
   });
 
-  test('port held by a service that cannot be stopped: RDP moves port, the NSG follows', async () => {
+  test('port held by a service that cannot be stopped: straight to the port change, the NSG follows', async () => {
     const h = makeHarness();
     const id = await startIncident(h, 'sim-port-unstoppable');
     await driveToEnd(h, id);
-    expect(ran(h)).toEqual([
-      'diagnose',
-      'snapshot-os-disk',
-      'free-rdp-port',
-      'change-rdp-port',
-      'update-nsg-rule',
-      'verify',
-    ]);
+    expect(ran(h)).toEqual(['diagnose', 'snapshot-os-disk', 'change-rdp-port', 'update-nsg-rule', 'verify']);
+    const diagnosed = h
+      .messages('progress')
+      .find((m) => m.kind === 'progress' && m.done && m.stepId === 'diagnose');
+    expect(diagnosed?.kind === 'progress' && diagnosed.text.en).toContain(
+      'listener legacyagent (LegacyAgent, can be stopped: false)',
+    );
+    expect(h.messages('stepCard').some((m) => m.kind === 'stepCard' && m.stepId === 'free-rdp-port')).toBe(
+      false,
+    );
     expect(h.vm.calls.find((c) => c.stepId === 'change-rdp-port')?.params).toEqual({ Port: '3390' });
     expect(h.vm.calls.find((c) => c.stepId === 'update-nsg-rule')?.params).toEqual({ Port: '3390' });
     expect(h.vm.vm('sim-port-unstoppable').state.rdpPort).toBe(3390);
@@ -95,14 +113,8 @@ describe('incidents from start to end against simulated VMs', () => {
     const h = makeHarness();
     const id = await startIncident(h, 'sim-tls-gpo');
     await driveToEnd(h, id, bob, { 'gpo-enforced': 'stop' });
-    expect(ran(h)).toEqual([
-      'diagnose',
-      'snapshot-os-disk',
-      'enable-tls',
-      'restart-vm',
-      'restore-group-policy',
-      'verify',
-    ]);
+    expect(ran(h)).toEqual(['diagnose', 'snapshot-os-disk', 'enable-tls', 'restart-vm', 'verify']);
+    expect(h.vm.vm('sim-tls-gpo').state).toMatchObject({ gpsvcStart: 2, tls: { 'TLS 1.2': 0 } });
     const record = await h.store.get(id);
     expect(record?.outcome).toBe('unresolved');
     expect(
@@ -199,13 +211,22 @@ describe('incidents from start to end against simulated VMs', () => {
 
   test('a step failing on the VM is reported with its reason and the flow goes on as the article says', async () => {
     const h = makeHarness();
-    const id = await startIncident(h, 'sim-port-unstoppable');
+    // The service accepts a stop, so the card proposes it; Stop-Service fails all the same.
+    const id = await startIncident(h, 'sim-port-stop-fails');
     await driveToEnd(h, id);
+    expect(ran(h)).toEqual([
+      'diagnose',
+      'snapshot-os-disk',
+      'free-rdp-port',
+      'change-rdp-port',
+      'update-nsg-rule',
+      'verify',
+    ]);
     const failed = h
       .messages('progress')
       .find((m) => m.kind === 'progress' && m.done && m.text.en.includes('failed'));
     expect(failed?.kind === 'progress' && failed.text.en).toContain(
-      '"Free the RDP port and start TermService" failed: Service \'LegacyAgent\' cannot be stopped',
+      '"Free the RDP port and start TermService" failed: Service \'VendorSync (VendorSync)\' cannot be stopped',
     );
     expect(failed?.kind === 'progress' && failed.text.it).toContain('non è riuscito');
   });

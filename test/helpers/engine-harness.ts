@@ -30,7 +30,6 @@ export const AllThreeSteps = [
   'reset-machinekeys-acl',
   'enable-tls',
   'restart-vm',
-  'restore-group-policy',
   'verify',
 ];
 

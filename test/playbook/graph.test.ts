@@ -23,6 +23,18 @@ const evidence = ['healthy', 'port-w3svc', 'all-three-domain', 'nothing-listenin
   JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'evidence', `${name}.json`), 'utf8')),
 );
 const decision = { by: bob, at: '2026-11-25T12:00:00Z' };
+/** verify.ps1 prints the evidence and what it did about Group Policy: switched it back on, or could not. */
+const restored = { wasPaused: true, savedStart: 2, restored: true, gpupdateExitCode: 0, error: null };
+const stillPaused = {
+  ...restored,
+  restored: false,
+  gpupdateExitCode: null,
+  error: 'sc.exe config gpsvc failed with exit code 5',
+};
+const verifyEvidence = [
+  ...evidence.map((e) => ({ ...e, groupPolicy: restored })),
+  { ...evidence[0], groupPolicy: stillPaused },
+];
 
 function eventsFor(snapshot: Snap): IncidentEvent[] {
   if (snapshot.status === 'done') return [];
@@ -61,19 +73,26 @@ function eventsFor(snapshot: Snap): IncidentEvent[] {
     { outcome: 'unreadable' },
     { outcome: 'unknown' },
     ...(step.kind === 'runCommand' && step.evidence
-      ? evidence.map((data) => ({ outcome: 'ok' as const, data }))
+      ? (step.id === 'verify' ? verifyEvidence : evidence).map((data) => ({ outcome: 'ok' as const, data }))
       : [{ outcome: 'ok' as const, data: {} }]),
   ];
   return [...results.map((result) => ({ type: 'STEP_RESULT' as const, stepId, attempt, result })), abort];
 }
 
 /**
- * What decides the future of an incident: its state, and for every step with a `when`
- * whether it applies (context reaches the machine's guards only through `applies`).
+ * What decides the future of an incident: its state, for every step with a `when` whether it
+ * applies (context reaches the machine's guards only through `applies`), and the undos owed
+ * with the end an undo step interrupted.
  */
 const conditional = playbook.steps.filter((s) => s.when);
 function serializeState(snapshot: Snap): string {
-  return JSON.stringify([stateText(snapshot.value), conditional.map((s) => applies(s, snapshot.context))]);
+  const { owedUndo, pendingEnd } = snapshot.context;
+  return JSON.stringify([
+    stateText(snapshot.value),
+    conditional.map((s) => applies(s, snapshot.context)),
+    owedUndo ?? [],
+    pendingEnd?.outcome ?? null,
+  ]);
 }
 
 const adjacency = getAdjacencyMap(machine, {
@@ -169,7 +188,7 @@ test('the shortest resolution of "all three causes" restarts once and runs the f
           !(e.type === 'STEP_RESULT' && e.result.outcome !== 'ok') &&
           // The first diagnosis finds all three causes, the verification none.
           !(e.type === 'STEP_RESULT' && e.stepId === 'diagnose' && e.result.data !== evidence[2]) &&
-          !(e.type === 'STEP_RESULT' && e.stepId === 'verify' && e.result.data !== evidence[0]),
+          !(e.type === 'STEP_RESULT' && e.stepId === 'verify' && e.result.data !== verifyEvidence[0]),
       ),
     serializeState,
     toState: (s: Snap) => stateText(s.value) === 'resolved',
@@ -180,4 +199,63 @@ test('the shortest resolution of "all three causes" restarts once and runs the f
     .filter((e) => e.type === 'APPROVE')
     .map((e) => (e as { stepId: string }).stepId);
   expect(approved).toEqual(AllThreeSteps);
+});
+
+describe('Group Policy never stays paused (enable-tls owes restore-group-policy)', () => {
+  const afterEnableTls = vertices.filter(([, v]) => v.state.context.owedUndo?.includes('enable-tls'));
+
+  test('no end is reached while the undo is owed', () => {
+    expect(afterEnableTls.length).toBeGreaterThan(10);
+    for (const [, { state }] of vertices) {
+      if (state.status === 'done') expect(state.context.owedUndo ?? []).toEqual([]);
+    }
+  });
+
+  test('every way to an end after enable-tls offers restore-group-policy, unless verify switched it back on', () => {
+    const ends = new Map<string, number>();
+    for (const [, { transitions }] of afterEnableTls) {
+      for (const { event, state: next } of edges(transitions)) {
+        const to = stateText(next.value);
+        // Leaving the owing states: either verify settled the undo, or the undo step is offered.
+        if ((next.context.owedUndo ?? []).includes('enable-tls')) continue;
+        const settledByVerify = event.type === 'STEP_RESULT' && event.stepId === 'verify';
+        const offered = to === 'restore-group-policy.awaiting';
+        expect(settledByVerify || offered).toBe(true);
+        if (offered) {
+          const end = next.context.pendingEnd?.outcome ?? 'none';
+          ends.set(`${event.type}->${end}`, (ends.get(`${event.type}->${end}`) ?? 0) + 1);
+        }
+      }
+    }
+    // Abort, an expired approval, a failed restart and answers that end the incident all pass the undo.
+    expect([...ends.keys()]).toEqual(
+      expect.arrayContaining([
+        'ABORT->aborted',
+        'EXPIRE->expired',
+        'STEP_RESULT->unresolved',
+        'ANSWER->resolved',
+      ]),
+    );
+  });
+
+  test('verify with Group Policy still paused leaves the undo owed; the undo step resumes the end', () => {
+    const owedAfterVerify = afterEnableTls.some(([, v]) =>
+      edges(v.transitions).some(
+        (t) =>
+          t.event.type === 'STEP_RESULT' &&
+          t.event.stepId === 'verify' &&
+          (t.state.context.owedUndo ?? []).includes('enable-tls'),
+      ),
+    );
+    expect(owedAfterVerify).toBe(true);
+    const fromUndo = vertices.filter(([, v]) => stateText(v.state.value) === 'restore-group-policy.running');
+    expect(fromUndo.length).toBeGreaterThan(0);
+    for (const [, { state, transitions }] of fromUndo) {
+      for (const { event, state: next } of edges(transitions)) {
+        if (event.type !== 'STEP_RESULT' || event.result.outcome === 'unknown') continue;
+        expect(next.status).toBe('done');
+        expect(stateText(next.value)).toBe(state.context.pendingEnd?.outcome);
+      }
+    }
+  });
 });

@@ -128,6 +128,21 @@ describe('invalid playbooks give precise errors (file: path: problem)', () => {
     expect(message).toMatch(/when\.causes\.0: unknown cause "tls-off"/);
   });
 
+  test('an undo naming no step, "end" outside an undo step, settles for a step without an undo', () => {
+    const message = problemsAfter((dir) => {
+      editYaml(dir, 'undo: restore-group-policy', 'undo: restore-gpo');
+      editYaml(dir, '      works: resolved', '      works: end');
+      editYaml(
+        dir,
+        '      enable-tls: { path: groupPolicy/error, op: isNull }',
+        '      diagnose: { path: x, op: isNull }',
+      );
+    });
+    expect(message).toMatch(/steps\.\d+\.undo: unknown step "restore-gpo"/);
+    expect(message).toMatch(/steps\.\d+\.next\.works: only an undo step may go to "end"/);
+    expect(message).toMatch(/steps\.\d+\.settles\.diagnose: "diagnose" is no step with an undo/);
+  });
+
   test('broken YAML', () => {
     const message = problemsAfter((dir) => writeFileSync(join(dir, 'playbook.yaml'), 'id: [unclosed\n'));
     expect(message).toMatch(/playbook\.yaml: \(root\): YAML: /);

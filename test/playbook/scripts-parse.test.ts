@@ -76,3 +76,22 @@ test('the parser does catch broken PowerShell', () => {
   const tree = parser.parse('param([string]$Port\nif ($x -eq { \n');
   expect(problemsOf(tree!.rootNode).length).toBeGreaterThan(0);
 });
+
+/** The text between `# region <name>` and `# endregion <name>` of a script. */
+function region(file: string, name: string): string {
+  const text = readFileSync(join(scriptsDir, file), 'utf8');
+  const found = new RegExp(`^# region ${name}\\b[^\\n]*\\n([\\s\\S]*?)^# endregion ${name}$`, 'm').exec(text);
+  if (!found?.[1]) throw new Error(`${file} has no region ${name}`);
+  return found[1];
+}
+
+test('verify.ps1 reads the evidence exactly as diagnose.ps1 does', () => {
+  expect(region('verify.ps1', 'evidence')).toBe(region('diagnose.ps1', 'evidence'));
+  expect(region('diagnose.ps1', 'evidence')).toContain('function Get-Evidence');
+});
+
+test('verify.ps1 and restore-group-policy.ps1 switch Group Policy back on with the same code', () => {
+  expect(region('restore-group-policy.ps1', 'group-policy')).toBe(region('verify.ps1', 'group-policy'));
+  // sc.exe config (ChangeServiceConfig), not a registry write: the SCM keeps the start type it read at boot.
+  expect(region('verify.ps1', 'group-policy')).toMatch(/& sc\.exe config gpsvc start= /);
+});

@@ -80,7 +80,8 @@ test('hostile input through every field: refused, or passed only as a Run Comman
         )?.find((b) => b.type === 'actions');
         return actions?.elements?.find((e) => e.action_id === 'rdpfix_approve');
       });
-    for (const step of ['diagnose', 'snapshot-os-disk', 'free-rdp-port']) {
+    // The owner cannot be stopped (AcceptStop false): no free-rdp-port, straight to the port change.
+    for (const step of ['diagnose', 'snapshot-os-disk']) {
       const approve = await cardFor(step);
       await post(buttonClick(approve.action_id, approve.value));
       await server.runtime.engine.idle();
@@ -94,7 +95,7 @@ test('hostile input through every field: refused, or passed only as a Run Comman
 
     // Every script Azure received is byte-for-byte the playbook file; values travel as parameters.
     const runCommands = server.runtime.simulator!.scriptDispatches();
-    expect(runCommands.length).toBe(3); // diagnose, free-rdp-port (fails: unstoppable), change-rdp-port
+    expect(runCommands.length).toBe(2); // diagnose, change-rdp-port
     for (const dispatch of runCommands) {
       const name = dispatch.text.split('\n')[0]!.replace('# rdp-fix-step: ', '');
       expect(dispatch.text).toBe(readFileSync(join(playbookDir, 'scripts', `${name}.ps1`), 'utf8'));

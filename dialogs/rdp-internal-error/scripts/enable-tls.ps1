@@ -3,7 +3,8 @@
 # - set SCHANNEL ...\<version>\Server Enabled=1 (REG_DWORD), only for the versions asked for:
 #   TLS 1.2 by default, because re-enabling 1.0 and 1.1 weakens security;
 # - set the Group Policy service to disabled (gpsvc Start=4) so that a domain policy cannot
-#   undo it at the restart. The previous value is saved on the VM for restore-group-policy.
+#   undo it at the restart. The previous value is saved on the VM for verify (which switches
+#   Group Policy back on after the restart) or restore-group-policy (any other way to the end).
 #   On some Windows builds the gpsvc key refuses writes even to SYSTEM: the step then fails
 #   and says so.
 # Takes effect at the next restart. Safe to run twice (the first saved gpsvc value is kept).

@@ -130,8 +130,7 @@ test('a whole incident through Slack: root message, thread, cards, approvals, su
     '# rdp-fix-step: renew-rdp-certificate',
     '# rdp-fix-step: reset-machinekeys-acl',
     '# rdp-fix-step: enable-tls',
-    '# rdp-fix-step: restore-group-policy',
-    '# rdp-fix-step: diagnose',
+    '# rdp-fix-step: verify',
   ]);
 });
 
