@@ -24,7 +24,7 @@ test('escape sequences from a VM print as text at the terminal', async () => {
     async (sink) => {
       const runtime = await createRuntime(loadConfig({ ...LocalTestEnv }), sink, silentLogger);
       const vm = runtime.simulator?.windowsVm('rg-sim', 'sim-port-stoppable');
-      if (vm) vm.state.portOwner = { process: Hostile, pid: 666, services: ['W3SVC'], stoppable: true };
+      if (vm) vm.state.portOwner = { process: Hostile, pid: 666, services: ['W3SVC'], acceptStop: true };
       return {
         conversation: conversationOf(runtime),
         idle: () => runtime.engine.idle(),

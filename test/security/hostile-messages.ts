@@ -104,5 +104,5 @@ export async function queueMessages(server: RunningServer, incidentId: string, m
 export function hostilePortOwner(server: RunningServer, vm: string): void {
   const windows = server.runtime.simulator?.windowsVm('rg-sim', vm);
   if (!windows) throw new Error(`no simulated VM ${vm}`);
-  windows.state.portOwner = { process: HostileText, pid: 666, services: [HostileText], stoppable: true };
+  windows.state.portOwner = { process: HostileText, pid: 666, services: [HostileText], acceptStop: true };
 }
