@@ -29,7 +29,7 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
   };
   const runtime = await createRuntime(config, sink, logger);
   // Every channel talks to the same conversation core; their message handles live in the store.
-  const conversation = conversationOf(runtime);
+  const conversation = conversationOf(runtime, config);
   const deps = { conversation, refs: runtime.store };
   const slack = config.slack
     ? createSlackChannel(

@@ -9,6 +9,9 @@ import type { Reply } from './replies';
  */
 export function replyTo(result: CommandResult): Reply {
   if (result.ok) return { kind: 'done' };
+  // Said to the same person moments ago: counted, not said again (`delivered` keeps it unsaid).
+  if (result.quiet)
+    return { kind: 'refusal', code: result.code, text: result.message, delivered: true, withHelp: false };
   const unseen =
     result.code === ErrorCodes.IncidentNotFound ||
     result.code === ErrorCodes.IncidentClosed ||

@@ -5,7 +5,16 @@ import type { User } from '../../src/core/types';
 import { type Command, IncidentEngine } from '../../src/engine/incident-engine';
 import type { Delivery, OutMessage } from '../../src/engine/messages';
 import { PostgresIncidentStore } from '../../src/store/postgres-store';
-import { alice, bob, currentStep, type Harness, mallory, rdpPlaybook } from '../helpers/engine-harness';
+import {
+  alice,
+  bob,
+  currentStep,
+  type Harness,
+  mallory,
+  policyWith,
+  rdpPlaybook,
+  testConversation,
+} from '../helpers/engine-harness';
 import { until } from '../helpers/until';
 import { SimulatedVmOperations } from '../support/simulated-vm-operations';
 
@@ -26,7 +35,7 @@ jest.setTimeout(180_000);
 const pgUrl = process.env.RDPFIX_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const carol: User = { id: 'U_CAROL', name: 'carol' };
 const people = [alice, bob, carol, mallory];
-const policy = { approvers: [bob.id, carol.id], allowSelfApproval: false, ttlMs: 3_600_000 };
+const policy = policyWith([bob.id, carol.id], false, { ttlMs: 3_600_000 });
 const vms = ['sim-all-three-x1', 'sim-port-stoppable-x2', 'sim-cert-expired-x3'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -167,7 +176,7 @@ const interleavings = fc.asyncProperty(fc.array(action, { minLength: 5, maxLengt
       const step = rdpPlaybook().stepById.get(now.stepId)!;
       const base = { incidentId: ids[incident]!, stepId: now.stepId, attempt: now.attempt, user: who };
       if ('answers' in step && step.answers.length)
-        return { type: 'answer', ...base, answer: step.answers[0]!.id } as Command;
+        return { type: 'answer', ...base, answer: step.answers[0]!.id, from: testConversation } as Command;
       return { type: verb === 'skip' ? 'skip' : 'approve', ...base } as Command;
     };
 

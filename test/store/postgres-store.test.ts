@@ -81,7 +81,9 @@ describe('PostgreSQL specifics', () => {
 });
 
 test('a whole incident on PostgreSQL, continued by a second engine (another replica) on the same database', async () => {
-  const { driveToEnd, makeHarness, startIncident, AllThreeSteps } = await import('../helpers/engine-harness');
+  const { driveToEnd, makeHarness, startIncident, AllThreeSteps, card } = await import(
+    '../helpers/engine-harness'
+  );
   const { SimulatedVmOperations } = await import('../support/simulated-vm-operations');
   const { verifyChain } = await import('../../src/core/transcript');
   const schema = `rdpfix_test_${process.pid}_${++n}`;
@@ -97,6 +99,7 @@ test('a whole incident on PostgreSQL, continued by a second engine (another repl
     stepId: 'diagnose',
     attempt: 1,
     user: { id: 'U_BOB', name: 'bob' },
+    ...card('diagnose'),
   });
   await first.engine.idle();
   first.engine.close();
