@@ -190,7 +190,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
  * Entra object ids. A list is never consulted for another platform's incidents.
  */
 function approvalPolicyOf(e: z.infer<typeof envSchema>): ApprovalPolicy {
-  const local = e.AZURE_SUBSCRIPTION_ID === undefined;
+  // As the runtime decides it: no (or an empty) subscription id is local mode.
+  const local = !e.AZURE_SUBSCRIPTION_ID;
   const terminal = e.RDPFIX_APPROVERS.filter((id) => id.startsWith('local:'));
   const slack = e.RDPFIX_APPROVERS.filter((id) => !id.startsWith('local:'));
   const listed = e.RDPFIX_APPROVERS.length + e.RDPFIX_TEAMS_APPROVERS.length;

@@ -240,6 +240,7 @@ export class CommandHandler {
       // The fresh card goes out whatever the tally says: it is the way forward.
       const fresh = posted(err.messages);
       await this.deps.store.append(record.id, [draft, ...fresh.entries], at.toISOString(), fresh.outbox);
+      await this.deps.messages.post(record, { kind: 'refusal', to: user, text: err.text });
       return refused;
     }
     const card = 'attempt' in command ? `${stepId}:${command.attempt}` : '-';

@@ -59,6 +59,8 @@ test('an adaptiveCard/action invoke: the click of the card it came from, by the 
       attempt: 2,
       answer: 'gpo',
     },
+    // The conversation it was pressed in, without `;messageid=`: decisions count only there.
+    where: { platform: 'teams', channel: '19:c6d70e392a8e4e3c8c8a1a9e3b6c8e3d@thread.skype' },
   });
 });
 
