@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { playbookDir } from '../helpers/engine-harness';
 import { until } from '../helpers/until';
 import { ReplicaProcess } from '../support/replica-process';
-import { alice, approveButton, bob, carol, type PolicyRig, startPolicyRig, teamsAlice } from './policy-rig';
+import {
+  alice,
+  approveButton,
+  type Button,
+  bob,
+  carol,
+  type PolicyRig,
+  startPolicyRig,
+  teamsAlice,
+} from './policy-rig';
 
 /**
  * Issue 17 item 4, over the real wire. On the code before this change: the server started
@@ -43,7 +52,11 @@ describe('Azure mode fails closed (npm start)', () => {
   });
 
   test('self-approval allowed explicitly, or a list: it starts', async () => {
-    for (const env of [{ RDPFIX_ALLOW_SELF_APPROVAL: 'true' }, { RDPFIX_TEAMS_APPROVERS: 'aad-bob' }]) {
+    const envs: Record<string, string>[] = [
+      { RDPFIX_ALLOW_SELF_APPROVAL: 'true' },
+      { RDPFIX_TEAMS_APPROVERS: 'aad-bob' },
+    ];
+    for (const env of envs) {
       const server = await ReplicaProcess.start('approvers', { ...azure, ...env });
       expect(await server.stop()).toBe(0);
     }

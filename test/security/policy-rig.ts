@@ -79,7 +79,10 @@ export async function startPolicyRig(env: Record<string, string> = {}): Promise<
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(activity),
     });
-  const inConversation = (activity: ReturnType<typeof channelMessage>, conversationId: string | undefined) =>
+  const inConversation = <A extends { conversation: object }>(
+    activity: A,
+    conversationId: string | undefined,
+  ) =>
     conversationId
       ? {
           ...activity,

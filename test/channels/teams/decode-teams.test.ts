@@ -86,6 +86,21 @@ test('the Action.Submit fallback (a message whose value is the data) and a refre
   expect(refresh).toMatchObject({ kind: 'refresh', via: 'invoke', cardKey: 'k2m9x7q4w1:ask-what-changed:2' });
 });
 
+test("the card data's script hash comes back with the click; a malformed one is forged", () => {
+  const h = 'ef'.repeat(32);
+  const withHash = (hash: string) =>
+    decodeTeamsActivity(
+      activity('adaptive-card-action-invoke.json', (a) => {
+        const action = (a.value as { action: { verb: string; data: Record<string, unknown> } }).action;
+        action.verb = 'approve';
+        action.data = { ...action.data, x: undefined, h: hash };
+      }),
+      'en',
+    );
+  expect(withHash(h)).toMatchObject({ kind: 'click', click: { verb: 'approve', scriptSha256: h } });
+  expect(withHash('not-a-hash')).toMatchObject({ kind: 'click', click: { verb: 'forged' } });
+});
+
 test('a hostile invoke (unknown verb, oversized id, a parameter) is the click forged', () => {
   expect(decodeTeamsActivity(activity('adaptive-card-action-forged.json'), 'en')).toMatchObject({
     kind: 'click',
