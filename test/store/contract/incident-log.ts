@@ -132,7 +132,11 @@ export function describeIncidentLogContract(name: string, make: () => Promise<In
       await store.create(newIncident('first', { vm }), [{ kind: 'error', actor: null, data: {} }], 't');
       const shouting = { subscriptionId: 'SUB-1', resourceGroup: 'RG-A', name: 'VM-WEB-01' };
       await expect(
-        store.create(newIncident('second', { vm: shouting }), [{ kind: 'error', actor: null, data: {} }], 't'),
+        store.create(
+          newIncident('second', { vm: shouting }),
+          [{ kind: 'error', actor: null, data: {} }],
+          't',
+        ),
       ).rejects.toMatchObject({ code: ErrorCodes.IncidentAlreadyOpen, details: { incidentId: 'first' } });
       // The refused create left nothing behind.
       expect(await store.get('second')).toBeUndefined();
