@@ -1,5 +1,8 @@
 import { mayRead, type Origin } from '../core/approval-policy';
-import { commandForCard, type IncidentCommand } from '../engine/commands';
+import { ErrorCodes } from '../core/errors';
+import { shorten } from '../core/shorten';
+import { commandForCard, type IncidentCommand, refusal } from '../engine/commands';
+import { Texts } from '../engine/texts';
 import { ChatTexts } from './chat-texts';
 import type { Asker, Click } from './inputs';
 import type { ConversationPorts } from './ports';
@@ -8,8 +11,8 @@ import { replyTo } from './reply-to';
 
 /**
  * Answers a press on a step card: approve, skip, abort or an answer go to the engine, which
- * checks who may decide and whether the card is still the one waiting; "Show script" shows
- * the step's script to the person who pressed it.
+ * checks where the press came from, who may decide and whether the card is still the one
+ * waiting; "Show script" shows the step's script to the person who pressed it.
  */
 export async function handleClick(
   ports: ConversationPorts,
@@ -32,7 +35,14 @@ export async function handleClick(
   });
   if (command.type === 'approve' && click.params) command.params = click.params;
   if (command.type === 'abort' && click.reason) command.reason = click.reason;
-  return replyTo(await ports.engine.handle(command));
+  const record = await ports.incidents.get(incidentId);
+  const result = await ports.engine.handle(command);
+  // A card pressed where its incident may not be read (its data replayed from another
+  // conversation): the engine refuses it and records the attempt (WRONG_CONVERSATION); the
+  // person hears what an unknown id gets, no hint that the incident exists.
+  if (record && !mayRead(ports.policy, who.user, where, record) && !result.ok)
+    return replyTo(refusal(ErrorCodes.IncidentNotFound, Texts.refused.notFound(shorten(incidentId))));
+  return replyTo(result);
 }
 
 /**
