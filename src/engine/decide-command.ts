@@ -8,7 +8,7 @@ import {
 import { ErrorCodes, isRdpFixError, Refusal } from '../core/errors';
 import { shorten } from '../core/shorten';
 import type { TranscriptDraft } from '../core/transcript';
-import { type Localized, perLocale, type User } from '../core/types';
+import { perLocale } from '../core/types';
 import { stepOfState } from '../playbook/compile-playbook';
 import type { Playbook } from '../playbook/load-playbook';
 import type { Decision, IncidentContext, IncidentEvent } from '../playbook/machine-types';
@@ -16,11 +16,14 @@ import { needsApproval } from '../playbook/outcomes';
 import type { StepDef } from '../playbook/schema';
 import { resolveParams } from '../playbook/step-params';
 import type { IncidentRecord } from '../store/incident-store';
+import { approvalsOf, assertSameScript, closeCard, firstOfTwo, StaleCard, who } from './approval-rules';
 import type { IncidentCommand } from './commands';
-import { factsOf, scriptSha256Of, stepCard } from './describe-events';
-import { cardKey, type OutMessage } from './messages';
+import { factsOf } from './describe-events';
+import type { OutMessage } from './messages';
 import { Texts } from './texts';
 import { contextOf, stateValueOf } from './transition-incident';
+
+export { closeCard, StaleCard };
 
 export interface Decided {
   /**
@@ -31,20 +34,6 @@ export interface Decided {
   approvals?: Decision[];
   drafts: TranscriptDraft[];
   messages: OutMessage[];
-}
-
-/**
- * A refusal that also replaces the card the person pressed: the step's script changed since
- * the card was posted, so the old card is closed and a fresh one (with the current hash) posted.
- */
-export class StaleCard extends Refusal {
-  constructor(
-    text: Localized,
-    readonly messages: OutMessage[],
-  ) {
-    super(ErrorCodes.ScriptChanged, text);
-    this.name = 'StaleCard';
-  }
 }
 
 /**
@@ -267,76 +256,4 @@ function assertDecidable(
     throw new Refusal(ErrorCodes.StepNotCurrent, notCurrent);
   }
   return step;
-}
-
-/**
- * An approval is bound to the exact script its card showed: a card posted before the
- * playbook's script changed (a redeploy while the incident waited), or one without a hash,
- * is refused, and a fresh card with the current script's hash takes its place.
- */
-function assertSameScript(
-  record: IncidentRecord,
-  playbook: Playbook,
-  context: IncidentContext,
-  step: StepDef,
-  command: Extract<IncidentCommand, { type: 'approve' }>,
-): void {
-  const current = scriptSha256Of(playbook, step);
-  if (current === undefined || command.scriptSha256 === current) return;
-  const text = perLocale((l) => Texts.refused.scriptChanged(step.title[l])[l]);
-  throw new StaleCard(text, [
-    closeCard(record.id, step.id, command.attempt, Texts.scriptChanged()),
-    stepCard(record.id, step, command.attempt, context, false, {
-      scriptSha256: current,
-      notice: Texts.scriptChangedNotice(),
-    }),
-  ]);
-}
-
-/** Approvals the waiting attempt has already had (two-person rule). */
-function approvalsOf(record: IncidentRecord, command: { stepId: string; attempt: number }): Decision[] {
-  const pending = record.pending;
-  if (!pending || pending.stepId !== command.stepId || pending.attempt !== command.attempt) return [];
-  return pending.approvals ?? [];
-}
-
-/**
- * The first of two approvals: recorded (transcript, and the card replaced by one that says who
- * approved and waits for a second, different approver); the machine is not told, nothing runs.
- */
-function firstOfTwo(
-  record: IncidentRecord,
-  playbook: Playbook,
-  context: IncidentContext,
-  step: StepDef,
-  command: Extract<IncidentCommand, { type: 'approve' }>,
-  decision: Decision,
-  params: Record<string, unknown>,
-): Decided {
-  const name = who(command.user);
-  return {
-    approvals: [decision],
-    drafts: [
-      {
-        kind: 'step.approved',
-        actor: command.user.id,
-        data: { stepId: step.id, attempt: command.attempt, params, by: command.user, approvals: 1, needs: 2 },
-      },
-    ],
-    messages: [
-      closeCard(record.id, step.id, command.attempt, Texts.firstApproval(name, decision.at)),
-      stepCard(record.id, step, command.attempt, context, false, {
-        scriptSha256: scriptSha256Of(playbook, step),
-        notice: Texts.secondApprovalNeeded(name),
-      }),
-    ],
-  };
-}
-
-export function closeCard(incidentId: string, stepId: string, attempt: number, text: Localized): OutMessage {
-  return { kind: 'cardClosed', key: cardKey(incidentId, stepId, attempt), stepId, attempt, text };
-}
-
-function who(user: User): string {
-  return user.name ?? user.id;
 }
