@@ -55,6 +55,7 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
     logger.error('teams off', {
       reason: `no clientId is set and the server listens on ${config.host} (or NODE_ENV is production), so /api/messages would not be authenticated`,
     });
+  warnUnapprovable(config, { slack: Boolean(slack), teams: Boolean(teams) }, logger);
   const access = webAccess(config);
   if (!access.enabled) logger.error('web pages off', { reason: access.reason });
   const web = createWebChannel(
@@ -110,6 +111,21 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
       await runtime.close();
     },
   };
+}
+
+/** A chat platform that is on but whose incidents nobody may approve (fails closed): said at start. */
+function warnUnapprovable(config: Config, on: { slack: boolean; teams: boolean }, logger: Logger): void {
+  const settings = { slack: 'RDPFIX_APPROVERS', teams: 'RDPFIX_TEAMS_APPROVERS' } as const;
+  for (const platform of ['slack', 'teams'] as const) {
+    if (
+      on[platform] &&
+      config.policy.approvers[platform].length === 0 &&
+      !config.policy.selfApprovalWhenUnlisted
+    )
+      logger.warn(`${platform}: no approver is listed, so no step of its incidents can be approved`, {
+        setting: settings[platform],
+      });
+  }
 }
 
 /** Ready: the store answers, Azure (or the simulator) answers, and at least one channel is on. */
