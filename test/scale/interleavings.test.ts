@@ -13,11 +13,13 @@ import {
   mallory,
   policyWith,
   rdpPlaybook,
-  testConversation,
+  scriptHashOf,
 } from '../helpers/engine-harness';
 import { until } from '../helpers/until';
 import { SimulatedVmOperations } from '../support/simulated-vm-operations';
 
+/** The conversation the fuzzed incidents live in, and their decisions come from. */
+const Fuzz = { platform: 'cli', channel: 'fuzz' } as const;
 /**
  * Two replicas (two engines, two connection pools) on one PostgreSQL schema and one set of
  * simulated VMs, under random interleavings of people's commands (sent to either replica,
@@ -164,7 +166,7 @@ const interleavings = fc.asyncProperty(fc.array(action, { minLength: 5, maxLengt
         type: 'start',
         vm: { subscriptionId: 's', resourceGroup: 'rg', name: vm },
         requester: alice,
-        channel: { platform: 'cli', channel: 'fuzz' },
+        channel: { ...Fuzz },
         locale: 'en',
       });
       if (!started.ok) throw new Error(started.message.en);
@@ -174,10 +176,18 @@ const interleavings = fc.asyncProperty(fc.array(action, { minLength: 5, maxLengt
       const now = await currentStep(view(r), ids[incident]!);
       if (!now.stepId) return undefined;
       const step = rdpPlaybook().stepById.get(now.stepId)!;
-      const base = { incidentId: ids[incident]!, stepId: now.stepId, attempt: now.attempt, user: who };
+      // As the card in the incident's own conversation would carry it.
+      const base = {
+        incidentId: ids[incident]!,
+        stepId: now.stepId,
+        attempt: now.attempt,
+        user: who,
+        from: Fuzz,
+      };
       if ('answers' in step && step.answers.length)
-        return { type: 'answer', ...base, answer: step.answers[0]!.id, from: testConversation } as Command;
-      return { type: verb === 'skip' ? 'skip' : 'approve', ...base } as Command;
+        return { type: 'answer', ...base, answer: step.answers[0]!.id } as Command;
+      if (verb === 'skip') return { type: 'skip', ...base } as Command;
+      return { type: 'approve', ...base, ...scriptHashOf(now.stepId) } as Command;
     };
 
     for (const a of actions) {
