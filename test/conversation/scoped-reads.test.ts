@@ -74,7 +74,7 @@ test('cancel from elsewhere is not found, even for the requester; the incident s
   expect((await h.store.get(id))?.status).toBe('open');
   // An approver from another channel of the platform may see it, but decides only in its thread.
   const fromBob = await h.conversation.handleChat(parseCommand(`cancel ${id}`), asBob, otherChannel);
-  expect(fromBob).toMatchObject({ kind: 'refusal', code: ErrorCodes.WrongConversation });
+  expect(fromBob).toMatchObject({ kind: 'refusal', code: ErrorCodes.WrongConversation, delivered: false });
   expect((await h.store.get(id))?.status).toBe('open');
 });
 
