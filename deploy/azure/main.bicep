@@ -14,8 +14,11 @@ param targetResourceGroup string
 @description('Key Vault holding the secrets below (the identity gets "Key Vault Secrets User" on it).')
 param keyVaultName string
 
-@description('Comma-separated approver ids (Slack user ids and/or Entra object ids).')
+@description('Comma-separated Slack user ids who approve Slack incidents (RDPFIX_APPROVERS).')
 param approvers string
+
+@description('Comma-separated Entra object ids who approve Teams incidents (RDPFIX_TEAMS_APPROVERS): a separate list, never merged with the Slack one.')
+param teamsApprovers string = ''
 
 @description('Public https address of the app, for links in chat (e.g. https://rdp-fix.contoso.com).')
 param publicUrl string = ''
@@ -149,6 +152,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             { name: 'RDPFIX_RESOURCE_GROUPS', value: targetResourceGroup }
             { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId } // DefaultAzureCredential picks the user-assigned identity
             { name: 'RDPFIX_APPROVERS', value: approvers }
+            { name: 'RDPFIX_TEAMS_APPROVERS', value: teamsApprovers }
             { name: 'RDPFIX_PUBLIC_URL', value: publicUrl }
             { name: 'SLACK_SIGNING_SECRET', secretRef: 'slack-signing-secret' }
             { name: 'SLACK_BOT_TOKEN', secretRef: 'slack-bot-token' }
