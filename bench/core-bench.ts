@@ -6,6 +6,7 @@ import { contextOf, IncidentEngine } from '../src/engine/incident-engine';
 import { stepOfState } from '../src/playbook/compile-playbook';
 import { loadPlaybook } from '../src/playbook/load-playbook';
 import { SqliteIncidentStore } from '../src/store/sqlite-store';
+import { card, policyWith } from '../test/helpers/engine-harness';
 import { SimulatedVmOperations } from '../test/support/simulated-vm-operations';
 import { type BenchRow, percentile } from './stats';
 
@@ -19,7 +20,7 @@ function makeEngine(store: SqliteIncidentStore) {
     store,
     playbooks: [playbook],
     vm: new SimulatedVmOperations(),
-    policy: { approvers: [approver.id], allowSelfApproval: false, ttlMs: 3_600_000 },
+    policy: policyWith([approver.id], false, { ttlMs: 3_600_000 }),
     sink: () => {},
     progressIntervalMs: 0,
   });
@@ -80,8 +81,16 @@ export async function benchTransitions(target = 10_000): Promise<BenchRow[]> {
               attempt,
               answer: def.answers[0]!.id,
               user: approver,
+              ...card(step),
             })
-          : await engine.handle({ type: 'approve', incidentId: id, stepId: step, attempt, user: approver });
+          : await engine.handle({
+              type: 'approve',
+              incidentId: id,
+              stepId: step,
+              attempt,
+              user: approver,
+              ...card(step),
+            });
       commandTimes.push(performance.now() - t);
       if (!r.ok) throw new Error(r.message.en);
       await engine.idle();
@@ -121,7 +130,14 @@ export async function benchOpenIncidents(count = 1_000): Promise<BenchRow[]> {
     const id = await start(engine, `${names[i % names.length]}-${i}`);
     await engine.idle();
     // Approve the diagnosis so each incident holds evidence and waits at its next card.
-    await engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: approver });
+    await engine.handle({
+      type: 'approve',
+      incidentId: id,
+      stepId: 'diagnose',
+      attempt: 1,
+      user: approver,
+      ...card('diagnose'),
+    });
     await engine.idle();
   }
   gc?.();

@@ -8,6 +8,7 @@ import { contextOf, IncidentEngine } from '../src/engine/incident-engine';
 import type { Delivery } from '../src/engine/messages';
 import { loadPlaybook } from '../src/playbook/load-playbook';
 import { SqliteIncidentStore } from '../src/store/sqlite-store';
+import { card, policyWith } from '../test/helpers/engine-harness';
 import { SimulatedVmOperations } from '../test/support/simulated-vm-operations';
 import type { BenchRow } from './stats';
 
@@ -60,7 +61,7 @@ export async function benchHops(): Promise<BenchRow[]> {
     store: counted,
     playbooks: [playbook],
     vm,
-    policy: { approvers: [approver.id], allowSelfApproval: false, ttlMs: 3_600_000 },
+    policy: policyWith([approver.id], false, { ttlMs: 3_600_000 }),
     sink,
     progressIntervalMs: 0,
   });
@@ -87,6 +88,7 @@ export async function benchHops(): Promise<BenchRow[]> {
       stepId: current.stepId,
       attempt: current.attempt,
       user: approver,
+      ...card(current.stepId),
     });
     await engine.idle();
     const azure = marks.find((m) => m.at === 'azure');

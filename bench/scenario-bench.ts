@@ -5,6 +5,7 @@ import { stepOfState } from '../src/playbook/compile-playbook';
 import { loadPlaybook } from '../src/playbook/load-playbook';
 import { RealisticLatency } from '../src/simulator/arm-operations';
 import { MemoryIncidentStore } from '../src/store/memory-store';
+import { policyWith, testConversation } from '../test/helpers/engine-harness';
 import { SimulatedVmOperations } from '../test/support/simulated-vm-operations';
 import type { BenchRow } from './stats';
 
@@ -70,7 +71,7 @@ export async function benchScenarios(): Promise<BenchRow[]> {
       store,
       playbooks: [playbook],
       vm,
-      policy: { approvers: [], allowSelfApproval: undefined, ttlMs: 3_600_000 },
+      policy: policyWith([], undefined, { ttlMs: 3_600_000 }),
       sink: () => {},
       progressIntervalMs: 0,
     });
@@ -96,8 +97,9 @@ export async function benchScenarios(): Promise<BenchRow[]> {
           type: 'answer',
           ...base,
           answer: scenario.answers?.[step.id] ?? step.answers[0]!.id,
+          from: testConversation,
         });
-      else await engine.handle({ type: 'approve', ...base });
+      else await engine.handle({ type: 'approve', ...base, from: testConversation });
     }
     const record = (await store.get(id))!;
     const commands = vm.calls.filter((c) => c.op === 'runScript').length;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { type RunCommandKind, RunCommandKinds } from './azure/managed-run-command';
 import type { ApprovalPolicy } from './core/approval-policy';
 import { isLoopbackHost } from './core/loopback';
-import { type Locale, Locales } from './core/types';
+import { type Locale, Locales, Risks } from './core/types';
 import { DefaultPoolSize } from './store/postgres/connection';
 
 /** A comma-separated list: blanks and surrounding spaces dropped. */
@@ -23,6 +23,9 @@ const flag = z
   .optional()
   .transform((v) => (v === undefined ? undefined : ['true', '1', 'yes'].includes(v)));
 
+/** The names issue 17 used for two risks, accepted beside the playbook's own. */
+const RiskAliases: Record<string, string> = { restart: 'restartsVm', changesConfiguration: 'changesConfig' };
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3978),
   HOST: z.string().default('127.0.0.1'),
@@ -35,6 +38,15 @@ const envSchema = z.object({
   RDPFIX_LOCALE: z.enum(Locales).default('en'),
   RDPFIX_APPROVERS: list,
   RDPFIX_ALLOW_SELF_APPROVAL: flag,
+  RDPFIX_TWO_PERSON_RISK: list.pipe(
+    z.array(
+      z
+        .string()
+        .transform((name) => RiskAliases[name] ?? name)
+        .pipe(z.enum(Risks, { error: (i) => `unknown risk "${String(i.input)}": use ${Risks.join(', ')}` })),
+    ),
+  ),
+  RDPFIX_MAX_OPEN_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
   RDPFIX_APPROVAL_TTL_MINUTES: z.coerce
     .number()
     .positive()
@@ -163,14 +175,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const teamsProblems = checkTeamsSettings(e);
   if (teamsProblems.length)
     throw new Error(`Invalid configuration:\n${teamsProblems.map((p) => `  ${p}`).join('\n')}`);
-  if (
-    e.RDPFIX_APPROVERS.length + e.RDPFIX_TEAMS_APPROVERS.length === 0 &&
-    e.RDPFIX_ALLOW_SELF_APPROVAL === false
-  ) {
-    throw new Error(
-      'Invalid configuration:\n  RDPFIX_ALLOW_SELF_APPROVAL: false needs RDPFIX_APPROVERS, or nobody could approve a step',
-    );
-  }
   if (e.RDPFIX_WEB_AUTH === 'azure' && e.RDPFIX_WEB_ALLOWED_USERS.length === 0) {
     // Easy Auth signs in anyone of the tenant (or any Microsoft account): who may read
     // transcripts must be said here.
@@ -178,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'Invalid configuration:\n  RDPFIX_WEB_ALLOWED_USERS: required with RDPFIX_WEB_AUTH=azure (the principal names allowed to see the web pages, comma-separated)',
     );
   }
+  const policy = approvalPolicyOf(e);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -188,12 +193,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       shutdownGraceMs: e.RDPFIX_SHUTDOWN_GRACE_SECONDS * 1000,
     },
     locale: e.RDPFIX_LOCALE,
-    policy: {
-      // Slack user ids and Entra object ids cannot collide: one list serves both channels.
-      approvers: [...e.RDPFIX_APPROVERS, ...e.RDPFIX_TEAMS_APPROVERS],
-      allowSelfApproval: e.RDPFIX_ALLOW_SELF_APPROVAL,
-      ttlMs: e.RDPFIX_APPROVAL_TTL_MINUTES * 60_000,
-    },
+    policy,
     dialogsDir: resolve(e.RDPFIX_DIALOGS_DIR),
     azure: {
       subscriptionId: e.AZURE_SUBSCRIPTION_ID,
@@ -254,6 +254,46 @@ function checkTeamsSettings(e: z.infer<typeof envSchema>): string[] {
   if (e.clientId ?? e.MicrosoftAppId)
     problems.push('RDPFIX_TEAMS_ANONYMOUS: true contradicts clientId (set one or the other)');
   return problems;
+}
+
+/**
+ * Who may approve, per platform, failing closed in Azure mode: with no approver list at all,
+ * the server refuses to start unless self-approval is allowed explicitly (in local mode, the
+ * simulator, the requester approves alone as before). `RDPFIX_APPROVERS` holds Slack user ids
+ * and, prefixed `local:`, the terminal's users (`rdp-fix chat`); `RDPFIX_TEAMS_APPROVERS`
+ * Entra object ids. A list is never consulted for another platform's incidents.
+ */
+function approvalPolicyOf(e: z.infer<typeof envSchema>): ApprovalPolicy {
+  // As the runtime decides it: no (or an empty) subscription id is local mode.
+  const local = !e.AZURE_SUBSCRIPTION_ID;
+  const terminal = e.RDPFIX_APPROVERS.filter((id) => id.startsWith('local:'));
+  const slack = e.RDPFIX_APPROVERS.filter((id) => !id.startsWith('local:'));
+  const listed = e.RDPFIX_APPROVERS.length + e.RDPFIX_TEAMS_APPROVERS.length;
+  const problem = (text: string) => new Error(`Invalid configuration:\n  ${text}`);
+  if (listed === 0 && e.RDPFIX_ALLOW_SELF_APPROVAL === false)
+    throw problem(
+      'RDPFIX_ALLOW_SELF_APPROVAL: false needs RDPFIX_APPROVERS or RDPFIX_TEAMS_APPROVERS, or nobody could approve a step',
+    );
+  if (listed === 0 && !local && e.RDPFIX_ALLOW_SELF_APPROVAL !== true)
+    throw problem(
+      'RDPFIX_APPROVERS / RDPFIX_TEAMS_APPROVERS: against Azure (AZURE_SUBSCRIPTION_ID is set) an approver list is required; set RDPFIX_ALLOW_SELF_APPROVAL=true to let every requester approve their own steps instead',
+    );
+  const twoPerson = [...new Set(e.RDPFIX_TWO_PERSON_RISK)];
+  if (twoPerson.length && Math.max(slack.length, terminal.length, e.RDPFIX_TEAMS_APPROVERS.length) < 2)
+    throw problem(
+      'RDPFIX_TWO_PERSON_RISK: needs at least two approvers in RDPFIX_APPROVERS or RDPFIX_TEAMS_APPROVERS',
+    );
+  return {
+    approvers: { slack, cli: terminal, teams: e.RDPFIX_TEAMS_APPROVERS, web: [] },
+    allowSelfApproval: e.RDPFIX_ALLOW_SELF_APPROVAL,
+    // With no approver for a platform: the requester alone, in local mode or when allowed
+    // explicitly; otherwise nobody (Azure mode never falls back to self-approval silently).
+    selfApprovalWhenUnlisted:
+      e.RDPFIX_ALLOW_SELF_APPROVAL === true || (local && e.RDPFIX_ALLOW_SELF_APPROVAL !== false),
+    ttlMs: e.RDPFIX_APPROVAL_TTL_MINUTES * 60_000,
+    twoPersonRisks: twoPerson,
+    maxOpenPerUser: e.RDPFIX_MAX_OPEN_PER_USER,
+  };
 }
 
 /**

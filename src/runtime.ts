@@ -89,13 +89,15 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
   };
 }
 
-/** The conversation core over this runtime's engine, Azure and store. */
-export function conversationOf(runtime: Runtime): Conversation {
+/** The conversation core over this runtime's engine, Azure and store, under the configured policy. */
+export function conversationOf(runtime: Runtime, config: Pick<Config, 'policy' | 'publicUrl'>): Conversation {
   return createConversation({
     engine: runtime.engine,
     vms: runtime.vm,
     incidents: runtime.store,
     threads: runtime.store,
+    policy: config.policy,
+    publicUrl: config.publicUrl,
   });
 }
 

@@ -34,7 +34,7 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
   };
   const runtime = await createRuntime(config, sink, logger);
   // Every channel talks to the same conversation core; their message handles live in the store.
-  const conversation = conversationOf(runtime);
+  const conversation = conversationOf(runtime, config);
   const deps = { conversation, refs: runtime.store };
   const slack = config.slack
     ? createSlackChannel(
@@ -71,6 +71,7 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
     });
   if (teamsAuth.kind === 'authenticated' && !config.teams.tenantId)
     logger.warn('teams: no tenantId is set, so Teams users of any tenant can reach the bot');
+  warnUnapprovable(config, { slack: Boolean(slack), teams: Boolean(teams) }, logger);
   const access = webAccess(config);
   if (!access.enabled) logger.error('web pages off', { reason: access.reason });
   const web = createWebChannel(
@@ -142,6 +143,21 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
       await runtime.close();
     },
   };
+}
+
+/** A chat platform that is on but whose incidents nobody may approve (fails closed): said at start. */
+function warnUnapprovable(config: Config, on: { slack: boolean; teams: boolean }, logger: Logger): void {
+  const settings = { slack: 'RDPFIX_APPROVERS', teams: 'RDPFIX_TEAMS_APPROVERS' } as const;
+  for (const platform of ['slack', 'teams'] as const) {
+    if (
+      on[platform] &&
+      config.policy.approvers[platform].length === 0 &&
+      !config.policy.selfApprovalWhenUnlisted
+    )
+      logger.warn(`${platform}: no approver is listed, so no step of its incidents can be approved`, {
+        setting: settings[platform],
+      });
+  }
 }
 
 /** Ready: the store answers, Azure (or the simulator) answers, and at least one channel is on. */

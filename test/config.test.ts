@@ -9,7 +9,15 @@ describe('configuration', () => {
       host: '127.0.0.1',
       database: { kind: 'sqlite', file: resolve('data/rdp-fix.db') },
       locale: 'en',
-      policy: { approvers: [], allowSelfApproval: undefined, ttlMs: 3_600_000 },
+      policy: {
+        approvers: { slack: [], teams: [], cli: [], web: [] },
+        allowSelfApproval: undefined,
+        // Local mode (the simulator): with no list, the requester approves alone, as before.
+        selfApprovalWhenUnlisted: true,
+        ttlMs: 3_600_000,
+        twoPersonRisks: [],
+        maxOpenPerUser: 5,
+      },
     });
   });
 
@@ -60,7 +68,14 @@ describe('configuration', () => {
       RDPFIX_RESOURCE_GROUPS: 'rg-a,rg-b',
     });
     expect(c.port).toBe(4000);
-    expect(c.policy).toEqual({ approvers: ['U1', 'U2'], allowSelfApproval: true, ttlMs: 900_000 });
+    expect(c.policy).toEqual({
+      approvers: { slack: ['U1', 'U2'], teams: [], cli: [], web: [] },
+      allowSelfApproval: true,
+      selfApprovalWhenUnlisted: true,
+      ttlMs: 900_000,
+      twoPersonRisks: [],
+      maxOpenPerUser: 5,
+    });
     expect(c.locale).toBe('it');
     expect(c.database).toEqual({ kind: 'memory' });
     expect(c.azure.resourceGroups).toEqual(['rg-a', 'rg-b']);
@@ -72,5 +87,52 @@ describe('configuration', () => {
     ).toThrow(/PORT: .*\n.*RDPFIX_LOCALE: .*\n.*RDPFIX_ALLOW_SELF_APPROVAL: /);
     expect(() => loadConfig({ RDPFIX_ALLOW_SELF_APPROVAL: 'false' })).toThrow(/nobody could approve a step/);
     expect(() => loadConfig({ DATABASE_URL: 'sqlite:' })).toThrow(/sqlite: needs a file path/);
+  });
+
+  test("approvers per platform: Slack ids and the terminal's local: ids in RDPFIX_APPROVERS, Entra ids in RDPFIX_TEAMS_APPROVERS, never merged", () => {
+    const c = loadConfig({ RDPFIX_APPROVERS: 'U1,local:ops', RDPFIX_TEAMS_APPROVERS: 'aad-1' });
+    expect(c.policy.approvers).toEqual({ slack: ['U1'], cli: ['local:ops'], teams: ['aad-1'], web: [] });
+    // Teams' refresh list is the Teams approvers only: a Slack id never reaches a Teams card.
+    expect(c.teams.approverIds).toEqual(['aad-1']);
+    expect(loadConfig({ RDPFIX_APPROVERS: 'U1' }).teams.approverIds).toEqual([]);
+  });
+
+  test('Azure mode fails closed: no approver list refuses to start, naming both settings, unless self-approval is explicit', () => {
+    const azure = { AZURE_SUBSCRIPTION_ID: '11111111-2222-3333-4444-555555555555' };
+    expect(() => loadConfig(azure)).toThrow(/RDPFIX_APPROVERS.*RDPFIX_ALLOW_SELF_APPROVAL=true/s);
+    expect(() => loadConfig({ ...azure, RDPFIX_ALLOW_SELF_APPROVAL: 'no' })).toThrow(/nobody could approve/);
+    expect(loadConfig({ ...azure, RDPFIX_ALLOW_SELF_APPROVAL: 'true' }).policy).toMatchObject({
+      selfApprovalWhenUnlisted: true,
+    });
+    // A list for one platform: the other platform's incidents have no approver, and no fallback.
+    expect(loadConfig({ ...azure, RDPFIX_TEAMS_APPROVERS: 'aad-1' }).policy).toMatchObject({
+      approvers: { slack: [], teams: ['aad-1'] },
+      selfApprovalWhenUnlisted: false,
+    });
+    // Local mode keeps its behaviour: no list, the requester approves alone.
+    expect(loadConfig({}).policy.selfApprovalWhenUnlisted).toBe(true);
+  });
+
+  test("RDPFIX_TWO_PERSON_RISK: the playbook's risk names (and the issue's two aliases); unknown names refused at start", () => {
+    const two = { RDPFIX_APPROVERS: 'U1,U2' };
+    expect(
+      loadConfig({ ...two, RDPFIX_TWO_PERSON_RISK: 'restartsVm, changesConfig' }).policy.twoPersonRisks,
+    ).toEqual(['restartsVm', 'changesConfig']);
+    expect(
+      loadConfig({ ...two, RDPFIX_TWO_PERSON_RISK: 'restart,changesConfiguration' }).policy.twoPersonRisks,
+    ).toEqual(['restartsVm', 'changesConfig']);
+    expect(() => loadConfig({ ...two, RDPFIX_TWO_PERSON_RISK: 'reboot' })).toThrow(
+      /RDPFIX_TWO_PERSON_RISK.*unknown risk "reboot"/,
+    );
+    // Two different approvers must be possible.
+    expect(() => loadConfig({ RDPFIX_APPROVERS: 'U1', RDPFIX_TWO_PERSON_RISK: 'restartsVm' })).toThrow(
+      /RDPFIX_TWO_PERSON_RISK: needs at least two approvers/,
+    );
+  });
+
+  test('RDPFIX_MAX_OPEN_PER_USER: 5 by default, a whole number of at least 1', () => {
+    expect(loadConfig({ RDPFIX_MAX_OPEN_PER_USER: '2' }).policy.maxOpenPerUser).toBe(2);
+    for (const bad of ['0', '-1', 'many'])
+      expect(() => loadConfig({ RDPFIX_MAX_OPEN_PER_USER: bad })).toThrow(/RDPFIX_MAX_OPEN_PER_USER: /);
   });
 });

@@ -48,8 +48,14 @@ test('/healthz, /readyz and /metrics after an incident; secrets never reach the 
       incidentId: string;
     };
     await server.runtime.engine.idle();
-    await post('/api/playground/action', { incidentId, stepId: 'diagnose', attempt: 1, verb: 'approve' });
-    await post('/api/playground/action', { incidentId, stepId: 'diagnose', attempt: 1, verb: 'approve' }); // refused: already approved
+    // As the playground page posts a click: with the script hash its card carries.
+    const { messages } = (await (
+      await fetch(`${server.url}/api/playground/messages?incident=${incidentId}`)
+    ).json()) as { messages: { kind: string; scriptSha256?: string }[] };
+    const { scriptSha256 } = messages.find((m) => m.kind === 'stepCard')!;
+    const approve = { incidentId, stepId: 'diagnose', attempt: 1, verb: 'approve', scriptSha256 };
+    await post('/api/playground/action', approve);
+    await post('/api/playground/action', approve); // refused: already approved
     await server.runtime.engine.idle();
     await post('/api/playground/action', {
       incidentId,

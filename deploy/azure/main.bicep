@@ -14,10 +14,10 @@ param targetResourceGroup string
 @description('Key Vault holding the secrets below (the identity gets "Key Vault Secrets User" on it).')
 param keyVaultName string
 
-@description('Comma-separated Slack user ids allowed to approve (RDPFIX_APPROVERS).')
+@description('Comma-separated Slack user ids who approve Slack incidents (RDPFIX_APPROVERS).')
 param approvers string
 
-@description('Comma-separated Entra object ids allowed to approve in Teams (RDPFIX_TEAMS_APPROVERS).')
+@description('Comma-separated Entra object ids who approve Teams incidents (RDPFIX_TEAMS_APPROVERS): a separate list, never merged with the Slack one.')
 param teamsApprovers string = ''
 
 @description('Entra tenant id (a GUID) of the bot and its users: the app accepts tokens and Teams conversations of this tenant only.')

@@ -74,7 +74,7 @@ export async function runChat(
 
   try {
     if (session.localMode) out('Local mode: the Azure SDK talks to the built-in simulator.\n');
-    const opened = await conversation.handleChat(parsed, who, { platform: 'cli', channel: 'terminal' });
+    const opened = await conversation.handleChat(parsed, who, Terminal);
     if (opened.kind !== 'opened') {
       say(opened);
       return 1;
@@ -101,13 +101,16 @@ export async function runChat(
       }
       const click = decodeAnswer(answer, id, step);
       if (typeof click === 'string') out(click);
-      else say(await conversation.handleClick(click, who));
+      else say(await conversation.handleClick(click, who, Terminal));
     }
   } finally {
     lines.close();
     await session.close();
   }
 }
+
+/** The terminal's one conversation: its incidents are decided here and nowhere else. */
+const Terminal = { platform: 'cli', channel: 'terminal' } as const;
 
 /** A line typed at a waiting step, as a click on its card; or what to type instead. */
 export function decodeAnswer(
@@ -133,7 +136,13 @@ export function decodeAnswer(
         .filter(Boolean)
         .map((pair) => [pair.split('=')[0] ?? '', pair.slice(pair.indexOf('=') + 1)]),
     );
-    return { verb: 'approve', ...at, params };
+    // Bound to the script the terminal would show (`v`) now.
+    return {
+      verb: 'approve',
+      ...at,
+      params,
+      ...(step.scriptSha256 ? { scriptSha256: step.scriptSha256 } : {}),
+    };
   }
   return 'Type a, s, b or v.\n';
 }

@@ -76,7 +76,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
 async function openChatSession(config: Config, sink: MessageSink): Promise<ChatSession> {
   const runtime = await createRuntime(config, sink, silentLogger);
   return {
-    conversation: conversationOf(runtime),
+    conversation: conversationOf(runtime, config),
     idle: () => runtime.engine.idle(),
     localMode: runtime.simulator !== undefined,
     close: () => runtime.close(),

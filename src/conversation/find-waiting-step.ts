@@ -1,4 +1,5 @@
 import { ErrorCodes, RdpFixError } from '../core/errors';
+import { scriptSha256Of } from '../engine/describe-events';
 import { contextOf, stateText, stateValueOf } from '../engine/transition-incident';
 import type { EndOutcome } from '../playbook/machine-types';
 import { ChatTexts } from './chat-texts';
@@ -15,6 +16,8 @@ export type WaitingStep =
       attempt: number;
       /** The answers' ids of a question or manual step; undefined for a step to approve. */
       answers: string[] | undefined;
+      /** The sha256 of the script the step runs (runCommand steps): an approval is bound to it. */
+      scriptSha256?: string;
     };
 
 /** The step an incident waits on a person for, read from the store. */
@@ -24,12 +27,15 @@ export async function findWaitingStep(ports: ConversationPorts, incidentId: stri
   if (record.status === 'closed') return { state: 'closed', outcome: record.outcome };
   const current = contextOf(record.snapshot).current;
   if (!current || !stateText(stateValueOf(record.snapshot)).endsWith('.awaiting')) return { state: 'busy' };
-  const step = ports.engine.playbook(record.playbookId).stepById.get(current.stepId);
+  const playbook = ports.engine.playbook(record.playbookId);
+  const step = playbook.stepById.get(current.stepId);
   if (!step) throw new RdpFixError(ErrorCodes.PlaybookInvalid, `the playbook has no step ${current.stepId}`);
+  const scriptSha256 = scriptSha256Of(playbook, step);
   return {
     state: 'awaiting',
     stepId: current.stepId,
     attempt: current.attempt,
     answers: 'answers' in step ? step.answers.map((a) => a.id) : undefined,
+    ...(scriptSha256 ? { scriptSha256 } : {}),
   };
 }

@@ -1,5 +1,10 @@
+import { mayRead } from '../core/approval-policy';
+import { ErrorCodes } from '../core/errors';
 import type { ParsedCommand } from '../core/parse-command';
+import { shorten } from '../core/shorten';
 import type { ChannelRef } from '../core/types';
+import { refusal } from '../engine/commands';
+import { Texts } from '../engine/texts';
 import { buildExport, renderMarkdown } from '../transcripts/render-transcript';
 import { ChatTexts } from './chat-texts';
 import type { Asker } from './inputs';
@@ -12,6 +17,8 @@ import { startIncident } from './start-incident';
 /**
  * Answers one `/rdp-fix …` command, said by `who` in `where` (the channel the incident will
  * live in, or whose incidents are listed). The channel has parsed the text already.
+ * `status`, `history`, `transcript` and `cancel` reach only incidents the person may read
+ * (`mayRead`); any other is answered exactly as an id that does not exist.
  */
 export async function handleChat(
   ports: ConversationPorts,
@@ -33,22 +40,42 @@ export async function handleChat(
         locale: who.locale,
         walkAll: command.walkAll,
       });
-      return result.ok ? { kind: 'opened', incidentId: result.incidentId } : replyTo(result);
+      if (result.ok) return { kind: 'opened', incidentId: result.incidentId };
+      if (result.code === ErrorCodes.IncidentAlreadyOpen && result.openIncidentId) {
+        // The id of the open incident, and its page when the server has a public address.
+        const id = result.openIncidentId;
+        const link = ports.publicUrl ? ` (${ports.publicUrl}/incidents/${id})` : '';
+        const vm = command.resourceGroup ? `${command.resourceGroup}/${command.vmName}` : command.vmName;
+        const text = Texts.refused.alreadyOpen(vm, id, link);
+        return replyTo({ ...result, message: text });
+      }
+      return replyTo(result);
     }
     case 'status':
     case 'history':
-      return { kind: 'incidentList', ...(await listIncidents(ports.incidents, command, where.channel)) };
+      return {
+        kind: 'incidentList',
+        ...(await listIncidents(ports.incidents, ports.policy, command, who.user, where)),
+      };
     case 'transcript':
-      return exportTranscript(ports, command.incidentId, where);
-    case 'cancel':
+      return exportTranscript(ports, command.incidentId, who, where);
+    case 'cancel': {
+      const record = await ports.incidents.get(command.incidentId);
+      // Not readable here: the engine's own answer for an id it does not know, word for word.
+      if (!record || !mayRead(ports.policy, who.user, where, record))
+        return replyTo(
+          refusal(ErrorCodes.IncidentNotFound, Texts.refused.notFound(shorten(command.incidentId))),
+        );
       return replyTo(
         await ports.engine.handle({
           type: 'abort',
           incidentId: command.incidentId,
           user: who.user,
+          from: { platform: where.platform, channel: where.channel },
           reason: `cancelled by ${who.user.name ?? who.user.id}`,
         }),
       );
+    }
   }
 }
 
@@ -56,10 +83,12 @@ export async function handleChat(
 async function exportTranscript(
   ports: ConversationPorts,
   incidentId: string,
+  who: Asker,
   where: ChannelRef,
 ): Promise<Reply> {
   const record = await ports.incidents.get(incidentId);
-  if (!record) return { kind: 'text', text: ChatTexts.notFound(incidentId) };
+  if (!record || !mayRead(ports.policy, who.user, where, record))
+    return { kind: 'text', text: ChatTexts.notFound(incidentId) };
   const sameThread =
     record.channel.platform === where.platform && record.channel.channel === where.channel
       ? record.channel.thread

@@ -1,4 +1,8 @@
-import { commandForCard, type IncidentCommand } from '../engine/commands';
+import { mayRead, type Origin } from '../core/approval-policy';
+import { ErrorCodes } from '../core/errors';
+import { shorten } from '../core/shorten';
+import { commandForCard, type IncidentCommand, refusal } from '../engine/commands';
+import { Texts } from '../engine/texts';
 import { ChatTexts } from './chat-texts';
 import type { Asker, Click } from './inputs';
 import type { ConversationPorts } from './ports';
@@ -7,12 +11,17 @@ import { replyTo } from './reply-to';
 
 /**
  * Answers a press on a step card: approve, skip, abort or an answer go to the engine, which
- * checks who may decide and whether the card is still the one waiting; "Show script" shows
- * the step's script to the person who pressed it.
+ * checks where the press came from, who may decide and whether the card is still the one
+ * waiting; "Show script" shows the step's script to the person who pressed it.
  */
-export async function handleClick(ports: ConversationPorts, click: Click, who: Asker): Promise<Reply> {
+export async function handleClick(
+  ports: ConversationPorts,
+  click: Click,
+  who: Asker,
+  where: Origin,
+): Promise<Reply> {
   if (click.verb === 'forged') return { kind: 'text', text: ChatTexts.badButton };
-  if (click.verb === 'showScript') return showScript(ports, click.incidentId, click.stepId);
+  if (click.verb === 'showScript') return showScript(ports, click.incidentId, click.stepId, who, where);
   const { verb, incidentId, stepId, attempt } = click;
   const command: IncidentCommand = commandForCard({
     verb,
@@ -20,17 +29,38 @@ export async function handleClick(ports: ConversationPorts, click: Click, who: A
     stepId,
     attempt,
     user: who.user,
+    from: where,
     ...(click.answer ? { answer: click.answer } : {}),
+    ...(click.scriptSha256 ? { scriptSha256: click.scriptSha256 } : {}),
   });
   if (command.type === 'approve' && click.params) command.params = click.params;
   if (command.type === 'abort' && click.reason) command.reason = click.reason;
-  return replyTo(await ports.engine.handle(command));
+  const record = await ports.incidents.get(incidentId);
+  const result = await ports.engine.handle(command);
+  // A card pressed where its incident may not be read (its data replayed from another
+  // conversation): the engine refuses it and records the attempt (WRONG_CONVERSATION); the
+  // person hears what an unknown id gets, no hint that the incident exists.
+  if (record && !mayRead(ports.policy, who.user, where, record) && !result.ok)
+    return replyTo(refusal(ErrorCodes.IncidentNotFound, Texts.refused.notFound(shorten(incidentId))));
+  return replyTo(result);
 }
 
-/** The step's script, in the incident's thread; a plain answer for steps that run none. */
-async function showScript(ports: ConversationPorts, incidentId: string, stepId: string): Promise<Reply> {
+/**
+ * The step's script, in the incident's thread; a plain answer for steps that run none, and
+ * for incidents the person may not read (as if there were none: no hint that it exists).
+ */
+async function showScript(
+  ports: ConversationPorts,
+  incidentId: string,
+  stepId: string,
+  who: Asker,
+  where: Origin,
+): Promise<Reply> {
+  const record = await ports.incidents.get(incidentId);
+  if (!record || !mayRead(ports.policy, who.user, where, record))
+    return { kind: 'text', text: ChatTexts.noScript };
   const script = await ports.engine.scriptOf(incidentId, stepId);
-  const thread = (await ports.incidents.get(incidentId))?.channel.thread;
+  const thread = record.channel.thread;
   const inThread = thread ? { thread } : {};
   if (!script) return { kind: 'text', text: ChatTexts.noScript, ...inThread };
   return { kind: 'script', name: script.name, sha256: script.sha256, text: script.text, ...inThread };

@@ -23,6 +23,8 @@ export type Click =
       params?: Record<string, unknown>;
       /** Why an abort was pressed, for the summary (the terminal's "aborted at the terminal"). */
       reason?: string;
+      /** The script hash the card carried (runCommand steps): the approval is bound to it. */
+      scriptSha256?: string;
     }
   | { verb: 'forged' };
 

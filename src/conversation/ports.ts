@@ -1,4 +1,5 @@
 import type { VmOperations } from '../azure/vm-operations';
+import type { ApprovalPolicy } from '../core/approval-policy';
 import type { IncidentEngine } from '../engine/incident-engine';
 import type { IncidentLog } from '../store/incident-store';
 
@@ -28,4 +29,8 @@ export interface ConversationPorts {
   vms: VmResolver;
   incidents: IncidentReader;
   threads: ThreadSetter;
+  /** Who may read which incidents (their conversation, or an approver of their platform). */
+  policy: ApprovalPolicy;
+  /** Where the web pages are served, for links to an incident (`RDPFIX_PUBLIC_URL`). */
+  publicUrl?: string | undefined;
 }

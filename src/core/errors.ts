@@ -34,6 +34,16 @@ export const ErrorCodes = {
   ScriptFailed: 'SCRIPT_FAILED',
   /** A changing step was sent but its fate is unknown (a crash mid-step): a person decides again. */
   OutcomeUnknown: 'OUTCOME_UNKNOWN',
+  /** A decision given outside the incident's own platform and conversation (a replayed card). */
+  WrongConversation: 'WRONG_CONVERSATION',
+  /** The card's script hash is not the loaded playbook's script: a fresh card is posted. */
+  ScriptChanged: 'SCRIPT_CHANGED',
+  /** Two-person rule: the same approver approved twice; a different one must approve. */
+  SecondApproverNeeded: 'SECOND_APPROVER_NEEDED',
+  /** The VM already has an open incident (one at a time per VM, enforced by the store). */
+  IncidentAlreadyOpen: 'INCIDENT_ALREADY_OPEN',
+  /** The person has as many open incidents as `RDPFIX_MAX_OPEN_PER_USER` allows. */
+  TooManyOpen: 'TOO_MANY_OPEN',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

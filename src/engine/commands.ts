@@ -1,3 +1,4 @@
+import type { Origin } from '../core/approval-policy';
 import type { ErrorCode } from '../core/errors';
 import type { ChannelRef, Locale, Localized, User, VmRef } from '../core/types';
 import type { StepRunResult, VmStatus } from '../playbook/machine-types';
@@ -5,6 +6,8 @@ import type { StepRunResult, VmStatus } from '../playbook/machine-types';
 /**
  * What channels, the dispatcher, the VM check and the deadline timers ask of the engine.
  * People give the first six; the engine's own parts report back with the last three.
+ * A person's decision carries `from`, where it was given (decoded by the channel from the
+ * verified payload): it counts only in the incident's own conversation.
  */
 export type Command =
   | {
@@ -22,11 +25,22 @@ export type Command =
       stepId: string;
       attempt: number;
       user: User;
+      from: Origin;
       params?: Record<string, unknown>;
+      /** The sha256 of the script the card showed (runCommand steps): a different one is refused. */
+      scriptSha256?: string;
     }
-  | { type: 'skip'; incidentId: string; stepId: string; attempt: number; user: User }
-  | { type: 'answer'; incidentId: string; stepId: string; attempt: number; answer: string; user: User }
-  | { type: 'abort'; incidentId: string; user: User; reason?: string }
+  | { type: 'skip'; incidentId: string; stepId: string; attempt: number; user: User; from: Origin }
+  | {
+      type: 'answer';
+      incidentId: string;
+      stepId: string;
+      attempt: number;
+      answer: string;
+      user: User;
+      from: Origin;
+    }
+  | { type: 'abort'; incidentId: string; user: User; from: Origin; reason?: string }
   | { type: 'stepResult'; incidentId: string; stepId: string; attempt: number; result: StepRunResult }
   | { type: 'vmChecked'; incidentId: string; status: VmStatus; detail?: string }
   | { type: 'expire'; incidentId: string; stepId: string; attempt: number };
@@ -40,9 +54,20 @@ export interface CommandInbox {
 
 export type CommandResult =
   | { ok: true; incidentId: string }
-  | { ok: false; incidentId?: string; code: ErrorCode; message: Localized };
+  | {
+      ok: false;
+      incidentId?: string;
+      code: ErrorCode;
+      message: Localized;
+      /** The same person was told the same refusal moments ago: say nothing this time. */
+      quiet?: boolean;
+      /** A start refused because the VM has an open incident: that incident. */
+      openIncidentId?: string;
+    };
 
-export function refusal(code: ErrorCode, message: Localized, incidentId?: string): CommandResult {
+export type Refused = Extract<CommandResult, { ok: false }>;
+
+export function refusal(code: ErrorCode, message: Localized, incidentId?: string): Refused {
   return { ok: false, code, message, ...(incidentId ? { incidentId } : {}) };
 }
 
@@ -55,19 +80,31 @@ export interface CardClick {
   stepId: string;
   attempt: number;
   answer?: string;
+  /** The script hash the card carried back. */
+  scriptSha256?: string;
   user: User;
+  from: Origin;
 }
 
 /** A click on a card, as the engine command it means. Channels only decode the click. */
 export function commandForCard(click: CardClick): IncidentCommand {
-  const { verb, incidentId, stepId, attempt, user } = click;
+  const { verb, incidentId, stepId, attempt, user, from } = click;
   switch (verb) {
     case 'approve':
+      return {
+        type: verb,
+        incidentId,
+        stepId,
+        attempt,
+        user,
+        from,
+        ...(click.scriptSha256 ? { scriptSha256: click.scriptSha256 } : {}),
+      };
     case 'skip':
-      return { type: verb, incidentId, stepId, attempt, user };
+      return { type: verb, incidentId, stepId, attempt, user, from };
     case 'abort':
-      return { type: 'abort', incidentId, user };
+      return { type: 'abort', incidentId, user, from };
     case 'answer':
-      return { type: 'answer', incidentId, stepId, attempt, user, answer: click.answer ?? '' };
+      return { type: 'answer', incidentId, stepId, attempt, user, from, answer: click.answer ?? '' };
   }
 }

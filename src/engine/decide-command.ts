@@ -1,23 +1,37 @@
-import { type ApprovalPolicy, checkApprover, maySteer } from '../core/approval-policy';
+import {
+  type ApprovalPolicy,
+  checkApprover,
+  isSameConversation,
+  maySteer,
+  needsTwoApprovers,
+} from '../core/approval-policy';
 import { ErrorCodes, isRdpFixError, Refusal } from '../core/errors';
 import { shorten } from '../core/shorten';
 import type { TranscriptDraft } from '../core/transcript';
-import { type Localized, perLocale, type User } from '../core/types';
+import { perLocale } from '../core/types';
 import { stepOfState } from '../playbook/compile-playbook';
 import type { Playbook } from '../playbook/load-playbook';
-import type { IncidentContext, IncidentEvent } from '../playbook/machine-types';
+import type { Decision, IncidentContext, IncidentEvent } from '../playbook/machine-types';
 import { needsApproval } from '../playbook/outcomes';
 import type { StepDef } from '../playbook/schema';
 import { resolveParams } from '../playbook/step-params';
 import type { IncidentRecord } from '../store/incident-store';
+import { approvalsOf, assertSameScript, closeCard, firstOfTwo, StaleCard, who } from './approval-rules';
 import type { IncidentCommand } from './commands';
 import { factsOf } from './describe-events';
-import { cardKey, type OutMessage } from './messages';
+import type { OutMessage } from './messages';
 import { Texts } from './texts';
 import { contextOf, stateValueOf } from './transition-incident';
 
+export { closeCard, StaleCard };
+
 export interface Decided {
-  event: IncidentEvent;
+  /**
+   * The machine event; none when the decision is only recorded (the first of two approvals):
+   * then `approvals` is what the waiting step has so far, saved with the record.
+   */
+  event?: IncidentEvent;
+  approvals?: Decision[];
   drafts: TranscriptDraft[];
   messages: OutMessage[];
 }
@@ -25,6 +39,7 @@ export interface Decided {
 /**
  * Decides whether a command may change an open incident, and into which machine event,
  * transcript entries and card updates it turns. Pure; throws a `Refusal` otherwise.
+ * A person's decision counts only from the incident's own platform and conversation.
  */
 export function decideCommand(
   record: IncidentRecord,
@@ -35,9 +50,13 @@ export function decideCommand(
 ): Decided {
   const context = contextOf(record.snapshot);
   const at = now.toISOString();
+  if ('from' in command && !isSameConversation(command.from, record.channel)) {
+    throw new Refusal(ErrorCodes.WrongConversation, Texts.refused.wrongConversation());
+  }
   switch (command.type) {
     case 'approve': {
       const step = assertDecidable(record, playbook, policy, context, command, true);
+      assertSameScript(record, playbook, context, step, command);
       let params: ReturnType<typeof resolveParams>;
       try {
         params = resolveParams('params' in step ? step.params : {}, command.params, factsOf(context));
@@ -45,12 +64,21 @@ export function decideCommand(
         if (isRdpFixError(err)) throw new Refusal(err.code, Texts.refused.invalidParams(err.message));
         throw err;
       }
+      const decision: Decision = { by: command.user, at };
+      if (needsTwoApprovers(policy, 'risk' in step ? step.risk : undefined)) {
+        const earlier = approvalsOf(record, command);
+        if (earlier.some((d) => d.by.id === command.user.id))
+          throw new Refusal(ErrorCodes.SecondApproverNeeded, Texts.refused.secondApprover());
+        if (earlier.length === 0)
+          return firstOfTwo(record, playbook, context, step, command, decision, params);
+      }
+      const approvers = [...approvalsOf(record, command), decision].map((d) => who(d.by)).join(' + ');
       return {
         event: {
           type: 'APPROVE',
           stepId: step.id,
           attempt: command.attempt,
-          decision: { by: command.user, at },
+          decision,
           params,
         },
         drafts: [
@@ -60,7 +88,7 @@ export function decideCommand(
             data: { stepId: step.id, attempt: command.attempt, params, by: command.user },
           },
         ],
-        messages: [closeCard(record.id, step.id, command.attempt, Texts.approved(who(command.user), at))],
+        messages: [closeCard(record.id, step.id, command.attempt, Texts.approved(approvers, at))],
       };
     }
     case 'skip': {
@@ -108,7 +136,7 @@ export function decideCommand(
       };
     }
     case 'abort': {
-      if (!maySteer(policy, command.user, record.requester)) {
+      if (!maySteer(policy, command.user, record.requester, record.channel.platform)) {
         throw new Refusal(ErrorCodes.NotAuthorised, Texts.refused.notAllowed());
       }
       const reason = command.reason ? shorten(command.reason, 200) : undefined;
@@ -210,9 +238,9 @@ function assertDecidable(
     throw new Refusal(ErrorCodes.StepNotCurrent, notCurrent);
   }
   if (needsApproval(step)) {
-    const check = checkApprover(policy, command.user, record.requester);
+    const check = checkApprover(policy, command.user, record.requester, record.channel.platform);
     if (!check.allowed) throw new Refusal(ErrorCodes.NotAuthorised, Texts.refused[check.reason]());
-  } else if (!maySteer(policy, command.user, record.requester)) {
+  } else if (!maySteer(policy, command.user, record.requester, record.channel.platform)) {
     throw new Refusal(ErrorCodes.NotAuthorised, Texts.refused.notAllowed());
   }
   const current = context.current;
@@ -228,12 +256,4 @@ function assertDecidable(
     throw new Refusal(ErrorCodes.StepNotCurrent, notCurrent);
   }
   return step;
-}
-
-export function closeCard(incidentId: string, stepId: string, attempt: number, text: Localized): OutMessage {
-  return { kind: 'cardClosed', key: cardKey(incidentId, stepId, attempt), stepId, attempt, text };
-}
-
-function who(user: User): string {
-  return user.name ?? user.id;
 }

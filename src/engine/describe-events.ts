@@ -30,7 +30,9 @@ export function describeEvents(
       case 'stepAwaiting': {
         const step = playbook.stepById.get(event.stepId);
         if (!step) break;
-        const card = stepCard(incidentId, step, event.attempt, context, event.afterUnknown);
+        const card = stepCard(incidentId, step, event.attempt, context, event.afterUnknown, {
+          scriptSha256: scriptSha256Of(playbook, step),
+        });
         out.drafts.push({
           kind: event.afterUnknown ? 'step.outcomeUnknown' : 'step.awaiting',
           actor: null,
@@ -83,12 +85,22 @@ export function describeEvents(
   return out;
 }
 
+/**
+ * The sha256 of the script a runCommand step runs, as the loaded playbook has it: what an
+ * approval is bound to. Undefined for steps that run no script on the VM.
+ */
+export function scriptSha256Of(playbook: Playbook, step: StepDef): string | undefined {
+  if (step.kind !== 'runCommand' || !('script' in step) || !step.script) return undefined;
+  return playbook.scripts[step.script]?.sha256;
+}
+
 export function stepCard(
   incidentId: string,
   step: StepDef,
   attempt: number,
   context: IncidentContext,
   afterUnknown: boolean,
+  extra: { scriptSha256?: string | undefined; notice?: Localized } = {},
 ): Extract<OutMessage, { kind: 'stepCard' }> {
   const defs = 'params' in step ? step.params : {};
   const defaults = defaultParams(defs, factsOf(context));
@@ -113,7 +125,7 @@ export function stepCard(
     title: step.title,
     explain: step.explain,
     ...(step.warning ? { warning: step.warning } : {}),
-    ...(afterUnknown ? { notice: Texts.outcomeUnknown() } : {}),
+    ...(extra.notice ? { notice: extra.notice } : afterUnknown ? { notice: Texts.outcomeUnknown() } : {}),
     ...('risk' in step ? { risk: step.risk } : {}),
     confirm: 'risk' in step ? (step.confirm ?? step.risk === 'restartsVm') : false,
     params,
@@ -123,6 +135,7 @@ export function stepCard(
       : ['abort', ...(script ? (['showScript'] as const) : [])],
     answers: 'answers' in step ? step.answers.map((a) => ({ id: a.id, label: a.label })) : [],
     ...(script ? { script } : {}),
+    ...(extra.scriptSha256 ? { scriptSha256: extra.scriptSha256 } : {}),
   };
 }
 

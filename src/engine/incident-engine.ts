@@ -17,6 +17,10 @@ import { PlaybookRegistry } from './playbook-registry';
 import { StepDispatcher } from './step-dispatcher';
 
 export type { Command, CommandResult } from './commands';
+
+/** How often repeated refusals are looked at for writing (they wait for the person to stop). */
+const RefusalFlushMs = 2_000;
+
 export { contextOf, stateText } from './transition-incident';
 
 export interface EngineDeps {
@@ -177,6 +181,8 @@ export class IncidentEngine implements CommandInbox {
     if (this.closed || this.background.length > 0) return;
     this.every(Math.max(50, Math.floor((this.deps.leaseMs ?? 30_000) / 3)), () => this.sweeper.sweep(false));
     this.every(this.deps.outboxPollMs ?? 1_000, () => this.outbox.poll());
+    // Repeated refusals are written once the person stopped pressing (refusal-tally.ts).
+    this.every(RefusalFlushMs, () => this.commands.flushRefusals(false));
   }
 
   /**
@@ -195,6 +201,8 @@ export class IncidentEngine implements CommandInbox {
 
   /** Graceful shutdown: after `close()` and `idle()`, gives this replica's leases up so another takes over now. */
   async handOver(): Promise<void> {
+    // Counted refusals are kept, but never at the cost of handing the work over.
+    await this.commands.flushRefusals(true).catch((err: unknown) => this.deps.onError?.(err, 'background'));
     await this.deps.store.releaseLeases(this.owner);
   }
 

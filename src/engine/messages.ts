@@ -42,6 +42,11 @@ export type OutMessage =
       actions: CardAction[];
       answers: { id: string; label: Localized }[];
       script?: string;
+      /**
+       * sha256 of the script the step runs now (runCommand steps). Channels put it in the
+       * buttons; an approval carrying another hash is refused and a fresh card is posted.
+       */
+      scriptSha256?: string;
     }
   | { kind: 'cardClosed'; key: string; stepId: string; attempt: number; text: Localized }
   | { kind: 'progress'; key: string; stepId: string; text: Localized; elapsedMs: number; done: boolean }

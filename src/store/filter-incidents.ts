@@ -8,6 +8,7 @@ export function filterIncidents(records: IncidentRecord[], filter: IncidentFilte
     .filter((r) => !filter.status || r.status === filter.status)
     .filter((r) => !filter.vmName || r.vm.name === filter.vmName)
     .filter((r) => !filter.channel || r.channel.channel === filter.channel)
+    .filter((r) => !filter.requester || r.requester.id === filter.requester)
     .sort((a, b) =>
       a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : b.id.localeCompare(a.id),
     )

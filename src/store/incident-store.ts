@@ -1,12 +1,17 @@
 import type { TranscriptDraft, TranscriptEntry } from '../core/transcript';
 import type { ChannelRef, Locale, User, VmRef } from '../core/types';
-import type { EndOutcome } from '../playbook/machine-types';
+import type { Decision, EndOutcome } from '../playbook/machine-types';
 
 /** The step waiting for a person, with its deadline kept as data (xstate timers are not persisted). */
 export interface PendingApproval {
   stepId: string;
   attempt: number;
   deadline: string;
+  /**
+   * Two-person rule: approvals given so far to this attempt, before the one that lets it run.
+   * Kept with the record (not in the machine): the machine sees one APPROVE, the last one.
+   */
+  approvals?: Decision[];
 }
 
 export interface IncidentRecord {
@@ -40,6 +45,8 @@ export interface IncidentFilter {
   status?: 'open' | 'closed';
   vmName?: string;
   channel?: string;
+  /** The requester's user id (the per-user limit on open incidents). */
+  requester?: string;
   limit?: number;
 }
 
@@ -93,6 +100,11 @@ export interface OutboxClaim {
  * same transaction; the engine names them explicitly (`posted`), the store reads no entry.
  */
 export interface IncidentLog {
+  /**
+   * Creates an incident. An open incident per VM at most: throws `IncidentAlreadyOpen` (with
+   * `details.incidentId`, the open one) when the VM has one, also against a concurrent create
+   * on another replica (a unique index in the SQL stores).
+   */
   create(
     incident: NewIncident,
     entries: TranscriptDraft[],

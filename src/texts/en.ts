@@ -17,6 +17,15 @@ export const en = {
     outcomeUnknown: () =>
       'The agent restarted while this step was being sent; it cannot tell whether it ran. Check, then approve it again or skip it.',
     approved: (who: string, at: string) => `Approved by ${who} at ${at}`,
+    /** Two-person rule: the first of two approvals, on the card it closes. */
+    firstApproval: (who: string, at: string) => `Approved by ${who} at ${at}, waiting for a second approver.`,
+    /** Two-person rule: on the fresh card that waits for the second approval. */
+    secondApprovalNeeded: (who: string) =>
+      `Approved by ${who}, waiting for a second approver: this step needs two different approvers.`,
+    /** The card closed because the step's script changed since it was posted. */
+    scriptChanged: () => 'The script of this step changed since this card was posted; nothing ran.',
+    /** On the fresh card posted in its place. */
+    scriptChangedNotice: () => 'The script of this step changed: this card shows the current one.',
     skipped: (who: string, at: string) => `Skipped by ${who} at ${at}`,
     answered: (who: string, answer: string) => `${who} answered: ${answer}`,
     expired: () => 'This approval expired; the incident is closed. Start a new one to continue.',
@@ -44,6 +53,18 @@ export const en = {
       'not-approver': () => 'You are not on the approver list for rdp-fix steps.',
       'self-approval': () => 'You opened this incident; another approver must approve its steps.',
       'not-requester': () => 'Only the person who opened this incident can decide on its steps.',
+      'no-approvers': () =>
+        'Nobody is on the approver list of this platform (RDPFIX_APPROVERS for Slack, RDPFIX_TEAMS_APPROVERS for Teams), so no step can be approved.',
+      wrongConversation: () =>
+        'Decisions on this incident are taken in its own thread, on the platform where it was opened; nothing was changed.',
+      scriptChanged: (step: string) =>
+        `The script of "${step}" changed since its card was posted; nothing ran. A fresh card follows: check it and approve again.`,
+      secondApprover: () =>
+        'You already approved this step; it needs a second approval, by a different approver.',
+      alreadyOpen: (vm: string, id: string, link: string) =>
+        `VM ${vm} already has an open incident: ${id}${link}. Continue it there, or end it with: cancel ${id}`,
+      tooManyOpen: (max: number) =>
+        `You already have ${max} open incidents, the most allowed: finish or cancel one first.`,
       notCurrent: (step: string) =>
         `"${step}" is not the step waiting for a decision (it was already decided, or the card is old).`,
       alreadyApproved: (who: string, at: string) => `Already approved by ${who} at ${at}; it runs once.`,

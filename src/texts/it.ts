@@ -14,6 +14,14 @@ export const it: Catalogue = {
     outcomeUnknown: () =>
       "L'agente si è riavviato mentre inviava questo passaggio e non sa se è stato eseguito. Verificare, poi approvarlo di nuovo o saltarlo.",
     approved: (who: string, at: string) => `Approvato da ${who} alle ${at}`,
+    firstApproval: (who: string, at: string) =>
+      `Approvato da ${who} alle ${at}, in attesa di un secondo approvatore.`,
+    secondApprovalNeeded: (who: string) =>
+      `Approvato da ${who}, in attesa di un secondo approvatore: questo passaggio richiede due approvatori diversi.`,
+    scriptChanged: () =>
+      'Lo script di questo passaggio è cambiato da quando la scheda è stata pubblicata; non è stato eseguito nulla.',
+    scriptChangedNotice: () =>
+      'Lo script di questo passaggio è cambiato: questa scheda mostra quello attuale.',
     skipped: (who: string, at: string) => `Saltato da ${who} alle ${at}`,
     answered: (who: string, answer: string) => `${who} ha risposto: ${answer}`,
     expired: () => "Questa approvazione è scaduta; l'incidente è chiuso. Aprirne uno nuovo per continuare.",
@@ -43,6 +51,18 @@ export const it: Catalogue = {
       'self-approval': () =>
         'Hai aperto tu questo incidente; un altro approvatore deve approvarne i passaggi.',
       'not-requester': () => 'Solo chi ha aperto questo incidente può decidere sui suoi passaggi.',
+      'no-approvers': () =>
+        "Nessuno è nell'elenco degli approvatori di questa piattaforma (RDPFIX_APPROVERS per Slack, RDPFIX_TEAMS_APPROVERS per Teams), quindi nessun passaggio può essere approvato.",
+      wrongConversation: () =>
+        'Le decisioni su questo incidente si prendono nel suo thread, sulla piattaforma in cui è stato aperto; non è cambiato nulla.',
+      scriptChanged: (step: string) =>
+        `Lo script di "${step}" è cambiato da quando la scheda è stata pubblicata; non è stato eseguito nulla. Segue una scheda nuova: controllarla e approvare di nuovo.`,
+      secondApprover: () =>
+        'Hai già approvato questo passaggio; serve una seconda approvazione, di un approvatore diverso.',
+      alreadyOpen: (vm: string, id: string, link: string) =>
+        `La VM ${vm} ha già un incidente aperto: ${id}${link}. Continuare lì, o chiuderlo con: cancel ${id}`,
+      tooManyOpen: (max: number) =>
+        `Hai già ${max} incidenti aperti, il massimo consentito: concluderne o annullarne uno prima.`,
       notCurrent: (step: string) =>
         `"${step}" non è il passaggio in attesa di decisione (è già stato deciso, o la scheda è vecchia).`,
       alreadyApproved: (who: string, at: string) =>

@@ -17,13 +17,17 @@ export function describeEntry(entry: TranscriptEntry): string {
     case 'step.notApplicable':
       return `${step} not needed for what was found and done so far: skipped`;
     case 'step.approved':
-      return `${by} approved ${step} (attempt ${String(d.attempt)})${paramsText(d.params)}`;
+      return `${by} approved ${step} (attempt ${String(d.attempt)})${paramsText(d.params)}${
+        d.needs ? ` (approval ${String(d.approvals)} of ${String(d.needs)})` : ''
+      }`;
     case 'step.skipped':
       return `${by} skipped ${step}`;
     case 'step.answered':
       return `${by} answered ${step}: ${String(d.answer)}`;
     case 'step.refused':
-      return `Refused ${String(d.command)}${step ? ` of ${step}` : ''} from ${entry.actor ?? 'agent'}: ${String(d.reason)}`;
+      return `Refused ${String(d.command)}${step ? ` of ${step}` : ''} from ${entry.actor ?? 'agent'}${
+        d.repeated ? ` ${String(d.count)} more time(s)` : ''
+      }: ${String(d.reason)}`;
     case 'step.dispatching':
       return `Sending ${step}`;
     case 'step.output':

@@ -6,7 +6,7 @@ import { StaticTestCredential } from '../../src/azure/loopback-pipeline';
 import { type RunCommandKind, RunCommandKinds } from '../../src/azure/managed-run-command';
 import { ArmSimulator } from '../../src/simulator/arm-simulator';
 import { SqliteIncidentStore } from '../../src/store/sqlite-store';
-import { bob, currentStep, driveToEnd, makeHarness, startIncident } from '../helpers/engine-harness';
+import { bob, card, currentStep, driveToEnd, makeHarness, startIncident } from '../helpers/engine-harness';
 
 const SUB = '11111111-2222-3333-4444-555555555555';
 const dir = mkdtempSync(join(tmpdir(), 'rdpfix-azure-resume-'));
@@ -44,7 +44,14 @@ test.each(RunCommandKinds)(
       resourceGroup: 'rg-sim',
     });
     for (const stepId of ['diagnose', 'snapshot-os-disk']) {
-      await first.engine.handle({ type: 'approve', incidentId: id, stepId, attempt: 1, user: bob });
+      await first.engine.handle({
+        type: 'approve',
+        incidentId: id,
+        stepId,
+        attempt: 1,
+        user: bob,
+        ...card(stepId),
+      });
       await first.engine.idle();
     }
     await first.engine.handle({
@@ -53,6 +60,7 @@ test.each(RunCommandKinds)(
       stepId: 'enable-tls',
       attempt: 1,
       user: bob,
+      ...card('enable-tls'),
     });
     await until(
       async () => (await first.store.getDispatch(id, 'enable-tls', 1))?.status === 'polling',

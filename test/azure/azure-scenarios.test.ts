@@ -4,6 +4,7 @@ import { type RunCommandKind, RunCommandKinds } from '../../src/azure/managed-ru
 import { ArmSimulator } from '../../src/simulator/arm-simulator';
 import {
   bob,
+  card,
   currentStep,
   driveToEnd,
   makeHarness,
@@ -55,7 +56,14 @@ function runCommands() {
 async function diagnosed(vm: string) {
   const h = makeHarness({ vm: azure() });
   const id = await startIncident(h, vm, undefined, where);
-  await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
+  await h.engine.handle({
+    type: 'approve',
+    incidentId: id,
+    stepId: 'diagnose',
+    attempt: 1,
+    user: bob,
+    ...card('diagnose'),
+  });
   await h.engine.idle();
   return { h, id };
 }
@@ -183,7 +191,14 @@ describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
     test('409 that does not clear: the step fails with the reason, the flow goes on', async () => {
       const h = makeHarness({ vm: azure({ conflictRetries: 1 }) });
       const id = await startIncident(h, 'sim-busy', undefined, where);
-      await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
+      await h.engine.handle({
+        type: 'approve',
+        incidentId: id,
+        stepId: 'diagnose',
+        attempt: 1,
+        user: bob,
+        ...card('diagnose'),
+      });
       await h.engine.idle();
       expect((await currentStep(h, id)).stepId).toBe('diagnose-failed');
       const result = h.messages('progress').find((m) => m.kind === 'progress' && m.done);
@@ -232,7 +247,14 @@ describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
         ...run(text, params),
         stdout: `${'x'.repeat(5000)} C:\\ProgramData\\rdp-fix\\logs\\diagnose-1.log`,
       });
-      await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
+      await h.engine.handle({
+        type: 'approve',
+        incidentId: id,
+        stepId: 'diagnose',
+        attempt: 1,
+        user: bob,
+        ...card('diagnose'),
+      });
       await h.engine.idle();
       const result = h.messages('progress').find((m) => m.kind === 'progress' && m.done);
       expect(result?.kind === 'progress' && result.text.en).toContain(

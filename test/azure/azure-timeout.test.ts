@@ -1,7 +1,7 @@
 import { AzureVmOperations } from '../../src/azure/azure-vm-operations';
 import { StaticTestCredential } from '../../src/azure/loopback-pipeline';
 import { ArmSimulator } from '../../src/simulator/arm-simulator';
-import { bob, currentStep, makeHarness, startIncident } from '../helpers/engine-harness';
+import { bob, card, currentStep, makeHarness, startIncident } from '../helpers/engine-harness';
 
 /**
  * A script that hangs, on the managed Run Command: Azure stops it at the step's time limit
@@ -27,7 +27,14 @@ test('a hung diagnostic is stopped at its time limit; the thread says so, with i
       subscriptionId: SUB,
       resourceGroup: 'rg-sim',
     });
-    await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
+    await h.engine.handle({
+      type: 'approve',
+      incidentId: id,
+      stepId: 'diagnose',
+      attempt: 1,
+      user: bob,
+      ...card('diagnose'),
+    });
     await h.engine.idle();
 
     // The playbook's limit for the diagnostic went to Azure, with a synchronous run.

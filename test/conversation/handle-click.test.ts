@@ -1,7 +1,15 @@
 import { ChatTexts } from '../../src/conversation/chat-texts';
 import type { Click } from '../../src/conversation/inputs';
 import { ErrorCodes } from '../../src/core/errors';
-import { asAlice, asBob, asMallory, makeConversation, openThrough } from '../helpers/conversation-harness';
+import {
+  asAlice,
+  asBob,
+  asMallory,
+  makeConversation,
+  openThrough,
+  opsChannel,
+} from '../helpers/conversation-harness';
+import { scriptHashOf } from '../helpers/engine-harness';
 
 /** Card clicks, answered by the conversation core over a real engine and in-memory store. */
 
@@ -12,6 +20,8 @@ const diagnose = (incidentId: string, extra: Partial<CardClick> = {}): CardClick
   incidentId,
   stepId: 'diagnose',
   attempt: 1,
+  // The script hash the diagnose card carries.
+  ...scriptHashOf('diagnose'),
   ...extra,
 });
 
@@ -23,8 +33,9 @@ test('an approval by an approver is taken; the step waiting moves on', async () 
     stepId: 'diagnose',
     attempt: 1,
     answers: undefined,
+    ...scriptHashOf('diagnose'),
   });
-  expect(await h.conversation.handleClick(diagnose(id), asBob)).toEqual({ kind: 'done' });
+  expect(await h.conversation.handleClick(diagnose(id), asBob, opsChannel)).toEqual({ kind: 'done' });
   await h.engine.idle();
   const next = await h.conversation.findWaitingStep(id);
   expect(next).toMatchObject({ state: 'awaiting', answers: expect.any(Array) });
@@ -34,13 +45,13 @@ test('an approval by an approver is taken; the step waiting moves on', async () 
 test('a click by someone not on the approver list is refused; the engine tells them', async () => {
   const h = makeConversation();
   const id = await openThrough(h, 'sim-healthy');
-  const reply = await h.conversation.handleClick(diagnose(id), asMallory);
+  const reply = await h.conversation.handleClick(diagnose(id), asMallory, opsChannel);
   expect(reply).toMatchObject({ kind: 'refusal', code: ErrorCodes.NotAuthorised, delivered: true });
   expect(reply.kind === 'refusal' && reply.text.en).toBe(
     'You are not on the approver list for rdp-fix steps.',
   );
   // The requester may not approve her own incident's steps either (two-person policy).
-  expect(await h.conversation.handleClick(diagnose(id), asAlice)).toMatchObject({
+  expect(await h.conversation.handleClick(diagnose(id), asAlice, opsChannel)).toMatchObject({
     code: ErrorCodes.NotAuthorised,
   });
 });
@@ -48,12 +59,12 @@ test('a click by someone not on the approver list is refused; the engine tells t
 test('a click on a stale card (a decided step, an old attempt) changes nothing', async () => {
   const h = makeConversation();
   const id = await openThrough(h, 'sim-healthy');
-  await h.conversation.handleClick(diagnose(id), asBob);
+  await h.conversation.handleClick(diagnose(id), asBob, opsChannel);
   await h.engine.idle();
   const before = await h.store.get(id);
-  const again = await h.conversation.handleClick(diagnose(id), asBob);
+  const again = await h.conversation.handleClick(diagnose(id), asBob, opsChannel);
   expect(again).toMatchObject({ kind: 'refusal', delivered: true });
-  const oldAttempt = await h.conversation.handleClick(diagnose(id, { attempt: 7 }), asBob);
+  const oldAttempt = await h.conversation.handleClick(diagnose(id, { attempt: 7 }), asBob, opsChannel);
   expect(oldAttempt).toMatchObject({ kind: 'refusal', code: ErrorCodes.StepNotCurrent });
   await h.engine.idle();
   expect((await h.store.get(id))?.version).toBe(before?.version);
@@ -62,12 +73,12 @@ test('a click on a stale card (a decided step, an old attempt) changes nothing',
 test('a click on a closed incident is refused to the clicker (the engine sends nothing)', async () => {
   const h = makeConversation();
   const id = await openThrough(h, 'sim-healthy');
-  expect(await h.conversation.handleClick(diagnose(id, { verb: 'abort' }), asAlice)).toEqual({
+  expect(await h.conversation.handleClick(diagnose(id, { verb: 'abort' }), asAlice, opsChannel)).toEqual({
     kind: 'done',
   });
   await h.engine.idle();
   expect(await h.conversation.findWaitingStep(id)).toEqual({ state: 'closed', outcome: 'aborted' });
-  const late = await h.conversation.handleClick(diagnose(id), asBob);
+  const late = await h.conversation.handleClick(diagnose(id), asBob, opsChannel);
   expect(late).toMatchObject({ kind: 'refusal', code: ErrorCodes.IncidentClosed, delivered: false });
 });
 
@@ -77,6 +88,7 @@ test('an abort pressed with a reason keeps it for the summary', async () => {
   await h.conversation.handleClick(
     diagnose(id, { verb: 'abort', reason: 'aborted at the terminal' }),
     asAlice,
+    opsChannel,
   );
   await h.engine.idle();
   expect(h.messages('summary').at(-1)).toMatchObject({ reason: 'aborted at the terminal' });
@@ -86,7 +98,7 @@ test('show script: the step script, in the incident thread; a plain answer for a
   const h = makeConversation();
   const id = await openThrough(h, 'sim-healthy');
   await h.conversation.rememberThread(id, '1700000000.000100');
-  const reply = await h.conversation.handleClick(diagnose(id, { verb: 'showScript' }), asMallory);
+  const reply = await h.conversation.handleClick(diagnose(id, { verb: 'showScript' }), asMallory, opsChannel);
   expect(reply).toEqual({
     kind: 'script',
     name: expect.stringContaining('diagnose'),
@@ -97,6 +109,7 @@ test('show script: the step script, in the incident thread; a plain answer for a
   const none = await h.conversation.handleClick(
     diagnose(id, { verb: 'showScript', stepId: 'snapshot-os-disk' }),
     asBob,
+    opsChannel,
   );
   expect(none).toEqual({ kind: 'text', text: ChatTexts.noScript, thread: '1700000000.000100' });
   // Showing changes nothing.
@@ -105,7 +118,7 @@ test('show script: the step script, in the incident thread; a plain answer for a
 
 test('a forged button is answered as such and reaches no engine', async () => {
   const h = makeConversation();
-  expect(await h.conversation.handleClick({ verb: 'forged' }, asBob)).toEqual({
+  expect(await h.conversation.handleClick({ verb: 'forged' }, asBob, opsChannel)).toEqual({
     kind: 'text',
     text: ChatTexts.badButton,
   });

@@ -6,7 +6,16 @@ import { type Decided, decideCommand } from '../../src/engine/decide-command';
 import { Texts } from '../../src/engine/texts';
 import { transitionIncident } from '../../src/engine/transition-incident';
 import type { IncidentRecord } from '../../src/store/incident-store';
-import { alice, bob, mallory, rdpPlaybook, twoPersonPolicy } from '../helpers/engine-harness';
+import {
+  alice,
+  bob,
+  card,
+  mallory,
+  policyWith,
+  rdpPlaybook,
+  testConversation,
+  twoPersonPolicy,
+} from '../helpers/engine-harness';
 import {
   approve,
   evidence,
@@ -44,7 +53,7 @@ function refusalOf(decision: () => Decided): { code: string; text: Localized } {
 
 /** The machine takes the decided event: what decideCommand lets through is not a no-op. */
 function stateAfter(record: IncidentRecord, decided: Decided): string {
-  return transitionIncident(rdpMachine(), record.snapshot, decided.event).state;
+  return transitionIncident(rdpMachine(), record.snapshot, decided.event!).state;
 }
 
 const preflight = () => recordAfter([]).record;
@@ -62,6 +71,7 @@ describe('approve', () => {
       stepId: 'diagnose',
       attempt: 1,
       user: bob,
+      ...card('diagnose'),
     });
     expect(decided).toEqual({
       event: { type: 'APPROVE', stepId: 'diagnose', attempt: 1, decision: { by: bob, at }, params: {} },
@@ -94,6 +104,7 @@ describe('approve', () => {
       attempt: 1,
       user: bob,
       params: { Versions: '1.0,1.1,1.2' },
+      ...card('enable-tls'),
     });
     const params = { Versions: '1.0,1.1,1.2', PauseGroupPolicy: true };
     expect(decided.event).toEqual({
@@ -122,6 +133,7 @@ describe('approve', () => {
         attempt: 1,
         user: bob,
         params,
+        ...card('enable-tls'),
       }),
     );
     expect(refused.code).toBe(ErrorCodes.InvalidParameter);
@@ -164,27 +176,23 @@ describe('approve', () => {
       stepId: 'diagnose',
       attempt: 1,
       user: bob,
+      ...card('diagnose'),
       ...change,
+      from: testConversation,
     };
     expect(refusalOf(() => decide(record(), command))).toEqual({ code: ErrorCodes.StepNotCurrent, text });
   });
 });
 
 describe('approval policies', () => {
-  const selfAllowed: ApprovalPolicy = {
-    approvers: [alice.id, bob.id],
-    allowSelfApproval: true,
-    ttlMs: 60_000,
-  };
-  const listWithRequester: ApprovalPolicy = {
-    approvers: [alice.id, bob.id],
-    allowSelfApproval: false,
-    ttlMs: 60_000,
-  };
-  const noList: ApprovalPolicy = { approvers: [], allowSelfApproval: undefined, ttlMs: 60_000 };
-  const noListNoSelf: ApprovalPolicy = { approvers: [], allowSelfApproval: false, ttlMs: 60_000 };
+  const selfAllowed: ApprovalPolicy = policyWith([alice.id, bob.id], true, { ttlMs: 60_000 });
+  const listWithRequester: ApprovalPolicy = policyWith([alice.id, bob.id], false, { ttlMs: 60_000 });
+  const noList: ApprovalPolicy = policyWith([], undefined, { ttlMs: 60_000 });
+  const noListNoSelf: ApprovalPolicy = policyWith([], false, { ttlMs: 60_000 });
 
-  test.each<[string, ApprovalPolicy, User, 'not-approver' | 'self-approval' | 'not-requester' | null]>([
+  test.each<
+    [string, ApprovalPolicy, User, 'not-approver' | 'self-approval' | 'not-requester' | 'no-approvers' | null]
+  >([
     ['an approver', twoPersonPolicy, bob, null],
     ['someone off the approver list', twoPersonPolicy, mallory, 'not-approver'],
     ['the requester, off the list', twoPersonPolicy, alice, 'not-approver'],
@@ -192,10 +200,18 @@ describe('approval policies', () => {
     ['the requester on the list, self-approval on', selfAllowed, alice, null],
     ['the requester, no approver list', noList, alice, null],
     ['anyone else, no approver list', noList, bob, 'not-requester'],
-    ['the requester, no list and self-approval off', noListNoSelf, alice, 'not-requester'],
+    // Fails closed: with no approver for the platform and self-approval off, nobody approves.
+    ['the requester, no list and self-approval off', noListNoSelf, alice, 'no-approvers'],
   ])('%s', (_who, policy, user, reason) => {
     const record = diagnoseAwaiting();
-    const command = { type: 'approve' as const, incidentId: id, stepId: 'diagnose', attempt: 1, user };
+    const command = {
+      type: 'approve' as const,
+      incidentId: id,
+      stepId: 'diagnose',
+      attempt: 1,
+      user,
+      ...card('diagnose'),
+    };
     if (reason === null) {
       expect(decide(record, command, policy).event).toMatchObject({
         type: 'APPROVE',
@@ -219,6 +235,7 @@ describe('skip', () => {
       stepId: 'diagnose',
       attempt: 1,
       user: bob,
+      ...card('diagnose'),
     });
     expect(decided).toEqual({
       event: { type: 'SKIP', stepId: 'diagnose', attempt: 1, decision: { by: bob, at } },
@@ -237,7 +254,14 @@ describe('skip', () => {
   });
 
   test('skipping follows the approval policy: mallory is refused', () => {
-    const command = { type: 'skip' as const, incidentId: id, stepId: 'diagnose', attempt: 1, user: mallory };
+    const command = {
+      type: 'skip' as const,
+      incidentId: id,
+      stepId: 'diagnose',
+      attempt: 1,
+      user: mallory,
+      from: testConversation,
+    };
     expect(refusalOf(() => decide(diagnoseAwaiting(), command)).code).toBe(ErrorCodes.NotAuthorised);
   });
 });
@@ -250,6 +274,7 @@ describe('answer', () => {
     attempt,
     answer: value,
     user,
+    ...card('offline-attach-disk'),
   });
 
   test('one of the answers, by the requester: ANSWER, a draft, the card closed with the answer', () => {
@@ -318,6 +343,7 @@ describe('answer', () => {
       attempt: 1,
       answer: 'ok',
       user: bob,
+      from: testConversation,
     };
     expect(refusalOf(() => decide(diagnoseAwaiting(), command)).code).toBe(ErrorCodes.StepNotCurrent);
   });
@@ -326,7 +352,13 @@ describe('answer', () => {
 describe('abort', () => {
   test('by the requester: ABORT with the reason, a draft, and the waiting card closed', () => {
     const record = diagnoseAwaiting();
-    const decided = decide(record, { type: 'abort', incidentId: id, user: alice, reason: 'wrong VM' });
+    const decided = decide(record, {
+      type: 'abort',
+      incidentId: id,
+      user: alice,
+      reason: 'wrong VM',
+      from: testConversation,
+    });
     expect(decided).toEqual({
       event: { type: 'ABORT', decision: { by: alice, at }, reason: 'wrong VM' },
       drafts: [{ kind: 'incident.aborted', actor: alice.id, data: { by: alice, reason: 'wrong VM' } }],
@@ -344,7 +376,12 @@ describe('abort', () => {
   });
 
   test('by an approver, without a reason, while a step runs: its card is closed too', () => {
-    const decided = decide(diagnoseRunning(), { type: 'abort', incidentId: id, user: bob });
+    const decided = decide(diagnoseRunning(), {
+      type: 'abort',
+      incidentId: id,
+      user: bob,
+      from: testConversation,
+    });
     expect(decided.event).toEqual({ type: 'ABORT', decision: { by: bob, at } });
     expect(decided.drafts).toEqual([
       { kind: 'incident.aborted', actor: bob.id, data: { by: bob, reason: null } },
@@ -353,14 +390,22 @@ describe('abort', () => {
   });
 
   test('in preflight no card is open: nothing to close', () => {
-    expect(decide(preflight(), { type: 'abort', incidentId: id, user: alice }).messages).toEqual([]);
+    expect(
+      decide(preflight(), { type: 'abort', incidentId: id, user: alice, from: testConversation }).messages,
+    ).toEqual([]);
   });
 
   test.each<[string, string, string]>([
     ['a long reason is cut to 200 characters and marked cut', 'x'.repeat(5_000), `${'x'.repeat(200)}…`],
     ['control characters are not echoed', 'wrong\u0007VM\r', 'wrong?VM?'],
   ])('%s', (_what, reason, kept) => {
-    const decided = decide(diagnoseAwaiting(), { type: 'abort', incidentId: id, user: alice, reason });
+    const decided = decide(diagnoseAwaiting(), {
+      type: 'abort',
+      incidentId: id,
+      user: alice,
+      reason,
+      from: testConversation,
+    });
     expect(decided.event).toEqual({ type: 'ABORT', decision: { by: alice, at }, reason: kept });
     expect(decided.drafts).toEqual([
       { kind: 'incident.aborted', actor: alice.id, data: { by: alice, reason: kept } },
@@ -369,7 +414,9 @@ describe('abort', () => {
 
   test('by a stranger: NOT_AUTHORISED', () => {
     expect(
-      refusalOf(() => decide(diagnoseAwaiting(), { type: 'abort', incidentId: id, user: mallory })),
+      refusalOf(() =>
+        decide(diagnoseAwaiting(), { type: 'abort', incidentId: id, user: mallory, from: testConversation }),
+      ),
     ).toEqual({
       code: ErrorCodes.NotAuthorised,
       text: Texts.refused.notAllowed(),
@@ -508,7 +555,14 @@ describe('vmChecked', () => {
 test('deciding reads no clock and changes nothing: the same inputs give the same answer, the record untouched', () => {
   const record = diagnoseAwaiting();
   const copy = structuredClone(record);
-  const command = { type: 'approve' as const, incidentId: id, stepId: 'diagnose', attempt: 1, user: bob };
+  const command = {
+    type: 'approve' as const,
+    incidentId: id,
+    stepId: 'diagnose',
+    attempt: 1,
+    user: bob,
+    ...card('diagnose'),
+  };
   expect(decide(record, command)).toEqual(decide(record, command));
   expect(record).toStrictEqual(copy);
 });

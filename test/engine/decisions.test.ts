@@ -2,11 +2,14 @@ import { ErrorCodes } from '../../src/core/errors';
 import {
   alice,
   bob,
+  card,
   currentStep,
   driveToEnd,
   makeHarness,
   mallory,
+  policyWith,
   startIncident,
+  testConversation,
 } from '../helpers/engine-harness';
 
 async function untilStep(h: ReturnType<typeof makeHarness>, id: string, stepId: string) {
@@ -23,6 +26,7 @@ async function untilStep(h: ReturnType<typeof makeHarness>, id: string, stepId: 
           attempt: now.attempt,
           answer: 'walk-article',
           user: bob,
+          ...card(step),
         })
       : await h.engine.handle({
           type: 'approve',
@@ -30,6 +34,7 @@ async function untilStep(h: ReturnType<typeof makeHarness>, id: string, stepId: 
           stepId: step,
           attempt: now.attempt,
           user: bob,
+          ...card(step),
         });
     expect(result.ok).toBe(true);
     await h.engine.idle();
@@ -47,6 +52,7 @@ describe('who may decide', () => {
       stepId: 'diagnose',
       attempt: 1,
       user: mallory,
+      ...card('diagnose'),
     });
     expect(result).toMatchObject({
       ok: false,
@@ -67,7 +73,7 @@ describe('who may decide', () => {
 
   test('the requester cannot approve their own steps when an approver list is set', async () => {
     const h = makeHarness({
-      policy: { approvers: [alice.id, bob.id], allowSelfApproval: false, ttlMs: 60_000 },
+      policy: policyWith([alice.id, bob.id], false, { ttlMs: 60_000 }),
     });
     const id = await startIncident(h, 'sim-healthy', alice);
     const result = await h.engine.handle({
@@ -76,16 +82,25 @@ describe('who may decide', () => {
       stepId: 'diagnose',
       attempt: 1,
       user: alice,
+      ...card('diagnose'),
     });
     expect(result).toMatchObject({ ok: false, code: ErrorCodes.NotAuthorised });
     expect(
-      (await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob }))
-        .ok,
+      (
+        await h.engine.handle({
+          type: 'approve',
+          incidentId: id,
+          stepId: 'diagnose',
+          attempt: 1,
+          user: bob,
+          ...card('diagnose'),
+        })
+      ).ok,
     ).toBe(true);
   });
 
   test('self-approval allowed by configuration', async () => {
-    const h = makeHarness({ policy: { approvers: [alice.id], allowSelfApproval: true, ttlMs: 60_000 } });
+    const h = makeHarness({ policy: policyWith([alice.id], true, { ttlMs: 60_000 }) });
     const id = await startIncident(h, 'sim-healthy', alice);
     expect(
       (
@@ -95,16 +110,24 @@ describe('who may decide', () => {
           stepId: 'diagnose',
           attempt: 1,
           user: alice,
+          ...card('diagnose'),
         })
       ).ok,
     ).toBe(true);
   });
 
   test('without an approver list only the requester decides', async () => {
-    const h = makeHarness({ policy: { approvers: [], allowSelfApproval: undefined, ttlMs: 60_000 } });
+    const h = makeHarness({ policy: policyWith([], undefined, { ttlMs: 60_000 }) });
     const id = await startIncident(h, 'sim-healthy', alice);
     expect(
-      await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob }),
+      await h.engine.handle({
+        type: 'approve',
+        incidentId: id,
+        stepId: 'diagnose',
+        attempt: 1,
+        user: bob,
+        ...card('diagnose'),
+      }),
     ).toMatchObject({
       ok: false,
       code: ErrorCodes.NotAuthorised,
@@ -119,8 +142,16 @@ describe('an approval is consumed once', () => {
     const h = makeHarness();
     const id = await startIncident(h, 'sim-healthy');
     expect(
-      (await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob }))
-        .ok,
+      (
+        await h.engine.handle({
+          type: 'approve',
+          incidentId: id,
+          stepId: 'diagnose',
+          attempt: 1,
+          user: bob,
+          ...card('diagnose'),
+        })
+      ).ok,
     ).toBe(true);
     const again = await h.engine.handle({
       type: 'approve',
@@ -128,6 +159,7 @@ describe('an approval is consumed once', () => {
       stepId: 'diagnose',
       attempt: 1,
       user: bob,
+      ...card('diagnose'),
     });
     expect(again).toMatchObject({
       ok: false,
@@ -141,7 +173,7 @@ describe('an approval is consumed once', () => {
   test('ten simultaneous approvals (double clicks, two approvers) dispatch once', async () => {
     const carol = { id: 'U_CAROL', name: 'carol' };
     const h = makeHarness({
-      policy: { approvers: [bob.id, carol.id], allowSelfApproval: false, ttlMs: 60_000 },
+      policy: policyWith([bob.id, carol.id], false, { ttlMs: 60_000 }),
     });
     const id = await startIncident(h, 'sim-all-three');
     const clicks = Array.from({ length: 10 }, (_, i) =>
@@ -151,6 +183,7 @@ describe('an approval is consumed once', () => {
         stepId: 'diagnose',
         attempt: 1,
         user: i % 2 ? bob : carol,
+        ...card('diagnose'),
       }),
     );
     const results = await Promise.all(clicks);
@@ -166,10 +199,24 @@ describe('an approval is consumed once', () => {
     const h = makeHarness();
     const id = await startIncident(h, 'sim-all-three');
     expect(
-      await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'restart-vm', attempt: 1, user: bob }),
+      await h.engine.handle({
+        type: 'approve',
+        incidentId: id,
+        stepId: 'restart-vm',
+        attempt: 1,
+        user: bob,
+        ...card('restart-vm'),
+      }),
     ).toMatchObject({ ok: false, code: ErrorCodes.StepNotCurrent });
     expect(
-      await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 7, user: bob }),
+      await h.engine.handle({
+        type: 'approve',
+        incidentId: id,
+        stepId: 'diagnose',
+        attempt: 7,
+        user: bob,
+        ...card('diagnose'),
+      }),
     ).toMatchObject({ ok: false, code: ErrorCodes.StepNotCurrent });
     expect(
       await h.engine.handle({
@@ -178,6 +225,7 @@ describe('an approval is consumed once', () => {
         stepId: 'no-such-step',
         attempt: 1,
         user: bob,
+        ...card('no-such-step'),
       }),
     ).toMatchObject({ ok: false, code: ErrorCodes.StepNotCurrent });
     await h.engine.idle();
@@ -208,6 +256,7 @@ describe('hostile and out-of-range parameters', () => {
       attempt: at.attempt,
       user: bob,
       params,
+      ...card('change-rdp-port'),
     });
     expect(result).toMatchObject({ ok: false, code: ErrorCodes.InvalidParameter });
     expect(!result.ok && result.message.en).toMatch(message);
@@ -222,6 +271,7 @@ describe('hostile and out-of-range parameters', () => {
       attempt: at.attempt,
       user: bob,
       params: { Port: '3391' },
+      ...card('change-rdp-port'),
     });
     expect(ok.ok).toBe(true);
     await h.engine.idle();
@@ -240,6 +290,7 @@ describe('hostile and out-of-range parameters', () => {
         attempt: at.attempt,
         user: bob,
         params: { ServiceName: name },
+        ...card('free-rdp-port'),
       });
       expect(result).toMatchObject({ ok: false, code: ErrorCodes.InvalidParameter });
     }
@@ -258,6 +309,7 @@ describe('hostile and out-of-range parameters', () => {
       attempt: 1,
       answer: '<script>alert(1)</script>',
       user: bob,
+      ...card('no-cause-found'),
     });
     expect(result).toMatchObject({
       ok: false,
@@ -271,12 +323,22 @@ describe('abort, expiry and closed incidents', () => {
   test('abort while a card waits: the card closes, the summary says aborted, later clicks are refused', async () => {
     const h = makeHarness();
     const id = await startIncident(h, 'sim-all-three');
-    expect(await h.engine.handle({ type: 'abort', incidentId: id, user: mallory })).toMatchObject({
+    expect(
+      await h.engine.handle({ type: 'abort', incidentId: id, user: mallory, from: testConversation }),
+    ).toMatchObject({
       ok: false,
       code: ErrorCodes.NotAuthorised,
     });
     expect(
-      (await h.engine.handle({ type: 'abort', incidentId: id, user: alice, reason: 'wrong VM' })).ok,
+      (
+        await h.engine.handle({
+          type: 'abort',
+          incidentId: id,
+          user: alice,
+          reason: 'wrong VM',
+          from: testConversation,
+        })
+      ).ok,
     ).toBe(true);
     expect(await h.store.get(id)).toMatchObject({ status: 'closed', outcome: 'aborted' });
     // The command returns once its transition is saved; its messages follow: wait for them
@@ -285,7 +347,14 @@ describe('abort, expiry and closed incidents', () => {
     expect(h.messages('summary')[0]).toMatchObject({ outcome: 'aborted', reason: 'wrong VM' });
     expect(h.messages('cardClosed').at(-1)).toMatchObject({ stepId: 'diagnose', text: { en: 'Aborted.' } });
     expect(
-      await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob }),
+      await h.engine.handle({
+        type: 'approve',
+        incidentId: id,
+        stepId: 'diagnose',
+        attempt: 1,
+        user: bob,
+        ...card('diagnose'),
+      }),
     ).toMatchObject({ ok: false, code: ErrorCodes.IncidentClosed });
     await h.engine.idle();
     expect(h.vm.calls).toEqual([]);
@@ -294,7 +363,7 @@ describe('abort, expiry and closed incidents', () => {
   test('an approval expires at its deadline, kept as data; the incident closes', async () => {
     const tasks: { ms: number; run: () => void }[] = [];
     const h = makeHarness({
-      policy: { approvers: [bob.id], allowSelfApproval: false, ttlMs: 15 * 60_000 },
+      policy: policyWith([bob.id], false, { ttlMs: 15 * 60_000 }),
       schedule: (ms: number, run: () => void) => {
         tasks.push({ ms, run });
         return () => {};
@@ -334,6 +403,7 @@ describe('abort, expiry and closed incidents', () => {
         stepId: 'diagnose',
         attempt: 1,
         user: bob,
+        ...card('diagnose'),
       }),
     ).toMatchObject({
       ok: false,

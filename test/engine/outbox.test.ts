@@ -147,7 +147,11 @@ test('after the root message the incident is read again: the next messages go in
 test("another incident's record is not used for a delivery: it is read", async () => {
   const { store, outbox, gets, delivered } = rig();
   await store.create(incident, [], at, [notice(1)]);
-  const other = await store.create({ ...incident, id: 'inc-2', locale: 'en' }, [], at);
+  const other = await store.create(
+    { ...incident, id: 'inc-2', locale: 'en', vm: { ...incident.vm, name: 'vm-other' } },
+    [],
+    at,
+  );
   await outbox.flush(id, other);
   expect(gets).toEqual([id]);
   expect(delivered).toMatchObject([{ incidentId: id, locale: 'it' }]);

@@ -5,11 +5,14 @@ import { ScenarioNames } from '../../src/simulator/scenarios';
 import {
   alice,
   bob,
+  card,
   currentStep,
   makeHarness,
   mallory,
+  policyWith,
   rdpPlaybook,
   startIncident,
+  testConversation,
 } from '../helpers/engine-harness';
 
 /**
@@ -20,7 +23,7 @@ import {
  */
 const carol: User = { id: 'U_CAROL', name: 'carol' };
 const people = [alice, bob, carol, mallory];
-const policy = { approvers: [bob.id, carol.id], allowSelfApproval: false, ttlMs: 3_600_000 };
+const policy = policyWith([bob.id, carol.id], false, { ttlMs: 3_600_000 });
 const stepIds = rdpPlaybook().steps.map((s) => s.id);
 
 type Move =
@@ -64,23 +67,26 @@ test('invariants hold under random command sequences', async () => {
           const base = { incidentId: id, attempt: now.attempt, user };
           switch (m.kind) {
             case 'approveCurrent':
-              if (now.stepId) await h.engine.handle({ type: 'approve', stepId: now.stepId, ...base });
+              if (now.stepId)
+                await h.engine.handle({ type: 'approve', stepId: now.stepId, ...base, ...card(now.stepId) });
               break;
             case 'doubleApprove':
               if (now.stepId) {
                 await Promise.all([
-                  h.engine.handle({ type: 'approve', stepId: now.stepId, ...base }),
+                  h.engine.handle({ type: 'approve', stepId: now.stepId, ...base, ...card(now.stepId) }),
                   h.engine.handle({
                     type: 'approve',
                     stepId: now.stepId,
                     ...base,
                     user: people[(m.who + 1) % 4]!,
+                    ...card(now.stepId),
                   }),
                 ]);
               }
               break;
             case 'skipCurrent':
-              if (now.stepId) await h.engine.handle({ type: 'skip', stepId: now.stepId, ...base });
+              if (now.stepId)
+                await h.engine.handle({ type: 'skip', stepId: now.stepId, ...base, ...card(now.stepId) });
               break;
             case 'answerCurrent':
               if (now.stepId && step && 'answers' in step) {
@@ -89,6 +95,7 @@ test('invariants hold under random command sequences', async () => {
                   stepId: now.stepId,
                   answer: step.answers[m.answer % step.answers.length]!.id,
                   ...base,
+                  ...card(now.stepId),
                 });
               }
               break;
@@ -99,10 +106,11 @@ test('invariants hold under random command sequences', async () => {
                 stepId: stepIds[m.step]!,
                 attempt: now.attempt + m.attemptDelta,
                 user,
+                ...card(stepIds[m.step]!),
               });
               break;
             case 'abort':
-              await h.engine.handle({ type: 'abort', incidentId: id, user });
+              await h.engine.handle({ type: 'abort', incidentId: id, user, from: testConversation });
               break;
           }
           await h.engine.idle();
@@ -112,7 +120,7 @@ test('invariants hold under random command sequences', async () => {
         const keys = h.vm.calls.map((c) => `${c.stepId}#${c.attempt}`);
         expect(new Set(keys).size).toBe(keys.length);
         // Only authorised approvers, never the requester (self-approval is off).
-        for (const c of h.vm.calls) expect(policy.approvers).toContain(c.approvedBy);
+        for (const c of h.vm.calls) expect(policy.approvers.cli).toContain(c.approvedBy);
         // Every dispatch follows a recorded approval of that exact step attempt by the same person.
         const transcript = await h.store.transcript(id);
         for (const c of h.vm.calls) {

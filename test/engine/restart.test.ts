@@ -7,6 +7,7 @@ import { SqliteIncidentStore } from '../../src/store/sqlite-store';
 import {
   AllThreeSteps,
   bob,
+  card,
   currentStep,
   driveToEnd,
   makeHarness,
@@ -30,6 +31,7 @@ async function approveThrough(h: ReturnType<typeof makeHarness>, id: string, ste
       stepId: now.stepId,
       attempt: now.attempt,
       user: bob,
+      ...card(now.stepId),
     });
     expect(result.ok).toBe(true);
     if (now.stepId === stepId) return;

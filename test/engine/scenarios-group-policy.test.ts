@@ -1,5 +1,14 @@
 import { ErrorCodes, RdpFixError } from '../../src/core/errors';
-import { alice, bob, currentStep, driveToEnd, makeHarness, startIncident } from '../helpers/engine-harness';
+import {
+  alice,
+  bob,
+  card,
+  currentStep,
+  driveToEnd,
+  makeHarness,
+  startIncident,
+  testConversation,
+} from '../helpers/engine-harness';
 
 /**
  * enable-tls pauses Group Policy (gpsvc Start=4) until after the restart. verify switches it back
@@ -17,6 +26,7 @@ async function until(h: ReturnType<typeof makeHarness>, id: string, stepId: stri
       type: 'approve',
       incidentId: id,
       stepId: at.stepId,
+      ...card(at.stepId),
       attempt: at.attempt,
       user: bob,
     });
@@ -44,7 +54,13 @@ test('abort after enable-tls: the restore card comes first, then the incident en
   const id = await startIncident(h, 'sim-tls-disabled');
   await until(h, id, 'restart-vm');
   expect(h.vm.vm('sim-tls-disabled').state.gpsvcStart).toBe(4);
-  await h.engine.handle({ type: 'abort', incidentId: id, user: alice, reason: 'change window closed' });
+  await h.engine.handle({
+    type: 'abort',
+    incidentId: id,
+    from: testConversation,
+    user: alice,
+    reason: 'change window closed',
+  });
   await h.engine.idle();
   const at = await currentStep(h, id);
   expect(at.stepId).toBe('restore-group-policy');
@@ -53,6 +69,7 @@ test('abort after enable-tls: the restore card comes first, then the incident en
     type: 'approve',
     incidentId: id,
     stepId: at.stepId!,
+    ...card(at.stepId!),
     attempt: at.attempt,
     user: bob,
   });
@@ -67,10 +84,10 @@ test('abort on the restore card itself ends the incident: the offer is made once
   const h = makeHarness();
   const id = await startIncident(h, 'sim-tls-disabled');
   await until(h, id, 'restart-vm');
-  await h.engine.handle({ type: 'abort', incidentId: id, user: alice });
+  await h.engine.handle({ type: 'abort', incidentId: id, from: testConversation, user: alice });
   await h.engine.idle();
   expect((await currentStep(h, id)).stepId).toBe('restore-group-policy');
-  await h.engine.handle({ type: 'abort', incidentId: id, user: alice });
+  await h.engine.handle({ type: 'abort', incidentId: id, from: testConversation, user: alice });
   await h.engine.idle();
   expect(await h.store.get(id)).toMatchObject({ status: 'closed', outcome: 'aborted' });
   expect(h.vm.vm('sim-tls-disabled').state.gpsvcStart).toBe(4);
@@ -92,7 +109,14 @@ test('verification skipped: the operator tests RDP, restore-group-policy comes b
   const h = makeHarness();
   const id = await startIncident(h, 'sim-tls-disabled');
   const at = await until(h, id, 'verify');
-  await h.engine.handle({ type: 'skip', incidentId: id, stepId: 'verify', attempt: at.attempt, user: bob });
+  await h.engine.handle({
+    type: 'skip',
+    incidentId: id,
+    stepId: 'verify',
+    ...card('verify'),
+    attempt: at.attempt,
+    user: bob,
+  });
   await h.engine.idle();
   await driveToEnd(h, id);
   expect(cards(h).slice(-2)).toEqual(['test-rdp', 'restore-group-policy']);
@@ -126,12 +150,13 @@ test('enable-tls without pausing Group Policy owes nothing to restore', async ()
     type: 'approve',
     incidentId: id,
     stepId: 'enable-tls',
+    ...card('enable-tls'),
     attempt: at.attempt,
     user: bob,
     params: { PauseGroupPolicy: false },
   });
   await h.engine.idle();
-  await h.engine.handle({ type: 'abort', incidentId: id, user: alice });
+  await h.engine.handle({ type: 'abort', incidentId: id, from: testConversation, user: alice });
   await h.engine.idle();
   // The card is still offered (approving enable-tls may have paused it); the script finds nothing saved.
   const offered = await currentStep(h, id);
@@ -140,6 +165,7 @@ test('enable-tls without pausing Group Policy owes nothing to restore', async ()
     type: 'approve',
     incidentId: id,
     stepId: 'restore-group-policy',
+    ...card('restore-group-policy'),
     attempt: offered.attempt,
     user: bob,
   });

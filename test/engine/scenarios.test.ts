@@ -2,6 +2,7 @@ import { verifyChain } from '../../src/core/transcript';
 import {
   AllThreeSteps,
   bob,
+  card,
   currentStep,
   driveToEnd,
   makeHarness,
@@ -253,7 +254,14 @@ test('secrets in a script output are redacted before the transcript keeps it', a
       stdout: `connecting with password=Hunter2 and Bearer abcdefghijklmnopqrstuvwxyz012345\n${out.stdout}`,
     };
   };
-  await h.engine.handle({ type: 'approve', incidentId: id, stepId: 'diagnose', attempt: 1, user: bob });
+  await h.engine.handle({
+    type: 'approve',
+    incidentId: id,
+    stepId: 'diagnose',
+    attempt: 1,
+    user: bob,
+    ...card('diagnose'),
+  });
   await h.engine.idle();
   const stored = JSON.stringify(await h.store.transcript(id));
   expect(stored).not.toContain('Hunter2');

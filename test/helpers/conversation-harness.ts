@@ -2,7 +2,7 @@ import { type Conversation, createConversation } from '../../src/conversation/co
 import type { Asker } from '../../src/conversation/inputs';
 import type { VmResolver } from '../../src/conversation/ports';
 import type { ChannelRef } from '../../src/core/types';
-import { alice, bob, type Harness, makeHarness, mallory } from './engine-harness';
+import { alice, bob, type Harness, makeHarness, mallory, twoPersonPolicy } from './engine-harness';
 
 export interface ConversationHarness extends Harness {
   conversation: Conversation;
@@ -19,6 +19,7 @@ export function makeConversation(options: { vms?: VmResolver } = {}): Conversati
     vms: options.vms ?? h.vm,
     incidents: h.store,
     threads: h.store,
+    policy: twoPersonPolicy,
   });
   return { ...h, conversation };
 }

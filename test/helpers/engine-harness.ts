@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { VmOperations } from '../../src/azure/vm-operations';
-import type { ApprovalPolicy } from '../../src/core/approval-policy';
+import { type ApprovalPolicy, type Origin, onEveryPlatform } from '../../src/core/approval-policy';
 import type { User } from '../../src/core/types';
 import {
   type CommandResult,
@@ -37,11 +37,43 @@ export const alice: User = { id: 'U_ALICE', name: 'alice' };
 export const bob: User = { id: 'U_BOB', name: 'bob' };
 export const mallory: User = { id: 'U_MALLORY', name: 'mallory' };
 
-export const twoPersonPolicy: ApprovalPolicy = {
-  approvers: [bob.id],
-  allowSelfApproval: false,
-  ttlMs: 3_600_000,
-};
+export const twoPersonPolicy: ApprovalPolicy = policyWith([bob.id], false);
+
+/** A policy with the same approvers on every platform (the engine tests' incidents live in the terminal). */
+export function policyWith(
+  approvers: readonly string[],
+  allowSelfApproval: boolean | undefined,
+  extra: Partial<ApprovalPolicy> = {},
+): ApprovalPolicy {
+  return {
+    approvers: onEveryPlatform(approvers),
+    allowSelfApproval,
+    // As in local mode: with no list, the requester alone (unless self-approval is off).
+    selfApprovalWhenUnlisted: allowSelfApproval !== false,
+    ttlMs: 3_600_000,
+    ...extra,
+  };
+}
+
+/** The conversation the engine tests' incidents live in, and their decisions come from. */
+export const testConversation: Origin = { platform: 'cli', channel: 'test' };
+
+/**
+ * What a card click carries besides the step attempt, as a channel decodes it: where it was
+ * pressed (the incident's own conversation) and the hash of the script the card showed.
+ */
+export function card(stepId: string, from: Origin = testConversation) {
+  return { from, ...scriptHashOf(stepId) };
+}
+
+/** `{scriptSha256}` of a runCommand step's script, as its card carries it; `{}` for other steps. */
+export function scriptHashOf(stepId: string): { scriptSha256?: string } {
+  const step = rdpPlaybook().stepById.get(stepId);
+  const script =
+    step && step.kind === 'runCommand' && 'script' in step && step.script ? step.script : undefined;
+  const scriptSha256 = script ? rdpPlaybook().scripts[script]?.sha256 : undefined;
+  return scriptSha256 ? { scriptSha256 } : {};
+}
 
 export interface Harness {
   engine: IncidentEngine;
@@ -109,7 +141,7 @@ export async function startIncident(
     type: 'start',
     vm: { ...where, name: vmName },
     requester,
-    channel: { platform: 'cli', channel: 'test' },
+    channel: { ...testConversation },
     locale: 'en',
   });
   if (!result.ok) throw new Error(`start failed: ${result.message.en}`);
@@ -156,8 +188,16 @@ export async function driveToEnd(
             attempt,
             answer: answers[stepId] ?? step.answers[0]!.id,
             user: approver,
+            ...card(stepId),
           })
-        : await h.engine.handle({ type: 'approve', incidentId, stepId, attempt, user: approver });
+        : await h.engine.handle({
+            type: 'approve',
+            incidentId,
+            stepId,
+            attempt,
+            user: approver,
+            ...card(stepId),
+          });
     results.push(result);
     await h.engine.idle();
   }

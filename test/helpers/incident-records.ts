@@ -6,7 +6,7 @@ import { compilePlaybook, type IncidentMachine, stepOfState } from '../../src/pl
 import type { IncidentEvent } from '../../src/playbook/machine-types';
 import { needsApproval } from '../../src/playbook/outcomes';
 import type { IncidentRecord } from '../../src/store/incident-store';
-import { alice, bob, rdpPlaybook } from './engine-harness';
+import { alice, bob, rdpPlaybook, testConversation } from './engine-harness';
 
 /**
  * Incident records in a chosen state, built by driving the pure machine functions
@@ -108,7 +108,7 @@ export function recordOf(id: string, requester: User, run: Transitioned): Incide
     playbookHash: rdpPlaybook().hash,
     vm: { subscriptionId: 'sub-1', resourceGroup: 'rg-test', name: 'sim-all-three' },
     requester,
-    channel: { platform: 'cli', channel: 'unit' },
+    channel: { ...testConversation },
     locale: 'en',
     status: run.done ? 'closed' : 'open',
     outcome: run.context.outcome,

@@ -5,10 +5,21 @@ import type { User } from '../../src/core/types';
 import { type Command, IncidentEngine } from '../../src/engine/incident-engine';
 import type { Delivery, OutMessage } from '../../src/engine/messages';
 import { PostgresIncidentStore } from '../../src/store/postgres-store';
-import { alice, bob, currentStep, type Harness, mallory, rdpPlaybook } from '../helpers/engine-harness';
+import {
+  alice,
+  bob,
+  currentStep,
+  type Harness,
+  mallory,
+  policyWith,
+  rdpPlaybook,
+  scriptHashOf,
+} from '../helpers/engine-harness';
 import { until } from '../helpers/until';
 import { SimulatedVmOperations } from '../support/simulated-vm-operations';
 
+/** The conversation the fuzzed incidents live in, and their decisions come from. */
+const Fuzz = { platform: 'cli', channel: 'fuzz' } as const;
 /**
  * Two replicas (two engines, two connection pools) on one PostgreSQL schema and one set of
  * simulated VMs, under random interleavings of people's commands (sent to either replica,
@@ -28,7 +39,7 @@ jest.setTimeout(180_000);
 const pgUrl = process.env.RDPFIX_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const carol: User = { id: 'U_CAROL', name: 'carol' };
 const people = [alice, bob, carol, mallory];
-const policy = { approvers: [bob.id, carol.id], allowSelfApproval: false, ttlMs: 3_600_000 };
+const policy = policyWith([bob.id, carol.id], false, { ttlMs: 3_600_000 });
 const vms = ['sim-all-three-x1', 'sim-port-stoppable-x2', 'sim-cert-expired-x3'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -157,7 +168,7 @@ const interleavings = fc.asyncProperty(fc.array(action, { minLength: 5, maxLengt
         type: 'start',
         vm: { subscriptionId: 's', resourceGroup: 'rg', name: vm },
         requester: alice,
-        channel: { platform: 'cli', channel: 'fuzz' },
+        channel: { ...Fuzz },
         locale: 'en',
       });
       if (!started.ok) throw new Error(started.message.en);
@@ -167,10 +178,18 @@ const interleavings = fc.asyncProperty(fc.array(action, { minLength: 5, maxLengt
       const now = await currentStep(view(r), ids[incident]!);
       if (!now.stepId) return undefined;
       const step = rdpPlaybook().stepById.get(now.stepId)!;
-      const base = { incidentId: ids[incident]!, stepId: now.stepId, attempt: now.attempt, user: who };
+      // As the card in the incident's own conversation would carry it.
+      const base = {
+        incidentId: ids[incident]!,
+        stepId: now.stepId,
+        attempt: now.attempt,
+        user: who,
+        from: Fuzz,
+      };
       if ('answers' in step && step.answers.length)
         return { type: 'answer', ...base, answer: step.answers[0]!.id } as Command;
-      return { type: verb === 'skip' ? 'skip' : 'approve', ...base } as Command;
+      if (verb === 'skip') return { type: 'skip', ...base } as Command;
+      return { type: 'approve', ...base, ...scriptHashOf(now.stepId) } as Command;
     };
 
     for (const a of actions) {

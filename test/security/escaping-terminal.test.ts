@@ -22,11 +22,12 @@ test('escape sequences from a VM print as text at the terminal', async () => {
     'en',
     { input: Readable.from(['a\n', 'b\n']), out: (t) => (out += t) },
     async (sink) => {
-      const runtime = await createRuntime(loadConfig({ ...LocalTestEnv }), sink, silentLogger);
+      const config = loadConfig({ ...LocalTestEnv });
+      const runtime = await createRuntime(config, sink, silentLogger);
       const vm = runtime.simulator?.windowsVm('rg-sim', 'sim-port-stoppable');
       if (vm) vm.state.portOwner = { process: Hostile, pid: 666, services: ['W3SVC'], acceptStop: true };
       return {
-        conversation: conversationOf(runtime),
+        conversation: conversationOf(runtime, config),
         idle: () => runtime.engine.idle(),
         localMode: true,
         close: () => runtime.close(),

@@ -78,10 +78,52 @@ describe('PostgreSQL specifics', () => {
     expect(await a.transcript('i1')).toHaveLength(1);
     await Promise.all([a.close(), b.close()]);
   });
+
+  test('the one-open-incident-per-VM migration keeps a database that already has two open incidents of one VM', async () => {
+    const schema = `rdpfix_test_${process.pid}_${++n}`;
+    schemas.push(schema);
+    const vm = { subscriptionId: 'sub-1', resourceGroup: 'rg-a', name: 'vm-web-01' };
+    const first = new PostgresIncidentStore(url, schema);
+    await first.migrate();
+    await first.create(newIncident('old', { vm }), [], '2026-11-01T10:00:00.000Z');
+    await first.close();
+    // As the previous version left it: no open_vm/requester_id, a second open incident of the VM.
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`set search_path to ${schema}`);
+      await client.query(
+        'alter table incidents drop column open_vm; alter table incidents drop column requester_id; delete from rdpfix_migrations where version = 4',
+      );
+      const { rows } = await client.query<{ body: string }>("select body from incidents where id = 'old'");
+      await client.query(
+        `insert into incidents (id, playbook_id, playbook_hash, vm_name, channel, status, created_at, updated_at, version, body)
+         values ('newer', 'p', 'h', 'vm-web-01', 'C1', 'open', '2026-11-02T10:00:00.000Z', '2026-11-02T10:00:00.000Z', 1, $1)`,
+        [JSON.stringify({ ...JSON.parse(rows[0]!.body), id: 'newer' })],
+      );
+    } finally {
+      await client.end();
+    }
+    const migrated = new PostgresIncidentStore(url, schema);
+    try {
+      await migrated.migrate();
+      expect((await migrated.list({ status: 'open' })).map((r) => r.id)).toEqual(['newer', 'old']);
+      await expect(migrated.create(newIncident('third', { vm }), [], 't')).rejects.toMatchObject({
+        details: { incidentId: 'newer' },
+      });
+      expect((await migrated.list({ requester: 'U1' })).map((r) => r.id)).toEqual(['newer', 'old']);
+      await migrated.save('newer', 1, { status: 'closed' }, [], 't');
+      await migrated.create(newIncident('third', { vm }), [], 't');
+    } finally {
+      await migrated.close();
+    }
+  });
 });
 
 test('a whole incident on PostgreSQL, continued by a second engine (another replica) on the same database', async () => {
-  const { driveToEnd, makeHarness, startIncident, AllThreeSteps } = await import('../helpers/engine-harness');
+  const { driveToEnd, makeHarness, startIncident, AllThreeSteps, card } = await import(
+    '../helpers/engine-harness'
+  );
   const { SimulatedVmOperations } = await import('../support/simulated-vm-operations');
   const { verifyChain } = await import('../../src/core/transcript');
   const schema = `rdpfix_test_${process.pid}_${++n}`;
@@ -97,6 +139,7 @@ test('a whole incident on PostgreSQL, continued by a second engine (another repl
     stepId: 'diagnose',
     attempt: 1,
     user: { id: 'U_BOB', name: 'bob' },
+    ...card('diagnose'),
   });
   await first.engine.idle();
   first.engine.close();

@@ -61,4 +61,38 @@ describe('SQLite specifics', () => {
     expect(await second.transcript('i1')).toHaveLength(1);
     await second.close();
   });
+
+  test('the one-open-incident-per-VM migration keeps a database that already has two open incidents of one VM', async () => {
+    const file = join(dir, 'legacy.db');
+    const vm = { subscriptionId: 'sub-1', resourceGroup: 'rg-a', name: 'vm-web-01' };
+    const first = new SqliteIncidentStore(file);
+    await first.create(newIncident('old', { vm }), [], '2026-11-01T10:00:00.000Z');
+    await first.close();
+    // The database as the previous version left it: no open_vm/requester_id, and a second open
+    // incident of the same VM (nothing stopped it then).
+    const db = new Database(file);
+    db.exec(`drop index incidents_open_vm; drop index incidents_requester;
+      alter table incidents drop column open_vm; alter table incidents drop column requester_id;`);
+    const body = db.prepare("select body from incidents where id = 'old'").get() as { body: string };
+    db.prepare(
+      `insert into incidents (id, playbook_id, playbook_hash, vm_name, channel, status, created_at, updated_at, version, body)
+       values ('newer', 'p', 'h', 'vm-web-01', 'C1', 'open', '2026-11-02T10:00:00.000Z', '2026-11-02T10:00:00.000Z', 1, ?)`,
+    ).run(JSON.stringify({ ...JSON.parse(body.body), id: 'newer' }));
+    db.pragma('user_version = 2');
+    db.close();
+    const migrated = new SqliteIncidentStore(file);
+    try {
+      expect((await migrated.list({ status: 'open' })).map((r) => r.id)).toEqual(['newer', 'old']);
+      // The newest holds the VM; the older one stays open, readable, and closable.
+      await expect(migrated.create(newIncident('third', { vm }), [], 't')).rejects.toMatchObject({
+        details: { incidentId: 'newer' },
+      });
+      expect((await migrated.list({ requester: 'U1' })).map((r) => r.id)).toEqual(['newer', 'old']);
+      await migrated.save('newer', 1, { status: 'closed' }, [], 't');
+      await migrated.save('old', 1, { status: 'closed' }, [], 't');
+      await migrated.create(newIncident('third', { vm }), [], 't');
+    } finally {
+      await migrated.close();
+    }
+  });
 });

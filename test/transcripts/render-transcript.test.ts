@@ -1,11 +1,24 @@
 import { buildExport, renderJson, renderMarkdown } from '../../src/transcripts/render-transcript';
-import { alice, bob, driveToEnd, makeHarness, startIncident } from '../helpers/engine-harness';
+import {
+  alice,
+  bob,
+  driveToEnd,
+  makeHarness,
+  startIncident,
+  testConversation,
+} from '../helpers/engine-harness';
 
 async function exported(vm: string, hostileReason?: string) {
   const h = makeHarness();
   const id = await startIncident(h, vm);
   if (hostileReason)
-    await h.engine.handle({ type: 'abort', incidentId: id, user: alice, reason: hostileReason });
+    await h.engine.handle({
+      type: 'abort',
+      incidentId: id,
+      user: alice,
+      reason: hostileReason,
+      from: testConversation,
+    });
   else await driveToEnd(h, id);
   return buildExport((await h.store.get(id))!, await h.store.transcript(id));
 }

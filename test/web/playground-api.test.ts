@@ -21,7 +21,7 @@ const post = async (path: string, body: unknown) =>
     body: JSON.stringify(body),
   }).then((r) => r.json())) as { incidentId?: string; text?: string };
 
-type Card = { kind: string; stepId: string; attempt: number };
+type Card = { kind: string; stepId: string; attempt: number; scriptSha256?: string };
 const messages = async (incident: string) =>
   (
     (await fetch(`${server.url}/api/playground/messages?incident=${incident}`).then((r) => r.json())) as {
@@ -43,12 +43,20 @@ test('commands: a start opens an incident; anything else shows the help; a bad n
 });
 
 test('clicks: show script, approve as the playground, a stale click refused', async () => {
-  const { incidentId } = await post('/api/playground/command', { text: '/rdp-fix sim-healthy' });
+  // Another VM than the test above's, whose incident is still open (one open incident per VM).
+  const { incidentId } = await post('/api/playground/command', { text: '/rdp-fix sim-all-three' });
   const card = await until('the diagnose card', async () =>
     (await messages(incidentId!)).find((m) => m.kind === 'stepCard'),
   );
   const click = (verb: string) =>
-    post('/api/playground/action', { incidentId, stepId: card.stepId, attempt: card.attempt, verb });
+    // As the page posts it: with the script hash the card carries.
+    post('/api/playground/action', {
+      incidentId,
+      stepId: card.stepId,
+      attempt: card.attempt,
+      verb,
+      scriptSha256: card.scriptSha256,
+    });
   expect((await click('showScript')).text).toContain('# rdp-fix-step: diagnose');
   expect(await click('approve')).toEqual({});
   expect((await click('approve')).text).toBeDefined();

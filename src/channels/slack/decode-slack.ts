@@ -13,7 +13,11 @@ export interface SlashCommandFields {
   channel_id: string;
 }
 
-/** A slash command as the conversation's input: what was said, by whom, in which channel. */
+/**
+ * A slash command as the conversation's input: what was said, by whom, in which channel. The
+ * channel id comes from the signed form (Bolt has checked the signature), so it is where the
+ * command was really given: reads and decisions are scoped by it.
+ */
 export function decodeSlashCommand(fields: SlashCommandFields): {
   command: ParsedCommand;
   user: User;
@@ -45,6 +49,10 @@ const buttonValue = z.object({
   s: z.string().max(64),
   a: z.number().int().min(1).max(10_000),
   x: z.string().max(64).optional(),
+  h: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 
 /**
@@ -71,6 +79,7 @@ export function decodeBlockAction(
     stepId: value.s,
     attempt: value.a,
     ...(value.x ? { answer: value.x } : {}),
+    ...(value.h ? { scriptSha256: value.h } : {}),
   };
   return { user, channel, click };
 }

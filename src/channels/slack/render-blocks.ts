@@ -13,6 +13,8 @@ export interface ButtonValue {
   a: number;
   /** The answer, for question and manual steps. */
   x?: string;
+  /** The sha256 of the step's script when the card was made (runCommand steps). */
+  h?: string;
 }
 
 export const ActionIds = {
@@ -34,8 +36,17 @@ export function renderCard(
   incidentId: string,
   locale: Locale,
 ): Block[] {
+  // The script hash binds an approval to the script this card stands for (64 hex characters:
+  // the value stays far below a button value's 2,000-character limit, per
+  // docs.slack.dev/reference/block-kit/block-elements/button-element).
   const value = (extra: Partial<ButtonValue> = {}) =>
-    JSON.stringify({ i: incidentId, s: m.stepId, a: m.attempt, ...extra });
+    JSON.stringify({
+      i: incidentId,
+      s: m.stepId,
+      a: m.attempt,
+      ...(m.scriptSha256 ? { h: m.scriptSha256 } : {}),
+      ...extra,
+    });
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(m.title[locale], 150) } },
     mrkdwn(escapeSlack(m.explain[locale])),

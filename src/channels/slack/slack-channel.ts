@@ -154,7 +154,12 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
     if (!decoded) return;
     const to = await replyTarget(decoded.channel, decoded.user.id);
     await sayReply(
-      await deps.conversation.handleClick(decoded.click, { user: decoded.user, locale: to.locale }),
+      // The signed payload's channel: a decision counts only in the incident's own channel.
+      await deps.conversation.handleClick(
+        decoded.click,
+        { user: decoded.user, locale: to.locale },
+        { platform: 'slack', channel: decoded.channel },
+      ),
       to,
     );
   });

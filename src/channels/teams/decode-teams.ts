@@ -1,6 +1,7 @@
 import type { Activity } from '@microsoft/agents-activity';
 import { z } from 'zod';
 import type { Asker, Click } from '../../conversation/inputs';
+import type { Origin } from '../../core/approval-policy';
 import { type ParsedCommand, parseCommand } from '../../core/parse-command';
 import { type ChannelRef, type Locale, toLocale } from '../../core/types';
 import { cardKey } from '../../engine/messages';
@@ -13,12 +14,17 @@ const cardData = z.object({
   s: z.string().max(64),
   a: z.number().int().min(1).max(10_000),
   x: z.string().max(64).optional(),
+  h: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 
 /** An Activity as the conversation's input; `via` says how the clicker is answered. */
 export type TeamsInput = { who: Asker } & (
   | { kind: 'chat'; command: ParsedCommand; where: ChannelRef }
-  | { kind: 'click'; click: Click; via: 'invoke' | 'message' }
+  /** `where`: the conversation the click came from; a decision counts only in the incident's own. */
+  | { kind: 'click'; click: Click; via: 'invoke' | 'message'; where: Origin }
   /** Teams asks an approver's own view of a card (`refresh.userIds`): the card as it was posted. */
   | { kind: 'refresh'; cardKey: string; via: 'invoke' | 'message' }
   | { kind: 'ignore' }
@@ -40,16 +46,18 @@ export function isTeamsRequest(activity: Activity): boolean {
 export function decodeTeamsActivity(activity: Activity, user: TeamsUser, defaultLocale: Locale): TeamsInput {
   const who: Asker = { user, locale: toLocale(activity.locale, defaultLocale) };
   if (!isTeamsRequest(activity)) return { who, kind: 'ignore' };
+  // A reply chain's id is the channel's id plus `;messageid=…`: incidents belong to the channel
+  // (or the chat), and so are listed, read and decided by it.
+  const channel = (activity.conversation?.id ?? '').split(';')[0] ?? '';
+  const where: Origin = { platform: 'teams', channel };
   if (activity.type === 'invoke') {
     const action = (activity.value as { action?: { verb?: string; data?: unknown } } | undefined)?.action;
     const data = cardData.safeParse({ ...(action?.data as object), verb: action?.verb });
-    return { who, ...clickOf(data.success ? data.data : undefined), via: 'invoke' };
+    return { who, ...clickOf(data.success ? data.data : undefined, where), via: 'invoke' };
   }
   const submitted = cardData.safeParse(activity.value);
-  if (submitted.success) return { who, ...clickOf(submitted.data), via: 'message' };
+  if (submitted.success) return { who, ...clickOf(submitted.data, where), via: 'message' };
   const command = parseCommand(stripMentions(activity.text ?? ''));
-  // A reply chain's id is the channel's id plus `;messageid=…`: incidents are listed by channel.
-  const channel = (activity.conversation?.id ?? '').split(';')[0] ?? '';
   if (command.kind !== 'start') return { who, kind: 'chat', command, where: { platform: 'teams', channel } };
   // The conversation reference (service URL, conversation, bot) lets replies go out proactively later.
   const reference = JSON.parse(JSON.stringify(activity.getConversationReference())) as Record<
@@ -61,8 +69,9 @@ export function decodeTeamsActivity(activity: Activity, user: TeamsUser, default
 
 function clickOf(
   data: z.infer<typeof cardData> | undefined,
-): { kind: 'click'; click: Click } | { kind: 'refresh'; cardKey: string } {
-  if (!data) return { kind: 'click', click: { verb: 'forged' } };
+  where: Origin,
+): { kind: 'click'; click: Click; where: Origin } | { kind: 'refresh'; cardKey: string } {
+  if (!data) return { kind: 'click', click: { verb: 'forged' }, where };
   if (data.verb === 'refresh') return { kind: 'refresh', cardKey: cardKey(data.i, data.s, data.a) };
   const click: Click = {
     verb: data.verb,
@@ -70,8 +79,9 @@ function clickOf(
     stepId: data.s,
     attempt: data.a,
     ...(data.x ? { answer: data.x } : {}),
+    ...(data.h ? { scriptSha256: data.h } : {}),
   };
-  return { kind: 'click', click };
+  return { kind: 'click', click, where };
 }
 
 /** `<at>rdp-fix</at> rdp-fix sim-01` → `sim-01`: mentions, tags and the leading keyword go. */

@@ -13,6 +13,8 @@ export interface CardData {
   s: string;
   a: number;
   x?: string;
+  /** The sha256 of the step's script when the card was made (runCommand steps). */
+  h?: string;
 }
 
 /**
@@ -32,6 +34,8 @@ export function renderAdaptiveCard(
     s: m.stepId,
     a: m.attempt,
     ...(x ? { x } : {}),
+    // Binds an approval to the script this card stands for.
+    ...(m.scriptSha256 ? { h: m.scriptSha256 } : {}),
   });
   const action = (title: string, d: CardData, style?: 'positive' | 'destructive') => ({
     type: 'Action.Execute',

@@ -81,7 +81,8 @@ export function createTeamsChannel(deps: ChannelDeps, options: TeamsOptions, log
       case 'refresh': {
         const text =
           input.kind === 'click'
-            ? (replyText(await deps.conversation.handleClick(input.click, who), who.locale) ?? '')
+            ? (replyText(await deps.conversation.handleClick(input.click, who, input.where), who.locale) ??
+              '')
             : '';
         if (input.via === 'message') return void (await ctx.sendActivity(text));
         // Teams asks a refresh for the users of `refresh.userIds` only: the Teams approvers, who

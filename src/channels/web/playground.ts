@@ -41,7 +41,7 @@ function render(m) {
     const buttons = el('div', 'buttons');
     const act = (verb, answer) => async () => {
       if (verb === 'approve' && m.confirm && !confirm('This step ' + m.risk + '. Approve?')) return;
-      const r = await post('/api/playground/action', { incidentId: incident, stepId: m.stepId, attempt: m.attempt, verb, answer });
+      const r = await post('/api/playground/action', { incidentId: incident, stepId: m.stepId, attempt: m.attempt, verb, answer, scriptSha256: m.scriptSha256 });
       if (r.text) say(r.text, 'muted');
     };
     for (const a of m.answers) { const b = el('button', '', a.label.en); b.onclick = act('answer', a.id); buttons.appendChild(b); }

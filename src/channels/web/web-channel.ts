@@ -32,6 +32,11 @@ const actionBody = z.object({
   attempt: z.number().int().min(1).max(10_000),
   verb: z.enum(['approve', 'skip', 'abort', 'answer', 'showScript']),
   answer: z.string().max(64).optional(),
+  /** The script hash the card showed (the playground's cards carry it like Slack's and Teams'). */
+  scriptSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 
 export interface WebChannel {
@@ -160,9 +165,16 @@ export function createWebChannel(deps: WebDeps, config: Pick<Config, 'host' | 'w
     if (method === 'POST' && path === '/api/playground/action') {
       const body = actionBody.safeParse(await readJson(req));
       if (!body.success) return json(res, 400, { error: 'bad action' });
-      const { verb, incidentId, stepId, attempt, answer } = body.data;
-      const click = { verb, incidentId, stepId, attempt, ...(answer ? { answer } : {}) };
-      return json(res, 200, replyBody(await conversation.handleClick(click, PlaygroundAsker)));
+      const { verb, incidentId, stepId, attempt, answer, scriptSha256 } = body.data;
+      const click = {
+        verb,
+        incidentId,
+        stepId,
+        attempt,
+        ...(answer ? { answer } : {}),
+        ...(scriptSha256 ? { scriptSha256 } : {}),
+      };
+      return json(res, 200, replyBody(await conversation.handleClick(click, PlaygroundAsker, Playground)));
     }
     return json(res, 404, { error: 'not found' });
   }
@@ -177,7 +189,7 @@ export function createWebChannel(deps: WebDeps, config: Pick<Config, 'host' | 'w
   return { handle, sink };
 }
 
-const Playground: ChannelRef = { platform: 'web', channel: 'playground' };
+const Playground = { platform: 'web', channel: 'playground' } as const satisfies ChannelRef;
 
 /** A reply as the playground's JSON: the new incident, or a text to show (the page is in English). */
 function replyBody(reply: Reply): { incidentId?: string; text?: string } {

@@ -9,6 +9,7 @@ import type {
   NewIncident,
 } from '../incident-store';
 import { nextVersion } from '../next-version';
+import { alreadyOpen, openVmKey } from '../open-vm-key';
 import { queueMessages } from './outbox-queue';
 import { clone, type MemoryTables } from './tables';
 
@@ -24,6 +25,12 @@ export class MemoryIncidentLog implements IncidentLog {
   ): Promise<IncidentRecord> {
     if (this.tables.incidents.has(incident.id)) {
       throw new RdpFixError(ErrorCodes.VersionConflict, `incident ${incident.id} already exists`);
+    }
+    if (incident.status === 'open') {
+      const key = openVmKey(incident.vm);
+      for (const other of this.tables.incidents.values()) {
+        if (other.status === 'open' && openVmKey(other.vm) === key) throw alreadyOpen(other.id);
+      }
     }
     const record: IncidentRecord = clone({ ...incident, version: 1, createdAt: at, updatedAt: at });
     this.tables.incidents.set(incident.id, record);

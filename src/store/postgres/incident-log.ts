@@ -10,6 +10,7 @@ import type {
   NewIncident,
 } from '../incident-store';
 import { nextVersion } from '../next-version';
+import { alreadyOpen, openVmKey } from '../open-vm-key';
 import { type EntryRow, type IncidentRow, toEntry, toRecord } from '../sql-rows';
 import type { PostgresConnection } from './connection';
 import { queueMessages } from './outbox-queue';
@@ -29,26 +30,41 @@ export class PostgresIncidentLog implements IncidentLog {
     outbox: readonly object[] = [],
   ): Promise<IncidentRecord> {
     const record: IncidentRecord = { ...incident, version: 1, createdAt: at, updatedAt: at };
-    return this.db.transaction(async (db) => {
-      const inserted = await db.query(
-        `insert into incidents (id, playbook_id, playbook_hash, vm_name, channel, status, created_at, updated_at, version, body)
-         values ($1, $2, $3, $4, $5, $6, $7, $7, 1, $8) on conflict (id) do nothing`,
-        [
-          record.id,
-          record.playbookId,
-          record.playbookHash,
-          record.vm.name,
-          record.channel.channel,
-          record.status,
-          at,
-          JSON.stringify(record),
-        ],
-      );
-      if (inserted.rowCount !== 1)
-        throw new RdpFixError(ErrorCodes.VersionConflict, `incident ${incident.id} already exists`);
-      await insertEntries(db, incident.id, entries, at, outbox);
-      return record;
-    });
+    const openVm = record.status === 'open' ? openVmKey(record.vm) : null;
+    try {
+      return await this.db.transaction(async (db) => {
+        const inserted = await db.query(
+          `insert into incidents (id, playbook_id, playbook_hash, vm_name, channel, status, created_at, updated_at, version, body, open_vm, requester_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $7, 1, $8, $9, $10) on conflict (id) do nothing`,
+          [
+            record.id,
+            record.playbookId,
+            record.playbookHash,
+            record.vm.name,
+            record.channel.channel,
+            record.status,
+            at,
+            JSON.stringify(record),
+            openVm,
+            record.requester.id,
+          ],
+        );
+        if (inserted.rowCount !== 1)
+          throw new RdpFixError(ErrorCodes.VersionConflict, `incident ${incident.id} already exists`);
+        await insertEntries(db, incident.id, entries, at, outbox);
+        return record;
+      });
+    } catch (err) {
+      // 23505 unique_violation on open_vm: the VM has an open incident (another replica's, maybe).
+      const e = err as { code?: string; constraint?: string };
+      if (e.code === '23505' && e.constraint === 'incidents_open_vm' && openVm !== null) {
+        const { rows } = await this.db.read<{ id: string }>('select id from incidents where open_vm = $1', [
+          openVm,
+        ]);
+        if (rows[0]) throw alreadyOpen(rows[0].id);
+      }
+      throw err;
+    }
   }
 
   async get(id: string): Promise<IncidentRecord | undefined> {
@@ -76,7 +92,9 @@ export class PostgresIncidentLog implements IncidentLog {
       );
       const next = nextVersion(id, rows[0] && toRecord(rows[0]), expectedVersion, patch, at);
       await db.query(
-        'update incidents set status = $2, channel = $3, updated_at = $4, version = $5, body = $6 where id = $1',
+        // A closed incident frees its VM for the next one.
+        `update incidents set status = $2, channel = $3, updated_at = $4, version = $5, body = $6,
+           open_vm = case when $2 = 'open' then open_vm else null end where id = $1`,
         [id, next.status, next.channel.channel, at, next.version, JSON.stringify(next)],
       );
       await insertEntries(db, id, entries, at, outbox);
@@ -120,6 +138,7 @@ export class PostgresIncidentLog implements IncidentLog {
     if (filter.status) add('status = ?', filter.status);
     if (filter.vmName) add('vm_name = ?', filter.vmName);
     if (filter.channel) add('channel = ?', filter.channel);
+    if (filter.requester) add('requester_id = ?', filter.requester);
     args.push(filter.limit ?? DefaultListLimit);
     const { rows } = await this.db.read<IncidentRow>(
       `select body, version, created_at, updated_at from incidents ${where.length ? `where ${where.join(' and ')}` : ''}

@@ -35,6 +35,20 @@ const Migrations: string[] = [
    create table message_refs (key text primary key, value text not null, updated_at text not null);`,
   // Claims per message: a message claimed before by someone else may have been accepted already.
   'alter table outbox add column claims integer not null default 0;',
+  // One open incident per VM, enforced by the database so that two replicas starting one at
+  // once cannot both succeed (the second insert waits for the first to commit, then fails
+  // the unique index): open_vm holds the VM's key while the incident is open, null once it
+  // is closed (NULLs never collide). A nullable column rather than a partial index on status:
+  // a database that already holds several open incidents of one VM keeps them; only the
+  // newest takes the key. requester_id: the per-user limit.
+  `alter table incidents add column open_vm text;
+   alter table incidents add column requester_id text;
+   update incidents set requester_id = body::json->'requester'->>'id';
+   update incidents set open_vm = lower((body::json->'vm'->>'subscriptionId') || '/' || (body::json->'vm'->>'resourceGroup') || '/' || (body::json->'vm'->>'name'))
+     where id in (select id from (select id, row_number() over (partition by lower((body::json->'vm'->>'subscriptionId') || '/' || (body::json->'vm'->>'resourceGroup') || '/' || (body::json->'vm'->>'name'))
+       order by created_at desc, id desc) as n from incidents where status = 'open') newest where n = 1);
+   create unique index incidents_open_vm on incidents (open_vm);
+   create index incidents_requester on incidents (requester_id, status);`,
 ];
 
 /** Applies the migrations not applied yet to `schema` (created if missing). */

@@ -10,6 +10,7 @@ import type {
   NewIncident,
 } from '../incident-store';
 import { nextVersion } from '../next-version';
+import { alreadyOpen, openVmKey } from '../open-vm-key';
 import { type EntryRow, type IncidentRow, toEntry, toRecord } from '../sql-rows';
 import { queueMessages } from './outbox-queue';
 
@@ -27,27 +28,42 @@ export class SqliteIncidentLog implements IncidentLog {
     outbox: readonly object[] = [],
   ): Promise<IncidentRecord> {
     const record: IncidentRecord = { ...incident, version: 1, createdAt: at, updatedAt: at };
-    this.db.transaction(() => {
-      const exists = this.db.prepare('select 1 from incidents where id = ?').get(incident.id);
-      if (exists) throw new RdpFixError(ErrorCodes.VersionConflict, `incident ${incident.id} already exists`);
-      this.db
-        .prepare(
-          `insert into incidents (id, playbook_id, playbook_hash, vm_name, channel, status, created_at, updated_at, version, body)
-           values (@id, @playbookId, @playbookHash, @vmName, @channel, @status, @createdAt, @updatedAt, 1, @body)`,
-        )
-        .run({
-          id: record.id,
-          playbookId: record.playbookId,
-          playbookHash: record.playbookHash,
-          vmName: record.vm.name,
-          channel: record.channel.channel,
-          status: record.status,
-          createdAt: at,
-          updatedAt: at,
-          body: JSON.stringify(record),
-        });
-      insertEntries(this.db, incident.id, entries, at, outbox);
-    })();
+    const openVm = record.status === 'open' ? openVmKey(record.vm) : null;
+    try {
+      this.db.transaction(() => {
+        const exists = this.db.prepare('select 1 from incidents where id = ?').get(incident.id);
+        if (exists)
+          throw new RdpFixError(ErrorCodes.VersionConflict, `incident ${incident.id} already exists`);
+        this.db
+          .prepare(
+            `insert into incidents (id, playbook_id, playbook_hash, vm_name, channel, status, created_at, updated_at, version, body, open_vm, requester_id)
+             values (@id, @playbookId, @playbookHash, @vmName, @channel, @status, @createdAt, @updatedAt, 1, @body, @openVm, @requesterId)`,
+          )
+          .run({
+            id: record.id,
+            playbookId: record.playbookId,
+            playbookHash: record.playbookHash,
+            vmName: record.vm.name,
+            channel: record.channel.channel,
+            status: record.status,
+            createdAt: at,
+            updatedAt: at,
+            body: JSON.stringify(record),
+            openVm,
+            requesterId: record.requester.id,
+          });
+        insertEntries(this.db, incident.id, entries, at, outbox);
+      })();
+    } catch (err) {
+      // The unique index on open_vm: the VM has an open incident (another replica's, maybe).
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && openVm !== null) {
+        const open = this.db.prepare('select id from incidents where open_vm = ?').get(openVm) as
+          | { id: string }
+          | undefined;
+        if (open) throw alreadyOpen(open.id);
+      }
+      throw err;
+    }
     return record;
   }
 
@@ -73,7 +89,9 @@ export class SqliteIncidentLog implements IncidentLog {
       const next = nextVersion(id, row && toRecord(row), expectedVersion, patch, at);
       this.db
         .prepare(
-          `update incidents set status = @status, channel = @channel, updated_at = @updatedAt, version = @version, body = @body
+          // A closed incident frees its VM for the next one.
+          `update incidents set status = @status, channel = @channel, updated_at = @updatedAt, version = @version, body = @body,
+             open_vm = case when @status = 'open' then open_vm else null end
            where id = @id and version = @expected`,
         )
         .run({
@@ -125,6 +143,10 @@ export class SqliteIncidentLog implements IncidentLog {
     if (filter.channel) {
       where.push('channel = @channel');
       args.channel = filter.channel;
+    }
+    if (filter.requester) {
+      where.push('requester_id = @requester');
+      args.requester = filter.requester;
     }
     const sql = `select body, version, created_at, updated_at from incidents
       ${where.length ? `where ${where.join(' and ')}` : ''} order by created_at desc, id desc limit @limit`;

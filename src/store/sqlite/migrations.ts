@@ -55,6 +55,22 @@ const Migrations: string[] = [
    create table message_refs (key text primary key, value text not null, updated_at text not null);`,
   // Claims per message: a message claimed before by someone else may have been accepted already.
   'alter table outbox add column claims integer not null default 0;',
+  // One open incident per VM, enforced by the database so that two replicas starting one at
+  // once cannot both succeed: open_vm holds the VM's key while the incident is open, null once
+  // it is closed (NULLs never collide in a unique index). A nullable column rather than a
+  // partial index on status: a database that already holds several open incidents of one VM
+  // (before this rule) keeps them; only the newest takes the key. requester_id: the per-user limit.
+  `alter table incidents add column open_vm text;
+   alter table incidents add column requester_id text;
+   update incidents set requester_id = json_extract(body, '$.requester.id');
+   update incidents set open_vm = lower(json_extract(body, '$.vm.subscriptionId') || '/' ||
+       json_extract(body, '$.vm.resourceGroup') || '/' || json_extract(body, '$.vm.name'))
+     where id in (select id from (select id, row_number() over (
+       partition by lower(json_extract(body, '$.vm.subscriptionId') || '/' ||
+         json_extract(body, '$.vm.resourceGroup') || '/' || json_extract(body, '$.vm.name'))
+       order by created_at desc, id desc) as n from incidents where status = 'open') where n = 1);
+   create unique index incidents_open_vm on incidents (open_vm);
+   create index incidents_requester on incidents (requester_id, status);`,
 ];
 
 /** Creates the first schema if missing, then applies the migrations the file has not had yet. */

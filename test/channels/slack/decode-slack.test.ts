@@ -7,6 +7,7 @@ import {
   decodeSlashCommand,
   type SlashCommandFields,
 } from '../../../src/channels/slack/decode-slack';
+import { renderCard } from '../../../src/channels/slack/render-blocks';
 import { helpText, sayReply } from '../../../src/channels/slack/say-reply';
 import { ChatTexts } from '../../../src/conversation/chat-texts';
 import type { Reply } from '../../../src/conversation/replies';
@@ -81,6 +82,44 @@ test('hostile button values: forged, oversized, not JSON; no parameter ever come
   expect(withValue('')).toEqual({ verb: 'forged' });
   const extra = withValue(JSON.stringify({ i: 'k2m9x7q4w1', s: 'diagnose', a: 1, p: { Port: '1; x' } }));
   expect(extra).toEqual({ verb: 'approve', incidentId: 'k2m9x7q4w1', stepId: 'diagnose', attempt: 1 });
+  // The script hash the card carries comes back; anything but 64 hex characters is not ours.
+  const h = 'ab'.repeat(32);
+  expect(withValue(JSON.stringify({ i: 'k2m9x7q4w1', s: 'diagnose', a: 1, h }))).toMatchObject({
+    scriptSha256: h,
+  });
+  expect(withValue(JSON.stringify({ i: 'k2m9x7q4w1', s: 'diagnose', a: 1, h: `${h}<` }))).toEqual({
+    verb: 'forged',
+  });
+});
+
+test("a card's buttons carry the script hash of a runCommand step, and its decode gives it back", () => {
+  const body = payload('block-actions-approve.json');
+  const h = 'cd'.repeat(32);
+  const blocks = renderCard(
+    {
+      kind: 'stepCard',
+      key: 'k:diagnose:1',
+      stepId: 'diagnose',
+      attempt: 1,
+      stepKind: 'runCommand',
+      section: 's',
+      title: { en: 't', it: 't' },
+      explain: { en: 'e', it: 'e' },
+      confirm: false,
+      params: [],
+      reasons: [],
+      actions: ['approve', 'skip'],
+      answers: [],
+      scriptSha256: h,
+    },
+    'k2m9x7q4w1',
+    'en',
+  );
+  const buttons = (blocks.at(-1) as { elements: { action_id: string; value: string }[] }).elements;
+  for (const button of buttons) {
+    const decoded = click({ ...body, actions: [{ ...body.actions[0], ...button, type: 'button' }] });
+    expect(decoded?.click).toMatchObject({ stepId: 'diagnose', attempt: 1, scriptSha256: h });
+  }
 });
 
 /** A recording stand-in for the Slack Web API calls a reply makes. */

@@ -67,6 +67,8 @@ test('an adaptiveCard/action invoke: the click of the card it came from, by the 
       attempt: 2,
       answer: 'gpo',
     },
+    // The conversation it was pressed in, without `;messageid=`: decisions count only there.
+    where: { platform: 'teams', channel: '19:c6d70e392a8e4e3c8c8a1a9e3b6c8e3d@thread.skype' },
   });
 });
 
@@ -90,6 +92,21 @@ test('the Action.Submit fallback (a message whose value is the data) and a refre
     'en',
   );
   expect(refresh).toMatchObject({ kind: 'refresh', via: 'invoke', cardKey: 'k2m9x7q4w1:ask-what-changed:2' });
+});
+
+test("the card data's script hash comes back with the click; a malformed one is forged", () => {
+  const h = 'ef'.repeat(32);
+  const withHash = (hash: string) =>
+    decode(
+      activity('adaptive-card-action-invoke.json', (a) => {
+        const action = (a.value as { action: { verb: string; data: Record<string, unknown> } }).action;
+        action.verb = 'approve';
+        action.data = { ...action.data, x: undefined, h: hash };
+      }),
+      'en',
+    );
+  expect(withHash(h)).toMatchObject({ kind: 'click', click: { verb: 'approve', scriptSha256: h } });
+  expect(withHash('not-a-hash')).toMatchObject({ kind: 'click', click: { verb: 'forged' } });
 });
 
 test('a hostile invoke (unknown verb, oversized id, a parameter) is the click forged', () => {

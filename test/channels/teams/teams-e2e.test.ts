@@ -67,7 +67,9 @@ function openCard(): { call: ConnectorCall; actions: Action[] } | undefined {
 }
 
 test('without a client id, Teams is served on loopback only, in local mode or on purpose', () => {
-  const mode = (env: Record<string, string>) => teamsMode(loadConfig(env), {}).kind;
+  // An approver list: Azure mode without one refuses to start (issue 17, item 4).
+  const mode = (env: Record<string, string>) =>
+    teamsMode(loadConfig({ RDPFIX_APPROVERS: 'U_BOB', ...env }), {}).kind;
   expect(mode({ HOST: '127.0.0.1' })).toBe('anonymous');
   expect(mode({ HOST: '0.0.0.0' })).toBe('off');
   expect(mode({ HOST: '0.0.0.0', clientId: 'app-id' })).toBe('authenticated');

@@ -5,12 +5,16 @@ export interface Closeable {
   close(): Promise<void>;
 }
 
+/**
+ * A new open incident. Each id gets a VM of its own (its own subscription): a VM has one open
+ * incident at most, which the contract checks with `sameVm`.
+ */
 export function newIncident(id: string, overrides: Partial<NewIncident> = {}): NewIncident {
   return {
     id,
     playbookId: 'rdp-internal-error',
     playbookHash: 'h',
-    vm: { subscriptionId: 's', resourceGroup: 'rg', name: 'vm-web-01' },
+    vm: { subscriptionId: `s-${id}`, resourceGroup: 'rg', name: 'vm-web-01' },
     requester: { id: 'U1', name: 'alice' },
     channel: { platform: 'slack', channel: 'C1' },
     locale: 'en',

@@ -127,6 +127,47 @@ export function describeIncidentLogContract(name: string, make: () => Promise<In
       await expect(store.setThread('nope', 'x')).rejects.toMatchObject({ code: ErrorCodes.IncidentNotFound });
     });
 
+    test('one open incident per VM: a second is refused with the open one, names compared case-insensitively; closing frees the VM', async () => {
+      const vm = { subscriptionId: 'sub-1', resourceGroup: 'rg-a', name: 'vm-web-01' };
+      await store.create(newIncident('first', { vm }), [{ kind: 'error', actor: null, data: {} }], 't');
+      const shouting = { subscriptionId: 'SUB-1', resourceGroup: 'RG-A', name: 'VM-WEB-01' };
+      await expect(
+        store.create(
+          newIncident('second', { vm: shouting }),
+          [{ kind: 'error', actor: null, data: {} }],
+          't',
+        ),
+      ).rejects.toMatchObject({ code: ErrorCodes.IncidentAlreadyOpen, details: { incidentId: 'first' } });
+      // The refused create left nothing behind.
+      expect(await store.get('second')).toBeUndefined();
+      expect(await store.transcript('second')).toEqual([]);
+      // Another VM, or a closed incident of the same VM, is no obstacle.
+      await store.create(newIncident('elsewhere', { vm: { ...vm, name: 'vm-web-02' } }), [], 't');
+      await store.create(newIncident('old', { vm, status: 'closed' }), [], 't');
+      await store.save('first', 1, { status: 'closed' }, [], 't2');
+      await store.create(newIncident('third', { vm }), [], 't3');
+      // Re-opening the closed one while 'third' is open would make two: the save keeps it closed.
+      expect((await store.list({ status: 'open', vmName: 'vm-web-01' })).map((r) => r.id)).toEqual(['third']);
+    });
+
+    test('two creates for one VM at the same time: exactly one succeeds', async () => {
+      const vm = { subscriptionId: 'sub-1', resourceGroup: 'rg-a', name: 'vm-race' };
+      const results = await Promise.allSettled(
+        ['r1', 'r2', 'r3', 'r4'].map((id) => store.create(newIncident(id, { vm }), [], 't')),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results.filter((r) => r.status === 'rejected'))
+        expect((r as PromiseRejectedResult).reason).toMatchObject({ code: ErrorCodes.IncidentAlreadyOpen });
+    });
+
+    test('list filters by requester (the per-user limit)', async () => {
+      await store.create(newIncident('a'), [], '2026-11-25T10:00:00.000Z');
+      await store.create(newIncident('b', { requester: { id: 'U2' } }), [], '2026-11-25T11:00:00.000Z');
+      await store.create(newIncident('c', { status: 'closed' }), [], '2026-11-25T12:00:00.000Z');
+      expect((await store.list({ status: 'open', requester: 'U1' })).map((r) => r.id)).toEqual(['a']);
+      expect((await store.list({ requester: 'U1' })).map((r) => r.id)).toEqual(['c', 'a']);
+    });
+
     test('records handed out are copies', async () => {
       await store.create(newIncident('i1'), [], 't');
       const got = await store.get('i1');
