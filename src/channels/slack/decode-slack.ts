@@ -3,6 +3,7 @@ import type { Click } from '../../conversation/inputs';
 import { type ParsedCommand, parseCommand } from '../../core/parse-command';
 import type { ChannelRef, User } from '../../core/types';
 import type { CardVerb } from '../../engine/commands';
+import { cardFields } from '../card-fields';
 import { ActionIds } from './render-blocks';
 
 /** The fields of a slash command the conversation needs (Bolt's `SlashCommand`, form-encoded by Slack). */
@@ -44,16 +45,7 @@ export interface ButtonFields {
 }
 
 /** What a button carries back, checked: the exact step attempt the card was made for. */
-const buttonValue = z.object({
-  i: z.string().max(64),
-  s: z.string().max(64),
-  a: z.number().int().min(1).max(10_000),
-  x: z.string().max(64).optional(),
-  h: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .optional(),
-});
+const buttonValue = z.object(cardFields);
 
 /**
  * A button press as the conversation's input. Undefined for what is no press on an rdp-fix

@@ -5,19 +5,13 @@ import type { Origin } from '../../core/approval-policy';
 import { type ParsedCommand, parseCommand } from '../../core/parse-command';
 import { type ChannelRef, type Locale, toLocale } from '../../core/types';
 import { cardKey } from '../../engine/messages';
+import { cardFields } from '../card-fields';
 import type { TeamsUser } from './teams-identity';
 
 /** What an Action.Execute or its Action.Submit fallback carries back, checked. */
 const cardData = z.object({
   verb: z.enum(['approve', 'skip', 'abort', 'showScript', 'answer', 'refresh']),
-  i: z.string().max(64),
-  s: z.string().max(64),
-  a: z.number().int().min(1).max(10_000),
-  x: z.string().max(64).optional(),
-  h: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .optional(),
+  ...cardFields,
 });
 
 /** An Activity as the conversation's input; `via` says how the clicker is answered. */
