@@ -4,6 +4,7 @@ import type { Asker, Click } from '../../conversation/inputs';
 import { type ParsedCommand, parseCommand } from '../../core/parse-command';
 import { type ChannelRef, type Locale, toLocale } from '../../core/types';
 import { cardKey } from '../../engine/messages';
+import { paramsFromCardData } from './decode-params';
 import type { TeamsUser } from './teams-identity';
 
 /** What an Action.Execute or its Action.Submit fallback carries back, checked. */
@@ -43,10 +44,11 @@ export function decodeTeamsActivity(activity: Activity, user: TeamsUser, default
   if (activity.type === 'invoke') {
     const action = (activity.value as { action?: { verb?: string; data?: unknown } } | undefined)?.action;
     const data = cardData.safeParse({ ...(action?.data as object), verb: action?.verb });
-    return { who, ...clickOf(data.success ? data.data : undefined), via: 'invoke' };
+    return { who, ...withParams(clickOf(data.success ? data.data : undefined), action?.data), via: 'invoke' };
   }
   const submitted = cardData.safeParse(activity.value);
-  if (submitted.success) return { who, ...clickOf(submitted.data), via: 'message' };
+  if (submitted.success)
+    return { who, ...withParams(clickOf(submitted.data), activity.value), via: 'message' };
   const command = parseCommand(stripMentions(activity.text ?? ''));
   // A reply chain's id is the channel's id plus `;messageid=…`: incidents are listed by channel.
   const channel = (activity.conversation?.id ?? '').split(';')[0] ?? '';
@@ -72,6 +74,13 @@ function clickOf(
     ...(data.x ? { answer: data.x } : {}),
   };
   return { kind: 'click', click };
+}
+
+/** An approval with the card's parameter fields as they were when it was pressed (decode-params.ts). */
+function withParams<T extends ReturnType<typeof clickOf>>(input: T, data: unknown): T {
+  if (input.kind !== 'click' || input.click.verb !== 'approve') return input;
+  const params = paramsFromCardData(data);
+  return params ? { ...input, click: { ...input.click, params } } : input;
 }
 
 /** `<at>rdp-fix</at> rdp-fix sim-01` → `sim-01`: mentions, tags and the leading keyword go. */

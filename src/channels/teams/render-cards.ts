@@ -1,6 +1,7 @@
-import { CardLabels, RiskLabels } from '../../conversation/card-labels';
+import { CardLabels } from '../../conversation/card-labels';
 import type { Locale } from '../../core/types';
 import type { OutMessage } from '../../engine/messages';
+import { approveAction, isParamElement, paramInputs, riskParagraph } from './card-extras';
 import { escapeTeamsMarkdown as md, paragraph, textRun } from './escape-teams';
 
 /** An Adaptive Card (schema 1.5), as plain JSON. */
@@ -43,8 +44,9 @@ export function renderAdaptiveCard(
   });
   const actions = [
     ...m.answers.map((a) => action(a.label[locale], data('answer', a.id))),
+    // A plain Approve, or one behind a confirmation (card-extras.ts).
     ...(m.actions.includes('approve')
-      ? [action(CardLabels.approve[locale], data('approve'), 'positive')]
+      ? [approveAction(m, locale, (title, style) => action(title, data('approve'), style))]
       : []),
     ...(m.actions.includes('skip') ? [action(CardLabels.skip[locale], data('skip'))] : []),
     ...(m.actions.includes('showScript') ? [action(CardLabels.showScript[locale], data('showScript'))] : []),
@@ -81,12 +83,8 @@ export function renderAdaptiveCard(
           ...(p.values ? [textRun(` (${p.values.join(' | ')})`, { isSubtle: true })] : []),
         ),
       ),
-      paragraph(
-        textRun(
-          `${m.risk ? `${CardLabels.risk[locale]}: ${RiskLabels[m.risk][locale]} · ` : ''}${m.section}`,
-          { isSubtle: true, size: 'Small' },
-        ),
-      ),
+      ...paramInputs(m, locale),
+      riskParagraph(m, locale),
     ],
     actions,
   };
@@ -97,7 +95,11 @@ export function renderClosedAdaptiveCard(card: AdaptiveCard, text: string): Adap
   const { actions: _a, refresh: _r, ...rest } = card;
   return {
     ...rest,
-    body: [...(card.body as unknown[]), paragraph(textRun(`✔ ${text}`, { color: 'Good' }))],
+    // The parameter fields go with the buttons: what was decided is no longer open.
+    body: [
+      ...(card.body as unknown[]).filter((e) => !isParamElement(e)),
+      paragraph(textRun(`✔ ${text}`, { color: 'Good' })),
+    ],
   };
 }
 
