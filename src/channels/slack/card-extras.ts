@@ -68,8 +68,9 @@ export function approveLook(m: Card, locale: Locale): Block {
 export function paramBlocks(m: Card, locale: Locale): Block[] {
   if (!m.params.length) return [];
   const line = `*${CardLabels.parameters[locale]}:* ${m.params.map((p) => `${escapeSlack(p.label[locale])} \`${escapeSlack(p.name)}=${escapeSlack(shown(p))}\``).join(', ')}`;
-  const text: Block = { type: 'section', text: mrkdwnText(line) };
-  if (!m.actions.includes('approve')) return [text];
+  // With fields, the fields show the values; a line of defaults beside them would be stale
+  // once someone changes one (and on the decided card, which drops the fields).
+  if (!m.actions.includes('approve')) return [{ type: 'section', text: mrkdwnText(line) }];
   const id = (p: CardParam) => `rdpfix_p_${m.stepId}_${m.attempt}_${p.name}`.slice(0, 255);
   const fields = m.params.map((p): Block => {
     const choices =
@@ -92,7 +93,7 @@ export function paramBlocks(m: Card, locale: Locale): Block[] {
     };
   });
   const hint = mrkdwnText(escapeSlack(CardLabels.paramsHint[locale]));
-  return [text, ...fields, { type: 'context', block_id: ParamHintBlock, elements: [hint] }];
+  return [...fields, { type: 'context', block_id: ParamHintBlock, elements: [hint] }];
 }
 
 function shown(p: CardParam): string {

@@ -38,6 +38,21 @@ export function riskParagraph(m: Card, locale: Locale): Element {
 }
 
 /**
+ * The parameters as text, for cards without fields (a manual step's script runs elsewhere):
+ * with fields, the fields show the values, and a line of defaults would go stale.
+ */
+export function paramLines(m: Card, locale: Locale): Element[] {
+  if (m.actions.includes('approve')) return [];
+  return m.params.map((p) =>
+    paragraph(
+      textRun(`${p.label[locale]}: `, { weight: 'Bolder' }),
+      textRun(`${p.name}=${String(p.value ?? '?')}`, { fontType: 'Monospace' }),
+      ...(p.values ? [textRun(` (${p.values.join(' | ')})`, { isSubtle: true })] : []),
+    ),
+  );
+}
+
+/**
  * Fields for the step's parameters, holding the value that runs unless changed: an
  * `Input.ChoiceSet` for enum, `Input.Toggle` for boolean, `Input.Number` for integer,
  * `Input.Text` for string (https://adaptivecards.io/explorer/Input.ChoiceSet.html and its

@@ -1,7 +1,7 @@
 import { CardLabels } from '../../conversation/card-labels';
 import type { Locale } from '../../core/types';
 import type { OutMessage } from '../../engine/messages';
-import { approveAction, isParamElement, paramInputs, riskParagraph } from './card-extras';
+import { approveAction, isParamElement, paramInputs, paramLines, riskParagraph } from './card-extras';
 import { escapeTeamsMarkdown as md, paragraph, textRun } from './escape-teams';
 
 /** An Adaptive Card (schema 1.5), as plain JSON. */
@@ -76,13 +76,7 @@ export function renderAdaptiveCard(
       ),
       ...(m.warning ? [paragraph(textRun(`⚠ ${m.warning[locale]}`, { color: 'Warning' }))] : []),
       ...(m.notice ? [paragraph(textRun(m.notice[locale], { color: 'Attention' }))] : []),
-      ...m.params.map((p) =>
-        paragraph(
-          textRun(`${p.label[locale]}: `, { weight: 'Bolder' }),
-          textRun(`${p.name}=${String(p.value ?? '?')}`, { fontType: 'Monospace' }),
-          ...(p.values ? [textRun(` (${p.values.join(' | ')})`, { isSubtle: true })] : []),
-        ),
-      ),
+      ...paramLines(m, locale),
       ...paramInputs(m, locale),
       riskParagraph(m, locale),
     ],

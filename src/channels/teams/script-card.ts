@@ -22,7 +22,9 @@ export function renderScriptCard(
   locale: Locale,
 ): { card: AdaptiveCard } | { text: string } {
   const where = ChatTexts.scriptTooLong(reply.name, reply.text.length)[locale];
-  const runs = chunks(reply.text).map((c) => textRun(c, { fontType: 'Monospace' }));
+  // Renderers collapse leading spaces in a TextRun: no-break spaces keep the indentation.
+  const indented = reply.text.replace(/^ +/gm, (spaces) => '\u00A0'.repeat(spaces.length));
+  const runs = chunks(indented).map((c) => textRun(c, { fontType: 'Monospace' }));
   const card = (fallback: Record<string, unknown>): AdaptiveCard => ({
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',

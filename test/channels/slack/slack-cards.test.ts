@@ -160,7 +160,6 @@ test('TLS versions chosen in the select reach the VM; a value the playbook refus
   expect(select.type).toBe('static_select');
   expect(select.options!.map((o) => o.value)).toEqual(['1.2', '1.0,1.1,1.2']);
   expect(select.initial_option!.value).toBe('1.2');
-  expect(text(card)).toContain('`Versions=1.2`');
   const dispatched = () => server.runtime.simulator!.scriptDispatches('sim-tls-disabled');
   const before = dispatched().length;
 
@@ -216,7 +215,6 @@ test('the new RDP port typed on the card reaches the VM, the NSG card shows it, 
   const nsg = await until('the NSG card', () =>
     openCard()?.step === 'update-nsg-rule' ? openCard() : undefined,
   );
-  expect(text(nsg)).toContain('`Port=3391`');
   expect(nsg.blocks.find((b) => b.type === 'input')?.element?.initial_value).toBe('3391');
 });
 
