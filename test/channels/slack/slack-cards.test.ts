@@ -238,3 +238,20 @@ test('a script longer than a message is uploaded whole as a file in the thread, 
   // No cut code block was sent instead.
   expect(slack.of('chat.postEphemeral', (a) => String(a.text).includes('```'))).toHaveLength(0);
 });
+
+test('a script that fits in a message is shown whole as a code block to the person who asked', async () => {
+  await post(slashCommand('sim-cert-expired'));
+  const card = await walkTo('renew-rdp-certificate');
+  const show = card.buttons.find((b) => b.action_id === 'rdpfix_script')!;
+  await post(buttonClick(show.action_id, show.value!));
+  const shown = await until(
+    'the code block',
+    () => slack.of('chat.postEphemeral', (a) => String(a.text).includes('renew-rdp-certificate.ps1'))[0],
+  );
+  const [incident] = await server.runtime.store.list();
+  const script = await server.runtime.engine.scriptOf(incident!.id, 'renew-rdp-certificate');
+  const escaped = script!.text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  expect(String(shown.args.text)).toContain(`\`\`\`${escaped}\`\`\``);
+  expect(shown.args.user).toBe('U_BOB');
+  expect(slack.of('files.getUploadURLExternal')).toHaveLength(0);
+});
