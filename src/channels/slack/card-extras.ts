@@ -75,7 +75,8 @@ export function paramBlocks(m: Card, locale: Locale): Block[] {
   const fields = m.params.map((p): Block => {
     const choices =
       p.type === 'enum' ? (p.values ?? []) : p.type === 'boolean' ? ['true', 'false'] : undefined;
-    const option = (v: string) => ({ text: plain(v, 75), value: v.slice(0, 150) });
+    // The value goes back as typed; what is shown is escaped like any data (plain_text too).
+    const option = (v: string) => ({ text: plain(escapeSlack(v), 75), value: v.slice(0, 150) });
     const initial = p.value === undefined ? undefined : String(p.value);
     const element = choices
       ? {
@@ -88,7 +89,7 @@ export function paramBlocks(m: Card, locale: Locale): Block[] {
       type: 'input',
       block_id: id(p),
       optional: true,
-      label: plain(`${p.label[locale]} (${p.name})`, 2000),
+      label: plain(escapeSlack(`${p.label[locale]} (${p.name})`), 2000),
       element: { ...element, action_id: `${ParamActionPrefix}${p.name}` },
     };
   });

@@ -1,4 +1,5 @@
 import { CardLabels, RiskLabels } from '../../conversation/card-labels';
+import { neutraliseBidi } from '../../core/bidi';
 import type { Locale } from '../../core/types';
 import type { CardParam, OutMessage } from '../../engine/messages';
 import { isRiskyStep, RiskLook } from '../risk-style';
@@ -79,7 +80,12 @@ export function isParamElement(element: unknown): boolean {
 }
 
 function paramInput(p: CardParam, locale: Locale): Element {
-  const base = { id: `${ParamInputPrefix}${p.name}`, label: `${p.label[locale]} (${p.name})` };
+  // Labels and choice titles are plain strings (no Markdown in Input labels); bidi overrides
+  // are replaced as in every text of a card (escape-teams.ts). Values go back as given.
+  const base = {
+    id: `${ParamInputPrefix}${p.name}`,
+    label: neutraliseBidi(`${p.label[locale]} (${p.name})`),
+  };
   const value = p.value === undefined ? undefined : String(p.value);
   const initial = value === undefined ? {} : { value };
   switch (p.type) {
@@ -88,14 +94,16 @@ function paramInput(p: CardParam, locale: Locale): Element {
         type: 'Input.ChoiceSet',
         ...base,
         style: 'compact',
-        choices: (p.values ?? []).map((v) => ({ title: v, value: v })),
+        choices: (p.values ?? []).map((v) => ({ title: neutraliseBidi(v), value: v })),
         ...initial,
       };
     case 'boolean':
       return {
         type: 'Input.Toggle',
         ...base,
-        title: p.label[locale],
+        // The PascalCase name: the label above already says it in words, and a toggle's title
+        // is shown by some clients as a TextBlock (Markdown), which a name cannot contain.
+        title: p.name,
         valueOn: 'true',
         valueOff: 'false',
         ...initial,
