@@ -90,6 +90,11 @@ export const en = {
     noHistory: 'No incident yet.',
     badButton: 'That button is not one rdp-fix made, or it is too old; nothing was changed.',
     noScript: 'This step runs no script.',
+    scriptAsFile: (name: string, chars: number) =>
+      `${name} is ${chars} characters, longer than a message holds: here it is whole, as a file.`,
+    scriptTooLong: (name: string, chars: number) =>
+      `${name} is ${chars} characters, longer than a message holds. The whole script is scripts/${name} in the playbook's folder on the rdp-fix server.`,
+    scriptInThread: 'The script is in the thread.',
     transcript: 'Transcript',
     failed:
       'rdp-fix could not do that just now (its database or Azure did not answer). It may not have been recorded: check with `/rdp-fix status`, then try again.',
@@ -114,12 +119,17 @@ export const en = {
     because: 'Because',
     risk: 'Risk',
     parameters: 'Parameters',
+    /** The confirmation asked before a restart, a port change or another step marked `confirm`. */
+    confirmAsk: (title: string, risk: string) => `${title}: this step ${risk}. Approve it?`,
+    confirmApprove: 'Yes, approve',
+    /** Under the parameter fields: what runs unless a person changes it. */
+    paramsHint: 'These values run when you approve; change them first if needed.',
   },
   /** What a step's risk means, in words. */
   risk: {
     readOnly: 'read-only',
-    changesAzure: 'changes Azure',
-    changesConfig: 'changes VM configuration',
+    changesAzure: 'changes Azure resources',
+    changesConfig: "changes the VM's configuration",
     restartsVm: 'restarts the VM',
   },
   /** Why the Teams channel does not act on an activity (said to the sender). */

@@ -88,6 +88,11 @@ export const it: Catalogue = {
     noHistory: 'Ancora nessun incidente.',
     badButton: 'Quel pulsante non è di rdp-fix o è troppo vecchio; non è stato modificato nulla.',
     noScript: 'Questo passaggio non esegue script.',
+    scriptAsFile: (name: string, chars: number) =>
+      `${name} è di ${chars} caratteri, più di quanti ne contenga un messaggio: eccolo intero, come file.`,
+    scriptTooLong: (name: string, chars: number) =>
+      `${name} è di ${chars} caratteri, più di quanti ne contenga un messaggio. Lo script intero è scripts/${name} nella cartella del playbook sul server di rdp-fix.`,
+    scriptInThread: 'Lo script è nel thread.',
     transcript: 'Trascrizione',
     failed:
       'rdp-fix non è riuscito a farlo ora (il database o Azure non hanno risposto). Potrebbe non essere stato registrato: controllare con `/rdp-fix status`, poi riprovare.',
@@ -112,10 +117,13 @@ export const it: Catalogue = {
     because: 'Perché',
     risk: 'Rischio',
     parameters: 'Parametri',
+    confirmAsk: (title: string, risk: string) => `${title}: questo passaggio ${risk}. Approvarlo?`,
+    confirmApprove: 'Sì, approva',
+    paramsHint: "Questi valori vengono usati all'approvazione; modificarli prima, se serve.",
   },
   risk: {
     readOnly: 'sola lettura',
-    changesAzure: 'modifica Azure',
+    changesAzure: 'modifica risorse di Azure',
     changesConfig: 'modifica la configurazione della VM',
     restartsVm: 'riavvia la VM',
   },

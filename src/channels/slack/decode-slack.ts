@@ -4,6 +4,7 @@ import { type ParsedCommand, parseCommand } from '../../core/parse-command';
 import type { ChannelRef, User } from '../../core/types';
 import type { CardVerb } from '../../engine/commands';
 import { cardFields } from '../card-fields';
+import { paramsFromSlackState } from './decode-params';
 import { ActionIds } from './render-blocks';
 
 /** The fields of a slash command the conversation needs (Bolt's `SlashCommand`, form-encoded by Slack). */
@@ -37,6 +38,8 @@ export interface BlockActionFields {
   user: { id: string; username?: string; name?: string };
   channel?: { id: string };
   container?: { channel_id?: string };
+  /** The message's input fields as they are now: the step's parameters (decode-params.ts). */
+  state?: unknown;
 }
 export interface ButtonFields {
   type: string;
@@ -73,6 +76,8 @@ export function decodeBlockAction(
     ...(value.x ? { answer: value.x } : {}),
     ...(value.h ? { scriptSha256: value.h } : {}),
   };
+  const params = verb === 'approve' ? paramsFromSlackState(body.state) : undefined;
+  if (params) Object.assign(click, { params });
   return { user, channel, click };
 }
 

@@ -1,6 +1,7 @@
-import { CardLabels, RiskLabels } from '../../conversation/card-labels';
+import { CardLabels } from '../../conversation/card-labels';
 import type { Locale, Localized } from '../../core/types';
 import type { OutMessage } from '../../engine/messages';
+import { approveLook, ParamHintBlock, paramBlocks, riskBlock } from './card-extras';
 import { clip, escapeSlack, mrkdwnText } from './escape-slack';
 
 /** Slack Block Kit objects, as plain JSON (the Web API takes them as a JSON string). */
@@ -57,23 +58,8 @@ export function renderCard(
     );
   if (m.warning) blocks.push(mrkdwn(`:warning: ${escapeSlack(m.warning[locale])}`));
   if (m.notice) blocks.push(mrkdwn(`:grey_question: ${escapeSlack(m.notice[locale])}`));
-  if (m.params.length) {
-    blocks.push(
-      mrkdwn(
-        `*${CardLabels.parameters[locale]}:* ${m.params
-          .map(
-            (p) =>
-              `${escapeSlack(p.label[locale])} \`${escapeSlack(p.name)}=${escapeSlack(String(p.value ?? '?'))}\`${p.values ? ` (${p.values.map(escapeSlack).join(' | ')})` : ''}`,
-          )
-          .join(', ')}`,
-      ),
-    );
-  }
-  blocks.push(
-    context(
-      `${m.risk ? `*${CardLabels.risk[locale]}:* ${RiskLabels[m.risk][locale]} · ` : ''}${escapeSlack(m.section)}`,
-    ),
-  );
+  // Risk, parameters and the confirmation: card-extras.ts.
+  blocks.push(...paramBlocks(m, locale), riskBlock(m, locale));
   const elements: Block[] = m.answers.map((a, n) => ({
     type: 'button',
     action_id: `${ActionIds.answer}_${n}`,
@@ -84,22 +70,9 @@ export function renderCard(
     elements.push({
       type: 'button',
       action_id: ActionIds.approve,
-      style: 'primary',
       text: plain(CardLabels.approve[locale]),
       value: value(),
-      ...(m.confirm
-        ? {
-            confirm: {
-              title: plain(CardLabels.confirmTitle[locale]),
-              text: plain(
-                `${CardLabels.confirmText[locale]}: ${m.risk ? RiskLabels[m.risk][locale] : ''}. ${m.title[locale]}`,
-              ),
-              confirm: plain(CardLabels.approve[locale]),
-              deny: plain(CardLabels.cancel[locale]),
-              style: 'danger',
-            },
-          }
-        : {}),
+      ...approveLook(m, locale),
     });
   }
   const button = (actionId: string, label: Localized, style?: 'danger') => ({
@@ -119,7 +92,8 @@ export function renderCard(
 /** The card once decided: same texts, the buttons replaced by who decided and when. */
 export function renderClosedCard(original: Block[], text: string): Block[] {
   return [
-    ...original.filter((b) => b.type !== 'actions'),
+    // The buttons and the parameter fields go: what was decided is no longer open.
+    ...original.filter((b) => b.type !== 'actions' && b.type !== 'input' && b.block_id !== ParamHintBlock),
     context(`:white_check_mark: ${escapeSlack(text)}`),
   ];
 }

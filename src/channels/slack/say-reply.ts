@@ -3,7 +3,8 @@ import { ChatTexts } from '../../conversation/chat-texts';
 import type { IncidentRecord } from '../../conversation/ports';
 import type { Reply } from '../../conversation/replies';
 import type { Locale } from '../../core/types';
-import { escapeSlack, escapeSlackCode } from './escape-slack';
+import { escapeSlack } from './escape-slack';
+import { sendScript } from './send-script';
 
 /** Whom a reply is for: the person who typed or pressed, where they did, in their language. */
 export interface ReplyTarget {
@@ -45,10 +46,7 @@ export async function sayReply(reply: Reply, to: ReplyTarget): Promise<void> {
       await say(listText(reply.records, reply.empty[locale], to.publicUrl));
       return;
     case 'script':
-      await say(
-        `*${escapeSlack(reply.name)}* (sha256 ${reply.sha256.slice(0, 12)})\n\`\`\`${escapeSlackCode(reply.text.slice(0, 2800))}\`\`\``,
-        reply.thread,
-      );
+      await sendScript(reply, to);
       return;
     case 'file': {
       const file = {

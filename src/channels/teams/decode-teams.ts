@@ -6,6 +6,7 @@ import { type ParsedCommand, parseCommand } from '../../core/parse-command';
 import { type ChannelRef, type Locale, toLocale } from '../../core/types';
 import { cardKey } from '../../engine/messages';
 import { cardFields } from '../card-fields';
+import { paramsFromCardData } from './decode-params';
 import type { TeamsUser } from './teams-identity';
 
 /** What an Action.Execute or its Action.Submit fallback carries back, checked. */
@@ -47,10 +48,15 @@ export function decodeTeamsActivity(activity: Activity, user: TeamsUser, default
   if (activity.type === 'invoke') {
     const action = (activity.value as { action?: { verb?: string; data?: unknown } } | undefined)?.action;
     const data = cardData.safeParse({ ...(action?.data as object), verb: action?.verb });
-    return { who, ...clickOf(data.success ? data.data : undefined, where), via: 'invoke' };
+    return {
+      who,
+      ...withParams(clickOf(data.success ? data.data : undefined, where), action?.data),
+      via: 'invoke',
+    };
   }
   const submitted = cardData.safeParse(activity.value);
-  if (submitted.success) return { who, ...clickOf(submitted.data, where), via: 'message' };
+  if (submitted.success)
+    return { who, ...withParams(clickOf(submitted.data, where), activity.value), via: 'message' };
   const command = parseCommand(stripMentions(activity.text ?? ''));
   if (command.kind !== 'start') return { who, kind: 'chat', command, where: { platform: 'teams', channel } };
   // The conversation reference (service URL, conversation, bot) lets replies go out proactively later.
@@ -76,6 +82,13 @@ function clickOf(
     ...(data.h ? { scriptSha256: data.h } : {}),
   };
   return { kind: 'click', click, where };
+}
+
+/** An approval with the card's parameter fields as they were when it was pressed (decode-params.ts). */
+function withParams<T extends ReturnType<typeof clickOf>>(input: T, data: unknown): T {
+  if (input.kind !== 'click' || input.click.verb !== 'approve') return input;
+  const params = paramsFromCardData(data);
+  return params ? { ...input, click: { ...input.click, params } } : input;
 }
 
 /** `<at>rdp-fix</at> rdp-fix sim-01` → `sim-01`: mentions, tags and the leading keyword go. */

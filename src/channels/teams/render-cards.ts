@@ -1,6 +1,7 @@
-import { CardLabels, RiskLabels } from '../../conversation/card-labels';
+import { CardLabels } from '../../conversation/card-labels';
 import type { Locale } from '../../core/types';
 import type { OutMessage } from '../../engine/messages';
+import { approveAction, isParamElement, paramInputs, paramLines, riskParagraph } from './card-extras';
 import { escapeTeamsMarkdown as md, paragraph, textRun } from './escape-teams';
 
 /** An Adaptive Card (schema 1.5), as plain JSON. */
@@ -47,8 +48,9 @@ export function renderAdaptiveCard(
   });
   const actions = [
     ...m.answers.map((a) => action(a.label[locale], data('answer', a.id))),
+    // A plain Approve, or one behind a confirmation (card-extras.ts).
     ...(m.actions.includes('approve')
-      ? [action(CardLabels.approve[locale], data('approve'), 'positive')]
+      ? [approveAction(m, locale, (title, style) => action(title, data('approve'), style))]
       : []),
     ...(m.actions.includes('skip') ? [action(CardLabels.skip[locale], data('skip'))] : []),
     ...(m.actions.includes('showScript') ? [action(CardLabels.showScript[locale], data('showScript'))] : []),
@@ -78,19 +80,9 @@ export function renderAdaptiveCard(
       ),
       ...(m.warning ? [paragraph(textRun(`⚠ ${m.warning[locale]}`, { color: 'Warning' }))] : []),
       ...(m.notice ? [paragraph(textRun(m.notice[locale], { color: 'Attention' }))] : []),
-      ...m.params.map((p) =>
-        paragraph(
-          textRun(`${p.label[locale]}: `, { weight: 'Bolder' }),
-          textRun(`${p.name}=${String(p.value ?? '?')}`, { fontType: 'Monospace' }),
-          ...(p.values ? [textRun(` (${p.values.join(' | ')})`, { isSubtle: true })] : []),
-        ),
-      ),
-      paragraph(
-        textRun(
-          `${m.risk ? `${CardLabels.risk[locale]}: ${RiskLabels[m.risk][locale]} · ` : ''}${m.section}`,
-          { isSubtle: true, size: 'Small' },
-        ),
-      ),
+      ...paramLines(m, locale),
+      ...paramInputs(m, locale),
+      riskParagraph(m, locale),
     ],
     actions,
   };
@@ -101,7 +93,11 @@ export function renderClosedAdaptiveCard(card: AdaptiveCard, text: string): Adap
   const { actions: _a, refresh: _r, ...rest } = card;
   return {
     ...rest,
-    body: [...(card.body as unknown[]), paragraph(textRun(`✔ ${text}`, { color: 'Good' }))],
+    // The parameter fields go with the buttons: what was decided is no longer open.
+    body: [
+      ...(card.body as unknown[]).filter((e) => !isParamElement(e)),
+      paragraph(textRun(`✔ ${text}`, { color: 'Good' })),
+    ],
   };
 }
 

@@ -36,6 +36,9 @@ export function replyText(reply: Reply, locale: Locale): string | undefined {
       return text.length > MaxTranscript ? `${text.slice(0, MaxTranscript)}\n\n…` : text;
     }
     case 'script':
-      return `${md(reply.name)}\n\n${md(reply.text.slice(0, 20_000))}`;
+      // The Teams channel shows scripts as a card (script-card.ts); said here only as text, never cut.
+      return reply.text.length <= 20_000
+        ? `${md(reply.name)}\n\n${md(reply.text)}`
+        : md(ChatTexts.scriptTooLong(reply.name, reply.text.length)[locale]);
   }
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Activity } from '@microsoft/agents-activity';
 import { authorizeJWT, CloudAdapter, type TurnContext } from '@microsoft/agents-hosting';
 import type { Config } from '../../config';
+import { ChatTexts } from '../../conversation/chat-texts';
 import type { Logger } from '../../core/logger';
 import { type Locale, toLocale } from '../../core/types';
 import type { Delivery } from '../../engine/messages';
@@ -9,6 +10,7 @@ import { Texts } from '../../texts/catalogue';
 import type { ChannelDeps } from '../channel-deps';
 import { openPlatformRefs } from '../message-refs';
 import { decodeTeamsActivity, isTeamsRequest } from './decode-teams';
+import { escapeTeamsMarkdown as md } from './escape-teams';
 import {
   type AdaptiveCard,
   renderAdaptiveCard,
@@ -16,6 +18,7 @@ import {
   renderTeamsText,
 } from './render-cards';
 import { replyText } from './reply-text';
+import { renderScriptCard } from './script-card';
 import { serviceUrlPolicy } from './service-url-policy';
 import { teamsAuthConfig } from './teams-auth';
 import { type TeamsRefusal, TeamsRefusals, verifyTeamsIdentity } from './teams-identity';
@@ -79,11 +82,18 @@ export function createTeamsChannel(deps: ChannelDeps, options: TeamsOptions, log
       }
       case 'click':
       case 'refresh': {
-        const text =
+        const reply =
           input.kind === 'click'
-            ? (replyText(await deps.conversation.handleClick(input.click, who, input.where), who.locale) ??
-              '')
-            : '';
+            ? await deps.conversation.handleClick(input.click, who, input.where)
+            : undefined;
+        if (reply?.kind === 'script') {
+          // Too long for the little answer under the button: the script goes into the thread.
+          const shown = renderScriptCard(reply, who.locale);
+          await ctx.sendActivity('card' in shown ? cardActivity(shown.card) : md(shown.text));
+          if (input.via === 'message') return;
+          return answerInvoke(ctx, ChatTexts.scriptInThread[who.locale]);
+        }
+        const text = reply ? (replyText(reply, who.locale) ?? '') : '';
         if (input.via === 'message') return void (await ctx.sendActivity(text));
         // Teams asks a refresh for the users of `refresh.userIds` only: the Teams approvers, who
         // may see any incident. Anyone else naming a card key gets no card.
@@ -125,6 +135,13 @@ export function createTeamsChannel(deps: ChannelDeps, options: TeamsOptions, log
         },
       }),
     );
+  }
+
+  function cardActivity(card: AdaptiveCard): Activity {
+    return Activity.fromObject({
+      type: 'message',
+      attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: card }],
+    });
   }
 
   async function sink(d: Delivery): Promise<void> {

@@ -53,7 +53,13 @@ async function send(activity: unknown) {
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
 }
 
-type Action = { type: string; verb: string; data: Record<string, unknown>; fallback?: { type: string } };
+type Action = {
+  type: string;
+  verb: string;
+  data: Record<string, unknown>;
+  fallback?: { type: string };
+  card?: { actions: Action[] };
+};
 /** The newest card still carrying its actions (not yet replaced by a PUT). */
 function openCard(): { call: ConnectorCall; actions: Action[] } | undefined {
   const updated = new Set(connector.calls.filter((c) => c.method === 'PUT').map((c) => c.activityId));
@@ -100,8 +106,11 @@ test('a whole incident in a Teams channel: replies in the reply chain, cards upd
     );
     if (next === 'resolved') break;
     const card = next;
-    const action =
-      card.actions.find((a) => a.verb === 'approve') ?? card.actions.find((a) => a.verb === 'answer')!;
+    // A restart's Approve opens a confirmation card (Action.ShowCard): its button is the real one.
+    const buttons = card.actions.flatMap((a) =>
+      a.type === 'Action.ShowCard' ? (a.card?.actions ?? []) : [a],
+    );
+    const action = buttons.find((a) => a.verb === 'approve') ?? buttons.find((a) => a.verb === 'answer')!;
     expect(action.type).toBe('Action.Execute');
     expect(action.fallback?.type).toBe('Action.Submit');
     const puts = connector.calls.filter((c) => c.method === 'PUT').length;

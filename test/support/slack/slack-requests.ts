@@ -85,3 +85,19 @@ export function blockActionsPayload(
     ],
   };
 }
+
+/**
+ * A `block_actions` click carrying the message's input fields as they are now, in
+ * `state.values` (block_id → action_id → the element's state), as Slack sends it with any
+ * button press in a message that has inputs: `selected_option` for a `static_select`,
+ * `value` for a `plain_text_input`.
+ */
+export function buttonClickWithState(
+  actionId: string,
+  value: string,
+  state: Record<string, Record<string, Record<string, unknown>>>,
+  user = { id: 'U_BOB', name: 'bob' },
+): string {
+  const payload = { ...blockActionsPayload(actionId, value, user), state: { values: state } };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
