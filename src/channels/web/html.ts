@@ -37,6 +37,16 @@ button.primary{background:#166534;color:#fff;border-color:#166534}button.danger{
 form.filters{display:flex;gap:8px;flex-wrap:wrap;margin-bottom:12px}
 .legend-wait{color:#f59e0b}.legend-run{color:#1f3a5f}
 #chat{min-height:300px}#composer{display:flex;gap:8px;margin-top:12px}#composer input{flex:1;padding:8px}
+td.seq{white-space:nowrap;width:1%}td.when{white-space:nowrap}
+.risk-readOnly{background:#dcfce7;color:#166534}.risk-changesAzure{background:#e0f2fe;color:#075985}
+.risk-changesConfig{background:#fef3c7;color:#92400e}.risk-restartsVm{background:#fee2e2;color:#991b1b}
+pre.script{white-space:pre;word-break:normal;overflow-wrap:normal;max-height:480px;font-family:ui-monospace,Menlo,Consolas,monospace}
+table.evidence td{font-family:ui-monospace,monospace;font-size:12px}tr.changed td{background:#fef9c3}tr.changed td.after{font-weight:700}
+.incident{border-left:3px solid #1f3a5f;padding-left:10px;margin:14px 0}
+button.confirming{background:#991b1b;color:#fff;border-color:#991b1b}button:disabled{opacity:.5;cursor:default}
+.params label{display:block;margin:4px 0}.params input,.params select{margin-left:6px;padding:3px}
+.willrun{font-family:ui-monospace,monospace;font-size:12px}.toolbar{display:flex;justify-content:flex-end;gap:8px}
+.summary ol{margin:4px 0 4px 18px;padding:0}
 `;
 
 /** A CSP source for an inline element's exact text: the browser runs it only if the hash matches. */
