@@ -45,6 +45,8 @@ test('each card acts on its own incident; commands in a row each show; a reload 
   const first = cert.locator('.card').first();
   await decide(first);
   expect(await first.locator('.buttons').count()).toBe(0);
+  // Who decided and when, in the reader's zone: no ISO timestamp left in the text.
+  expect(await first.locator('.decided').textContent()).toMatch(/^✔ Approved by you at today \d\d:\d\d:\d\d/);
   await cert.locator('.msg.result').waitFor();
   expect(await cert.locator('.msg.result').textContent()).toContain('succeeded');
   expect(await keys.locator('.msg.result').count()).toBe(0);

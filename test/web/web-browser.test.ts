@@ -44,6 +44,11 @@ test('resolve an incident in the playground, review it, export it, see the dashb
   const timeline = await page.locator('#timeline').textContent();
   expect(timeline).toContain('you approved restart-vm (attempt 1)');
   expect(timeline).toContain('enable-tls ran enable-tls.ps1: ok');
+  // Each step's risk, as on the cards.
+  expect(await page.locator('#timeline .badge.risk-restartsVm').first().textContent()).toBe(
+    'restarts the VM',
+  );
+  expect(await page.locator('#timeline .badge.risk-readOnly').count()).toBeGreaterThanOrEqual(2);
   // The badge's count, the rows and the folded messages add up, and each number is an entry's seq.
   const total = Number(/\((\d+) entries\)/.exec(badge!)![1]);
   const rows = await page.locator('#timeline tbody tr').count();
@@ -99,6 +104,9 @@ test('resolve an incident in the playground, review it, export it, see the dashb
   expect(await page.locator('#script').textContent()).toBe(script);
   expect(await page.evaluate("getComputedStyle(document.getElementById('script')).whiteSpace")).toBe('pre');
   await page.screenshot({ path: join(artifacts, 'transcript-script-view.png') });
+  // Only the playbook's own scripts: not an inherited property's name, not one it does not have.
+  for (const name of ['constructor', '__proto__', 'nope.ps1'])
+    expect((await fetch(`${server.url}/incidents/${id}/scripts/${name}`)).status).toBe(404);
 
   await page.goto(`${server.url}/incidents`);
   // The filters match what the list shows: part of the VM, the platform, a cause's name.

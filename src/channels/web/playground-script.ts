@@ -14,7 +14,15 @@ const incidents = new Map();
 function plain(text) { return String(text).replace(/[\\u202A-\\u202E\\u2066-\\u2069]/g, '\\uFFFD'); }
 function fill(t, vars) { return String(t).replace(/\\{(\\w+)\\}/g, (_, k) => vars[k] === undefined ? '' : String(vars[k])); }
 function el(tag, cls, text) { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = plain(text); return e; }
-function say(text, cls, where) { const m = el('div', 'msg ' + (cls || ''), text); (where || chat).appendChild(m); return m; }
+// The engine writes moments as ISO UTC ("…at 2026-12-01T13:27:54.867Z"): said in the reader's zone.
+function human(text) {
+  return String(text).replace(/\\b\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?Z\\b/g, (iso) => {
+    const at = new Date(iso);
+    const day = at.toDateString() === new Date().toDateString() ? T.web.today : at.toLocaleDateString();
+    return day + ' ' + at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
+  });
+}
+function say(text, cls, where) { const m = el('div', 'msg ' + (cls || ''), human(text)); (where || chat).appendChild(m); return m; }
 async function post(url, body) {
   const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-rdpfix-csrf': csrf }, body: JSON.stringify(body || {}) });
   return r.json();
@@ -120,11 +128,11 @@ function render(s, m) {
     if (!c || c.querySelector('.decided')) return;
     const b = c.querySelector('.buttons'); if (b) b.remove();
     for (const i of c.querySelectorAll('.params input, .params select')) i.disabled = true;
-    c.appendChild(el('div', 'decided muted', '✔ ' + m.text.en)); return;
+    c.appendChild(el('div', 'decided muted', '✔ ' + human(m.text.en))); return;
   }
   if (m.kind === 'progress') {
     let p = s.cards.get(m.key);
-    if (!p) { p = say(m.text.en, '', s.box); s.cards.set(m.key, p); } else p.textContent = plain(m.text.en);
+    if (!p) { p = say(m.text.en, '', s.box); s.cards.set(m.key, p); } else p.textContent = plain(human(m.text.en));
     // The result goes below what was said while the step ran (a retry notice).
     if (m.done) { p.className = 'msg result'; s.box.appendChild(p); }
     return;

@@ -17,7 +17,9 @@ export function scriptPage(
   name: string,
   playbooks: PlaybookLookup | undefined,
 ): string | undefined {
-  const script = playbooks?.(record.playbookId)?.scripts[name];
+  const scripts = playbooks?.(record.playbookId)?.scripts ?? {};
+  // Own keys only: a name like `constructor` is no script.
+  const script = Object.hasOwn(scripts, name) ? scripts[name] : undefined;
   const ran = entries
     .map((e) => e.data as { script?: string; scriptSha256?: string })
     .find((d) => d.script === name)?.scriptSha256;

@@ -4,7 +4,7 @@ import { contextOf } from '../../engine/transition-incident';
 import { Texts } from '../../texts/catalogue';
 import { describeEntry } from '../../transcripts/describe-entry';
 import type { TranscriptExport } from '../../transcripts/render-transcript';
-import type { CauseNames } from './cause-names';
+import type { CauseNames, PlaybookLookup } from './cause-names';
 import { evidenceTable } from './evidence-table';
 import { esc } from './html';
 import { reviewPage, timeTag } from './times';
@@ -83,10 +83,22 @@ function outputDetails(id: string, e: TranscriptEntry, now: Date): string {
   return `${link}<details><summary>${esc(script ?? d.action)} · params ${esc(JSON.stringify(d.params ?? {}))}${d.scriptSha256 ? ` · sha256 ${esc(String(d.scriptSha256).slice(0, 16))}…` : ''} · ${times} (${esc(d.durationMs)} ms) · ${esc(d.outcome)}</summary><pre>${esc(d.stdout ?? '')}${d.stderr ? `\n--- stderr ---\n${esc(d.stderr)}` : ''}</pre></details>`;
 }
 
+/** The coloured risk badge of a step, as on the playground's cards; '' for steps without one. */
+export function riskBadge(
+  playbooks: PlaybookLookup | undefined,
+  playbookId: string,
+  stepId: unknown,
+): string {
+  const step = typeof stepId === 'string' ? playbooks?.(playbookId)?.stepById.get(stepId) : undefined;
+  if (!step || !('risk' in step) || !step.risk) return '';
+  return ` <span class="badge risk-${esc(step.risk)}">${esc(Texts.risk[step.risk].en)}</span>`;
+}
+
 export function timelinePage(
   x: TranscriptExport,
   record: IncidentRecord,
   names: CauseNames,
+  playbooks?: PlaybookLookup,
   now = new Date(),
 ): string {
   const i = x.incident;
@@ -100,7 +112,11 @@ export function timelinePage(
         ? `<details class="said"><summary>${esc(Texts.web.messages.en)} (${messages.map((m) => `#${m.seq}`).join(', ')})</summary><ul>${messages.map((m) => `<li>#${m.seq} ${esc(describeEntry(m))}</li>`).join('')}</ul></details>`
         : '';
       const output = e.kind === 'step.output' ? outputDetails(i.id, e, now) : '';
-      return `<tr class="entry ${esc(e.kind.replace('.', '-'))}"><td class="seq">${e.seq}</td><td class="when">${timeTag(e.at, now, true)}</td><td>${esc(e.actor ?? 'agent')}</td><td>${esc(describeEntry(e))}${output}${said}</td></tr>`;
+      const risk =
+        e.kind === 'step.awaiting'
+          ? riskBadge(playbooks, record.playbookId, (e.data as { stepId?: unknown }).stepId)
+          : '';
+      return `<tr class="entry ${esc(e.kind.replace('.', '-'))}"><td class="seq">${e.seq}</td><td class="when">${timeTag(e.at, now, true)}</td><td>${esc(e.actor ?? 'agent')}</td><td>${esc(describeEntry(e))}${risk}${output}${said}</td></tr>`;
     })
     .join('');
   const messageCount = x.entries.length - folded.length;

@@ -128,7 +128,7 @@ export function createWebChannel(deps: WebDeps, config: Pick<Config, 'host' | 'w
         return json(res, 400, { error: 'format must be md or json' });
       }
       if (path.startsWith('/api/')) return json(res, 200, x);
-      return html(res, timelinePage(x, record, names));
+      return html(res, timelinePage(x, record, names, deps.playbooks));
     }
     if (method === 'GET' && path === '/dashboard') {
       const since = new Date(Date.now() - 30 * 86_400_000).toISOString();
