@@ -44,6 +44,8 @@ test('resolve an incident in the playground, review it, export it, see the dashb
   const timeline = await page.locator('#timeline').textContent();
   expect(timeline).toContain('you approved restart-vm (attempt 1)');
   expect(timeline).toContain('enable-tls ran enable-tls.ps1: ok');
+  expect(timeline).toContain('Causes found by diagnose: The Remote Desktop certificate is missing');
+  expect(timeline).not.toContain('tls-disabled');
   // Each step's risk, as on the cards.
   expect(await page.locator('#timeline .badge.risk-restartsVm').first().textContent()).toBe(
     'restarts the VM',
