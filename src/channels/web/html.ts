@@ -70,15 +70,17 @@ export function page(title: string, body: string, script = '', meta: Record<stri
 <main>${body}</main>${script ? `<script>${script}</script>` : ''}</body></html>`;
 }
 
-/** A horizontal bar chart as inline SVG. */
+/** A horizontal bar chart as inline SVG; the label column is as wide as its longest label. */
 export function barChart(title: string, rows: { label: string; value: number; unit?: string }[]): string {
   const max = Math.max(1, ...rows.map((r) => r.value));
   const height = 24 * rows.length + 10;
+  // About 7 px a character at 12 px: cause names are long, and a bar must not cover one.
+  const left = Math.min(460, 20 + 7 * Math.max(0, ...rows.map((r) => r.label.length)));
   const bars = rows
     .map((r, i) => {
-      const width = Math.round((r.value / max) * 420);
-      return `<text x="0" y="${i * 24 + 17}" font-size="12">${esc(r.label)}</text><rect x="200" y="${i * 24 + 5}" width="${width}" height="16" fill="#1f3a5f"><title>${esc(r.label)}: ${r.value}${r.unit ?? ''}</title></rect><text x="${205 + width}" y="${i * 24 + 17}" font-size="12">${r.value}${esc(r.unit ?? '')}</text>`;
+      const width = Math.round((r.value / max) * 380);
+      return `<text x="0" y="${i * 24 + 17}" font-size="12">${esc(r.label)}</text><rect x="${left}" y="${i * 24 + 5}" width="${width}" height="16" fill="#1f3a5f"><title>${esc(r.label)}: ${r.value}${r.unit ?? ''}</title></rect><text x="${left + 5 + width}" y="${i * 24 + 17}" font-size="12">${r.value}${esc(r.unit ?? '')}</text>`;
     })
     .join('');
-  return `<h3>${esc(title)}</h3><svg role="img" aria-label="${esc(title)}" width="720" height="${height}">${bars || '<text x="0" y="15">no data</text>'}</svg>`;
+  return `<h3>${esc(title)}</h3><svg role="img" aria-label="${esc(title)}" width="${left + 460}" height="${height}">${bars || '<text x="0" y="15">no data</text>'}</svg>`;
 }
