@@ -40,6 +40,7 @@ form.filters{display:flex;gap:8px;flex-wrap:wrap;margin-bottom:12px}
 td.seq{white-space:nowrap;width:1%}td.when{white-space:nowrap}
 .risk-readOnly{background:#dcfce7;color:#166534}.risk-changesAzure{background:#e0f2fe;color:#075985}
 .risk-changesConfig{background:#fef3c7;color:#92400e}.risk-restartsVm{background:#fee2e2;color:#991b1b}
+pre#script{max-height:none}
 pre.script{white-space:pre;word-break:normal;overflow-wrap:normal;max-height:480px;font-family:ui-monospace,Menlo,Consolas,monospace}
 table.evidence td{font-family:ui-monospace,monospace;font-size:12px}tr.changed td{background:#fef9c3}tr.changed td.after{font-weight:700}
 .incident{border-left:3px solid #1f3a5f;padding-left:10px;margin:14px 0}
