@@ -106,7 +106,8 @@ export const en = {
    * script fills them in the browser (it reads this group from the page, in the page's language).
    */
   web: {
-    confirmAgain: 'Click again to confirm: this step {risk}',
+    confirmAgain: 'Click again to confirm: {what}',
+    thisStep: 'this step {risk}',
     willRun: 'Will run with',
     scriptOf: 'Script {name} · sha256 {sha}',
     hideScript: 'Hide script',

@@ -100,7 +100,8 @@ export const it: Catalogue = {
     restartsVm: 'riavvia la VM',
   },
   web: {
-    confirmAgain: 'Clicca di nuovo per confermare: questo passo {risk}',
+    confirmAgain: 'Clicca di nuovo per confermare: {what}',
+    thisStep: 'questo passo {risk}',
     willRun: 'Verrà eseguito con',
     scriptOf: 'Script {name} · sha256 {sha}',
     hideScript: 'Nascondi lo script',

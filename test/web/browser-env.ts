@@ -67,7 +67,9 @@ export async function decide(unpinned: Locator): Promise<void> {
   const approve = card.locator('.buttons button[data-verb="approve"]');
   const button = (await approve.count()) ? approve.first() : card.locator('.buttons button').first();
   await button.click();
-  if ((await button.getAttribute('class'))?.includes('confirming')) await button.click();
+  // count() does not wait: once acted on, the card may lose its buttons at any moment.
+  const armed = card.locator('.buttons button.confirming');
+  if (await armed.count()) await armed.click();
   await card.locator('.decided').waitFor({ timeout: 10_000 });
 }
 

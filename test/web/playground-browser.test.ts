@@ -198,3 +198,24 @@ test('sim-busy: the retry notice comes before the result it led to; a bad port i
   await page.close();
   expect(errors).toEqual([]);
 }, 90_000);
+
+test('the offline path asks twice; stopping does not', async () => {
+  const { page, errors } = await newPage();
+  const box = await start(page, 'sim-agent-down');
+  const card = box.locator('.card[data-step="offline-attach-disk"]');
+  await card.locator('.buttons').waitFor();
+  const attached = card.locator('button[data-verb="answer"]', { hasText: 'Disk attached' });
+  await attached.click();
+  expect(await card.locator('button.confirming').textContent()).toBe(
+    'Click again to confirm: Attach the OS disk to a recovery VM',
+  );
+  expect(await card.locator('.decided').count()).toBe(0);
+  await card.locator('button.confirming').click();
+  await card.locator('.decided').waitFor();
+  const next = box.locator('.card[data-step="offline-enable-serial-dump"]');
+  await next.locator('input[name="DriveLetter"]').waitFor();
+  await next.locator('button[data-verb="abort"]').click();
+  await box.locator('.summary').waitFor();
+  await page.close();
+  expect(errors).toEqual([]);
+}, 60_000);

@@ -48,7 +48,8 @@ function riskBadge(risk) { return el('span', 'badge risk-' + risk, T.risk[risk] 
 // Steps that restart the VM, change its RDP port, or take the offline path ask twice.
 function needsConfirm(m, verb, answer) {
   if (verb === 'approve') return m.confirm || m.risk === 'restartsVm' || m.params.some((p) => p.name === 'Port');
-  if (verb === 'answer') return answer === 'offline' || m.stepId.startsWith('offline-');
+  // Choosing the offline path, or saying an offline step was done; stopping needs no second word.
+  if (verb === 'answer') return answer === 'offline' || (m.stepId.startsWith('offline-') && answer !== 'stop' && answer !== 'not-done');
   return false;
 }
 function paramFields(m, card) {
@@ -92,7 +93,7 @@ function renderCard(s, m) {
   const act = (verb, answer, b, label) => async () => {
     if (needsConfirm(m, verb, answer) && !b.classList.contains('confirming')) {
       for (const o of all) { o.classList.remove('confirming'); o.textContent = o.dataset.label; }
-      b.classList.add('confirming'); b.textContent = plain(fill(T.web.confirmAgain, { risk: m.risk ? T.risk[m.risk] : m.title.en }));
+      b.classList.add('confirming'); b.textContent = plain(fill(T.web.confirmAgain, { what: m.risk ? fill(T.web.thisStep, { risk: T.risk[m.risk] }) : m.title.en }));
       return;
     }
     b.classList.remove('confirming'); b.textContent = plain(label);
