@@ -120,6 +120,7 @@ test('resolve an incident in the playground, review it, export it, see the dashb
   expect(await page.locator('#incidents tbody tr').count()).toBe(1);
   expect(await page.locator('#incidents').textContent()).toContain(id);
   expect(await page.locator('#incidents').textContent()).toContain('web · playground');
+  await page.screenshot({ path: join(artifacts, 'incidents.png') });
   await page.fill('input[name=cause]', 'another program');
   await page.click('form.filters button');
   await page.waitForURL(/cause=another/);

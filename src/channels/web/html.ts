@@ -24,7 +24,7 @@ header a{color:#fff;text-decoration:none;font-weight:600}
 main{max-width:1100px;margin:0 auto;padding:18px}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{border-bottom:1px solid #e3e6ea;padding:6px 8px;text-align:left;vertical-align:top}
-.badge{display:inline-block;padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600}
+.badge{display:inline-block;padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap}
 .ok{background:#dcfce7;color:#166534}.bad{background:#fee2e2;color:#991b1b}.open{background:#e0f2fe;color:#075985}
 pre{background:#0f172a;color:#e2e8f0;padding:8px;overflow:auto;max-height:320px;font-size:12px;white-space:pre-wrap;word-break:break-all}
 td{overflow-wrap:anywhere}
@@ -37,7 +37,7 @@ button.primary{background:#166534;color:#fff;border-color:#166534}button.danger{
 form.filters{display:flex;gap:8px;flex-wrap:wrap;margin-bottom:12px}
 .legend-wait{color:#f59e0b}.legend-run{color:#1f3a5f}
 #chat{min-height:300px}#composer{display:flex;gap:8px;margin-top:12px}#composer input{flex:1;padding:8px}
-td.seq{white-space:nowrap;width:1%}td.when{white-space:nowrap}
+td.seq{white-space:nowrap;width:1%}td.when,td.who,td.nowrap{white-space:nowrap}
 .risk-readOnly{background:#dcfce7;color:#166534}.risk-changesAzure{background:#e0f2fe;color:#075985}
 .risk-changesConfig{background:#fef3c7;color:#92400e}.risk-restartsVm{background:#fee2e2;color:#991b1b}
 pre#script{max-height:none}

@@ -54,9 +54,9 @@ export function incidentsPage(
     .map(
       (
         r,
-      ) => `<tr><td><a href="/incidents/${esc(r.id)}">${esc(r.id)}</a></td><td class="when">${timeTag(r.createdAt, now)}</td>
-<td>${esc(`${r.vm.resourceGroup}/${r.vm.name}`)}</td><td>${esc(r.requester.name ?? r.requester.id)}</td><td>${esc(`${r.channel.platform} · ${r.channel.channel}`)}</td>
-<td>${badge(r)}</td><td>${esc(r.causes.map((c) => names(r.playbookId, c)).join(', ') || '–')}</td></tr>`,
+      ) => `<tr><td class="nowrap"><a href="/incidents/${esc(r.id)}">${esc(r.id)}</a></td><td class="when">${timeTag(r.createdAt, now)}</td>
+<td class="nowrap">${esc(`${r.vm.resourceGroup}/${r.vm.name}`)}</td><td>${esc(r.requester.name ?? r.requester.id)}</td><td class="nowrap">${esc(`${r.channel.platform} · ${r.channel.channel}`)}</td>
+<td>${badge(r)}</td><td>${esc(r.causes.map((c) => names(r.playbookId, c)).join('; ') || '–')}</td></tr>`,
     )
     .join('');
   const pageNo = q.page ?? 1;

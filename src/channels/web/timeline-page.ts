@@ -116,7 +116,7 @@ export function timelinePage(
         e.kind === 'step.awaiting'
           ? riskBadge(playbooks, record.playbookId, (e.data as { stepId?: unknown }).stepId)
           : '';
-      return `<tr class="entry ${esc(e.kind.replace('.', '-'))}"><td class="seq">${e.seq}</td><td class="when">${timeTag(e.at, now, true)}</td><td>${esc(e.actor ?? 'agent')}</td><td>${esc(describeEntry(e))}${risk}${output}${said}</td></tr>`;
+      return `<tr class="entry ${esc(e.kind.replace('.', '-'))}"><td class="seq">${e.seq}</td><td class="when">${timeTag(e.at, now, true)}</td><td class="who">${esc(e.actor ?? 'agent')}</td><td>${esc(describeEntry(e))}${risk}${output}${said}</td></tr>`;
     })
     .join('');
   const messageCount = x.entries.length - folded.length;
@@ -125,7 +125,7 @@ export function timelinePage(
     .replace('{rows}', String(folded.length))
     .replace('{messages}', String(messageCount));
   const ctx = contextOf(record.snapshot);
-  const causes = i.causes.map((c) => names(record.playbookId, c)).join(', ') || 'none';
+  const causes = i.causes.map((c) => names(record.playbookId, c)).join('; ') || 'none';
   return reviewPage(
     `Incident ${i.id}`,
     `<h1>Incident ${esc(i.id)} ${chain}</h1>
