@@ -10,7 +10,7 @@ import type { Logger } from './core/logger';
 import { IncidentEngine } from './engine/incident-engine';
 import type { MessageSink } from './engine/messages';
 import { createMetrics } from './observability/metrics';
-import { loadPlaybooks } from './playbook/load-playbook';
+import { loadPlaybooks, type Playbook } from './playbook/load-playbook';
 import { ArmSimulator } from './simulator/arm-simulator';
 import { loadInventory } from './simulator/inventory';
 import type { IncidentStore } from './store/incident-store';
@@ -25,6 +25,10 @@ export interface Runtime {
   vm: VmOperations;
   /** Set in local mode: the in-process ARM simulator the real SDK talks to. */
   simulator: ArmSimulator | undefined;
+  /** Puts the simulated VMs back as their scenarios start: there only when the simulator runs. */
+  resetSimulatedVms: (() => number) | undefined;
+  /** The loaded playbooks (the pages show their cause names and scripts). */
+  playbooks: readonly Playbook[];
   subscriptionId: string;
   /** Prometheus registry served at /metrics. */
   metrics: Registry;
@@ -70,6 +74,8 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
     store,
     vm: azure.vm,
     simulator: azure.simulator,
+    resetSimulatedVms: azure.simulator ? () => azure.simulator.resetVms() : undefined,
+    playbooks,
     subscriptionId: azure.subscriptionId,
     metrics: metrics.registry,
     async close(graceMs = config.replica.shutdownGraceMs) {

@@ -75,7 +75,13 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
   const access = webAccess(config);
   if (!access.enabled) logger.error('web pages off', { reason: access.reason });
   const web = createWebChannel(
-    { conversation, incidents: runtime.store, playground: runtime.simulator !== undefined },
+    {
+      conversation,
+      incidents: runtime.store,
+      playground: runtime.simulator !== undefined,
+      playbooks: (id) => runtime.playbooks.find((p) => p.id === id),
+      ...(runtime.resetSimulatedVms ? { resetVms: runtime.resetSimulatedVms } : {}),
+    },
     config,
   );
   sinks.push(web.sink);

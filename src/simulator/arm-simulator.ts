@@ -112,6 +112,17 @@ export class ArmSimulator {
     });
   }
 
+  /**
+   * Puts every VM back as its scenario starts (broken again, faults re-armed): the playground's
+   * reset button, so a repaired VM can be repaired again without restarting the server.
+   * Snapshots stay, as they would in Azure. Returns how many VMs were reset.
+   */
+  resetVms(): number {
+    const entries = [...this.vms.values()].map((record) => record.entry);
+    for (const entry of entries) this.addVm(entry);
+    return entries.length;
+  }
+
   /** The simulated Windows VM behind a name, for tests to inspect. */
   windowsVm(resourceGroup: string, name: string): SimulatedWindowsVm | undefined {
     return this.vms.get(key(resourceGroup, name))?.vm;

@@ -132,6 +132,39 @@ export const en = {
     changesConfig: "changes the VM's configuration",
     restartsVm: 'restarts the VM',
   },
+  /**
+   * The web pages and the playground. Plain strings with `{name}` slots: the playground's
+   * script fills them in the browser (it reads this group from the page, in the page's language).
+   */
+  web: {
+    confirmAgain: 'Click again to confirm: {what}',
+    thisStep: 'this step {risk}',
+    willRun: 'Will run with',
+    scriptOf: 'Script {name} · sha256 {sha}',
+    hideScript: 'Hide script',
+    steps: 'Steps',
+    review: 'Review the transcript',
+    reset: 'Reset the simulated VMs',
+    resetDone: '{n} simulated VMs are back as their scenarios start; open incidents go on against them.',
+    restored: 'Open incidents from before the reload: {n}.',
+    showHere: 'show here',
+    noneOpen: 'No open incident in the playground.',
+    sent: 'Sent; waiting for the engine…',
+    notDiagnosed: 'never diagnosed',
+    noneFound: 'none found',
+    today: 'today',
+    yesterday: 'yesterday',
+    folded:
+      '{entries} entries: {rows} rows; {messages} chat messages are folded into the rows of the entries that sent them (open "messages").',
+    messages: 'messages',
+    field: 'Field',
+    before: 'Before',
+    after: 'After',
+    changed: 'changed',
+    viewScript: 'view script',
+    scriptChanged:
+      'The playbook has changed since this incident: this is not the script that ran (sha256 {sha}).',
+  },
   /** Why the Teams channel does not act on an activity (said to the sender). */
   teams: {
     notTeams: 'rdp-fix answers only in Microsoft Teams; nothing was done.',

@@ -127,6 +127,36 @@ export const it: Catalogue = {
     changesConfig: 'modifica la configurazione della VM',
     restartsVm: 'riavvia la VM',
   },
+  web: {
+    confirmAgain: 'Clicca di nuovo per confermare: {what}',
+    thisStep: 'questo passo {risk}',
+    willRun: 'Verrà eseguito con',
+    scriptOf: 'Script {name} · sha256 {sha}',
+    hideScript: 'Nascondi lo script',
+    steps: 'Passi',
+    review: 'Rivedi la trascrizione',
+    reset: 'Ripristina le VM simulate',
+    resetDone:
+      '{n} VM simulate sono tornate allo stato iniziale dei loro scenari; gli incidenti aperti continuano su di esse.',
+    restored: 'Incidenti aperti prima del ricaricamento: {n}.',
+    showHere: 'mostra qui',
+    noneOpen: 'Nessun incidente aperto nel playground.',
+    sent: 'Inviato; in attesa del motore…',
+    notDiagnosed: 'mai diagnosticato',
+    noneFound: 'nessuna trovata',
+    today: 'oggi',
+    yesterday: 'ieri',
+    folded:
+      '{entries} voci: {rows} righe; {messages} messaggi della chat sono raccolti nelle righe delle voci che li hanno inviati (apri "messaggi").',
+    messages: 'messaggi',
+    field: 'Campo',
+    before: 'Prima',
+    after: 'Dopo',
+    changed: 'cambiato',
+    viewScript: 'vedi lo script',
+    scriptChanged:
+      'Il playbook è cambiato da questo incidente: questo non è lo script eseguito (sha256 {sha}).',
+  },
   teams: {
     notTeams: 'rdp-fix risponde solo in Microsoft Teams; non è stato fatto nulla.',
     noUser:

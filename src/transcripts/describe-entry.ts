@@ -35,9 +35,10 @@ export function describeEntry(entry: TranscriptEntry): string {
     case 'step.finished':
       return `${step} finished: ${String(d.outcome)}`;
     case 'causes.found': {
-      const causes = (d.causes as { id: string }[] | undefined) ?? [];
+      // By name, as the article says them (the id only for an entry written without one).
+      const causes = (d.causes as { id: string; title?: { en?: string } }[] | undefined) ?? [];
       return causes.length
-        ? `Causes found by ${step}: ${causes.map((c) => c.id).join(', ')}`
+        ? `Causes found by ${step}: ${causes.map((c) => c.title?.en ?? c.id).join('; ')}`
         : `No cause found by ${step}`;
     }
     case 'message.posted': {

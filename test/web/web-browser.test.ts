@@ -1,40 +1,20 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { loadConfig } from '../../src/config';
-import { silentLogger } from '../../src/core/logger';
-import { type RunningServer, startServer } from '../../src/server';
-import { LocalTestEnv } from '../helpers/local-env';
+import type { Browser } from 'playwright-core';
+import type { RunningServer } from '../../src/server';
+import { artifacts, collectErrors, command, start, startBrowserEnv, walk } from './browser-env';
 
 /**
- * The playground and the review pages in headless Debian Chromium (playwright-core, no
- * downloaded browser): a whole incident resolved in the playground, then reviewed.
+ * The review pages in headless Chromium: a whole incident resolved in the playground, then
+ * reviewed: the timeline (every entry counted, chat messages folded and said so), the
+ * evidence as a before/after table, the script view, the filters as people type them, the
+ * dashboard's buckets, times in the reader's zone. The playground itself: playground-*.test.ts.
  */
-const artifacts = join(__dirname, '..', '..', 'test-artifacts');
 let server: RunningServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  server = await startServer(
-    loadConfig({
-      ...LocalTestEnv,
-    }),
-    silentLogger,
-  );
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  ({ server, browser } = await startBrowserEnv());
 });
 
 afterAll(async () => {
@@ -42,68 +22,71 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function resolveInPlayground(page: Page, vm: string): Promise<string> {
-  page.on('dialog', (d) => void d.accept());
-  await page.goto(`${server.url}/`);
-  await page.fill('#command', `/rdp-fix ${vm}`);
-  await page.click('#composer button');
-  for (let i = 0; i < 30; i++) {
-    // The newest card is the one waiting; click Approve (or its first answer) and wait for it to close.
-    await page.locator('.card .buttons button').first().waitFor({ timeout: 10_000 });
-    const index = (await page.locator('.card').count()) - 1;
-    const card = page.locator('.card').nth(index);
-    const approve = card.locator('.buttons button', { hasText: 'Approve' });
-    await ((await approve.count()) ? approve : card.locator('.buttons button')).first().click();
-    await card.locator('.decided').waitFor({ timeout: 10_000 });
-    if (await page.locator('.summary').count()) break;
-    await Promise.race([
-      page.locator('.summary').waitFor({ timeout: 10_000 }),
-      page
-        .locator('.card')
-        .nth(index + 1)
-        .waitFor({ timeout: 10_000 }),
-    ]);
-    if (await page.locator('.summary').count()) break;
-  }
-  await page.locator('.summary').waitFor({ timeout: 10_000 });
-  const href = await page.locator('.summary a').getAttribute('href');
-  return href!.split('/').pop()!;
-}
-
-/** Errors the page logs (a CSP violation is one) and uncaught exceptions. */
-function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url})`);
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  return errors;
-}
-
 test('resolve an incident in the playground, review it, export it, see the dashboard', async () => {
   const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
   const errors = collectErrors(page);
-  const id = await resolveInPlayground(page, 'sim-all-three');
-  expect(await page.locator('.summary').textContent()).toContain('Resolved.');
-  expect(await page.locator('.decided').count()).toBeGreaterThanOrEqual(8);
+  await page.goto(`${server.url}/`);
+  const box = await start(page, 'sim-all-three');
+  await walk(box);
+  expect(await box.locator('.summary').textContent()).toContain('Resolved.');
+  expect(await box.locator('.decided').count()).toBeGreaterThanOrEqual(8);
+  const id = (await box.getAttribute('data-incident'))!;
   await page.screenshot({ path: join(artifacts, 'playground.png'), fullPage: true });
 
-  await page.click('.summary a');
+  await box.locator('.summary a').click();
   await page.locator('#chain').waitFor();
-  expect(await page.locator('#chain').textContent()).toContain('hash chain verified');
+  const badge = await page.locator('#chain').textContent();
+  expect(badge).toContain('hash chain verified');
   expect(await page.locator('#outcome').textContent()).toBe('resolved');
+  // Cause names, not ids.
+  expect(await page.locator('#causes').textContent()).toContain('TLS');
+  expect(await page.locator('#causes').textContent()).not.toContain('tls-disabled');
   const timeline = await page.locator('#timeline').textContent();
   expect(timeline).toContain('you approved restart-vm (attempt 1)');
   expect(timeline).toContain('enable-tls ran enable-tls.ps1: ok');
-  // One output per Run Command (5: verify switches Group Policy back on), the snapshot and the restart.
-  expect(await page.locator('#timeline details').count()).toBeGreaterThanOrEqual(7);
-  await page.locator('#timeline details').first().click();
-  expect(await page.locator('#timeline details pre').first().textContent()).toContain('RDPFIX-RESULT:');
-  expect(await page.locator('#evidence-before').textContent()).toContain('"TLS 1.2": 0');
-  expect(await page.locator('#evidence-after').textContent()).toContain('"TLS 1.2": 1');
+  expect(timeline).toContain('Causes found by diagnose: The Remote Desktop certificate is missing');
+  expect(timeline).not.toContain('tls-disabled');
+  // Each step's risk, as on the cards.
+  expect(await page.locator('#timeline .badge.risk-restartsVm').first().textContent()).toBe(
+    'restarts the VM',
+  );
+  // diagnose is read-only (verify is not: it switches Group Policy back on).
+  expect(await page.locator('#timeline .badge.risk-readOnly').count()).toBeGreaterThanOrEqual(1);
+  // The badge's count, the rows and the folded messages add up, and each number is an entry's seq.
+  const total = Number(/\((\d+) entries\)/.exec(badge!)![1]);
+  const rows = await page.locator('#timeline tbody tr').count();
+  const seqs = (await page.locator('#timeline td.seq').allTextContents()).map(Number);
+  const folded = (await page.locator('#timeline details.said li').allTextContents()).map((t) =>
+    Number(/^#(\d+)/.exec(t)![1]),
+  );
+  expect([...seqs, ...folded].sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+  expect(await page.locator('#timeline-count').textContent()).toContain(
+    `${total} entries: ${rows} rows; ${folded.length} chat messages are folded`,
+  );
+  // The # column never wraps a number: each is one line box. (A string runs in the page: the
+  // test's TypeScript has no DOM types.)
+  const oneLine = await page.evaluate(
+    "[...document.querySelectorAll('#timeline td.seq')].every((td) => { const r = document.createRange(); r.selectNodeContents(td); return r.getClientRects().length === 1; })",
+  );
+  expect(oneLine).toBe(true);
+  // Times in the reader's zone: the script rewrote every <time>, the UTC text kept as its title.
+  const time = page.locator('#timeline time').first();
+  expect(await time.getAttribute('title')).toMatch(/^today \d\d:\d\d:\d\d UTC$/);
+  expect(await time.textContent()).toMatch(/^today \d\d:\d\d:\d\d/);
+
+  await page.locator('#timeline details:not(.said)').first().click();
+  expect(await page.locator('#timeline details:not(.said) pre').first().textContent()).toContain(
+    'RDPFIX-RESULT:',
+  );
+  // The evidence: one row per field, the changed ones highlighted.
+  const tls = page.locator('#evidence tr.changed', { hasText: 'TLS 1.2' }).first();
+  expect(await tls.locator('td.before').textContent()).toBe('0');
+  expect(await tls.locator('td.after').textContent()).toBe('1');
+  expect(await page.locator('#evidence tr:not(.changed) td').count()).toBeGreaterThan(0);
   // A wait and a run for each of the 7 VM and Azure steps, and the wait of the RDP question.
   expect(await page.locator('#gantt rect').count()).toBeGreaterThanOrEqual(15);
   await page.screenshot({ path: join(artifacts, 'timeline.png'), fullPage: true });
+  await page.locator('#evidence').screenshot({ path: join(artifacts, 'evidence-table.png') });
 
   for (const [selector, file, check] of [
     ['#export-md', `rdp-fix-${id}.md`, `# Incident ${id}`],
@@ -115,26 +98,57 @@ test('resolve an incident in the playground, review it, export it, see the dashb
     expect(readFileSync(join(artifacts, file), 'utf8')).toContain(check);
   }
 
+  // The script view: the whole script, as it ran, in a scrollable code block.
+  await page.locator('a.view-script', { hasText: 'view script' }).first().click();
+  await page.locator('#script').waitFor();
+  const script = readFileSync(
+    join(__dirname, '../../dialogs/rdp-internal-error/scripts/diagnose.ps1'),
+    'utf8',
+  );
+  expect(await page.locator('#script').textContent()).toBe(script);
+  expect(await page.evaluate("getComputedStyle(document.getElementById('script')).whiteSpace")).toBe('pre');
+  await page.screenshot({ path: join(artifacts, 'transcript-script-view.png') });
+  // Only the playbook's own scripts: not an inherited property's name, not one it does not have.
+  for (const name of ['constructor', '__proto__', 'nope.ps1'])
+    expect((await fetch(`${server.url}/incidents/${id}/scripts/${name}`)).status).toBe(404);
+
   await page.goto(`${server.url}/incidents`);
-  await page.fill('input[name=vm]', 'sim-all-three');
-  await page.fill('input[name=cause]', 'tls-disabled');
+  // The filters match what the list shows: part of the VM, the platform, a cause's name.
+  await page.fill('input[name=vm]', 'ALL-THREE');
+  await page.fill('input[name=channel]', 'web');
+  await page.fill('input[name=cause]', 'tls');
   await page.click('form.filters button');
-  await page.waitForURL(/vm=sim-all-three/);
+  await page.waitForURL(/vm=ALL-THREE/);
   expect(await page.locator('#incidents tbody tr').count()).toBe(1);
   expect(await page.locator('#incidents').textContent()).toContain(id);
-  await page.fill('input[name=cause]', 'port-conflict');
+  expect(await page.locator('#incidents').textContent()).toContain('web · playground');
+  await page.screenshot({ path: join(artifacts, 'incidents.png') });
+  await page.fill('input[name=cause]', 'another program');
   await page.click('form.filters button');
-  await page.waitForURL(/cause=port-conflict/);
+  await page.waitForURL(/cause=another/);
+  expect(await page.locator('#incidents').textContent()).toContain('No incident matches.');
+  await page.fill('input[name=cause]', '');
+  await page.fill('input[name=channel]', 'slack');
+  await page.click('form.filters button');
+  await page.waitForURL(/channel=slack/);
   expect(await page.locator('#incidents').textContent()).toContain('No incident matches.');
 
+  // An incident never diagnosed (aborted at its first card) is its own bucket.
+  await page.goto(`${server.url}/`);
+  const healthy = await start(page, 'sim-healthy');
+  await healthy.locator('.card .buttons button', { hasText: 'Abort' }).click();
+  await healthy.locator('.summary').waitFor();
   await page.goto(`${server.url}/dashboard`);
-  expect(await page.locator('#by-cause').textContent()).toContain('certificate-invalid');
+  const byCause = await page.locator('#by-cause').textContent();
+  expect(byCause).toContain('never diagnosed');
+  expect(byCause).not.toContain('none found');
+  expect(byCause).not.toContain('certificate-invalid');
   expect(await page.locator('#by-outcome').textContent()).toContain('resolved');
   await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true });
   await page.close();
   // The pages' own script and style run under the CSP (by hash): nothing was refused.
   expect(errors).toEqual([]);
-}, 90_000);
+}, 120_000);
 
 test('the CSP refuses a script injected into a page; the playground script still runs', async () => {
   const page = await browser.newPage();
@@ -152,8 +166,7 @@ test('the CSP refuses a script injected into a page; the playground script still
     ),
   ]);
   // The page's own script works: a command gets its answer.
-  await page.fill('#command', '/rdp-fix help');
-  await page.click('#composer button');
+  await command(page, '/rdp-fix help');
   await page.locator('.msg.muted').first().waitFor({ timeout: 10_000 });
   expect(await page.locator('#chat').textContent()).toContain('rdp-fix — fixes Azure VMs');
   await page.close();

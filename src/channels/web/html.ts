@@ -24,7 +24,7 @@ header a{color:#fff;text-decoration:none;font-weight:600}
 main{max-width:1100px;margin:0 auto;padding:18px}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{border-bottom:1px solid #e3e6ea;padding:6px 8px;text-align:left;vertical-align:top}
-.badge{display:inline-block;padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600}
+.badge{display:inline-block;padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap}
 .ok{background:#dcfce7;color:#166534}.bad{background:#fee2e2;color:#991b1b}.open{background:#e0f2fe;color:#075985}
 pre{background:#0f172a;color:#e2e8f0;padding:8px;overflow:auto;max-height:320px;font-size:12px;white-space:pre-wrap;word-break:break-all}
 td{overflow-wrap:anywhere}
@@ -37,6 +37,17 @@ button.primary{background:#166534;color:#fff;border-color:#166534}button.danger{
 form.filters{display:flex;gap:8px;flex-wrap:wrap;margin-bottom:12px}
 .legend-wait{color:#f59e0b}.legend-run{color:#1f3a5f}
 #chat{min-height:300px}#composer{display:flex;gap:8px;margin-top:12px}#composer input{flex:1;padding:8px}
+td.seq{white-space:nowrap;width:1%}td.when,td.who,td.nowrap{white-space:nowrap}
+.risk-readOnly{background:#dcfce7;color:#166534}.risk-changesAzure{background:#e0f2fe;color:#075985}
+.risk-changesConfig{background:#fef3c7;color:#92400e}.risk-restartsVm{background:#fee2e2;color:#991b1b}
+pre#script{max-height:none}
+pre.script{white-space:pre;word-break:normal;overflow-wrap:normal;max-height:480px;font-family:ui-monospace,Menlo,Consolas,monospace}
+table.evidence td{font-family:ui-monospace,monospace;font-size:12px}tr.changed td{background:#fef9c3}tr.changed td.after{font-weight:700}
+.incident{border-left:3px solid #1f3a5f;padding-left:10px;margin:14px 0}
+button.confirming{background:#991b1b;color:#fff;border-color:#991b1b}button:disabled{opacity:.5;cursor:default}
+.params label{display:block;margin:4px 0}.params input,.params select{margin-left:6px;padding:3px}
+.willrun{font-family:ui-monospace,monospace;font-size:12px}.toolbar{display:flex;justify-content:flex-end;gap:8px}
+.summary ol{margin:4px 0 4px 18px;padding:0}
 `;
 
 /** A CSP source for an inline element's exact text: the browser runs it only if the hash matches. */
@@ -60,15 +71,17 @@ export function page(title: string, body: string, script = '', meta: Record<stri
 <main>${body}</main>${script ? `<script>${script}</script>` : ''}</body></html>`;
 }
 
-/** A horizontal bar chart as inline SVG. */
+/** A horizontal bar chart as inline SVG; the label column is as wide as its longest label. */
 export function barChart(title: string, rows: { label: string; value: number; unit?: string }[]): string {
   const max = Math.max(1, ...rows.map((r) => r.value));
   const height = 24 * rows.length + 10;
+  // About 7 px a character at 12 px: cause names are long, and a bar must not cover one.
+  const left = Math.min(460, 20 + 7 * Math.max(0, ...rows.map((r) => r.label.length)));
   const bars = rows
     .map((r, i) => {
-      const width = Math.round((r.value / max) * 420);
-      return `<text x="0" y="${i * 24 + 17}" font-size="12">${esc(r.label)}</text><rect x="200" y="${i * 24 + 5}" width="${width}" height="16" fill="#1f3a5f"><title>${esc(r.label)}: ${r.value}${r.unit ?? ''}</title></rect><text x="${205 + width}" y="${i * 24 + 17}" font-size="12">${r.value}${esc(r.unit ?? '')}</text>`;
+      const width = Math.round((r.value / max) * 380);
+      return `<text x="0" y="${i * 24 + 17}" font-size="12">${esc(r.label)}</text><rect x="${left}" y="${i * 24 + 5}" width="${width}" height="16" fill="#1f3a5f"><title>${esc(r.label)}: ${r.value}${r.unit ?? ''}</title></rect><text x="${left + 5 + width}" y="${i * 24 + 17}" font-size="12">${r.value}${esc(r.unit ?? '')}</text>`;
     })
     .join('');
-  return `<h3>${esc(title)}</h3><svg role="img" aria-label="${esc(title)}" width="720" height="${height}">${bars || '<text x="0" y="15">no data</text>'}</svg>`;
+  return `<h3>${esc(title)}</h3><svg role="img" aria-label="${esc(title)}" width="${left + 460}" height="${height}">${bars || '<text x="0" y="15">no data</text>'}</svg>`;
 }

@@ -1,43 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
 import type { Config } from '../../config';
-import { ChatTexts, plain } from '../../conversation/chat-texts';
 import type { Conversation } from '../../conversation/conversation';
-import { PlaygroundAsker } from '../../conversation/inputs';
 import type { IncidentReader } from '../../conversation/ports';
-import type { Reply } from '../../conversation/replies';
-import { parseCommand } from '../../core/parse-command';
-import type { ChannelRef } from '../../core/types';
-import type { Delivery, OutMessage } from '../../engine/messages';
+import type { Delivery } from '../../engine/messages';
 import { buildExport, renderJson, renderMarkdown } from '../../transcripts/render-transcript';
+import { type CauseNames, causeNamesOf, type PlaybookLookup } from './cause-names';
 import { csrfTokens } from './csrf-token';
-import {
-  dashboardPage,
-  filterRecords,
-  incidentsPage,
-  type ListQuery,
-  PageSize,
-  stepSpans,
-  timelinePage,
-} from './pages';
+import { dashboardPage, filterRecords, incidentsPage, type ListQuery, PageSize } from './pages';
 import { playgroundPage } from './playground';
+import { handlePlayground } from './playground-api';
+import { PlaygroundMessages } from './playground-messages';
+import { scriptPage } from './script-page';
+import { stepSpans, timelinePage } from './timeline-page';
 import { checkAccess, webAccess } from './web-access';
-import { html, json, readJson, send } from './web-responses';
+import { html, json, send } from './web-responses';
 
 export { type WebAccess, webAccess } from './web-access';
-
-const actionBody = z.object({
-  incidentId: z.string().max(64),
-  stepId: z.string().max(64),
-  attempt: z.number().int().min(1).max(10_000),
-  verb: z.enum(['approve', 'skip', 'abort', 'answer', 'showScript']),
-  answer: z.string().max(64).optional(),
-  /** The script hash the card showed (the playground's cards carry it like Slack's and Teams'). */
-  scriptSha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .optional(),
-});
 
 export interface WebChannel {
   /** Handles a request if it is one of the web routes; false otherwise. */
@@ -51,13 +29,18 @@ export interface WebDeps {
   incidents: IncidentReader;
   /** The playground acts as its own approver: only against the simulator, never real Azure. */
   playground: boolean;
+  /** The loaded playbooks: cause names and scripts for the pages. */
+  playbooks?: PlaybookLookup;
+  /** Puts the simulated VMs back as their scenarios start (local mode only). */
+  resetVms?: () => number;
 }
 
 /** The review pages, their JSON API, and the playground (a third channel of the engine). */
 export function createWebChannel(deps: WebDeps, config: Pick<Config, 'host' | 'web'>): WebChannel {
   const { conversation, incidents, playground } = deps;
   const access = webAccess(config);
-  const messages = new Map<string, OutMessage[]>();
+  const messages = new PlaygroundMessages(incidents);
+  const names: CauseNames = causeNamesOf(deps.playbooks);
 
   const csrf = csrfTokens();
 
@@ -92,7 +75,11 @@ export function createWebChannel(deps: WebDeps, config: Pick<Config, 'host' | 'w
     if (method === 'GET' && path === '/') {
       if (playground) {
         const { token, setCookie } = csrf.forPage(req);
-        return html(res, playgroundPage(token), setCookie ? { 'set-cookie': setCookie } : {});
+        return html(
+          res,
+          playgroundPage(token, deps.resetVms !== undefined),
+          setCookie ? { 'set-cookie': setCookie } : {},
+        );
       }
       res.writeHead(302, { location: '/incidents' }).end();
       return true;
@@ -100,20 +87,26 @@ export function createWebChannel(deps: WebDeps, config: Pick<Config, 'host' | 'w
     if (method === 'GET' && (path === '/incidents' || path === '/api/incidents')) {
       const q: ListQuery = Object.fromEntries(url.searchParams) as ListQuery;
       const pageNo = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
+      // VM, channel and cause match loosely (part of a name, any case), so they are filtered here.
       const candidates = await incidents.list({
         ...(q.status === 'open' || q.status === 'closed' ? { status: q.status } : {}),
-        ...(q.vm ? { vmName: q.vm } : {}),
-        ...(q.channel ? { channel: q.channel } : {}),
         limit: 5_000,
       });
-      const matching = filterRecords(candidates, q);
+      const matching = filterRecords(candidates, q, names);
       const shown = matching.slice((pageNo - 1) * PageSize, pageNo * PageSize);
       if (path === '/api/incidents')
         return json(res, 200, {
           incidents: shown.map(({ snapshot: _s, ...r }) => r),
           total: matching.length,
         });
-      return html(res, incidentsPage(shown, { ...q, page: pageNo }, matching.length));
+      return html(res, incidentsPage(shown, { ...q, page: pageNo }, matching.length, names));
+    }
+    const script = /^\/incidents\/([a-z0-9]{6,40})\/scripts\/([A-Za-z0-9_.-]{1,100})$/.exec(path);
+    if (method === 'GET' && script) {
+      const record = await incidents.get(script[1]!);
+      if (!record) return json(res, 404, { error: `There is no incident ${script[1]}.` });
+      const shown = scriptPage(record, await incidents.transcript(record.id), script[2]!, deps.playbooks);
+      return shown ? html(res, shown) : json(res, 404, { error: 'no such script in this incident' });
     }
     const transcript = /^\/api\/incidents\/([a-z0-9]{6,40})\/transcript$/.exec(path);
     const one = /^\/(?:api\/)?incidents\/([a-z0-9]{6,40})$/.exec(path);
@@ -135,7 +128,7 @@ export function createWebChannel(deps: WebDeps, config: Pick<Config, 'host' | 'w
         return json(res, 400, { error: 'format must be md or json' });
       }
       if (path.startsWith('/api/')) return json(res, 200, x);
-      return html(res, timelinePage(x, record));
+      return html(res, timelinePage(x, record, names, deps.playbooks));
     }
     if (method === 'GET' && path === '/dashboard') {
       const since = new Date(Date.now() - 30 * 86_400_000).toISOString();
@@ -145,68 +138,26 @@ export function createWebChannel(deps: WebDeps, config: Pick<Config, 'host' | 'w
         for (const s of stepSpans(await incidents.transcript(r.id)))
           if (s.kind === 'wait') waits.push(s.end - s.start);
       }
-      return html(res, dashboardPage(records, waits));
+      return html(res, dashboardPage(records, waits, names));
     }
-    if (method === 'GET' && path === '/api/playground/messages') {
-      const list = messages.get(url.searchParams.get('incident') ?? '') ?? [];
-      const after = Math.max(0, Number(url.searchParams.get('after') ?? 0) || 0);
-      return json(res, 200, { messages: list.slice(after), next: list.length });
-    }
-    if (method === 'POST' && path === '/api/playground/command') {
-      const body = z.object({ text: z.string().max(600) }).safeParse(await readJson(req));
-      if (!body.success) return json(res, 400, { error: 'expected {"text": "…"}' });
-      const parsed = parseCommand(body.data.text.replace(/^\/rdp-fix\s*/, ''));
-      // The playground starts incidents; for anything else it shows the help.
-      const command =
-        parsed.kind === 'start' || parsed.kind === 'invalid' ? parsed : ({ kind: 'help' } as const);
-      const reply = await conversation.handleChat(command, PlaygroundAsker, Playground);
-      return json(res, 200, replyBody(reply));
-    }
-    if (method === 'POST' && path === '/api/playground/action') {
-      const body = actionBody.safeParse(await readJson(req));
-      if (!body.success) return json(res, 400, { error: 'bad action' });
-      const { verb, incidentId, stepId, attempt, answer, scriptSha256 } = body.data;
-      const click = {
-        verb,
-        incidentId,
-        stepId,
-        attempt,
-        ...(answer ? { answer } : {}),
-        ...(scriptSha256 ? { scriptSha256 } : {}),
+    if (path.startsWith('/api/playground/')) {
+      const api = {
+        conversation,
+        incidents,
+        messages,
+        ...(deps.resetVms ? { resetVms: deps.resetVms } : {}),
       };
-      return json(res, 200, replyBody(await conversation.handleClick(click, PlaygroundAsker, Playground)));
+      if (await handlePlayground(api, req, res, url)) return true;
     }
     return json(res, 404, { error: 'not found' });
   }
 
   async function sink(d: Delivery): Promise<void> {
     if (d.channel.platform !== 'web') return;
-    const list = messages.get(d.incidentId) ?? [];
-    list.push(d.message);
-    messages.set(d.incidentId, list);
+    await messages.add(d);
   }
 
   return { handle, sink };
-}
-
-const Playground = { platform: 'web', channel: 'playground' } as const satisfies ChannelRef;
-
-/** A reply as the playground's JSON: the new incident, or a text to show (the page is in English). */
-function replyBody(reply: Reply): { incidentId?: string; text?: string } {
-  switch (reply.kind) {
-    case 'opened':
-      return { incidentId: reply.incidentId };
-    case 'help':
-      return { text: (reply.problem ? `${reply.problem}\n` : '') + plain(ChatTexts.help.en) };
-    case 'refusal':
-    case 'text':
-      return { text: reply.text.en };
-    case 'script':
-      return { text: reply.text };
-    default:
-      // Done; the playground asks for nothing that lists or exports.
-      return {};
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StyleHash } from './html';
 import { PlaygroundScriptHash } from './playground';
+import { PagesScriptHash } from './times';
 
 /**
  * No inline script or style but the page's own, named by hash (so injected markup runs
@@ -8,7 +9,7 @@ import { PlaygroundScriptHash } from './playground';
  */
 export const ContentSecurityPolicy = [
   "default-src 'none'",
-  `script-src ${PlaygroundScriptHash}`,
+  `script-src ${PlaygroundScriptHash} ${PagesScriptHash}`,
   `style-src ${StyleHash}`,
   "connect-src 'self'",
   "img-src 'self'",
