@@ -3,18 +3,18 @@ import type { ApprovalPolicy } from '../core/approval-policy';
 import { ErrorCodes, isRdpFixError, Refusal } from '../core/errors';
 import { shorten } from '../core/shorten';
 import type { TranscriptDraft } from '../core/transcript';
-import { formatVm, type VmRef } from '../core/types';
+import { formatVm } from '../core/types';
 import type { SideEffect } from '../playbook/compile-playbook';
 import type { Playbook } from '../playbook/load-playbook';
 import type { IncidentContext, IncidentEvent } from '../playbook/machine-types';
 import type { IncidentLog, IncidentRecord, PendingApproval } from '../store/incident-store';
-import { openVmKey } from '../store/open-vm-key';
 import { type Command, type CommandResult, type IncidentCommand, type Refused, refusal } from './commands';
 import { decideCommand, StaleCard } from './decide-command';
 import { describeEvents } from './describe-events';
 import type { DirectMessages } from './direct-messages';
 import type { EngineMetrics } from './engine-metrics';
 import { type OutMessage, posted } from './messages';
+import { alreadyOpen, openIncidentOn } from './open-incidents';
 import type { PlaybookRegistry } from './playbook-registry';
 import { RefusalTally } from './refusal-tally';
 import { Texts } from './texts';
@@ -66,7 +66,7 @@ export class CommandHandler {
     }
     // One open incident per VM: asked here for a clear answer, enforced by the store (a
     // unique index), which settles two starts racing on two replicas.
-    const open = await this.openIncidentOn(command.vm);
+    const open = await openIncidentOn(store, command.vm);
     if (open) return { result: alreadyOpen(command.vm, open) };
     const max = policy.maxOpenPerUser;
     if (max !== undefined) {
@@ -129,13 +129,6 @@ export class CommandHandler {
     }
     this.deps.metrics.incidentSaved(undefined, record);
     return { result: { ok: true, incidentId }, saved: { record, playbook, effects: run.effects } };
-  }
-
-  /** The open incident on this VM, if any (names compared as Azure does: case-insensitively). */
-  private async openIncidentOn(vm: VmRef): Promise<string | undefined> {
-    const open = await this.deps.store.list({ status: 'open', vmName: vm.name, limit: 500 });
-    const key = openVmKey(vm);
-    return open.find((r) => openVmKey(r.vm) === key)?.id;
   }
 
   /**
@@ -293,13 +286,6 @@ export class CommandHandler {
     const deadline = new Date(this.deps.now().getTime() + this.deps.policy.ttlMs).toISOString();
     return { stepId: context.current.stepId, attempt: context.current.attempt, deadline };
   }
-}
-
-function alreadyOpen(vm: VmRef, incidentId: string): Refused {
-  return {
-    ...refusal(ErrorCodes.IncidentAlreadyOpen, Texts.refused.alreadyOpen(formatVm(vm), incidentId, '')),
-    openIncidentId: incidentId,
-  };
 }
 
 function shortId(): string {
