@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { RiskLabels } from '../conversation/card-labels';
 import type { Conversation } from '../conversation/conversation';
 import type { WaitingStep } from '../conversation/find-waiting-step';
 import type { Asker, Click } from '../conversation/inputs';
@@ -178,7 +179,7 @@ export function render(d: Delivery, locale: Locale): string {
     case 'stepCard': {
       const lines = [
         '',
-        `== ${m.title[locale]}${m.risk ? `  [${m.risk}]` : ''}  (${m.section})`,
+        `== ${m.title[locale]}${m.risk ? `  [${RiskLabels[m.risk][locale]}]` : ''}  (${m.section})`,
         m.explain[locale],
         ...m.reasons.map((r) => `  because: ${r[locale]}`),
         ...(m.warning ? [`  ! ${m.warning[locale]}`] : []),

@@ -19,6 +19,9 @@ test('sim-all-three walks to resolution at the terminal', async () => {
   expect(out).toContain('Local mode: the Azure SDK talks to the built-in simulator.');
   expect(out).toContain("Found 3 of the article's causes:");
   expect(out).toContain('"Restart the VM" succeeded.');
+  // Risk in words, as on the cards (issue 19): never the playbook's internal names.
+  expect(out).toContain('[restarts the VM]');
+  expect(out).not.toMatch(/\[(readOnly|changesAzure|changesConfig|restartsVm)\]/);
   expect(out).toMatch(/Resolved\.\n/);
 });
 
