@@ -133,7 +133,10 @@ export function stepCard(
     actions: approval
       ? ['approve', 'skip', 'abort', ...(script ? (['showScript'] as const) : [])]
       : ['abort', ...(script ? (['showScript'] as const) : [])],
-    answers: 'answers' in step ? step.answers.map((a) => ({ id: a.id, label: a.label })) : [],
+    answers:
+      'answers' in step
+        ? step.answers.map((a) => ({ id: a.id, label: a.label, ...(a.confirm ? { confirm: true } : {}) }))
+        : [],
     ...(script ? { script } : {}),
     ...(extra.scriptSha256 ? { scriptSha256: extra.scriptSha256 } : {}),
   };

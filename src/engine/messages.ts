@@ -40,7 +40,8 @@ export type OutMessage =
       params: CardParam[];
       reasons: Localized[];
       actions: CardAction[];
-      answers: { id: string; label: Localized }[];
+      /** `confirm`: the answer asks "are you sure?" first, in every channel. */
+      answers: { id: string; label: Localized; confirm?: boolean }[];
       script?: string;
       /**
        * sha256 of the script the step runs now (runCommand steps). Channels put it in the

@@ -106,6 +106,8 @@ const answerSchema = z
     label: localized,
     /** Choosing this answer walks every later step, whether or not the evidence asks for it. */
     walkAll: z.boolean().optional(),
+    /** Asks "are you sure?" before the answer counts (taking the offline path, saying offline work is done). */
+    confirm: z.boolean().optional(),
   })
   .strict();
 

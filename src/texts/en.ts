@@ -122,6 +122,9 @@ export const en = {
     /** The confirmation asked before a restart, a port change or another step marked `confirm`. */
     confirmAsk: (title: string, risk: string) => `${title}: this step ${risk}. Approve it?`,
     confirmApprove: 'Yes, approve',
+    confirmAnswer: (title: string, answer: string) =>
+      `${title}: answer "${answer}"? It cannot be taken back.`,
+    confirmYes: 'Yes',
     /** Under the parameter fields: what runs unless a person changes it. */
     paramsHint: 'These values run when you approve; change them first if needed.',
   },

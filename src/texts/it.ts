@@ -119,6 +119,9 @@ export const it: Catalogue = {
     parameters: 'Parametri',
     confirmAsk: (title: string, risk: string) => `${title}: questo passaggio ${risk}. Approvarlo?`,
     confirmApprove: 'Sì, approva',
+    confirmAnswer: (title: string, answer: string) =>
+      `${title}: rispondere "${answer}"? Non si può annullare.`,
+    confirmYes: 'Sì',
     paramsHint: "Questi valori vengono usati all'approvazione; modificarli prima, se serve.",
   },
   risk: {

@@ -48,6 +48,22 @@ export function approveLook(m: Card, locale: Locale): Block {
 }
 
 /**
+ * An answer the playbook asks to confirm (taking the offline path, saying offline work is
+ * done) gets the same confirmation dialog as a risky Approve.
+ */
+export function answerLook(m: Card, answer: Card['answers'][number], locale: Locale): Block {
+  if (!answer.confirm) return {};
+  return {
+    confirm: {
+      title: plain(CardLabels.confirmTitle[locale], 100),
+      text: plain(CardLabels.confirmAnswer(m.title[locale], answer.label[locale])[locale], 300),
+      confirm: plain(CardLabels.confirmYes[locale], 30),
+      deny: plain(CardLabels.cancel[locale], 30),
+    },
+  };
+}
+
+/**
  * Fields for the step's parameters, filled with the value that runs unless someone changes
  * it. Only on cards with Approve: a manual step's parameters are shown as text, since the
  * operator runs its script elsewhere.

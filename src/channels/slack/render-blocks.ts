@@ -1,7 +1,7 @@
 import { CardLabels } from '../../conversation/card-labels';
 import type { Locale, Localized } from '../../core/types';
 import type { OutMessage } from '../../engine/messages';
-import { approveLook, ParamHintBlock, paramBlocks, riskBlock } from './card-extras';
+import { answerLook, approveLook, ParamHintBlock, paramBlocks, riskBlock } from './card-extras';
 import { clip, escapeSlack, mrkdwnText } from './escape-slack';
 
 /** Slack Block Kit objects, as plain JSON (the Web API takes them as a JSON string). */
@@ -65,6 +65,7 @@ export function renderCard(
     action_id: `${ActionIds.answer}_${n}`,
     text: plain(a.label[locale]),
     value: value({ x: a.id }),
+    ...answerLook(m, a, locale),
   }));
   if (m.actions.includes('approve')) {
     elements.push({

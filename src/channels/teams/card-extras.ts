@@ -144,3 +144,30 @@ export function approveAction(
     },
   };
 }
+
+/**
+ * An answer button. One the playbook asks to confirm (taking the offline path, saying
+ * offline work is done) is an `Action.ShowCard` whose "Yes" is the real answer, as for a
+ * risky Approve above.
+ */
+export function answerAction(
+  m: Card,
+  answer: Card['answers'][number],
+  locale: Locale,
+  execute: (title: string) => Element,
+): Element {
+  if (!answer.confirm) return execute(answer.label[locale]);
+  return {
+    type: 'Action.ShowCard',
+    title: answer.label[locale],
+    card: {
+      type: 'AdaptiveCard',
+      version: '1.5',
+      body: [
+        paragraph(textRun(`${CardLabels.confirmTitle[locale]} `, { weight: 'Bolder', color: 'Attention' })),
+        paragraph(textRun(CardLabels.confirmAnswer(m.title[locale], answer.label[locale])[locale])),
+      ],
+      actions: [execute(CardLabels.confirmYes[locale])],
+    },
+  };
+}

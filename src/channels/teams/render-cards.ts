@@ -1,7 +1,14 @@
 import { CardLabels } from '../../conversation/card-labels';
 import type { Locale } from '../../core/types';
 import type { OutMessage } from '../../engine/messages';
-import { approveAction, isParamElement, paramInputs, paramLines, riskParagraph } from './card-extras';
+import {
+  answerAction,
+  approveAction,
+  isParamElement,
+  paramInputs,
+  paramLines,
+  riskParagraph,
+} from './card-extras';
 import { escapeTeamsMarkdown as md, paragraph, textRun } from './escape-teams';
 
 /** An Adaptive Card (schema 1.5), as plain JSON. */
@@ -47,7 +54,8 @@ export function renderAdaptiveCard(
     fallback: { type: 'Action.Submit', title, data: { ...d, msteams: { type: 'messageBack', text: '' } } },
   });
   const actions = [
-    ...m.answers.map((a) => action(a.label[locale], data('answer', a.id))),
+    // An answer to confirm opens a small card whose "Yes" decides (card-extras.ts).
+    ...m.answers.map((a) => answerAction(m, a, locale, (title) => action(title, data('answer', a.id)))),
     // A plain Approve, or one behind a confirmation (card-extras.ts).
     ...(m.actions.includes('approve')
       ? [approveAction(m, locale, (title, style) => action(title, data('approve'), style))]

@@ -49,7 +49,8 @@ function riskBadge(risk) { return el('span', 'badge risk-' + risk, T.risk[risk] 
 function needsConfirm(m, verb, answer) {
   if (verb === 'approve') return m.confirm || m.risk === 'restartsVm' || m.params.some((p) => p.name === 'Port');
   // Choosing the offline path, or saying an offline step was done; stopping needs no second word.
-  if (verb === 'answer') return answer === 'offline' || (m.stepId.startsWith('offline-') && answer !== 'stop' && answer !== 'not-done');
+  // The playbook marks them (answers[].confirm), as for Slack's and Teams' cards.
+  if (verb === 'answer') return m.answers.some((a) => a.id === answer && a.confirm);
   return false;
 }
 function paramFields(m, card) {
