@@ -165,7 +165,9 @@ export function decideCommand(
                 ? Texts.vmReady()
                 : command.status === 'agentNotReady'
                   ? Texts.vmAgentDown(why)
-                  : Texts.vmCannotAct(why),
+                  : command.status === 'notRunning'
+                    ? Texts.vmNotRunning(why, record.vm.resourceGroup, record.vm.name)
+                    : Texts.vmCannotAct(why),
           },
         ],
       };

@@ -183,7 +183,13 @@ export class StepDispatcher {
         result = { outcome: 'ok', data };
       }
     } catch (err) {
-      result = failure(isRdpFixError(err) ? err.code : ErrorCodes.AzureOperationFailed, messageOf(err));
+      const action =
+        isRdpFixError(err) && typeof err.details.action === 'string' ? err.details.action : undefined;
+      result = failure(
+        isRdpFixError(err) ? err.code : ErrorCodes.AzureOperationFailed,
+        messageOf(err),
+        action,
+      );
       // Azure stopped the script at its time limit: what it printed until then is kept.
       if (isRdpFixError(err) && err.code === ErrorCodes.RunCommandTimedOut) {
         const partial = keptOutput(err.details.output as RunOutput);

@@ -15,8 +15,15 @@ export interface Decision {
 export interface StepRunResult {
   outcome: 'ok' | 'failed' | 'unreadable' | 'unknown';
   data?: unknown;
-  error?: { code: string; message: string };
+  error?: StepError;
   log?: string;
+}
+
+/** Why a step failed; `action` is the ARM action a 403 named, so the next card can say what to grant. */
+export interface StepError {
+  code: string;
+  message: string;
+  action?: string;
 }
 
 export type VmStatus = 'ready' | 'agentNotReady' | 'notRunning' | 'notFound' | 'error';
@@ -27,7 +34,7 @@ export interface StepRecord {
   outcome?: string;
   approvedBy?: Decision;
   params?: StepParams;
-  error?: { code: string; message: string };
+  error?: StepError;
 }
 
 export type EndOutcome = 'resolved' | 'unresolved' | 'aborted' | 'expired' | 'failed';

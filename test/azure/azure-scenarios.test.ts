@@ -225,6 +225,18 @@ describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
           : 'lacks Microsoft.Compute/virtualMachines/runCommand/action',
       );
       expect((await currentStep(h, id)).stepId).toBe('diagnose-failed');
+      // A refused diagnostic found nothing: no "no cause found", and the card says what to grant.
+      expect(h.messages('causes')).toEqual([]);
+      const action =
+        kind === 'managed'
+          ? 'Microsoft.Compute/virtualMachines/runCommands/write'
+          : 'Microsoft.Compute/virtualMachines/runCommand/action';
+      const card = h
+        .messages('stepCard')
+        .find((m) => m.kind === 'stepCard' && m.stepId === 'diagnose-failed');
+      expect(card?.kind === 'stepCard' && card.notice?.en).toContain(`lacks the permission ${action}`);
+      expect(card?.kind === 'stepCard' && card.notice?.en).toContain('"rdp-fix operator"');
+      expect(card?.kind === 'stepCard' && card.explain.en).not.toContain('path shown above');
     });
 
     test('output without the result marker is unreadable: said, with the log path, no cause guessed', async () => {
@@ -248,6 +260,7 @@ describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
       );
       expect((await currentStep(h, id)).stepId).toBe('diagnose-failed');
       expect((await h.store.get(id))?.causes).toEqual([]);
+      expect(h.messages('causes')).toEqual([]);
     });
   });
 });

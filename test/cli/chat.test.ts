@@ -57,3 +57,20 @@ test('input that ends early leaves the incident open and says so', async () => {
   expect(code).toBe(4);
   expect(out).toContain('Input closed: the incident stays open');
 });
+
+test('sim-forbidden: the 403, then what to grant; never "no cause found"', async () => {
+  const { out } = await chat(['sim-forbidden'], ['a', 'b']);
+  expect(out).toContain('it lacks Microsoft.Compute/virtualMachines/runCommands/write');
+  expect(out).toContain('The diagnostic gave no evidence');
+  expect(out).toContain(
+    "What to do: rdp-fix's Azure identity lacks the permission Microsoft.Compute/virtualMachines/runCommands/write",
+  );
+  expect(out).not.toContain("None of the article's causes was found");
+  expect(out).not.toContain('path shown above');
+});
+
+test('sim-deallocated: says how to start the VM, then ask again', async () => {
+  const { out } = await chat(['sim-deallocated'], []);
+  expect(out).toContain('the VM is deallocated');
+  expect(out).toContain('"az vm start --resource-group rg-sim --name sim-deallocated"');
+});

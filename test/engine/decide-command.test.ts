@@ -474,7 +474,7 @@ describe('vmChecked', () => {
       'not running',
       'notRunning',
       'the VM is deallocated',
-      Texts.vmCannotAct('the VM is deallocated'),
+      Texts.vmNotRunning('the VM is deallocated', 'rg-test', 'sim-all-three'),
       'failed',
     ],
     ['an Azure error without detail', 'error', undefined, Texts.vmCannotAct('error'), 'failed'],

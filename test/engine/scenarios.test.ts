@@ -182,7 +182,9 @@ describe('incidents from start to end against simulated VMs', () => {
     const id = await startIncident(h, 'sim-deallocated');
     expect(await h.store.get(id)).toMatchObject({ status: 'closed', outcome: 'failed' });
     expect(h.messages('notice')[0]).toMatchObject({
-      text: { en: 'The agent cannot act on this VM: the VM is deallocated.' },
+      text: {
+        en: expect.stringContaining('the VM is deallocated. If it is stopped or deallocated, start it'),
+      },
     });
     expect(h.messages('summary')[0]).toMatchObject({ reason: 'the VM is deallocated' });
   });
