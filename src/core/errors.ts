@@ -34,6 +34,8 @@ export const ErrorCodes = {
   ScriptFailed: 'SCRIPT_FAILED',
   /** A changing step was sent but its fate is unknown (a crash mid-step): a person decides again. */
   OutcomeUnknown: 'OUTCOME_UNKNOWN',
+  /** A fault that is not one of the above (a bug, a library's own error): logged, never decided on. */
+  Unexpected: 'UNEXPECTED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -51,6 +51,7 @@ export class ArmSimulator {
   private readonly vms = new Map<string, VmRecord>();
   private readonly snapshots = new Map<string, Record<string, unknown>>();
   private server: Server | undefined;
+  private listeningUrl: string | undefined;
   private readonly now: () => Date;
   private latency: Latency;
   private scale: number;
@@ -140,7 +141,13 @@ export class ArmSimulator {
       );
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.listeningUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.listeningUrl;
+  }
+
+  /** Where it listens (loopback), once `listen` has returned. */
+  get url(): string | undefined {
+    return this.listeningUrl;
   }
 
   async close(): Promise<void> {
