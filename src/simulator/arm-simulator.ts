@@ -22,6 +22,9 @@ import { ManagedRunCommands } from './managed-run-commands';
 import { scenarioFor } from './scenarios';
 import { SimulatedWindowsVm } from './windows-vm';
 
+/** Where the simulator takes `rdp-fix simulate --reset` (outside ARM's `/subscriptions/…`). */
+export const ResetPath = '/rdp-fix/reset';
+
 export interface ArmSimulatorOptions {
   subscriptionId: string;
   vms?: SimulatedVmEntry[];
@@ -113,6 +116,20 @@ export class ArmSimulator {
     });
   }
 
+  /**
+   * Puts every simulated VM back in its scenario's starting state (the article's faults, the
+   * NSG's open RDP rule, the injected 403/409/429/503s) and forgets the snapshots. Repairs
+   * otherwise last as long as the process. Runs in progress finish against the state they
+   * started on; incidents in the store are not touched. Returns how many VMs were reset.
+   */
+  reset(): number {
+    const entries = [...this.vms.values()].map((record) => record.entry);
+    this.vms.clear();
+    this.snapshots.clear();
+    for (const entry of entries) this.addVm(entry);
+    return entries.length;
+  }
+
   /** The simulated Windows VM behind a name, for tests to inspect. */
   windowsVm(resourceGroup: string, name: string): SimulatedWindowsVm | undefined {
     return this.vms.get(key(resourceGroup, name))?.vm;
@@ -159,6 +176,17 @@ export class ArmSimulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<Sent> {
     const url = new URL(req.url ?? '/', 'http://sim');
     const body = await readBody(req);
+    // The simulator's own route, not ARM's: `rdp-fix simulate --reset`. JSON only, so a web
+    // page cannot send it without a CORS preflight that this server never answers.
+    if (url.pathname === ResetPath) {
+      if (req.method !== 'POST' || !String(req.headers['content-type'] ?? '').startsWith('application/json'))
+        return send(
+          res,
+          405,
+          armError('MethodNotAllowed', `POST ${ResetPath} with a JSON body resets the VMs`),
+        );
+      return send(res, 200, { reset: this.reset() });
+    }
     this.requests.push({
       method: req.method ?? 'GET',
       path: url.pathname,

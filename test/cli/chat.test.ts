@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream';
 import { main } from '../../src/cli/main';
+import { SimulatorSubscription } from '../../src/runtime';
+import { ArmSimulator } from '../../src/simulator/arm-simulator';
 
 /** `rdp-fix chat` end to end: the real SDK against the in-process simulator, answers on stdin. */
 async function chat(args: string[], lines: string[]) {
@@ -73,4 +75,68 @@ test('sim-deallocated: says how to start the VM, then ask again', async () => {
   const { out } = await chat(['sim-deallocated'], []);
   expect(out).toContain('the VM is deallocated');
   expect(out).toContain('"az vm start --resource-group rg-sim --name sim-deallocated"');
+});
+
+test('simulated VMs keep their repairs until `rdp-fix simulate --reset` puts them back', async () => {
+  const sim = new ArmSimulator({ subscriptionId: SimulatorSubscription });
+  const endpoint = await sim.listen();
+  const env = {
+    DATABASE_URL: 'memory:',
+    RDPFIX_POLL_INTERVAL_MS: '5',
+    AZURE_SUBSCRIPTION_ID: SimulatorSubscription,
+    AZURE_ARM_ENDPOINT: endpoint,
+  };
+  const chatThere = async (lines: string[]) => {
+    let out = '';
+    await main(['chat', 'sim-rdp-stopped'], {
+      input: Readable.from(lines.map((l) => `${l}\n`)),
+      out: (t) => (out += t),
+      err: (t) => (out += t),
+      env,
+    });
+    return out;
+  };
+  try {
+    const repaired = await chatThere([...Array(8).fill('a'), '1']);
+    expect(repaired).toContain("Found 1 of the article's causes:");
+    expect(repaired).toMatch(/Resolved\.\n/);
+    // The same simulator process: the VM is still repaired.
+    expect(await chatThere(['a', 'b'])).toContain("None of the article's causes was found.");
+
+    let out = '';
+    const code = await main(['simulate', '--reset'], {
+      input: Readable.from([]),
+      out: (t) => (out += t),
+      err: (t) => (out += t),
+      env,
+    });
+    expect(code).toBe(0);
+    expect(out).toBe(
+      `Reset 18 simulated VMs at ${endpoint} to their starting state (incidents already stored are kept).\n`,
+    );
+    expect(await chatThere(['a', 'b'])).toContain("Found 1 of the article's causes:");
+  } finally {
+    await sim.close();
+  }
+});
+
+test('simulate --reset refuses without a simulator address, or one that is not on loopback', async () => {
+  const reset = async (args: string[]) => {
+    let err = '';
+    const code = await main(['simulate', '--reset', ...args], {
+      input: Readable.from([]),
+      out: () => {},
+      err: (t) => (err += t),
+      env: {},
+    });
+    return { code, err };
+  };
+  expect(await reset([])).toEqual({
+    code: 2,
+    err: expect.stringContaining('Which simulator? Give --endpoint'),
+  });
+  expect(await reset(['--endpoint', 'https://management.azure.com'])).toEqual({
+    code: 2,
+    err: expect.stringContaining('only a simulator on this machine'),
+  });
 });
