@@ -263,7 +263,7 @@ export class StepDispatcher {
   }
 
   private async azureAction(
-    action: 'snapshotDisk' | 'restartVm' | 'updateNsgRule',
+    action: 'snapshotDisk' | 'restartVm' | 'updateNsgRule' | 'startVm',
     step: ApprovedStep,
   ): Promise<Record<string, unknown>> {
     switch (action) {
@@ -274,6 +274,9 @@ export class StepDispatcher {
         return { restarted: true };
       case 'updateNsgRule':
         return { ...(await this.deps.vm.updateNsgRule(step, this.aborter.signal)) };
+      case 'startVm':
+        await this.deps.vm.start(step, this.aborter.signal);
+        return { started: true };
     }
   }
 

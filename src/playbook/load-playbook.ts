@@ -145,8 +145,9 @@ function checkGraph(playbook: PlaybookFile, file: string, problems: PlaybookProb
   for (const [key, target] of [
     ['entry', playbook.entry],
     ['onAgentNotReady', playbook.onAgentNotReady],
+    ['onVmStopped', playbook.onVmStopped],
   ] as const) {
-    if (!stepIds.has(target)) problem(key, `unknown step "${target}"`);
+    if (target !== undefined && !stepIds.has(target)) problem(key, `unknown step "${target}"`);
   }
 
   const paramsOf = new Map(playbook.steps.map((s) => [s.id, 'params' in s ? s.params : {}]));
@@ -225,7 +226,11 @@ function checkParams(
 function checkReachable(playbook: PlaybookFile, problem: (path: string, text: string) => void): void {
   const byId = new Map(playbook.steps.map((s) => [s.id, s]));
   const seen = new Set<string>();
-  const queue = [playbook.entry, playbook.onAgentNotReady];
+  const queue = [
+    playbook.entry,
+    playbook.onAgentNotReady,
+    ...(playbook.onVmStopped ? [playbook.onVmStopped] : []),
+  ];
   while (queue.length > 0) {
     const id = queue.pop()!;
     const step = byId.get(id);

@@ -26,7 +26,8 @@ export interface StepError {
   action?: string;
 }
 
-export type VmStatus = 'ready' | 'agentNotReady' | 'notRunning' | 'notFound' | 'error';
+/** `stopped`: stopped or deallocated (it can be started); `notRunning`: starting, stopping, provisioning. */
+export type VmStatus = 'ready' | 'agentNotReady' | 'stopped' | 'notRunning' | 'notFound' | 'error';
 
 /** The record of one step in the incident, latest attempt. */
 export interface StepRecord {

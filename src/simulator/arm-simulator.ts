@@ -41,7 +41,7 @@ export interface ArmSimulatorOptions {
  * A loopback HTTP server speaking the Azure Resource Manager routes rdp-fix uses, in ARM's
  * wire format: VMs and their instance view, Run Command as a long-running operation (202
  * with Azure-AsyncOperation and Location, InProgress polls, a StdOut/StdErr value list cut to
- * the last 4,096 bytes), restart, snapshots, NICs and NSG rules, and ARM-shaped errors.
+ * the last 4,096 bytes), restart, start (Azure's "Virtual Machines - Start": 202 and the async operation), snapshots, NICs and NSG rules, and ARM-shaped errors.
  * Like Azure, it hands back operation URLs on the management host over https; the client's
  * redirect policy brings them back to loopback.
  *

@@ -11,6 +11,7 @@ export const en = {
     vmReady: () => 'The VM is running and its agent is Ready.',
     vmAgentDown: (d: string) => `Run Command cannot work: ${d}. Going to the offline repair.`,
     vmCannotAct: (d: string) => `The agent cannot act on this VM: ${d}.`,
+    vmStopped: (d: string) => `Nothing on this VM can be checked yet: ${d}. It has to run first.`,
     vmNotRunning: (d: string, group: string, vm: string) =>
       `The agent cannot act on this VM: ${d}. If it is stopped or deallocated, start it (Azure portal: the VM → Start, or "az vm start --resource-group ${group} --name ${vm}"); if Azure is still provisioning or updating it, wait. When it shows Running, ask again.`,
     permissionMissing: (action: string) =>

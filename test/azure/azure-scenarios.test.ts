@@ -164,11 +164,32 @@ describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
       });
     });
 
-    test('sim-deallocated: refused before anything runs, with the reason', async () => {
-      const { record, h } = await runScenario('sim-deallocated');
-      expect(record.outcome).toBe('failed');
-      expect(h.messages('summary')[0]).toMatchObject({ reason: 'the VM is deallocated' });
-      expect(runCommands()).toEqual([]);
+    test('sim-deallocated: an approved "Start the VM" (POST …/start, 202, polled), then the diagnostic', async () => {
+      sim.reset(); // the other Run Command kind's run started this VM already
+      const h = makeHarness({ vm: azure() });
+      const id = await startIncident(h, 'sim-deallocated', undefined, where);
+      expect(h.messages('notice')[0]).toMatchObject({
+        text: { en: 'Nothing on this VM can be checked yet: the VM is deallocated. It has to run first.' },
+      });
+      // Nothing was started before a person approved.
+      expect(sim.requests.filter((r) => r.path.endsWith('/start'))).toEqual([]);
+      expect(h.messages('stepCard').at(-1)).toMatchObject({
+        stepId: 'start-vm',
+        risk: 'changesAzure',
+        confirm: true,
+      });
+      await driveToEnd(h, id, bob);
+      const starts = sim.requests.filter(
+        (r) => r.method === 'POST' && r.path.endsWith('/sim-deallocated/start'),
+      );
+      expect(starts).toHaveLength(1);
+      expect(sim.windowsVm('rg-sim', 'sim-deallocated')?.state).toMatchObject({
+        power: 'running',
+        agentReady: true,
+      });
+      const record = (await h.store.get(id))!;
+      expect(record.outcome).toBe('resolved');
+      expect(runCommands().map((c) => c.script)).toEqual(['diagnose']);
     });
   });
 

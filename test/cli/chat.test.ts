@@ -71,10 +71,14 @@ test('sim-forbidden: the 403, then what to grant; never "no cause found"', async
   expect(out).not.toContain('path shown above');
 });
 
-test('sim-deallocated: says how to start the VM, then ask again', async () => {
-  const { out } = await chat(['sim-deallocated'], []);
-  expect(out).toContain('the VM is deallocated');
-  expect(out).toContain('"az vm start --resource-group rg-sim --name sim-deallocated"');
+test('sim-deallocated: offers to start the VM; approved, it starts and the diagnostic follows', async () => {
+  const { code, out } = await chat(['sim-deallocated'], ['a', 'a', '1']);
+  expect(out).toContain('Nothing on this VM can be checked yet: the VM is deallocated. It has to run first.');
+  expect(out).toContain('== Start the VM');
+  expect(out).toContain('"Start the VM" succeeded. The VM runs and its agent is Ready.');
+  expect(out).toContain('"Diagnose the VM (read-only)" succeeded.');
+  expect(out).toMatch(/Resolved\.\n/);
+  expect(code).toBe(0);
 });
 
 test('simulated VMs keep their repairs until `rdp-fix simulate --reset` puts them back', async () => {

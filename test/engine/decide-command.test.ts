@@ -462,7 +462,9 @@ describe('vmChecked', () => {
     expect(stateAfter(record, decided)).toBe('diagnose.awaiting');
   });
 
-  test.each<[string, 'agentNotReady' | 'notRunning' | 'error', string | undefined, Localized, string]>([
+  test.each<
+    [string, 'agentNotReady' | 'stopped' | 'notRunning' | 'error', string | undefined, Localized, string]
+  >([
     [
       'agent not ready',
       'agentNotReady',
@@ -471,10 +473,17 @@ describe('vmChecked', () => {
       'offline-attach-disk.awaiting',
     ],
     [
+      'stopped: the playbook offers to start it',
+      'stopped',
+      'the VM is deallocated',
+      Texts.vmStopped('the VM is deallocated'),
+      'start-vm.awaiting',
+    ],
+    [
       'not running',
       'notRunning',
-      'the VM is deallocated',
-      Texts.vmNotRunning('the VM is deallocated', 'rg-test', 'sim-all-three'),
+      'the VM is starting',
+      Texts.vmNotRunning('the VM is starting', 'rg-test', 'sim-all-three'),
       'failed',
     ],
     ['an Azure error without detail', 'error', undefined, Texts.vmCannotAct('error'), 'failed'],
