@@ -6,7 +6,7 @@ import { startServer } from './server';
 /** `npm start`: the server, configured from the environment; SIGTERM/SIGINT stop it cleanly. */
 async function main(): Promise<void> {
   const logger = pinoLogger();
-  const server = await startServer(loadConfig(process.env), logger);
+  const server = await startServer(loadConfig(process.env), logger, process.env);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -5,10 +5,11 @@ import { NeededActions } from './azure/needed-actions';
 import type { VmOperations } from './azure/vm-operations';
 import type { Config } from './config';
 import { type Conversation, createConversation } from './conversation/conversation';
-import { messageOf } from './core/errors';
-import type { Logger } from './core/logger';
+import { ErrorCodes, isRdpFixError, messageOf } from './core/errors';
+import { type Logger, silentLogger } from './core/logger';
 import { IncidentEngine } from './engine/incident-engine';
 import type { MessageSink } from './engine/messages';
+import { loggedConversation } from './observability/logged-conversation';
 import { createMetrics } from './observability/metrics';
 import { loadPlaybooks, type Playbook } from './playbook/load-playbook';
 import { ArmSimulator } from './simulator/arm-simulator';
@@ -62,9 +63,24 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
     leaseMs: config.replica.leaseMs,
     onError: (err, where, incidentId) =>
       logger.error('engine error', {
+        code: isRdpFixError(err) ? err.code : ErrorCodes.Unexpected,
         where,
         incident: incidentId,
         error: messageOf(err),
+      }),
+    onStepFailed: (f) =>
+      logger.error('step failed', {
+        code: f.error.code,
+        incident: f.incidentId,
+        vm: f.vm,
+        step: f.stepId,
+        attempt: f.attempt,
+        error: f.error.message,
+        ...(f.error.action ? { missingAction: f.error.action } : {}),
+        // The person's command that sent the step, and who opened the incident.
+        command: `approve ${f.stepId}`,
+        approvedBy: f.approvedBy.id,
+        requester: f.requester.id,
       }),
   });
   await engine.recover();
@@ -74,7 +90,7 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
     store,
     vm: azure.vm,
     simulator: azure.simulator,
-    resetSimulatedVms: azure.simulator ? () => azure.simulator.resetVms() : undefined,
+    resetSimulatedVms: azure.simulator ? () => azure.simulator.reset() : undefined,
     playbooks,
     subscriptionId: azure.subscriptionId,
     metrics: metrics.registry,
@@ -95,9 +111,16 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
   };
 }
 
-/** The conversation core over this runtime's engine, Azure and store, under the configured policy. */
-export function conversationOf(runtime: Runtime, config: Pick<Config, 'policy' | 'publicUrl'>): Conversation {
-  return createConversation({
+/**
+ * The conversation core over this runtime's engine, Azure and store, under the configured
+ * policy; refusals and failures logged.
+ */
+export function conversationOf(
+  runtime: Runtime,
+  config: Pick<Config, 'policy' | 'publicUrl'>,
+  logger: Logger = silentLogger,
+): Conversation {
+  const conversation = createConversation({
     engine: runtime.engine,
     vms: runtime.vm,
     incidents: runtime.store,
@@ -105,6 +128,7 @@ export function conversationOf(runtime: Runtime, config: Pick<Config, 'policy' |
     policy: config.policy,
     publicUrl: config.publicUrl,
   });
+  return loggedConversation(conversation, logger);
 }
 
 function delay(ms: number): Promise<void> {

@@ -11,6 +11,7 @@ import type { Delivery, MessageSink } from './engine/messages';
 import { startMetricsServer } from './http/metrics-server';
 import { requestGuard } from './http/request-guards';
 import { pinoLogger } from './observability/pino-logger';
+import { startupSummary } from './observability/startup-summary';
 import { conversationOf, createRuntime, type Runtime } from './runtime';
 
 export interface RunningServer {
@@ -25,16 +26,24 @@ export interface RunningServer {
  * Starts the rdp-fix server: the runtime (store, Azure or the simulator, engine) behind one
  * HTTP port. Channels register their routes here as they are added.
  */
-export async function startServer(config: Config, logger: Logger = pinoLogger()): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger = pinoLogger(),
+  env: Record<string, string | undefined> = process.env,
+): Promise<RunningServer> {
   // Channels need the engine and the engine needs their sinks: bind them after creation.
   const sinks: MessageSink[] = [];
   const sink = async (d: Delivery) => {
-    logger.info('message', { incident: d.incidentId, channel: d.channel.platform, kind: d.message.kind });
+    logger.info('delivering chat message', {
+      incident: d.incidentId,
+      channel: d.channel.platform,
+      kind: d.message.kind,
+    });
     for (const s of sinks) await s(d);
   };
   const runtime = await createRuntime(config, sink, logger);
   // Every channel talks to the same conversation core; their message handles live in the store.
-  const conversation = conversationOf(runtime, config);
+  const conversation = conversationOf(runtime, config, logger);
   const deps = { conversation, refs: runtime.store };
   const slack = config.slack
     ? createSlackChannel(
@@ -136,6 +145,15 @@ export async function startServer(config: Config, logger: Logger = pinoLogger())
     database: config.database.kind,
     localMode: runtime.simulator !== undefined,
   });
+  // One line that says what is on and why, so a setting left half-done is not silent.
+  const summary = startupSummary(
+    config,
+    { teams: teamsAuth, web: access, simulatorUrl: runtime.simulator?.url },
+    env,
+  );
+  const { problems, ...parts } = summary;
+  logger.info('start-up summary: what is on and why', { url, ...parts });
+  for (const problem of problems) logger.warn('setting incomplete', { problem });
   if (runtime.simulator && access.enabled)
     logger.info(`open ${url}/ for the playground, ${url}/incidents to review`);
   return {

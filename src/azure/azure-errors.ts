@@ -24,11 +24,11 @@ export function toCoded(err: unknown, what: string): RdpFixError {
           { cause: err },
         );
       case 403: {
-        const action = /perform action '([^']+)'/.exec(message)?.[1] ?? 'the needed action';
+        const action = /perform action '([^']+)'/.exec(message)?.[1];
         return new RdpFixError(
           ErrorCodes.AzureForbidden,
-          `rdp-fix's identity may not ${what}: it lacks ${action}. Assign it the rdp-fix operator role on this resource group.`,
-          { action },
+          `rdp-fix's identity may not ${what}: it lacks ${action ?? 'the needed action'}. Assign it the rdp-fix operator role on this resource group.`,
+          action ? { action } : {},
           { cause: err },
         );
       }

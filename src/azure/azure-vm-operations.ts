@@ -130,6 +130,9 @@ export class AzureVmOperations implements VmOperations {
         codes.find((c) => c.startsWith('ProvisioningState/'))?.slice('ProvisioningState/'.length) ??
         'unknown';
       const agent = view.vmAgent?.statuses?.[0]?.displayStatus ?? 'Unknown';
+      // Stopped or deallocated: a person can approve starting it. Anything else: wait or look.
+      if (power === 'stopped' || power === 'deallocated')
+        return { status: 'stopped', detail: `the VM is ${power}` };
       if (power !== 'running') return { status: 'notRunning', detail: `the VM is ${power}` };
       if (provisioning !== 'succeeded')
         return { status: 'notRunning', detail: `provisioning is ${provisioning}` };
@@ -214,7 +217,24 @@ export class AzureVmOperations implements VmOperations {
         })
         .pollUntilDone({ abortSignal: signal }),
     );
-    // Run Command needs the agent again: wait for Ready, within bounds.
+    await this.waitForAgent(step, 'restarted', signal);
+  }
+
+  /** `POST …/virtualMachines/{vm}/start` (202, then the async operation), as Azure's "Virtual Machines - Start". */
+  async start(step: ApprovedStep, signal?: AbortSignal): Promise<void> {
+    await callAzure('start the VM', () =>
+      this.compute.virtualMachines
+        .start(step.vm.resourceGroup, step.vm.name, {
+          updateIntervalInMs: this.options.pollIntervalMs ?? 5_000,
+          abortSignal: signal,
+        })
+        .pollUntilDone({ abortSignal: signal }),
+    );
+    await this.waitForAgent(step, 'started', signal);
+  }
+
+  /** Run Command needs the agent again after a restart or a start: wait for Ready, within bounds. */
+  private async waitForAgent(step: ApprovedStep, what: string, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + (this.options.agentReadyTimeoutMs ?? 600_000);
     for (;;) {
       const check = await this.checkVm(step.vm, signal);
@@ -222,7 +242,7 @@ export class AzureVmOperations implements VmOperations {
       if (Date.now() > deadline) {
         throw new RdpFixError(
           ErrorCodes.VmAgentNotReady,
-          `the VM restarted but its agent is not Ready: ${check.detail ?? check.status}`,
+          `the VM ${what} but its agent is not Ready: ${check.detail ?? check.status}`,
         );
       }
       await this.sleep(this.options.pollIntervalMs ?? 5_000, signal);

@@ -14,6 +14,8 @@ export const NeededActions = [
   'Microsoft.Compute/virtualMachines/runCommands/write',
   'Microsoft.Compute/virtualMachines/runCommands/delete',
   'Microsoft.Compute/virtualMachines/restart/action',
+  // The approved "start the VM" step, offered when the VM is stopped or deallocated.
+  'Microsoft.Compute/virtualMachines/start/action',
   'Microsoft.Compute/disks/read',
   'Microsoft.Compute/disks/beginGetAccess/action',
   'Microsoft.Compute/snapshots/read',

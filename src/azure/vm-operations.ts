@@ -74,5 +74,7 @@ export interface VmOperations {
   releaseScript?(pollerState: string, signal?: AbortSignal): Promise<void>;
   snapshotOsDisk(step: ApprovedStep, signal?: AbortSignal): Promise<{ snapshotId: string }>;
   restart(step: ApprovedStep, signal?: AbortSignal): Promise<void>;
+  /** Starts a stopped or deallocated VM and waits until its agent is Ready. */
+  start(step: ApprovedStep, signal?: AbortSignal): Promise<void>;
   updateNsgRule(step: ApprovedStep, signal?: AbortSignal): Promise<{ rule: string }>;
 }

@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { isLoopback } from '../azure/loopback-pipeline';
 import { type Config, loadConfig } from '../config';
 import { formatProblem, messageOf, PlaybookInvalid } from '../core/errors';
 import { silentLogger } from '../core/logger';
@@ -10,7 +11,7 @@ import { compilePlaybook } from '../playbook/compile-playbook';
 import { loadPlaybook, loadPlaybooks, type Playbook } from '../playbook/load-playbook';
 import { renderMermaid } from '../playbook/render-mermaid';
 import { conversationOf, createRuntime, SimulatorSubscription } from '../runtime';
-import { ArmSimulator } from '../simulator/arm-simulator';
+import { ArmSimulator, ResetPath } from '../simulator/arm-simulator';
 import { loadInventory } from '../simulator/inventory';
 import { openStore } from '../store/open-store';
 import { buildExport, renderJson, renderMarkdown } from '../transcripts/render-transcript';
@@ -21,6 +22,8 @@ export interface CliIo {
   out: (text: string) => void;
   err: (text: string) => void;
   env: Record<string, string | undefined>;
+  /** For `simulate --reset`; the global fetch when not given. */
+  fetch?: typeof fetch;
 }
 
 const defaultIo: CliIo = {
@@ -40,7 +43,11 @@ Usage:
   rdp-fix transcripts export <id> --format md|json [--out <file>]
   rdp-fix transcripts verify <id>       check the transcript's hash chain (exit 1 if broken)
   rdp-fix chat <vm> [--rg <group>] [--all]   run a whole incident in the terminal (simulator by default)
-  rdp-fix simulate [--port N] [--latency F] [--inventory file.json] [--latency F] [--inventory file.json]   run the ARM simulator alone
+  rdp-fix simulate [--port N] [--latency F] [--inventory file.json]   run the ARM simulator alone
+  rdp-fix simulate --reset [--endpoint http://127.0.0.1:PORT]   put a running simulator's VMs back
+                                        in their starting state (default endpoint: AZURE_ARM_ENDPOINT).
+                                        The simulated VMs keep their repairs until then, or until
+                                        the process (npm start in local mode) restarts.
   rdp-fix help
 
 Configuration comes from the environment (DATABASE_URL, RDPFIX_DIALOGS_DIR, ...): see README.md.
@@ -178,12 +185,19 @@ async function transcriptsCommand(action: string, args: string[], io: CliIo): Pr
   }
 }
 
-/** Runs the ARM simulator alone until interrupted, for pointing AZURE_ARM_ENDPOINT at it. */
+/** Runs the ARM simulator alone until interrupted, for pointing AZURE_ARM_ENDPOINT at it; or resets one. */
 async function simulate(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string' }, latency: { type: 'string' }, inventory: { type: 'string' } },
+    options: {
+      port: { type: 'string' },
+      latency: { type: 'string' },
+      inventory: { type: 'string' },
+      reset: { type: 'boolean' },
+      endpoint: { type: 'string' },
+    },
   });
+  if (values.reset) return resetSimulator(values.endpoint ?? io.env.AZURE_ARM_ENDPOINT, io);
   const inventory = values.inventory ?? loadConfig(io.env).simulator.inventoryFile;
   const simulator = new ArmSimulator({
     subscriptionId: SimulatorSubscription,
@@ -192,12 +206,52 @@ async function simulate(args: string[], io: CliIo): Promise<number> {
   });
   const url = await simulator.listen(Number(values.port ?? 0));
   io.out(
-    `ARM simulator at ${url}\n  AZURE_SUBSCRIPTION_ID=${SimulatorSubscription} AZURE_ARM_ENDPOINT=${url} npm start\nVMs: sim-all-three, sim-tls-gpo, sim-port-stoppable, … in rg-sim. Ctrl-C stops it.\n`,
+    `ARM simulator at ${url}\n  AZURE_SUBSCRIPTION_ID=${SimulatorSubscription} AZURE_ARM_ENDPOINT=${url} npm start\nVMs: sim-all-three, sim-tls-gpo, sim-port-stoppable, … in rg-sim. They keep their repairs until\n\`rdp-fix simulate --reset --endpoint ${url}\` or Ctrl-C, which stops it.\n`,
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   await simulator.close();
+  return 0;
+}
+
+/**
+ * `rdp-fix simulate --reset`: puts a running simulator's VMs back in their starting state
+ * (repairs last as long as its process otherwise). Loopback only: it is never Azure.
+ */
+async function resetSimulator(endpoint: string | undefined, io: CliIo): Promise<number> {
+  if (!endpoint) {
+    io.err(
+      "Which simulator? Give --endpoint http://127.0.0.1:<port>: the address `rdp-fix simulate` printed, or the simulator address in `npm start`'s start-up summary (local mode).\n",
+    );
+    return 2;
+  }
+  let url: URL;
+  try {
+    url = new URL(ResetPath, endpoint);
+  } catch {
+    io.err(`--endpoint ${endpoint} is not an address\n`);
+    return 2;
+  }
+  if (url.protocol !== 'http:' || !isLoopback(url)) {
+    io.err(
+      `--endpoint ${endpoint}: only a simulator on this machine (http://127.0.0.1:<port>) can be reset\n`,
+    );
+    return 2;
+  }
+  const res = await (io.fetch ?? fetch)(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+  if (!res.ok) {
+    io.err(`The simulator at ${endpoint} refused the reset (${res.status}): ${await res.text()}\n`);
+    return 1;
+  }
+  const { reset } = (await res.json()) as { reset: number };
+  io.out(
+    `Reset ${reset} simulated VMs at ${endpoint} to their starting state (incidents already stored are kept).\n`,
+  );
   return 0;
 }

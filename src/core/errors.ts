@@ -44,6 +44,8 @@ export const ErrorCodes = {
   IncidentAlreadyOpen: 'INCIDENT_ALREADY_OPEN',
   /** The person has as many open incidents as `RDPFIX_MAX_OPEN_PER_USER` allows. */
   TooManyOpen: 'TOO_MANY_OPEN',
+  /** A fault that is not one of the above (a bug, a library's own error): logged, never decided on. */
+  Unexpected: 'UNEXPECTED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

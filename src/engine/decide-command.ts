@@ -193,7 +193,11 @@ export function decideCommand(
                 ? Texts.vmReady()
                 : command.status === 'agentNotReady'
                   ? Texts.vmAgentDown(why)
-                  : Texts.vmCannotAct(why),
+                  : command.status === 'stopped'
+                    ? Texts.vmStopped(why)
+                    : command.status === 'notRunning'
+                      ? Texts.vmNotRunning(why, record.vm.resourceGroup, record.vm.name)
+                      : Texts.vmCannotAct(why),
           },
         ],
       };

@@ -1,3 +1,4 @@
+import { ErrorCodes } from '../core/errors';
 import type { TranscriptDraft } from '../core/transcript';
 import type { Localized } from '../core/types';
 import type { Playbook } from '../playbook/load-playbook';
@@ -7,6 +8,9 @@ import type { StepDef } from '../playbook/schema';
 import { defaultParams } from '../playbook/step-params';
 import { type CardParam, cardKey, type OutMessage } from './messages';
 import { Texts } from './texts';
+
+/** Outcomes of a step that gave no evidence (see compile-playbook's failure routes). */
+const FailedOutcomes = new Set(['failed', 'unreadable']);
 
 /** Transcript entries and messages for what the machine announced during one transition. */
 export interface Described {
@@ -25,6 +29,8 @@ export function describeEvents(
   emitted: readonly IncidentEmitted[],
 ): Described {
   const out: Described = { drafts: [], messages: [] };
+  // A step refused by Azure for a missing right: the card that follows says what to grant.
+  let refusedAction: string | undefined;
   for (const event of emitted) {
     switch (event.type) {
       case 'stepAwaiting': {
@@ -33,6 +39,7 @@ export function describeEvents(
         const card = stepCard(incidentId, step, event.attempt, context, event.afterUnknown, {
           scriptSha256: scriptSha256Of(playbook, step),
         });
+        if (refusedAction !== undefined && !card.notice) card.notice = Texts.permissionMissing(refusedAction);
         out.drafts.push({
           kind: event.afterUnknown ? 'step.outcomeUnknown' : 'step.awaiting',
           actor: null,
@@ -57,7 +64,11 @@ export function describeEvents(
           actor: null,
           data: { stepId: event.stepId, attempt: event.attempt, outcome: event.outcome },
         });
-        if (event.causes) {
+        const error = context.steps[event.stepId]?.error;
+        if (event.outcome === 'failed' && error?.code === ErrorCodes.AzureForbidden)
+          refusedAction = error.action ?? '(named above)';
+        // A diagnostic that failed or printed no readable result found nothing: it is not "no cause".
+        if (event.causes && !FailedOutcomes.has(event.outcome)) {
           out.drafts.push({
             kind: 'causes.found',
             actor: null,

@@ -14,7 +14,7 @@ import { LeaseSweeper } from './lease-sweeper';
 import type { MessageSink } from './messages';
 import { Outbox } from './outbox';
 import { PlaybookRegistry } from './playbook-registry';
-import { StepDispatcher } from './step-dispatcher';
+import { StepDispatcher, type StepFailure } from './step-dispatcher';
 
 export type { Command, CommandResult } from './commands';
 
@@ -37,6 +37,8 @@ export interface EngineDeps {
   progressIntervalMs?: number;
   /** Failures no one is waiting for (background work, chat delivery), with the incident they concern. */
   onError?: ErrorReporter;
+  /** Every step that ended in error (Azure refused it, the script failed), for the log. */
+  onStepFailed?: (failure: StepFailure) => void;
   metrics?: EngineMetrics;
   /**
    * This replica's name, owner of the dispatches and messages it works on. Replicas on one
@@ -104,6 +106,7 @@ export class IncidentEngine implements CommandInbox {
       messages,
       results: this,
       metrics,
+      ...(deps.onStepFailed ? { onStepFailed: deps.onStepFailed } : {}),
     });
     this.effects = new EffectsRunner({ vm: deps.vm, dispatcher: this.dispatcher, inbox: this });
     this.outbox = new Outbox({

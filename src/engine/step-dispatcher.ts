@@ -2,8 +2,9 @@ import { setMaxListeners } from 'node:events';
 import { type ApprovedStep, approveStep, type RunOutput, type VmOperations } from '../azure/vm-operations';
 import { ErrorCodes, isRdpFixError, messageOf } from '../core/errors';
 import type { TranscriptDraft } from '../core/transcript';
+import type { User } from '../core/types';
 import type { Playbook } from '../playbook/load-playbook';
-import type { IncidentContext, StepRunResult } from '../playbook/machine-types';
+import type { IncidentContext, StepError, StepRunResult } from '../playbook/machine-types';
 import type { DispatchLeases, DispatchRecord, IncidentRecord } from '../store/incident-store';
 import type { CommandInbox } from './commands';
 import type { DirectMessages } from './direct-messages';
@@ -12,6 +13,17 @@ import { type OutMessage, posted } from './messages';
 import { progressKey, showProgress } from './progress-line';
 import { failure, interpret, keptOutput, resultText, timedOutText } from './step-result';
 import { Texts } from './texts';
+
+/** A step that failed: the error, the incident, and the person whose approval sent it. */
+export interface StepFailure {
+  incidentId: string;
+  vm: string;
+  stepId: string;
+  attempt: number;
+  error: StepError;
+  approvedBy: User;
+  requester: User;
+}
 
 export interface DispatcherDeps {
   store: DispatchLeases;
@@ -27,6 +39,8 @@ export interface DispatcherDeps {
   /** Where a step's result goes, as a `stepResult` command, once it is stored. */
   results: CommandInbox;
   metrics: EngineMetrics;
+  /** A step that ended in error, for the log: the metric alone says neither which incident nor who asked. */
+  onStepFailed?: (failure: StepFailure) => void;
 }
 
 /**
@@ -183,7 +197,13 @@ export class StepDispatcher {
         result = { outcome: 'ok', data };
       }
     } catch (err) {
-      result = failure(isRdpFixError(err) ? err.code : ErrorCodes.AzureOperationFailed, messageOf(err));
+      const action =
+        isRdpFixError(err) && typeof err.details.action === 'string' ? err.details.action : undefined;
+      result = failure(
+        isRdpFixError(err) ? err.code : ErrorCodes.AzureOperationFailed,
+        messageOf(err),
+        action,
+      );
       // Azure stopped the script at its time limit: what it printed until then is kept.
       if (isRdpFixError(err) && err.code === ErrorCodes.RunCommandTimedOut) {
         const partial = keptOutput(err.details.output as RunOutput);
@@ -202,7 +222,18 @@ export class StepDispatcher {
       result.outcome,
       (ended.getTime() - started.getTime()) / 1000,
     );
-    if (result.error) this.deps.metrics.error(result.error.code);
+    if (result.error) {
+      this.deps.metrics.error(result.error.code);
+      this.deps.onStepFailed?.({
+        incidentId: record.id,
+        vm: `${record.vm.resourceGroup}/${record.vm.name}`,
+        stepId,
+        attempt,
+        error: result.error,
+        approvedBy: stepRecord.approvedBy.by,
+        requester: record.requester,
+      });
+    }
     Object.assign(drafts, {
       endedAt: ended.toISOString(),
       durationMs: ended.getTime() - started.getTime(),
@@ -232,7 +263,7 @@ export class StepDispatcher {
   }
 
   private async azureAction(
-    action: 'snapshotDisk' | 'restartVm' | 'updateNsgRule',
+    action: 'snapshotDisk' | 'restartVm' | 'updateNsgRule' | 'startVm',
     step: ApprovedStep,
   ): Promise<Record<string, unknown>> {
     switch (action) {
@@ -243,6 +274,9 @@ export class StepDispatcher {
         return { restarted: true };
       case 'updateNsgRule':
         return { ...(await this.deps.vm.updateNsgRule(step, this.aborter.signal)) };
+      case 'startVm':
+        await this.deps.vm.start(step, this.aborter.signal);
+        return { started: true };
     }
   }
 

@@ -12,8 +12,8 @@ const MaxStoredOutput = 8_192;
 const ExcerptLength = 600;
 
 /** A step that ended in error, as the machine reads it (Azure's message may quote what it was sent). */
-export function failure(code: string, message: string): StepRunResult {
-  return { outcome: 'failed', error: { code, message: redact(message) } };
+export function failure(code: string, message: string, action?: string): StepRunResult {
+  return { outcome: 'failed', error: { code, message: redact(message), ...(action ? { action } : {}) } };
 }
 
 /**

@@ -8,7 +8,14 @@ import { ResumeEnd, type StepDef } from './schema';
  * Names of the side effects the machine asks for. The engine never runs them through xstate:
  * its pure `transition()` returns them as actions, run only after the transition is saved.
  */
-export const SideEffects = ['checkVm', 'runStep', 'snapshotDisk', 'restartVm', 'updateNsgRule'] as const;
+export const SideEffects = [
+  'checkVm',
+  'runStep',
+  'snapshotDisk',
+  'restartVm',
+  'updateNsgRule',
+  'startVm',
+] as const;
 export type SideEffect = (typeof SideEffects)[number];
 
 /** The root id: targets are written `#incident.<state>`. */
@@ -191,6 +198,15 @@ export function compilePlaybook(playbook: Playbook) {
             target: target(playbook.onAgentNotReady),
             actions: [{ type: 'recordVmStatus' }],
           },
+          ...(playbook.onVmStopped
+            ? [
+                {
+                  guard: { type: 'vmStatusIs' as const, params: { status: 'stopped' as const } },
+                  target: target(playbook.onVmStopped),
+                  actions: [{ type: 'recordVmStatus' as const }],
+                },
+              ]
+            : []),
           { target: target('failed'), actions: [{ type: 'recordVmStatus' }] },
         ],
       },

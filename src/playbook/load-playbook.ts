@@ -149,8 +149,9 @@ function checkGraph(playbook: PlaybookFile, file: string, problems: PlaybookProb
   for (const [key, target] of [
     ['entry', playbook.entry],
     ['onAgentNotReady', playbook.onAgentNotReady],
+    ['onVmStopped', playbook.onVmStopped],
   ] as const) {
-    if (!stepIds.has(target)) problem(key, `unknown step "${target}"`);
+    if (target !== undefined && !stepIds.has(target)) problem(key, `unknown step "${target}"`);
   }
 
   const paramsOf = new Map(playbook.steps.map((s) => [s.id, 'params' in s ? s.params : {}]));
@@ -242,7 +243,12 @@ function checkReachable(playbook: PlaybookFile, problem: (path: string, text: st
   const seen = new Set<string>();
   // Undo steps are reached from any end (or an abort) after the step that owes them.
   const undos = playbook.steps.flatMap((s) => (s.kind === 'runCommand' && s.undo ? [s.undo] : []));
-  const queue = [playbook.entry, playbook.onAgentNotReady, ...undos];
+  const queue = [
+    playbook.entry,
+    playbook.onAgentNotReady,
+    ...(playbook.onVmStopped ? [playbook.onVmStopped] : []),
+    ...undos,
+  ];
   while (queue.length > 0) {
     const id = queue.pop()!;
     const step = byId.get(id);

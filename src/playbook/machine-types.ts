@@ -15,11 +15,19 @@ export interface Decision {
 export interface StepRunResult {
   outcome: 'ok' | 'failed' | 'unreadable' | 'unknown';
   data?: unknown;
-  error?: { code: string; message: string };
+  error?: StepError;
   log?: string;
 }
 
-export type VmStatus = 'ready' | 'agentNotReady' | 'notRunning' | 'notFound' | 'error';
+/** Why a step failed; `action` is the ARM action a 403 named, so the next card can say what to grant. */
+export interface StepError {
+  code: string;
+  message: string;
+  action?: string;
+}
+
+/** `stopped`: stopped or deallocated (it can be started); `notRunning`: starting, stopping, provisioning. */
+export type VmStatus = 'ready' | 'agentNotReady' | 'stopped' | 'notRunning' | 'notFound' | 'error';
 
 /** The record of one step in the incident, latest attempt. */
 export interface StepRecord {
@@ -27,7 +35,7 @@ export interface StepRecord {
   outcome?: string;
   approvedBy?: Decision;
   params?: StepParams;
-  error?: { code: string; message: string };
+  error?: StepError;
 }
 
 export type EndOutcome = 'resolved' | 'unresolved' | 'aborted' | 'expired' | 'failed';

@@ -147,7 +147,7 @@ const stepBase = {
  */
 export const DefaultStepTimeoutSeconds = 600;
 
-export const AzureActions = ['snapshotDisk', 'restartVm', 'updateNsgRule'] as const;
+export const AzureActions = ['snapshotDisk', 'restartVm', 'updateNsgRule', 'startVm'] as const;
 export type AzureAction = (typeof AzureActions)[number];
 
 export const stepSchema = z.discriminatedUnion('kind', [
@@ -218,6 +218,8 @@ export const playbookSchema = z
     entry: id,
     /** Where to go when the VM agent is not Ready (Run Command cannot work). */
     onAgentNotReady: id,
+    /** Where to go when the VM is stopped or deallocated (a step that starts it); else the incident ends. */
+    onVmStopped: id.optional(),
     causes: z.array(causeSchema),
     steps: z.array(stepSchema).min(1),
   })

@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { VmRecord } from './arm-resources';
 import { armError, key, lastBytes, type Sent, send } from './arm-wire';
 import type { ManagedRunCommands } from './managed-run-commands';
+import type { SimulatedWindowsVm } from './windows-vm';
 
 /** Modelled durations, in milliseconds, of the operations (Azure: ~20–40 s, restart ~90 s). */
 export interface Latency {
@@ -26,7 +27,7 @@ export function scaledLatency(scale: number): Latency {
 export interface Operation {
   id: string;
   vmKey: string;
-  kind: 'runCommand' | 'restart';
+  kind: 'runCommand' | 'restart' | 'start';
   doneAt: number;
   script?: string[];
   params?: Record<string, string>;
@@ -77,7 +78,7 @@ export class ArmOperations {
   /** A restart still going on the VM (a finished one is settled on the way). */
   restarting(vmKey: string): boolean {
     return [...this.operations.values()].some(
-      (o) => o.vmKey === vmKey && o.kind === 'restart' && !this.settle(o),
+      (o) => o.vmKey === vmKey && (o.kind === 'restart' || o.kind === 'start') && !this.settle(o),
     );
   }
 
@@ -149,6 +150,11 @@ export class ArmOperations {
       op.status = 'Succeeded';
       return true;
     }
+    if (op.kind === 'start') {
+      bootVm(record.vm);
+      op.status = 'Succeeded';
+      return true;
+    }
     if (!record.vm.state.agentReady) {
       op.status = 'Failed';
       op.error = {
@@ -163,4 +169,14 @@ export class ArmOperations {
     op.status = 'Succeeded';
     return true;
   }
+}
+
+/**
+ * A stopped or deallocated VM started: it runs, its agent reports Ready, and Windows comes up
+ * as after a restart (services started, pending settings applied).
+ */
+export function bootVm(vm: SimulatedWindowsVm): void {
+  vm.state.power = 'running';
+  vm.state.agentReady = true;
+  vm.restart();
 }

@@ -171,6 +171,7 @@ export function routeArmRequest(state: ArmState, req: ArmRequest, res: ServerRes
     if (action === 'instanceview' && method === 'GET') return send(res, 200, instanceView(state, record));
     if (action === 'runcommand' && method === 'POST') return runCommand(state, res, record, body);
     if (action === 'restart' && method === 'POST') return restart(state, res, record);
+    if (action === 'start' && method === 'POST') return start(state, res, record);
     // The managed Run Command: /virtualMachines/{vm}/runCommands/{name}
     if (action === 'runcommands' && parts[9]) {
       const vmKey = key(rg, name);
@@ -275,6 +276,16 @@ function restart(state: ArmState, res: ServerResponse, record: VmRecord): Sent {
     );
   }
   return state.operations.accepted(res, state.operations.start(record, 'restart', state.latency().restart));
+}
+
+/**
+ * Azure's "Virtual Machines - Start" (https://learn.microsoft.com/rest/api/compute/virtual-machines/start):
+ * `POST …/virtualMachines/{vm}/start` answers 202 with the async operation to poll (200 for
+ * a VM that already runs); the power state is `starting` until the operation ends.
+ */
+function start(state: ArmState, res: ServerResponse, record: VmRecord): Sent {
+  if (record.vm.state.power === 'running') return send(res, 200, undefined);
+  return state.operations.accepted(res, state.operations.start(record, 'start', state.latency().restart));
 }
 
 function snapshot(state: ArmState, res: ServerResponse, rg: string, name: string, body: unknown): Sent {

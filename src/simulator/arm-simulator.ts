@@ -22,6 +22,9 @@ import { ManagedRunCommands } from './managed-run-commands';
 import { scenarioFor } from './scenarios';
 import { SimulatedWindowsVm } from './windows-vm';
 
+/** Where the simulator takes `rdp-fix simulate --reset` (outside ARM's `/subscriptions/…`). */
+export const ResetPath = '/rdp-fix/reset';
+
 export interface ArmSimulatorOptions {
   subscriptionId: string;
   vms?: SimulatedVmEntry[];
@@ -38,7 +41,7 @@ export interface ArmSimulatorOptions {
  * A loopback HTTP server speaking the Azure Resource Manager routes rdp-fix uses, in ARM's
  * wire format: VMs and their instance view, Run Command as a long-running operation (202
  * with Azure-AsyncOperation and Location, InProgress polls, a StdOut/StdErr value list cut to
- * the last 4,096 bytes), restart, snapshots, NICs and NSG rules, and ARM-shaped errors.
+ * the last 4,096 bytes), restart, start (Azure's "Virtual Machines - Start": 202 and the async operation), snapshots, NICs and NSG rules, and ARM-shaped errors.
  * Like Azure, it hands back operation URLs on the management host over https; the client's
  * redirect policy brings them back to loopback.
  *
@@ -51,6 +54,7 @@ export class ArmSimulator {
   private readonly vms = new Map<string, VmRecord>();
   private readonly snapshots = new Map<string, Record<string, unknown>>();
   private server: Server | undefined;
+  private listeningUrl: string | undefined;
   private readonly now: () => Date;
   private latency: Latency;
   private scale: number;
@@ -113,12 +117,15 @@ export class ArmSimulator {
   }
 
   /**
-   * Puts every VM back as its scenario starts (broken again, faults re-armed): the playground's
-   * reset button, so a repaired VM can be repaired again without restarting the server.
-   * Snapshots stay, as they would in Azure. Returns how many VMs were reset.
+   * Puts every simulated VM back in its scenario's starting state (the article's faults, the
+   * NSG's open RDP rule, the injected 403/409/429/503s) and forgets the snapshots. Repairs
+   * otherwise last as long as the process. Runs in progress finish against the state they
+   * started on; incidents in the store are not touched. Returns how many VMs were reset.
    */
-  resetVms(): number {
+  reset(): number {
     const entries = [...this.vms.values()].map((record) => record.entry);
+    this.vms.clear();
+    this.snapshots.clear();
     for (const entry of entries) this.addVm(entry);
     return entries.length;
   }
@@ -151,7 +158,13 @@ export class ArmSimulator {
       );
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.listeningUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.listeningUrl;
+  }
+
+  /** Where it listens (loopback), once `listen` has returned. */
+  get url(): string | undefined {
+    return this.listeningUrl;
   }
 
   async close(): Promise<void> {
@@ -163,6 +176,17 @@ export class ArmSimulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<Sent> {
     const url = new URL(req.url ?? '/', 'http://sim');
     const body = await readBody(req);
+    // The simulator's own route, not ARM's: `rdp-fix simulate --reset`. JSON only, so a web
+    // page cannot send it without a CORS preflight that this server never answers.
+    if (url.pathname === ResetPath) {
+      if (req.method !== 'POST' || !String(req.headers['content-type'] ?? '').startsWith('application/json'))
+        return send(
+          res,
+          405,
+          armError('MethodNotAllowed', `POST ${ResetPath} with a JSON body resets the VMs`),
+        );
+      return send(res, 200, { reset: this.reset() });
+    }
     this.requests.push({
       method: req.method ?? 'GET',
       path: url.pathname,

@@ -11,6 +11,11 @@ export const en = {
     vmReady: () => 'The VM is running and its agent is Ready.',
     vmAgentDown: (d: string) => `Run Command cannot work: ${d}. Going to the offline repair.`,
     vmCannotAct: (d: string) => `The agent cannot act on this VM: ${d}.`,
+    vmStopped: (d: string) => `Nothing on this VM can be checked yet: ${d}. It has to run first.`,
+    vmNotRunning: (d: string, group: string, vm: string) =>
+      `The agent cannot act on this VM: ${d}. If it is stopped or deallocated, start it (Azure portal: the VM → Start, or "az vm start --resource-group ${group} --name ${vm}"); if Azure is still provisioning or updating it, wait. When it shows Running, ask again.`,
+    permissionMissing: (action: string) =>
+      `What to do: rdp-fix's Azure identity lacks the permission ${action}. An Azure administrator assigns it the custom role "rdp-fix operator" (deploy/azure/rdp-fix-operator.role.json, which grants every action the agent needs) on the VM's resource group. Once the assignment shows (it can take a few minutes), choose Diagnose again: until then it is refused the same way.`,
     notApplicable: (title: string) => `Skipped "${title}": not needed for what was found and done so far.`,
     noCauses: () => "None of the article's causes was found.",
     causesFound: (n: number) => `Found ${n} of the article's causes:`,

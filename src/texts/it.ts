@@ -8,6 +8,12 @@ export const it: Catalogue = {
     vmReady: () => 'La VM è in esecuzione e il suo agente è Ready.',
     vmAgentDown: (d: string) => `Run Command non può funzionare: ${d}. Si passa alla riparazione offline.`,
     vmCannotAct: (d: string) => `L'agente non può intervenire su questa VM: ${d}.`,
+    vmStopped: (d: string) =>
+      `Su questa VM non si può ancora verificare nulla: ${d}. Prima deve essere in esecuzione.`,
+    vmNotRunning: (d: string, group: string, vm: string) =>
+      `L'agente non può intervenire su questa VM: ${d}. Se è arrestata o deallocata, avviarla (portale di Azure: la VM → Avvia, oppure "az vm start --resource-group ${group} --name ${vm}"); se Azure la sta ancora creando o aggiornando, attendere. Quando risulta In esecuzione, chiedere di nuovo.`,
+    permissionMissing: (action: string) =>
+      `Cosa fare: all'identità Azure di rdp-fix manca l'autorizzazione ${action}. Un amministratore di Azure le assegna il ruolo personalizzato "rdp-fix operator" (deploy/azure/rdp-fix-operator.role.json, che concede tutte le azioni necessarie all'agente) sul gruppo di risorse della VM. Quando l'assegnazione è visibile (può richiedere qualche minuto), scegliere Ripeti la diagnosi: fino ad allora viene rifiutata allo stesso modo.`,
     notApplicable: (title: string) => `Saltato "${title}": non serve per quanto trovato e fatto finora.`,
     noCauses: () => "Non è stata trovata nessuna delle cause dell'articolo.",
     causesFound: (n: number) => `Trovate ${n} cause dell'articolo:`,

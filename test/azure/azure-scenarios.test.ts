@@ -167,11 +167,32 @@ describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
       });
     });
 
-    test('sim-deallocated: refused before anything runs, with the reason', async () => {
-      const { record, h } = await runScenario('sim-deallocated');
-      expect(record.outcome).toBe('failed');
-      expect(h.messages('summary')[0]).toMatchObject({ reason: 'the VM is deallocated' });
-      expect(runCommands()).toEqual([]);
+    test('sim-deallocated: an approved "Start the VM" (POST …/start, 202, polled), then the diagnostic', async () => {
+      sim.reset(); // the other Run Command kind's run started this VM already
+      const h = makeHarness({ vm: azure() });
+      const id = await startIncident(h, 'sim-deallocated', undefined, where);
+      expect(h.messages('notice')[0]).toMatchObject({
+        text: { en: 'Nothing on this VM can be checked yet: the VM is deallocated. It has to run first.' },
+      });
+      // Nothing was started before a person approved.
+      expect(sim.requests.filter((r) => r.path.endsWith('/start'))).toEqual([]);
+      expect(h.messages('stepCard').at(-1)).toMatchObject({
+        stepId: 'start-vm',
+        risk: 'changesAzure',
+        confirm: true,
+      });
+      await driveToEnd(h, id, bob);
+      const starts = sim.requests.filter(
+        (r) => r.method === 'POST' && r.path.endsWith('/sim-deallocated/start'),
+      );
+      expect(starts).toHaveLength(1);
+      expect(sim.windowsVm('rg-sim', 'sim-deallocated')?.state).toMatchObject({
+        power: 'running',
+        agentReady: true,
+      });
+      const record = (await h.store.get(id))!;
+      expect(record.outcome).toBe('resolved');
+      expect(runCommands().map((c) => c.script)).toEqual(['diagnose']);
     });
   });
 
@@ -235,6 +256,18 @@ describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
           : 'lacks Microsoft.Compute/virtualMachines/runCommand/action',
       );
       expect((await currentStep(h, id)).stepId).toBe('diagnose-failed');
+      // A refused diagnostic found nothing: no "no cause found", and the card says what to grant.
+      expect(h.messages('causes')).toEqual([]);
+      const action =
+        kind === 'managed'
+          ? 'Microsoft.Compute/virtualMachines/runCommands/write'
+          : 'Microsoft.Compute/virtualMachines/runCommand/action';
+      const card = h
+        .messages('stepCard')
+        .find((m) => m.kind === 'stepCard' && m.stepId === 'diagnose-failed');
+      expect(card?.kind === 'stepCard' && card.notice?.en).toContain(`lacks the permission ${action}`);
+      expect(card?.kind === 'stepCard' && card.notice?.en).toContain('"rdp-fix operator"');
+      expect(card?.kind === 'stepCard' && card.explain.en).not.toContain('path shown above');
     });
 
     test('output without the result marker is unreadable: said, with the log path, no cause guessed', async () => {
@@ -265,6 +298,7 @@ describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
       );
       expect((await currentStep(h, id)).stepId).toBe('diagnose-failed');
       expect((await h.store.get(id))?.causes).toEqual([]);
+      expect(h.messages('causes')).toEqual([]);
     });
   });
 });

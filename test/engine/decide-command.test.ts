@@ -509,7 +509,9 @@ describe('vmChecked', () => {
     expect(stateAfter(record, decided)).toBe('diagnose.awaiting');
   });
 
-  test.each<[string, 'agentNotReady' | 'notRunning' | 'error', string | undefined, Localized, string]>([
+  test.each<
+    [string, 'agentNotReady' | 'stopped' | 'notRunning' | 'error', string | undefined, Localized, string]
+  >([
     [
       'agent not ready',
       'agentNotReady',
@@ -518,10 +520,17 @@ describe('vmChecked', () => {
       'offline-attach-disk.awaiting',
     ],
     [
+      'stopped: the playbook offers to start it',
+      'stopped',
+      'the VM is deallocated',
+      Texts.vmStopped('the VM is deallocated'),
+      'start-vm.awaiting',
+    ],
+    [
       'not running',
       'notRunning',
-      'the VM is deallocated',
-      Texts.vmCannotAct('the VM is deallocated'),
+      'the VM is starting',
+      Texts.vmNotRunning('the VM is starting', 'rg-test', 'sim-all-three'),
       'failed',
     ],
     ['an Azure error without detail', 'error', undefined, Texts.vmCannotAct('error'), 'failed'],

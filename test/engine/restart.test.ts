@@ -55,6 +55,7 @@ function dyingVm(
     resumeScript: (state) => sim.resumeScript(state),
     snapshotOsDisk: (step) => sim.snapshotOsDisk(step),
     restart: (step) => sim.restart(step),
+    start: (step) => sim.start(step),
     updateNsgRule: (step) => sim.updateNsgRule(step),
     runScript: async (step: ApprovedStep, s: ScriptToRun, hooks: RunHooks) => {
       if (s.name !== script) return sim.runScript(step, s, hooks);

@@ -190,14 +190,35 @@ describe('incidents from start to end against simulated VMs', () => {
     });
   });
 
-  test('a deallocated VM: a clear message and a closed incident', async () => {
+  test('a deallocated VM: the card to start it; approved, it starts and the diagnostic follows', async () => {
     const h = makeHarness();
     const id = await startIncident(h, 'sim-deallocated');
-    expect(await h.store.get(id)).toMatchObject({ status: 'closed', outcome: 'failed' });
+    expect(await h.store.get(id)).toMatchObject({ status: 'open', pending: { stepId: 'start-vm' } });
     expect(h.messages('notice')[0]).toMatchObject({
-      text: { en: 'The agent cannot act on this VM: the VM is deallocated.' },
+      text: { en: expect.stringContaining('the VM is deallocated. It has to run first.') },
     });
-    expect(h.messages('summary')[0]).toMatchObject({ reason: 'the VM is deallocated' });
+    await driveToEnd(h, id);
+    expect(h.vm.calls.map((c) => [c.op, c.stepId])).toEqual([
+      ['start', 'start-vm'],
+      ['runScript', 'diagnose'],
+    ]);
+    expect((await h.store.get(id))?.outcome).toBe('resolved');
+  });
+
+  test('a deallocated VM whose start is skipped: ends unresolved, nothing run', async () => {
+    const h = makeHarness();
+    const id = await startIncident(h, 'sim-deallocated');
+    await h.engine.handle({
+      type: 'skip',
+      incidentId: id,
+      stepId: 'start-vm',
+      attempt: 1,
+      user: bob,
+      ...card('start-vm'),
+    });
+    await h.engine.idle();
+    expect(await h.store.get(id)).toMatchObject({ status: 'closed', outcome: 'unresolved' });
+    expect(h.vm.calls).toEqual([]);
   });
 
   test('an unknown VM: not found, nothing run', async () => {

@@ -40,10 +40,12 @@ function eventsFor(snapshot: Snap): IncidentEvent[] {
   if (snapshot.status === 'done') return [];
   const abort: IncidentEvent = { type: 'ABORT', decision: { by: alice, at: decision.at } };
   if (stateText(snapshot.value) === 'preflight') {
-    return (['ready', 'agentNotReady', 'notRunning', 'notFound', 'error'] as const).map((status) => ({
-      type: 'VM_STATUS',
-      status,
-    }));
+    return (['ready', 'agentNotReady', 'stopped', 'notRunning', 'notFound', 'error'] as const).map(
+      (status) => ({
+        type: 'VM_STATUS',
+        status,
+      }),
+    );
   }
   const at = stepOfState(snapshot.value);
   const current = snapshot.context.current;

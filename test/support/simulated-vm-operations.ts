@@ -9,12 +9,13 @@ import type {
 } from '../../src/azure/vm-operations';
 import { ErrorCodes, RdpFixError } from '../../src/core/errors';
 import type { VmRef } from '../../src/core/types';
+import { bootVm } from '../../src/simulator/arm-operations';
 import { scenarioFor } from '../../src/simulator/scenarios';
 import { SimulatedWindowsVm } from '../../src/simulator/windows-vm';
 
 /** One call the simulated VMs received, for tests and the benchmark to count. */
 export interface SimulatedCall {
-  op: 'runScript' | 'snapshotOsDisk' | 'restart' | 'updateNsgRule';
+  op: 'runScript' | 'snapshotOsDisk' | 'restart' | 'start' | 'updateNsgRule';
   vm: string;
   stepId: string;
   attempt: number;
@@ -66,6 +67,8 @@ export class SimulatedVmOperations implements VmOperations {
   async checkVm(ref: VmRef): Promise<VmCheck> {
     if (!scenarioFor(ref.name)) return { status: 'notFound', detail: `VM ${ref.name} not found` };
     const { state } = this.vm(ref.name);
+    if (state.power === 'stopped' || state.power === 'deallocated')
+      return { status: 'stopped', detail: `the VM is ${state.power}` };
     if (state.power !== 'running') return { status: 'notRunning', detail: `the VM is ${state.power}` };
     if (!state.agentReady) return { status: 'agentNotReady', detail: 'the VM agent is not Ready' };
     return { status: 'ready' };
@@ -110,6 +113,12 @@ export class SimulatedVmOperations implements VmOperations {
     this.record('restart', step, {});
     await this.options.delay?.('restart');
     this.vm(step.vm.name).restart();
+  }
+
+  async start(step: ApprovedStep): Promise<void> {
+    this.record('start', step, {});
+    await this.options.delay?.('start');
+    bootVm(this.vm(step.vm.name));
   }
 
   async updateNsgRule(step: ApprovedStep): Promise<{ rule: string }> {
