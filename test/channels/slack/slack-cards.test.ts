@@ -255,3 +255,16 @@ test('a script that fits in a message is shown whole as a code block to the pers
   expect(shown.args.user).toBe('U_BOB');
   expect(slack.of('files.getUploadURLExternal')).toHaveLength(0);
 });
+
+test('offline work is confirmed: "Disk attached" asks first, "Stop here" does not', async () => {
+  // The agent is down: the incident goes to the offline path's first card (manual).
+  await post(slashCommand('sim-agent-down'));
+  const card = await walkTo('offline-attach-disk');
+  const answer = (id: string) => card.buttons.find((b) => JSON.parse(b.value ?? '{}').x === id)!;
+  expect(answer('attached').confirm).toMatchObject({
+    title: { text: 'Are you sure?' },
+    text: { text: 'Attach the OS disk to a recovery VM: answer "Disk attached"? It cannot be taken back.' },
+    confirm: { text: 'Yes' },
+  });
+  expect(answer('stop').confirm).toBeUndefined();
+});

@@ -249,3 +249,26 @@ test('a script too long for a Teams message is not cut: the thread is told where
   );
   expect(connector.calls.some((c) => JSON.stringify(c.body).includes('"CodeBlock"'))).toBe(false);
 });
+
+test('offline work is confirmed: "Disk attached" opens a confirmation card, "Stop here" answers at once', async () => {
+  await boot();
+  await send(channelMessage(serviceUrl, 'rdp-fix sim-agent-down'));
+  const card = await walkTo('offline-attach-disk');
+  const attached = card.actions.find((a) => a.title === 'Disk attached')!;
+  expect(attached.type).toBe('Action.ShowCard');
+  expect(JSON.stringify(attached.card?.body)).toContain(
+    'answer \\"Disk attached\\"? It cannot be taken back.',
+  );
+  expect(attached.card?.actions).toEqual([
+    expect.objectContaining({
+      type: 'Action.Execute',
+      title: 'Yes',
+      verb: 'answer',
+      data: expect.objectContaining({ x: 'attached' }),
+    }),
+  ]);
+  expect(card.actions.find((a) => a.title === 'Stop here')).toMatchObject({
+    type: 'Action.Execute',
+    verb: 'answer',
+  });
+});
