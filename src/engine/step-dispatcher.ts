@@ -1,17 +1,18 @@
 import { setMaxListeners } from 'node:events';
-import { type ApprovedStep, approveStep, type RunOutput, type VmOperations } from '../azure/vm-operations';
-import { ErrorCodes, isRdpFixError, messageOf } from '../core/errors';
+import { approveStep, type VmOperations } from '../azure/vm-operations';
+import { ErrorCodes } from '../core/errors';
 import type { TranscriptDraft } from '../core/transcript';
 import type { User } from '../core/types';
 import type { Playbook } from '../playbook/load-playbook';
 import type { IncidentContext, StepError, StepRunResult } from '../playbook/machine-types';
 import type { DispatchLeases, DispatchRecord, IncidentRecord } from '../store/incident-store';
+import { runAzureAction } from './azure-action';
 import type { CommandInbox } from './commands';
 import type { DirectMessages } from './direct-messages';
 import type { EngineMetrics } from './engine-metrics';
 import { type OutMessage, posted } from './messages';
 import { progressKey, showProgress } from './progress-line';
-import { failure, interpret, keptOutput, resultText, timedOutText } from './step-result';
+import { failure, failureOf, interpret, keptOutput, resultText, timedOutText } from './step-result';
 import { Texts } from './texts';
 
 /** A step that failed: the error, the incident, and the person whose approval sent it. */
@@ -193,23 +194,14 @@ export class StepDispatcher {
         result = interpret(output, script.header.scriptId ?? step.script);
       } else {
         Object.assign(drafts, { action: step.action, params: approved.params });
-        const data = await this.azureAction(step.action, approved);
+        const data = await runAzureAction(this.deps.vm, step.action, approved, this.aborter.signal);
         result = { outcome: 'ok', data };
       }
     } catch (err) {
-      const action =
-        isRdpFixError(err) && typeof err.details.action === 'string' ? err.details.action : undefined;
-      result = failure(
-        isRdpFixError(err) ? err.code : ErrorCodes.AzureOperationFailed,
-        messageOf(err),
-        action,
-      );
-      // Azure stopped the script at its time limit: what it printed until then is kept.
-      if (isRdpFixError(err) && err.code === ErrorCodes.RunCommandTimedOut) {
-        const partial = keptOutput(err.details.output as RunOutput);
-        Object.assign(drafts, partial, { timedOut: true, timeoutSeconds: err.details.timeoutSeconds });
-        timedOut = { seconds: Number(err.details.timeoutSeconds), partial: String(partial.excerpt) };
-      }
+      const failed = failureOf(err);
+      result = failed.result;
+      Object.assign(drafts, failed.drafts);
+      timedOut = failed.timedOut;
     } finally {
       stopProgress();
     }
@@ -259,24 +251,6 @@ export class StepDispatcher {
       await this.deps.vm
         .releaseScript?.(dispatch.pollerState, this.aborter.signal)
         .catch(() => this.deps.metrics.error(ErrorCodes.AzureOperationFailed));
-    }
-  }
-
-  private async azureAction(
-    action: 'snapshotDisk' | 'restartVm' | 'updateNsgRule' | 'startVm',
-    step: ApprovedStep,
-  ): Promise<Record<string, unknown>> {
-    switch (action) {
-      case 'snapshotDisk':
-        return { ...(await this.deps.vm.snapshotOsDisk(step, this.aborter.signal)) };
-      case 'restartVm':
-        await this.deps.vm.restart(step, this.aborter.signal);
-        return { restarted: true };
-      case 'updateNsgRule':
-        return { ...(await this.deps.vm.updateNsgRule(step, this.aborter.signal)) };
-      case 'startVm':
-        await this.deps.vm.start(step, this.aborter.signal);
-        return { started: true };
     }
   }
 

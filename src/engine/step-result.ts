@@ -1,5 +1,5 @@
 import type { RunOutput } from '../azure/vm-operations';
-import { ErrorCodes } from '../core/errors';
+import { ErrorCodes, isRdpFixError, messageOf } from '../core/errors';
 import { redact, redactData } from '../core/redact';
 import { type Localized, perLocale } from '../core/types';
 import { fillTemplate } from '../playbook/facts';
@@ -77,4 +77,30 @@ export function resultText(
     default:
       return perLocale((l) => Texts.stepFailed(title[l], why)[l]);
   }
+}
+
+/**
+ * A step that threw, as the machine reads it: its code (Azure's, or AZURE_OPERATION_FAILED),
+ * the action Azure refused (a 403), and for a script Azure stopped at its time limit what it
+ * printed until then (kept in the transcript, said in the result).
+ */
+export function failureOf(err: unknown): {
+  result: StepRunResult;
+  drafts: Record<string, unknown>;
+  timedOut?: { seconds: number; partial: string };
+} {
+  const action =
+    isRdpFixError(err) && typeof err.details.action === 'string' ? err.details.action : undefined;
+  const result = failure(
+    isRdpFixError(err) ? err.code : ErrorCodes.AzureOperationFailed,
+    messageOf(err),
+    action,
+  );
+  if (!isRdpFixError(err) || err.code !== ErrorCodes.RunCommandTimedOut) return { result, drafts: {} };
+  const partial = keptOutput(err.details.output as RunOutput);
+  return {
+    result,
+    drafts: { ...partial, timedOut: true, timeoutSeconds: err.details.timeoutSeconds },
+    timedOut: { seconds: Number(err.details.timeoutSeconds), partial: String(partial.excerpt) },
+  };
 }
