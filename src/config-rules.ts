@@ -63,6 +63,8 @@ export function approvalPolicyOf(e: Env): ApprovalPolicy {
       e.RDPFIX_ALLOW_SELF_APPROVAL === true || (local && e.RDPFIX_ALLOW_SELF_APPROVAL !== false),
     ttlMs: e.RDPFIX_APPROVAL_TTL_MINUTES * 60_000,
     twoPersonRisks: twoPerson,
-    maxOpenPerUser: e.RDPFIX_MAX_OPEN_PER_USER,
+    // 5 against Azure by default; none in local mode, where everyone in the playground is one
+    // person (`web:playground`) trying the simulator's VMs.
+    maxOpenPerUser: e.RDPFIX_MAX_OPEN_PER_USER ?? (local ? undefined : 5),
   };
 }

@@ -27,6 +27,15 @@ const flag = z
 /** The names issue 17 used for two risks, accepted beside the playbook's own. */
 const RiskAliases: Record<string, string> = { restart: 'restartsVm', changesConfiguration: 'changesConfig' };
 
+/**
+ * An optional setting given as an empty string counts as not set: a deployment template
+ * passes its empty default (deploy/azure/main.bicep's `publicUrl`, `teamsClientId`) rather
+ * than leaving the variable out.
+ */
+function unsetWhenEmpty<T extends z.ZodTypeAny>(schema: T) {
+  return z.preprocess((value) => (value === '' ? undefined : value), schema);
+}
+
 /** The environment as parsed, before it becomes a `Config`. */
 export type Env = z.infer<typeof envSchema>;
 
@@ -50,7 +59,7 @@ const envSchema = z.object({
         .pipe(z.enum(Risks, { error: (i) => `unknown risk "${String(i.input)}": use ${Risks.join(', ')}` })),
     ),
   ),
-  RDPFIX_MAX_OPEN_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
+  RDPFIX_MAX_OPEN_PER_USER: z.coerce.number().int().min(1).max(1000).optional(),
   RDPFIX_APPROVAL_TTL_MINUTES: z.coerce
     .number()
     .positive()
@@ -74,7 +83,7 @@ const envSchema = z.object({
   SLACK_BOT_TOKEN: z.string().min(1).optional(),
   SLACK_APP_TOKEN: z.string().min(1).optional(),
   SLACK_API_URL: z.string().url().optional(),
-  RDPFIX_PUBLIC_URL: z.string().url().optional(),
+  RDPFIX_PUBLIC_URL: unsetWhenEmpty(z.string().url().optional()),
   RDPFIX_TEAMS_APPROVERS: list,
   RDPFIX_TEAMS_ANONYMOUS: flag,
   RDPFIX_TEAMS_SERVICE_HOSTS: list.pipe(
@@ -94,12 +103,12 @@ const envSchema = z.object({
   RDPFIX_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   RDPFIX_METRICS_HOST: z.string().default('127.0.0.1'),
   // The Agents SDK's own setting names (and the Bot Framework ones it also reads).
-  clientId: z.string().min(1).optional(),
-  clientSecret: z.string().min(1).optional(),
-  tenantId: z.string().min(1).optional(),
-  MicrosoftAppId: z.string().min(1).optional(),
-  MicrosoftAppPassword: z.string().min(1).optional(),
-  MicrosoftAppTenantId: z.string().min(1).optional(),
+  clientId: unsetWhenEmpty(z.string().min(1).optional()),
+  clientSecret: unsetWhenEmpty(z.string().min(1).optional()),
+  tenantId: unsetWhenEmpty(z.string().min(1).optional()),
+  MicrosoftAppId: unsetWhenEmpty(z.string().min(1).optional()),
+  MicrosoftAppPassword: unsetWhenEmpty(z.string().min(1).optional()),
+  MicrosoftAppTenantId: unsetWhenEmpty(z.string().min(1).optional()),
   // The Entra authority the SDK takes its signing keys and issuers from (a sovereign cloud's
   // login host); plain http only on loopback, where tests serve their own keys.
   authorityEndpoint: z

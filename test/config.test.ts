@@ -16,7 +16,7 @@ describe('configuration', () => {
         selfApprovalWhenUnlisted: true,
         ttlMs: 3_600_000,
         twoPersonRisks: [],
-        maxOpenPerUser: 5,
+        maxOpenPerUser: undefined, // local mode: no per-user limit unless set
       },
     });
   });
@@ -74,7 +74,7 @@ describe('configuration', () => {
       selfApprovalWhenUnlisted: true,
       ttlMs: 900_000,
       twoPersonRisks: [],
-      maxOpenPerUser: 5,
+      maxOpenPerUser: undefined,
     });
     expect(c.locale).toBe('it');
     expect(c.database).toEqual({ kind: 'memory' });
@@ -130,9 +130,21 @@ describe('configuration', () => {
     );
   });
 
-  test('RDPFIX_MAX_OPEN_PER_USER: 5 by default, a whole number of at least 1', () => {
+  test('RDPFIX_MAX_OPEN_PER_USER: 5 by default against Azure, none in local mode, a whole number of at least 1', () => {
     expect(loadConfig({ RDPFIX_MAX_OPEN_PER_USER: '2' }).policy.maxOpenPerUser).toBe(2);
+    expect(loadConfig({}).policy.maxOpenPerUser).toBeUndefined();
+    const azure = { AZURE_SUBSCRIPTION_ID: 'sub', RDPFIX_APPROVERS: 'U1' };
+    expect(loadConfig(azure).policy.maxOpenPerUser).toBe(5);
     for (const bad of ['0', '-1', 'many'])
       expect(() => loadConfig({ RDPFIX_MAX_OPEN_PER_USER: bad })).toThrow(/RDPFIX_MAX_OPEN_PER_USER: /);
+  });
+
+  test('an optional setting given empty counts as unset (the Bicep passes its empty defaults)', () => {
+    // Reproduces a review finding: main.bicep sets RDPFIX_PUBLIC_URL and clientId to '' when
+    // not given, and the server refused to start ("Invalid URL", "Too small").
+    const config = loadConfig({ RDPFIX_PUBLIC_URL: '', clientId: '', tenantId: '', clientSecret: '' });
+    expect(config.publicUrl).toBeUndefined();
+    expect(config.teams).toMatchObject({ clientId: undefined, tenantId: undefined, clientSecret: undefined });
+    expect(() => loadConfig({ RDPFIX_PUBLIC_URL: 'not a url' })).toThrow(/RDPFIX_PUBLIC_URL/);
   });
 });

@@ -129,13 +129,12 @@ export function decodeAnswer(
   if (answer === 's') return { verb: 'skip', ...at };
   if (answer === 'a' || answer.startsWith('a ')) {
     // `a Port=3391 Name=x`: parameter values given with the approval.
+    const pairs = answer.slice(1).trim().split(/\s+/).filter(Boolean);
+    // A word without `=` is no value: said, rather than sent as Name=Name.
+    if (pairs.some((pair) => pair.indexOf('=') < 1))
+      return 'Write each value as Name=value, e.g. a Port=3391.\n';
     const params = Object.fromEntries(
-      answer
-        .slice(1)
-        .trim()
-        .split(/\s+/)
-        .filter(Boolean)
-        .map((pair) => [pair.split('=')[0] ?? '', pair.slice(pair.indexOf('=') + 1)]),
+      pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
     );
     // Bound to the script the terminal would show (`v`) now.
     return {

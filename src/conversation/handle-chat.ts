@@ -42,12 +42,16 @@ export async function handleChat(
       });
       if (result.ok) return { kind: 'opened', incidentId: result.incidentId };
       if (result.code === ErrorCodes.IncidentAlreadyOpen && result.openIncidentId) {
-        // The id of the open incident, and its page when the server has a public address.
         const id = result.openIncidentId;
-        const link = ports.publicUrl ? ` (${ports.publicUrl}/incidents/${id})` : '';
         const vm = command.resourceGroup ? `${command.resourceGroup}/${command.vmName}` : command.vmName;
-        const text = Texts.refused.alreadyOpen(vm, id, link);
-        return replyTo({ ...result, message: text });
+        // Someone who may not read it learns only that it exists elsewhere: no id, no link
+        // (issue 17: incidents are scoped to their conversation).
+        const open = await ports.incidents.get(id);
+        if (!open || !mayRead(ports.policy, who.user, where, open))
+          return replyTo({ ...result, message: Texts.refused.alreadyOpenElsewhere(vm) });
+        // The id of the open incident, and its page when the server has a public address.
+        const link = ports.publicUrl ? ` (${ports.publicUrl}/incidents/${id})` : '';
+        return replyTo({ ...result, message: Texts.refused.alreadyOpen(vm, id, link) });
       }
       return replyTo(result);
     }

@@ -1,9 +1,10 @@
 import { ErrorCodes, Refusal } from '../core/errors';
+import { canonicalJson } from '../core/transcript';
 import { type Localized, perLocale, type User } from '../core/types';
 import type { Playbook } from '../playbook/load-playbook';
-import type { Decision, IncidentContext } from '../playbook/machine-types';
+import type { Decision, IncidentContext, StepParams } from '../playbook/machine-types';
 import type { StepDef } from '../playbook/schema';
-import type { IncidentRecord } from '../store/incident-store';
+import type { IncidentRecord, PendingDecision } from '../store/incident-store';
 import type { IncidentCommand } from './commands';
 import type { Decided } from './decide-command';
 import { scriptSha256Of, stepCard } from './describe-events';
@@ -56,7 +57,7 @@ export function assertSameScript(
 export function approvalsOf(
   record: IncidentRecord,
   command: { stepId: string; attempt: number },
-): Decision[] {
+): PendingDecision[] {
   const pending = record.pending;
   if (!pending || pending.stepId !== command.stepId || pending.attempt !== command.attempt) return [];
   return pending.approvals ?? [];
@@ -73,11 +74,13 @@ export function firstOfTwo(
   step: StepDef,
   command: Extract<IncidentCommand, { type: 'approve' }>,
   decision: Decision,
-  params: Record<string, unknown>,
+  params: StepParams,
 ): Decided {
   const name = who(command.user);
+  const values = describeValues(params);
   return {
-    approvals: [decision],
+    // The values go with the approval: the second approver approves these, not others.
+    approvals: [{ ...decision, params }],
     drafts: [
       {
         kind: 'step.approved',
@@ -89,10 +92,33 @@ export function firstOfTwo(
       closeCard(record.id, step.id, command.attempt, Texts.firstApproval(name, decision.at)),
       stepCard(record.id, step, command.attempt, context, false, {
         scriptSha256: scriptSha256Of(playbook, step),
-        notice: Texts.secondApprovalNeeded(name),
+        notice: values
+          ? perLocale((l) => `${Texts.secondApprovalNeeded(name)[l]} ${Texts.approvedValues(values)[l]}`)
+          : Texts.secondApprovalNeeded(name),
+        values: params,
       }),
     ],
   };
+}
+
+/**
+ * The values a second approval runs: the first approval's. A second approval that resolves to
+ * other values (the fields were changed) is refused: two people must agree on what runs.
+ */
+export function agreedParams(earlier: PendingDecision[], resolved: StepParams, given: boolean): StepParams {
+  const agreed = earlier[0]?.params;
+  if (!agreed) return resolved;
+  if (given && canonicalJson(agreed) !== canonicalJson(resolved)) {
+    throw new Refusal(ErrorCodes.InvalidParameter, Texts.refused.otherValues(describeValues(agreed)));
+  }
+  return agreed;
+}
+
+/** `Port=3390, Versions=1.2` — parameter values as a person reads them. */
+function describeValues(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([name, value]) => `${name}=${String(value)}`)
+    .join(', ');
 }
 
 export function closeCard(incidentId: string, stepId: string, attempt: number, text: Localized): OutMessage {

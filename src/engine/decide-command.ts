@@ -15,8 +15,16 @@ import type { Decision, IncidentContext, IncidentEvent } from '../playbook/machi
 import { needsApproval } from '../playbook/outcomes';
 import type { StepDef } from '../playbook/schema';
 import { resolveParams } from '../playbook/step-params';
-import type { IncidentRecord } from '../store/incident-store';
-import { approvalsOf, assertSameScript, closeCard, firstOfTwo, StaleCard, who } from './approval-rules';
+import type { IncidentRecord, PendingDecision } from '../store/incident-store';
+import {
+  agreedParams,
+  approvalsOf,
+  assertSameScript,
+  closeCard,
+  firstOfTwo,
+  StaleCard,
+  who,
+} from './approval-rules';
 import type { IncidentCommand } from './commands';
 import { factsOf } from './describe-events';
 import type { OutMessage } from './messages';
@@ -31,7 +39,7 @@ export interface Decided {
    * then `approvals` is what the waiting step has so far, saved with the record.
    */
   event?: IncidentEvent;
-  approvals?: Decision[];
+  approvals?: PendingDecision[];
   drafts: TranscriptDraft[];
   messages: OutMessage[];
 }
@@ -71,6 +79,7 @@ export function decideCommand(
           throw new Refusal(ErrorCodes.SecondApproverNeeded, Texts.refused.secondApprover());
         if (earlier.length === 0)
           return firstOfTwo(record, playbook, context, step, command, decision, params);
+        params = agreedParams(earlier, params, command.params !== undefined);
       }
       const approvers = [...approvalsOf(record, command), decision].map((d) => who(d.by)).join(' + ');
       return {

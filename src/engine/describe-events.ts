@@ -2,7 +2,7 @@ import { ErrorCodes } from '../core/errors';
 import type { TranscriptDraft } from '../core/transcript';
 import type { Localized } from '../core/types';
 import type { Playbook } from '../playbook/load-playbook';
-import type { IncidentContext, IncidentEmitted } from '../playbook/machine-types';
+import type { IncidentContext, IncidentEmitted, StepParams } from '../playbook/machine-types';
 import { needsApproval } from '../playbook/outcomes';
 import type { StepDef } from '../playbook/schema';
 import { defaultParams } from '../playbook/step-params';
@@ -111,10 +111,11 @@ export function stepCard(
   attempt: number,
   context: IncidentContext,
   afterUnknown: boolean,
-  extra: { scriptSha256?: string | undefined; notice?: Localized } = {},
+  /** `values`: what the card's fields show instead of the defaults (a first approval's choice). */
+  extra: { scriptSha256?: string | undefined; notice?: Localized; values?: StepParams } = {},
 ): Extract<OutMessage, { kind: 'stepCard' }> {
   const defs = 'params' in step ? step.params : {};
-  const defaults = defaultParams(defs, factsOf(context));
+  const defaults = { ...defaultParams(defs, factsOf(context)), ...extra.values };
   const params: CardParam[] = Object.entries(defs).map(([name, def]) => ({
     name,
     label: def.label,

@@ -1,6 +1,6 @@
 import type { TranscriptDraft, TranscriptEntry } from '../core/transcript';
 import type { ChannelRef, Locale, User, VmRef } from '../core/types';
-import type { Decision, EndOutcome } from '../playbook/machine-types';
+import type { Decision, EndOutcome, StepParams } from '../playbook/machine-types';
 
 /** The step waiting for a person, with its deadline kept as data (xstate timers are not persisted). */
 export interface PendingApproval {
@@ -11,7 +11,12 @@ export interface PendingApproval {
    * Two-person rule: approvals given so far to this attempt, before the one that lets it run.
    * Kept with the record (not in the machine): the machine sees one APPROVE, the last one.
    */
-  approvals?: Decision[];
+  approvals?: PendingDecision[];
+}
+
+/** A decision kept before the step runs: with the parameter values it approved (two-person rule). */
+export interface PendingDecision extends Decision {
+  params?: StepParams;
 }
 
 export interface IncidentRecord {

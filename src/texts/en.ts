@@ -27,6 +27,8 @@ export const en = {
     /** Two-person rule: on the fresh card that waits for the second approval. */
     secondApprovalNeeded: (who: string) =>
       `Approved by ${who}, waiting for a second approver: this step needs two different approvers.`,
+    /** Two-person rule: the values the first approver approved, which the second approves too. */
+    approvedValues: (values: string) => `Approved with ${values}; the second approval runs these values.`,
     /** The card closed because the step's script changed since it was posted. */
     scriptChanged: () => 'The script of this step changed since this card was posted; nothing ran.',
     /** On the fresh card posted in its place. */
@@ -66,6 +68,10 @@ export const en = {
         `The script of "${step}" changed since its card was posted; nothing ran. A fresh card follows: check it and approve again.`,
       secondApprover: () =>
         'You already approved this step; it needs a second approval, by a different approver.',
+      otherValues: (values: string) =>
+        `Not approved: the first approver approved ${values}, and two approvals must agree on the values that run. Approve those, or abort.`,
+      alreadyOpenElsewhere: (vm: string) =>
+        `VM ${vm} already has an open incident, in another conversation: it has to end there before a new one starts.`,
       alreadyOpen: (vm: string, id: string, link: string) =>
         `VM ${vm} already has an open incident: ${id}${link}. Continue it there, or end it with: cancel ${id}`,
       tooManyOpen: (max: number) =>

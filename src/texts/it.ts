@@ -24,6 +24,8 @@ export const it: Catalogue = {
       `Approvato da ${who} alle ${at}, in attesa di un secondo approvatore.`,
     secondApprovalNeeded: (who: string) =>
       `Approvato da ${who}, in attesa di un secondo approvatore: questo passaggio richiede due approvatori diversi.`,
+    approvedValues: (values: string) =>
+      `Approvato con ${values}; la seconda approvazione esegue questi valori.`,
     scriptChanged: () =>
       'Lo script di questo passaggio è cambiato da quando la scheda è stata pubblicata; non è stato eseguito nulla.',
     scriptChangedNotice: () =>
@@ -65,6 +67,10 @@ export const it: Catalogue = {
         `Lo script di "${step}" è cambiato da quando la scheda è stata pubblicata; non è stato eseguito nulla. Segue una scheda nuova: controllarla e approvare di nuovo.`,
       secondApprover: () =>
         'Hai già approvato questo passaggio; serve una seconda approvazione, di un approvatore diverso.',
+      otherValues: (values: string) =>
+        `Non approvato: il primo approvatore ha approvato ${values}, e le due approvazioni devono concordare sui valori eseguiti. Approvare quelli, o interrompere.`,
+      alreadyOpenElsewhere: (vm: string) =>
+        `La VM ${vm} ha già un incidente aperto, in un'altra conversazione: deve concludersi lì prima che ne inizi uno nuovo.`,
       alreadyOpen: (vm: string, id: string, link: string) =>
         `La VM ${vm} ha già un incidente aperto: ${id}${link}. Continuare lì, o chiuderlo con: cancel ${id}`,
       tooManyOpen: (max: number) =>

@@ -31,9 +31,11 @@ test('sim-all-three walks to resolution at the terminal', async () => {
 test('view script, a parameter override, a refusal for a bad value', async () => {
   const { out } = await chat(
     ['sim-port-unstoppable'],
-    ['v', 'a', 'a', 'a Port=80', 'a Port=3391', 'a', 'a', 'b'],
+    ['v', 'a', 'a', 'a Port', 'a Port=80', 'a Port=3391', 'a', 'a', 'b'],
   );
   expect(out).toContain('# rdp-fix-step: diagnose');
+  // A name without a value is said, not sent as Port=Port (review finding).
+  expect(out).toContain('Write each value as Name=value, e.g. a Port=3391.');
   expect(out).toContain('Not approved: Port must be a whole number from 1025 to 65535, not "80".');
   expect(out).toContain('"Move RDP to another port" succeeded.');
   expect(out).toContain('Aborted.');

@@ -101,3 +101,17 @@ test("a card pressed elsewhere: the engine records the coded refusal, the person
     text: ChatTexts.noScript,
   });
 });
+
+test('a start on a VM whose open incident is elsewhere: told it exists there, never its id (review finding)', async () => {
+  const h = makeConversation();
+  const id = await openThrough(h, 'sim-healthy', opsChannel);
+  const elsewhere = await h.conversation.handleChat(parseCommand('sim-healthy'), asMallory, otherChannel);
+  expect(JSON.stringify(elsewhere)).not.toContain(id);
+  expect(elsewhere).toMatchObject({
+    kind: 'refusal',
+    text: Texts.refused.alreadyOpenElsewhere('sim-healthy'),
+  });
+  // In its own conversation the answer names it, so it can be continued or cancelled.
+  const here = await h.conversation.handleChat(parseCommand('sim-healthy'), asAlice, opsChannel);
+  expect(JSON.stringify(here)).toContain(id);
+});

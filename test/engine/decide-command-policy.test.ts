@@ -179,7 +179,7 @@ describe('two-person rule', () => {
   test('the first approval is recorded, not sent to the machine: the card says who and waits for a second', () => {
     const decided = decide(diagnoseAwaiting(), approveDiagnose(), policy);
     expect(decided.event).toBeUndefined();
-    expect(decided.approvals).toEqual([{ by: bob, at }]);
+    expect(decided.approvals).toEqual([{ by: bob, at, params: {} }]);
     expect(decided.drafts).toEqual([
       {
         kind: 'step.approved',
@@ -220,6 +220,43 @@ describe('two-person rule', () => {
       expect.objectContaining({ kind: 'cardClosed', text: Texts.approved('bob + carol', at) }),
     ]);
     expect(transitionIncident(rdpMachine(), record.snapshot, decided.event!).state).toBe('diagnose.running');
+  });
+
+  test("the values that run are those both approved: the first approver's, never others chosen by the second", () => {
+    // Reproduces a review finding: the second approval used to run its own values.
+    const tls = policyWith([bob.id, carol.id], false, { twoPersonRisks: ['changesConfig'] });
+    const { record } = recordAwaiting('enable-tls');
+    const approve = (user: typeof bob, params?: Record<string, unknown>) =>
+      ({
+        type: 'approve',
+        incidentId: id,
+        stepId: 'enable-tls',
+        attempt: 1,
+        user,
+        ...(params ? { params } : {}),
+        ...card('enable-tls'),
+      }) as const;
+    const first = decide(record, approve(bob, { Versions: '1.0,1.1,1.2' }), tls);
+    const chosen = { Versions: '1.0,1.1,1.2', PauseGroupPolicy: true };
+    expect(first.approvals).toEqual([{ by: bob, at, params: chosen }]);
+    // The fresh card's fields show the approved values, and its notice says so.
+    const fresh = first.messages.find((m) => m.kind === 'stepCard');
+    expect(fresh).toMatchObject({
+      params: expect.arrayContaining([expect.objectContaining({ name: 'Versions', value: '1.0,1.1,1.2' })]),
+    });
+    expect(JSON.stringify(fresh)).toContain('Versions=1.0,1.1,1.2');
+    const waiting = { ...record, pending: { ...record.pending!, approvals: first.approvals! } };
+    const other = refusalOf(() => decide(waiting, approve(carol, { Versions: '1.2' }), tls));
+    expect({ code: other.code, text: other.text.en }).toEqual({
+      code: ErrorCodes.InvalidParameter,
+      text: Texts.refused.otherValues('Versions=1.0,1.1,1.2, PauseGroupPolicy=true').en,
+    });
+    expect(decide(waiting, approve(carol, { Versions: '1.0,1.1,1.2' }), tls).event).toMatchObject({
+      type: 'APPROVE',
+      params: chosen,
+    });
+    // No values given (the terminal's plain `a`): the approved ones run.
+    expect(decide(waiting, approve(carol), tls).event).toMatchObject({ type: 'APPROVE', params: chosen });
   });
 
   test('approvals of another attempt do not count; steps of other risks need one approval', () => {

@@ -45,9 +45,10 @@ function scriptBlock(sc) {
 
 const Cards = `
 function riskBadge(risk) { return el('span', 'badge risk-' + risk, T.risk[risk] || risk); }
-// Steps that restart the VM, change its RDP port, or take the offline path ask twice.
+// What asks twice is the playbook's word (the card's confirm, an answer's confirm), as in
+// Slack and Teams: restarts, the port change, the offline path.
 function needsConfirm(m, verb, answer) {
-  if (verb === 'approve') return m.confirm || m.risk === 'restartsVm' || m.params.some((p) => p.name === 'Port');
+  if (verb === 'approve') return m.confirm;
   // Choosing the offline path, or saying an offline step was done; stopping needs no second word.
   // The playbook marks them (answers[].confirm), as for Slack's and Teams' cards.
   if (verb === 'answer') return m.answers.some((a) => a.id === answer && a.confirm);
