@@ -102,12 +102,23 @@ export async function runChat(
       }
       const click = decodeAnswer(answer, id, step);
       if (typeof click === 'string') out(click);
+      else if (
+        asksFirst(click, step) &&
+        (await ask('> This cannot be taken back. Type yes to go ahead: '))?.trim() !== 'yes'
+      )
+        out('Not done.\n');
       else say(await conversation.handleClick(click, who, Terminal));
     }
   } finally {
     lines.close();
     await session.close();
   }
+}
+
+/** Whether a decision asks "are you sure?" first, as the cards do (restarts, the port change, the offline path). */
+function asksFirst(click: Click, step: Extract<WaitingStep, { state: 'awaiting' }>): boolean {
+  if (click.verb === 'approve') return step.confirm.approve;
+  return click.verb === 'answer' && step.confirm.answers.includes(click.answer ?? '');
 }
 
 /** The terminal's one conversation: its incidents are decided here and nowhere else. */

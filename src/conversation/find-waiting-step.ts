@@ -1,5 +1,5 @@
 import { ErrorCodes, RdpFixError } from '../core/errors';
-import { scriptSha256Of } from '../engine/describe-events';
+import { asksToConfirm, scriptSha256Of } from '../engine/describe-events';
 import { contextOf, stateText, stateValueOf } from '../engine/transition-incident';
 import type { EndOutcome } from '../playbook/machine-types';
 import { ChatTexts } from './chat-texts';
@@ -16,6 +16,8 @@ export type WaitingStep =
       attempt: number;
       /** The answers' ids of a question or manual step; undefined for a step to approve. */
       answers: string[] | undefined;
+      /** What asks "are you sure?" first, as on the cards: approving it, or these answers. */
+      confirm: { approve: boolean; answers: string[] };
       /** The sha256 of the script the step runs (runCommand steps): an approval is bound to it. */
       scriptSha256?: string;
     };
@@ -36,6 +38,10 @@ export async function findWaitingStep(ports: ConversationPorts, incidentId: stri
     stepId: current.stepId,
     attempt: current.attempt,
     answers: 'answers' in step ? step.answers.map((a) => a.id) : undefined,
+    confirm: {
+      approve: asksToConfirm(step),
+      answers: 'answers' in step ? step.answers.filter((a) => a.confirm).map((a) => a.id) : [],
+    },
     ...(scriptSha256 ? { scriptSha256 } : {}),
   };
 }

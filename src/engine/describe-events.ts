@@ -105,6 +105,11 @@ export function scriptSha256Of(playbook: Playbook, step: StepDef): string | unde
   return playbook.scripts[step.script]?.sha256;
 }
 
+/** Whether approving the step asks "are you sure?" first: a restart always, else as the playbook says. */
+export function asksToConfirm(step: StepDef): boolean {
+  return 'risk' in step ? (step.confirm ?? step.risk === 'restartsVm') : false;
+}
+
 export function stepCard(
   incidentId: string,
   step: StepDef,
@@ -139,7 +144,7 @@ export function stepCard(
     ...(step.warning ? { warning: step.warning } : {}),
     ...(extra.notice ? { notice: extra.notice } : afterUnknown ? { notice: Texts.outcomeUnknown() } : {}),
     ...('risk' in step ? { risk: step.risk } : {}),
-    confirm: 'risk' in step ? (step.confirm ?? step.risk === 'restartsVm') : false,
+    confirm: asksToConfirm(step),
     params,
     reasons,
     actions: approval

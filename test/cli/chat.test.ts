@@ -17,7 +17,8 @@ async function chat(args: string[], lines: string[]) {
 }
 
 test('sim-all-three walks to resolution at the terminal', async () => {
-  const { code, out } = await chat(['sim-all-three'], [...Array(7).fill('a'), '1']);
+  // The restart (the sixth approval) asks to confirm, as on the cards.
+  const { code, out } = await chat(['sim-all-three'], ['a', 'a', 'a', 'a', 'a', 'a', 'yes', 'a', '1']);
   expect(code).toBe(0);
   expect(out).toContain('Local mode: the Azure SDK talks to the built-in simulator.');
   expect(out).toContain("Found 3 of the article's causes:");
@@ -26,12 +27,21 @@ test('sim-all-three walks to resolution at the terminal', async () => {
   expect(out).toContain('[restarts the VM]');
   expect(out).not.toMatch(/\[(readOnly|changesAzure|changesConfig|restartsVm)\]/);
   expect(out).toMatch(/Resolved\.\n/);
+  expect(out.match(/Type yes to go ahead/g)).toHaveLength(1);
+});
+
+test('a confirmation not given: nothing is done, the step still waits', async () => {
+  const { out } = await chat(['sim-deallocated'], ['a', 'no', 'b']);
+  expect(out).toContain('Type yes to go ahead');
+  expect(out).toContain('Not done.');
+  expect(out).not.toContain('"Start the VM" succeeded.');
+  expect(out).toContain('Aborted.');
 });
 
 test('view script, a parameter override, a refusal for a bad value', async () => {
   const { out } = await chat(
     ['sim-port-unstoppable'],
-    ['v', 'a', 'a', 'a Port', 'a Port=80', 'a Port=3391', 'a', 'a', 'b'],
+    ['v', 'a', 'a', 'a Port', 'a Port=80', 'yes', 'a Port=3391', 'yes', 'a', 'a', 'b'],
   );
   expect(out).toContain('# rdp-fix-step: diagnose');
   // A name without a value is said, not sent as Port=Port (review finding).
@@ -78,7 +88,7 @@ test('sim-forbidden: the 403, then what to grant; never "no cause found"', async
 });
 
 test('sim-deallocated: offers to start the VM; approved, it starts and the diagnostic follows', async () => {
-  const { code, out } = await chat(['sim-deallocated'], ['a', 'a', '1']);
+  const { code, out } = await chat(['sim-deallocated'], ['a', 'yes', 'a', '1']);
   expect(out).toContain('Nothing on this VM can be checked yet: the VM is deallocated. It has to run first.');
   expect(out).toContain('== Start the VM');
   expect(out).toContain('"Start the VM" succeeded. The VM runs and its agent is Ready.');
