@@ -33,6 +33,8 @@ test('an approval by an approver is taken; the step waiting moves on', async () 
     stepId: 'diagnose',
     attempt: 1,
     answers: undefined,
+    // A read-only step: nothing to confirm.
+    confirm: { approve: false, answers: [] },
     ...scriptHashOf('diagnose'),
   });
   expect(await h.conversation.handleClick(diagnose(id), asBob, opsChannel)).toEqual({ kind: 'done' });
