@@ -1,8 +1,8 @@
-import type { PoolClient, QueryResultRow } from 'pg';
+import type { QueryResultRow } from 'pg';
 import type { TranscriptDraft } from '../../core/transcript';
 import type { DispatchLeases, DispatchRecord } from '../incident-store';
 import { type DispatchRow, dispatchArgs, toDispatch } from '../sql-rows';
-import type { PostgresConnection } from './connection';
+import type { PostgresConnection, TransactionScope } from './connection';
 import { insertEntries } from './incident-log';
 
 /**
@@ -78,7 +78,7 @@ export class PostgresDispatchLeases implements DispatchLeases {
   }
 
   /** Only while `record.owner` holds the dispatch and it is not done; a done one drops its lease. */
-  private async updateDispatchIn(db: PoolClient | undefined, record: DispatchRecord): Promise<boolean> {
+  private async updateDispatchIn(db: TransactionScope | undefined, record: DispatchRecord): Promise<boolean> {
     const query = <R extends QueryResultRow>(sql: string, args: unknown[]) =>
       db ? db.query<R>(sql, args) : this.db.write<R>(sql, args);
     const { rowCount } = await query(

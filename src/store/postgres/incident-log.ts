@@ -1,4 +1,3 @@
-import type { PoolClient } from 'pg';
 import { ErrorCodes, RdpFixError } from '../../core/errors';
 import { chainEntries, type TranscriptDraft, type TranscriptEntry } from '../../core/transcript';
 import { DefaultListLimit } from '../filter-incidents';
@@ -12,7 +11,7 @@ import type {
 import { nextVersion } from '../next-version';
 import { alreadyOpen, openVmKey } from '../open-vm-key';
 import { type EntryRow, type IncidentRow, toEntry, toRecord } from '../sql-rows';
-import type { PostgresConnection } from './connection';
+import type { PostgresConnection, TransactionScope } from './connection';
 import { queueMessages } from './outbox-queue';
 
 /**
@@ -162,7 +161,7 @@ export class PostgresIncidentLog implements IncidentLog {
  * transaction, which already holds the incident row lock (so the chain stays linear).
  */
 export async function insertEntries(
-  db: PoolClient,
+  db: TransactionScope,
   id: string,
   drafts: TranscriptDraft[],
   at: string,

@@ -1,7 +1,6 @@
-import type { PoolClient } from 'pg';
 import type { OutboxClaim, OutboxItem, OutboxQueue } from '../incident-store';
 import { type OutboxRow, toOutboxItem } from '../sql-rows';
-import type { PostgresConnection } from './connection';
+import type { PostgresConnection, TransactionScope } from './connection';
 import { OutboxLock } from './lock-order';
 
 /**
@@ -87,7 +86,7 @@ export class PostgresOutboxQueue implements OutboxQueue {
  * transcript entries telling of them). Inserting takes no lock another statement waits for.
  */
 export async function queueMessages(
-  db: PoolClient,
+  db: TransactionScope,
   incidentId: string,
   messages: readonly object[],
   at: string,
