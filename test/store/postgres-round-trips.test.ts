@@ -92,8 +92,9 @@ test('round trips per operation: a transition with its entries and messages, a c
     setThread: 2,
     claimDispatch: 1,
     finishDispatch: 1,
-    claimOneIncident: 4,
-    claimAll: 4,
+    // One statement, no advisory lock (before: begin, the lock, the claim, commit).
+    claimOneIncident: 1,
+    claimAll: 1,
     renewLeases: 4,
   });
   expect(settle).toBe(1);
