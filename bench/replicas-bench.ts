@@ -58,8 +58,14 @@ export async function benchReplicas(
     },
   ];
   const rows: BenchRow[] = [];
+  // BENCH_REPLICA_SETUPS=postgres runs only the setups whose name contains a listed word (a
+  // before/after comparison of the PostgreSQL store needs only that half).
+  const only = (process.env.BENCH_REPLICA_SETUPS ?? '').toLowerCase().split(',').filter(Boolean);
+  const chosen = setups.filter(
+    (s) => only.length === 0 || only.some((w) => s.name.toLowerCase().includes(w)),
+  );
   try {
-    for (const setup of setups) rows.push(await runSetup(setup, incidents));
+    for (const setup of chosen) rows.push(await runSetup(setup, incidents));
   } finally {
     for (const setup of setups) await setup.cleanup().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });

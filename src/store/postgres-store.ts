@@ -58,6 +58,14 @@ export class PostgresIncidentStore extends ComposedIncidentStore {
     this.db.onConflictRetry = hook;
   }
 
+  /**
+   * Statements sent to PostgreSQL so far, each one round trip (`begin` and `commit` included):
+   * the difference around an operation is what it costs (test/store/postgres-round-trips.test.ts).
+   */
+  get roundTrips(): number {
+    return this.db.roundTrips;
+  }
+
   /** Applies the migrations not applied yet. */
   async migrate(): Promise<void> {
     await migrate(this.db, this.schema);

@@ -57,12 +57,21 @@ async function reconnecting<T>(
 }
 
 /**
+ * What a transaction's work runs its statements on: the transaction's connection, one round
+ * trip per statement (counted, see `PostgresConnection.roundTrips`).
+ */
+export interface TransactionScope {
+  query<R extends QueryResultRow>(sql: string, args?: unknown[]): Promise<QueryResult<R>>;
+}
+
+/**
  * The PostgreSQL store's one pool, and the three ways its parts run statements: a read, a
  * single write, a transaction. Each decides what a lost connection or a conflict allows (run
  * again, or hand the error on), so that no part decides it again.
  */
 export class PostgresConnection {
   private readonly pool: Pool;
+  private sent = 0;
 
   /** `schema` must already be a checked SQL name (the store checks it). */
   constructor(url: string, schema: string, poolSize: number) {
@@ -86,9 +95,18 @@ export class PostgresConnection {
   /** Told when a deadlock or serialisation failure rolled a statement or transaction back and it runs again. */
   onConflictRetry: (err: Error) => void = () => {};
 
+  /**
+   * Statements sent to PostgreSQL so far, `begin`, `commit`, `rollback` and retries included:
+   * each is one round trip (node-postgres sends a parameterised statement and waits for its
+   * answer). Tests and benchmarks take the difference around an operation.
+   */
+  get roundTrips(): number {
+    return this.sent;
+  }
+
   /** A read: safe to try again on a fresh connection when the one it used was lost. */
   read<R extends QueryResultRow>(sql: string, args: unknown[] = []): Promise<QueryResult<R>> {
-    return reconnecting(() => this.pool.query<R>(sql, args), isConnectionLost);
+    return reconnecting(() => this.send(this.pool, sql, args), isConnectionLost);
   }
 
   /**
@@ -97,7 +115,7 @@ export class PostgresConnection {
    */
   write<R extends QueryResultRow>(sql: string, args: unknown[] = []): Promise<QueryResult<R>> {
     return reconnecting(
-      () => this.pool.query<R>(sql, args),
+      () => this.send(this.pool, sql, args),
       isRetryableConflict,
       (err) => this.onConflictRetry(err as Error),
     );
@@ -109,23 +127,27 @@ export class PostgresConnection {
    * (its outcome is unknown) and the error goes to the caller. Every connection already
    * starts in the store's schema (the pool's `search_path` option).
    */
-  transaction<T>(work: (db: PoolClient) => Promise<T>): Promise<T> {
+  transaction<T>(work: (db: TransactionScope) => Promise<T>): Promise<T> {
     let committing = false;
     return reconnecting(
       async () => {
         committing = false;
-        const db = await this.pool.connect();
+        const client = await this.pool.connect();
+        const db: TransactionScope = {
+          query: <R extends QueryResultRow>(sql: string, args: unknown[] = []) =>
+            this.send<R>(client, sql, args),
+        };
         try {
           await db.query('begin');
           const result = await work(db);
           committing = true;
           await db.query('commit');
-          db.release();
+          client.release();
           return result;
         } catch (err) {
           const lost = isConnectionLost(err);
           if (!lost) await db.query('rollback').catch(() => undefined);
-          db.release(lost ? (err as Error) : undefined);
+          client.release(lost ? (err as Error) : undefined);
           throw err;
         }
       },
@@ -137,5 +159,14 @@ export class PostgresConnection {
 
   async close(): Promise<void> {
     await this.pool.end();
+  }
+
+  private send<R extends QueryResultRow>(
+    on: Pool | PoolClient,
+    sql: string,
+    args: unknown[],
+  ): Promise<QueryResult<R>> {
+    this.sent += 1;
+    return on.query<R>(sql, args);
   }
 }

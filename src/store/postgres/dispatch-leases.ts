@@ -1,9 +1,8 @@
-import type { PoolClient, QueryResultRow } from 'pg';
 import type { TranscriptDraft } from '../../core/transcript';
 import type { DispatchLeases, DispatchRecord } from '../incident-store';
 import { type DispatchRow, dispatchArgs, toDispatch } from '../sql-rows';
+import { appendArgs, appendCtes, whileChainMoves } from './append-in-statement';
 import type { PostgresConnection } from './connection';
-import { insertEntries } from './incident-log';
 
 /**
  * Run Commands in flight on PostgreSQL. finishDispatch takes locks 1 and 2 of the store's
@@ -21,8 +20,25 @@ export class PostgresDispatchLeases implements DispatchLeases {
     return rowCount === 1;
   }
 
+  /** Only while `record.owner` holds the dispatch and it is not done. */
   async updateDispatch(record: DispatchRecord): Promise<boolean> {
-    return this.updateDispatchIn(undefined, record);
+    const { rowCount } = await this.db.write(
+      `update dispatches set status = $4, poller_state = $5, result = $6, updated_at = $7,
+         lease_until = case when $4 = 'done' then null else lease_until end
+       where incident_id = $1 and step_id = $2 and attempt = $3
+         and owner is not distinct from $8 and status <> 'done'`,
+      [
+        record.incidentId,
+        record.stepId,
+        record.attempt,
+        record.status,
+        record.pollerState,
+        record.result === null ? null : JSON.stringify(record.result),
+        record.updatedAt,
+        record.owner,
+      ],
+    );
+    return rowCount === 1;
   }
 
   async finishDispatch(
@@ -31,13 +47,33 @@ export class PostgresDispatchLeases implements DispatchLeases {
     at: string,
     outbox: readonly object[] = [],
   ): Promise<boolean> {
-    return this.db.transaction(async (db) => {
-      // The incident row lock first, as save() takes it: the transcript chain stays linear.
-      await db.query('select 1 from incidents where id = $1 for update', [record.incidentId]);
-      const done = await this.updateDispatchIn(db, { ...record, status: 'done', updatedAt: at });
-      if (done) await insertEntries(db, record.incidentId, entries, at, outbox);
-      return done;
-    });
+    // One statement. The incident row lock first, as save() takes it (the transcript chain
+    // stays linear); the dispatch row is locked by the update, which the lock gates.
+    const { rows } = await whileChainMoves(() =>
+      this.db.write<{ done: string }>(
+        `with recursive
+         locked as (select id from incidents where id = $1 for update),
+         done as (
+           update dispatches set status = 'done', poller_state = $4, result = $5, updated_at = $6, lease_until = null
+           where incident_id = $1 and step_id = $2 and attempt = $3
+             and owner is not distinct from $7 and status <> 'done'
+             and exists (select 1 from locked)
+           returning 1),
+         ${appendCtes('$1', '$6', 8, 'done')}
+         select count(*) as done from done`,
+        [
+          record.incidentId,
+          record.stepId,
+          record.attempt,
+          record.pollerState,
+          record.result === null ? null : JSON.stringify(record.result),
+          at,
+          record.owner,
+          ...appendArgs(record.incidentId, entries, at, outbox),
+        ],
+      ),
+    );
+    return Number(rows[0]?.done) === 1;
   }
 
   async getDispatch(
@@ -75,28 +111,5 @@ export class PostgresDispatchLeases implements DispatchLeases {
       [now, limit],
     );
     return rows.map(toDispatch);
-  }
-
-  /** Only while `record.owner` holds the dispatch and it is not done; a done one drops its lease. */
-  private async updateDispatchIn(db: PoolClient | undefined, record: DispatchRecord): Promise<boolean> {
-    const query = <R extends QueryResultRow>(sql: string, args: unknown[]) =>
-      db ? db.query<R>(sql, args) : this.db.write<R>(sql, args);
-    const { rowCount } = await query(
-      `update dispatches set status = $4, poller_state = $5, result = $6, updated_at = $7,
-         lease_until = case when $4 = 'done' then null else lease_until end
-       where incident_id = $1 and step_id = $2 and attempt = $3
-         and owner is not distinct from $8 and status <> 'done'`,
-      [
-        record.incidentId,
-        record.stepId,
-        record.attempt,
-        record.status,
-        record.pollerState,
-        record.result === null ? null : JSON.stringify(record.result),
-        record.updatedAt,
-        record.owner,
-      ],
-    );
-    return rowCount === 1;
   }
 }

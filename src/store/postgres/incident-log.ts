@@ -1,6 +1,6 @@
-import type { PoolClient } from 'pg';
+import { createHash } from 'node:crypto';
 import { ErrorCodes, RdpFixError } from '../../core/errors';
-import { chainEntries, type TranscriptDraft, type TranscriptEntry } from '../../core/transcript';
+import type { TranscriptDraft, TranscriptEntry } from '../../core/transcript';
 import { DefaultListLimit } from '../filter-incidents';
 import type {
   IncidentFilter,
@@ -12,13 +12,15 @@ import type {
 import { nextVersion } from '../next-version';
 import { alreadyOpen, openVmKey } from '../open-vm-key';
 import { type EntryRow, type IncidentRow, toEntry, toRecord } from '../sql-rows';
+import { appendArgs, appendCtes, whileChainMoves } from './append-in-statement';
 import type { PostgresConnection } from './connection';
-import { queueMessages } from './outbox-queue';
 
 /**
- * Incidents and their transcript on PostgreSQL: one incident row lock per change. save,
- * append and setThread take lock 1 of the store's lock order (lock-order.ts) and no other
- * (inserting transcript and outbox rows locks nothing another statement waits for).
+ * Incidents and their transcript on PostgreSQL: one incident row lock per change, held for
+ * one statement. save, append and setThread take lock 1 of the store's lock order
+ * (lock-order.ts) and no other (inserting transcript and outbox rows locks nothing another
+ * statement waits for). create, append and finishDispatch are one round trip with their
+ * entries and messages, save and setThread two (append-in-statement.ts says how).
  */
 export class PostgresIncidentLog implements IncidentLog {
   constructor(private readonly db: PostgresConnection) {}
@@ -32,28 +34,33 @@ export class PostgresIncidentLog implements IncidentLog {
     const record: IncidentRecord = { ...incident, version: 1, createdAt: at, updatedAt: at };
     const openVm = record.status === 'open' ? openVmKey(record.vm) : null;
     try {
-      return await this.db.transaction(async (db) => {
-        const inserted = await db.query(
-          `insert into incidents (id, playbook_id, playbook_hash, vm_name, channel, status, created_at, updated_at, version, body, open_vm, requester_id)
-           values ($1, $2, $3, $4, $5, $6, $7, $7, 1, $8, $9, $10) on conflict (id) do nothing`,
-          [
-            record.id,
-            record.playbookId,
-            record.playbookHash,
-            record.vm.name,
-            record.channel.channel,
-            record.status,
-            at,
-            JSON.stringify(record),
-            openVm,
-            record.requester.id,
-          ],
-        );
-        if (inserted.rowCount !== 1)
-          throw new RdpFixError(ErrorCodes.VersionConflict, `incident ${incident.id} already exists`);
-        await insertEntries(db, incident.id, entries, at, outbox);
-        return record;
-      });
+      // One statement: the incident, its first entries and messages (a new incident's chain
+      // cannot move under it, so it never runs twice).
+      const { rows } = await this.db.write<{ created: string }>(
+        `with recursive
+         created as (
+           insert into incidents (id, playbook_id, playbook_hash, vm_name, channel, status, created_at, updated_at, version, body, open_vm, requester_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $7, 1, $8, $9, $10) on conflict (id) do nothing
+           returning id),
+         ${appendCtes('$1', '$7', 11, 'created')}
+         select count(*) as created from created`,
+        [
+          record.id,
+          record.playbookId,
+          record.playbookHash,
+          record.vm.name,
+          record.channel.channel,
+          record.status,
+          at,
+          JSON.stringify(record),
+          openVm,
+          record.requester.id,
+          ...appendArgs(record.id, entries, at, outbox),
+        ],
+      );
+      if (Number(rows[0]?.created) !== 1)
+        throw new RdpFixError(ErrorCodes.VersionConflict, `incident ${incident.id} already exists`);
+      return record;
     } catch (err) {
       // 23505 unique_violation on open_vm: the VM has an open incident (another replica's, maybe).
       const e = err as { code?: string; constraint?: string };
@@ -68,13 +75,17 @@ export class PostgresIncidentLog implements IncidentLog {
   }
 
   async get(id: string): Promise<IncidentRecord | undefined> {
-    const { rows } = await this.db.read<IncidentRow>(
-      'select body, version, created_at, updated_at from incidents where id = $1',
-      [id],
-    );
-    return rows[0] ? toRecord(rows[0]) : undefined;
+    const row = await this.row(id);
+    return row && toRecord(row);
   }
 
+  /**
+   * Two round trips: the incident as it is (a read, no lock), then one statement that writes
+   * the new snapshot where the row is still that one — its version, and its body, which
+   * setThread changes without a new version — and appends the entries and messages under the
+   * row lock that update takes. A row that changed in between is read again: a new version
+   * is a VersionConflict as before, a new thread is merged.
+   */
   async save(
     id: string,
     expectedVersion: number,
@@ -83,49 +94,74 @@ export class PostgresIncidentLog implements IncidentLog {
     at: string,
     outbox: readonly object[] = [],
   ): Promise<IncidentRecord> {
-    return this.db.transaction(async (db) => {
-      // The row lock makes one replica at a time change an incident; the version check
-      // refuses a change computed from an older state.
-      const { rows } = await db.query<IncidentRow>(
-        'select body, version, created_at, updated_at from incidents where id = $1 for update',
-        [id],
+    for (let attempt = 1; ; attempt++) {
+      const row = await this.row(id);
+      const next = nextVersion(id, row && toRecord(row), expectedVersion, patch, at);
+      const body = JSON.stringify(next);
+      const { rows } = await whileChainMoves(() =>
+        this.db.write<{ created_at: string }>(
+          `with recursive
+           saved as (
+             -- A closed incident frees its VM for the next one.
+             update incidents set status = $3, channel = $4, updated_at = $5, version = $6, body = $7,
+               open_vm = case when $3 = 'open' then open_vm else null end
+             where id = $1 and version = $2 and ${BodyHashSql} = $8
+             returning created_at),
+           ${appendCtes('$1', '$5', 9, 'saved')}
+           select created_at from saved`,
+          [
+            id,
+            expectedVersion,
+            next.status,
+            next.channel.channel,
+            at,
+            next.version,
+            body,
+            bodyHash(row?.body ?? ''),
+            ...appendArgs(id, entries, at, outbox),
+          ],
+        ),
       );
-      const next = nextVersion(id, rows[0] && toRecord(rows[0]), expectedVersion, patch, at);
-      await db.query(
-        // A closed incident frees its VM for the next one.
-        `update incidents set status = $2, channel = $3, updated_at = $4, version = $5, body = $6,
-           open_vm = case when $2 = 'open' then open_vm else null end where id = $1`,
-        [id, next.status, next.channel.channel, at, next.version, JSON.stringify(next)],
-      );
-      await insertEntries(db, id, entries, at, outbox);
-      return next;
-    });
+      if (rows[0])
+        return toRecord({ body, version: next.version, created_at: rows[0].created_at, updated_at: at });
+      if (attempt >= RowRetries) throw keptChanging(id);
+    }
   }
 
+  /** One statement: the row lock, then the entries and messages after the last entry. */
   async append(
     id: string,
     entries: TranscriptDraft[],
     at: string,
     outbox: readonly object[] = [],
   ): Promise<void> {
-    await this.db.transaction(async (db) => {
-      const { rowCount } = await db.query('select 1 from incidents where id = $1 for update', [id]);
-      if (rowCount !== 1) throw new RdpFixError(ErrorCodes.IncidentNotFound, `incident ${id} not found`);
-      await insertEntries(db, id, entries, at, outbox);
-    });
+    const { rows } = await whileChainMoves(() =>
+      this.db.write<{ found: string }>(
+        `with recursive
+         locked as (select id from incidents where id = $1 for update),
+         ${appendCtes('$1', '$2', 3, 'locked')}
+         select count(*) as found from locked`,
+        [id, at, ...appendArgs(id, entries, at, outbox)],
+      ),
+    );
+    if (Number(rows[0]?.found) !== 1)
+      throw new RdpFixError(ErrorCodes.IncidentNotFound, `incident ${id} not found`);
   }
 
+  /** The body as read, written back with the thread where it is still that body (as save does). */
   async setThread(id: string, thread: string): Promise<void> {
-    await this.db.transaction(async (db) => {
-      const { rows } = await db.query<{ body: string }>(
-        'select body from incidents where id = $1 for update',
-        [id],
-      );
-      if (!rows[0]) throw new RdpFixError(ErrorCodes.IncidentNotFound, `incident ${id} not found`);
-      const body = JSON.parse(rows[0].body) as IncidentRecord;
+    for (let attempt = 1; ; attempt++) {
+      const row = await this.row(id);
+      if (!row) throw new RdpFixError(ErrorCodes.IncidentNotFound, `incident ${id} not found`);
+      const body = JSON.parse(row.body) as IncidentRecord;
       body.channel = { ...body.channel, thread };
-      await db.query('update incidents set body = $2 where id = $1', [id, JSON.stringify(body)]);
-    });
+      const { rowCount } = await this.db.write(
+        `update incidents set body = $2 where id = $1 and ${BodyHashSql} = $3`,
+        [id, JSON.stringify(body), bodyHash(row.body)],
+      );
+      if (rowCount === 1) return;
+      if (attempt >= RowRetries) throw keptChanging(id);
+    }
   }
 
   async list(filter: IncidentFilter = {}): Promise<IncidentRecord[]> {
@@ -148,6 +184,14 @@ export class PostgresIncidentLog implements IncidentLog {
     return rows.map(toRecord);
   }
 
+  private async row(id: string): Promise<IncidentRow | undefined> {
+    const { rows } = await this.db.read<IncidentRow>(
+      'select body, version, created_at, updated_at from incidents where id = $1',
+      [id],
+    );
+    return rows[0];
+  }
+
   async transcript(id: string): Promise<TranscriptEntry[]> {
     const { rows } = await this.db.read<EntryRow>(
       'select * from transcript where incident_id = $1 order by seq',
@@ -157,28 +201,20 @@ export class PostgresIncidentLog implements IncidentLog {
   }
 }
 
+/** Reads of a row that keeps changing before it can be written; each lost race means another write went through. */
+const RowRetries = 8;
+
+/** Another write won every race: the caller decides again on the incident as it is now. */
+function keptChanging(id: string): RdpFixError {
+  return new RdpFixError(ErrorCodes.VersionConflict, `incident ${id} kept changing while it was written`);
+}
+
 /**
- * Appends transcript entries to the chain and queues their messages, inside the caller's
- * transaction, which already holds the incident row lock (so the chain stays linear).
+ * A write that depends on the body it read compares hashes, not the body (which would cross
+ * the wire twice): SHA-256 of its UTF-8 text, the same in the app and in PostgreSQL.
  */
-export async function insertEntries(
-  db: PoolClient,
-  id: string,
-  drafts: TranscriptDraft[],
-  at: string,
-  outbox: readonly object[],
-): Promise<void> {
-  if (drafts.length === 0 && outbox.length === 0) return;
-  const { rows } = await db.query<{ seq: number; hash: string }>(
-    'select seq, hash from transcript where incident_id = $1 order by seq desc limit 1',
-    [id],
-  );
-  for (const e of chainEntries(id, rows[0], drafts, at)) {
-    await db.query(
-      'insert into transcript (incident_id, seq, at, kind, actor, data, prev_hash, hash) values ($1, $2, $3, $4, $5, $6, $7, $8)',
-      [e.incidentId, e.seq, e.at, e.kind, e.actor, JSON.stringify(e.data), e.prevHash, e.hash],
-    );
-  }
-  // Chat messages go to the outbox in the same transaction: a crash loses none of them.
-  await queueMessages(db, id, outbox, at);
+const BodyHashSql = `encode(sha256(convert_to(body, 'UTF8')), 'hex')`;
+
+function bodyHash(body: string): string {
+  return createHash('sha256').update(body).digest('hex');
 }

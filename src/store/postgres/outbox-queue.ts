@@ -1,43 +1,52 @@
-import type { PoolClient } from 'pg';
 import type { OutboxClaim, OutboxItem, OutboxQueue } from '../incident-store';
 import { type OutboxRow, toOutboxItem } from '../sql-rows';
 import type { PostgresConnection } from './connection';
-import { OutboxLock } from './lock-order';
 
 /**
- * The outbox on PostgreSQL. A claim takes locks 3 and 4 of the store's lock order
- * (lock-order.ts): the OutboxLock advisory lock, then the outbox rows by id; settling and
- * retrying take lock 4 only.
+ * The outbox on PostgreSQL. A claim takes lock 3 of the store's lock order (lock-order.ts):
+ * the pending rows of the incidents it claims, by id; settling and retrying take lock 3 too.
  */
 export class PostgresOutboxQueue implements OutboxQueue {
   constructor(private readonly db: PostgresConnection) {}
 
+  /**
+   * One statement, no table-wide lock. Candidates are the incidents whose oldest pending
+   * message looks due and free in the statement's snapshot; their pending rows are then
+   * locked by id, and only incidents whose oldest locked row — as it is now, once locked —
+   * is still due and free are claimed. Two replicas claiming one incident queue on its rows:
+   * the second finds the first's lease on them and leaves the incident alone, so an
+   * incident's messages are held by one replica and go out in order. Other incidents are
+   * claimed side by side.
+   */
   async claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]> {
-    return this.db.transaction(async (db) => {
-      await db.query('select pg_advisory_xact_lock($1)', [OutboxLock]);
-      // The oldest pending message of each incident decides: due, and not leased by another replica.
-      const { rows } = await db.query<OutboxRow>(
-        `with heads as (
-           select distinct on (incident_id) incident_id, id, next_at, lease_until, owner from outbox
-           where status = 'pending' and ($4::text is null or incident_id = $4)
-           order by incident_id, id),
-         ready as (
-           select incident_id from heads
-           where next_at <= $3 and (lease_until is null or lease_until < $3 or owner = $1)
-           order by id limit $5),
-         locked as (
-           select id from outbox
-           where status = 'pending' and incident_id in (select incident_id from ready)
-           order by id for update)
-         update outbox o set owner = $1, lease_until = $2, claims = o.claims + 1 from locked
-         where o.id = locked.id
-         returning o.id, o.incident_id, o.message, o.attempts, o.claims`,
-        [claim.owner, claim.until, claim.now, claim.incidentId ?? null, claim.limit],
-      );
-      return rows
-        .map(toOutboxItem)
-        .sort((a, b) => (a.incidentId < b.incidentId ? -1 : a.incidentId > b.incidentId ? 1 : a.id - b.id));
-    });
+    const { rows } = await this.db.write<OutboxRow>(
+      `with heads as (
+         select distinct on (incident_id) incident_id, id, next_at, lease_until, owner from outbox
+         where status = 'pending' and ($4::text is null or incident_id = $4)
+         order by incident_id, id),
+       candidates as (
+         select incident_id from heads
+         where next_at <= $3 and (lease_until is null or lease_until < $3 or owner = $1)
+         order by id limit $5),
+       -- Locked rows come back as they are now: a row another replica changed while this
+       -- statement waited for it is read again (and dropped if it is no longer pending).
+       locked as (
+         select id, incident_id, next_at, lease_until, owner from outbox
+         where status = 'pending' and incident_id in (select incident_id from candidates)
+         order by id for update),
+       ready as (
+         select incident_id from (
+           select distinct on (incident_id) incident_id, next_at, lease_until, owner from locked
+           order by incident_id, id) head
+         where next_at <= $3 and (lease_until is null or lease_until < $3 or owner = $1))
+       update outbox o set owner = $1, lease_until = $2, claims = o.claims + 1 from locked
+       where o.id = locked.id and locked.incident_id in (select incident_id from ready)
+       returning o.id, o.incident_id, o.message, o.attempts, o.claims`,
+      [claim.owner, claim.until, claim.now, claim.incidentId ?? null, claim.limit],
+    );
+    return rows
+      .map(toOutboxItem)
+      .sort((a, b) => (a.incidentId < b.incidentId ? -1 : a.incidentId > b.incidentId ? 1 : a.id - b.id));
   }
 
   async settleOutbox(
@@ -79,23 +88,5 @@ export class PostgresOutboxQueue implements OutboxQueue {
       `select count(*) as n from outbox where status = 'pending'`,
     );
     return Number(rows[0]?.n ?? 0);
-  }
-}
-
-/**
- * Queues chat messages, in order, inside the caller's transaction (the one that writes the
- * transcript entries telling of them). Inserting takes no lock another statement waits for.
- */
-export async function queueMessages(
-  db: PoolClient,
-  incidentId: string,
-  messages: readonly object[],
-  at: string,
-): Promise<void> {
-  for (const message of messages) {
-    await db.query(
-      `insert into outbox (incident_id, message, status, next_at, created_at) values ($1, $2, 'pending', $3, $3)`,
-      [incidentId, JSON.stringify(message), at],
-    );
   }
 }

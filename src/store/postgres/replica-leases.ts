@@ -2,7 +2,7 @@ import type { ReplicaLeases } from '../incident-store';
 import type { PostgresConnection } from './connection';
 
 /**
- * A replica's heartbeat and hand-over on PostgreSQL. Each takes locks 2 then 4 of the store's
+ * A replica's heartbeat and hand-over on PostgreSQL. Each takes locks 2 then 3 of the store's
  * lock order (lock-order.ts): its dispatch rows, then its outbox rows, each sorted by key —
  * issue 12's deadlock came from locking outbox rows here in heap order.
  */
