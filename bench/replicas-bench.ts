@@ -87,6 +87,9 @@ async function runSetup(setup: Setup, incidents: number): Promise<BenchRow> {
     AZURE_ARM_ENDPOINT: armUrl,
     RDPFIX_POLL_INTERVAL_MS: '100',
     RDPFIX_APPROVERS: 'U_BOB',
+    // One requester opens all 500 (50 at a time): above the per-user limit of Azure mode (5),
+    // which would refuse 45 of every 50 starts and leave the driver waiting for their threads.
+    RDPFIX_MAX_OPEN_PER_USER: '1000',
     SLACK_SIGNING_SECRET: SigningSecret,
     SLACK_BOT_TOKEN: 'xoxb-bench',
     SLACK_API_URL: slackUrl,
