@@ -181,6 +181,16 @@ function warnUnapprovable(config: Config, on: { slack: boolean; teams: boolean }
       logger.warn(`${platform}: no approver is listed, so no step of its incidents can be approved`, {
         setting: settings[platform],
       });
+    // The two-person rule needs two different approvers on the incident's own platform.
+    else if (
+      on[platform] &&
+      (config.policy.twoPersonRisks?.length ?? 0) > 0 &&
+      config.policy.approvers[platform].length < 2
+    )
+      logger.warn(
+        `${platform}: fewer than two approvers are listed, so steps under the two-person rule wait until they expire`,
+        { setting: settings[platform], twoPersonRisks: config.policy.twoPersonRisks },
+      );
   }
 }
 

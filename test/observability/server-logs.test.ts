@@ -119,3 +119,17 @@ test('a refused command is logged with its code and the command as typed', async
     channel: 'web',
   });
 });
+
+test('the two-person rule with fewer than two approvers on an enabled platform is warned at start (review finding)', async () => {
+  // Two Slack approvers satisfy the start-up rule; Teams (on in local mode) has none listed
+  // and its requester approves alone, so its steps under the rule could never get a second.
+  const { lines } = await start({ RDPFIX_APPROVERS: 'U_BOB,U_CAROL', RDPFIX_TWO_PERSON_RISK: 'restartsVm' });
+  expect(lines).toContainEqual(
+    expect.objectContaining({
+      level: 'warn',
+      msg: 'teams: fewer than two approvers are listed, so steps under the two-person rule wait until they expire',
+      setting: 'RDPFIX_TEAMS_APPROVERS',
+    }),
+  );
+  expect(lines.some((l) => String(l.msg).startsWith('slack: fewer than two'))).toBe(false);
+});
