@@ -1,6 +1,7 @@
 import { ErrorCodes, RdpFixError } from '../core/errors';
 import { asksToConfirm, scriptSha256Of } from '../engine/describe-events';
-import { contextOf, stateText, stateValueOf } from '../engine/transition-incident';
+import { contextOf, stateValueOf } from '../engine/transition-incident';
+import { stepOfState } from '../playbook/compile-playbook';
 import type { EndOutcome } from '../playbook/machine-types';
 import { ChatTexts } from './chat-texts';
 import type { ConversationPorts } from './ports';
@@ -28,7 +29,7 @@ export async function findWaitingStep(ports: ConversationPorts, incidentId: stri
   if (!record) throw new RdpFixError(ErrorCodes.IncidentNotFound, ChatTexts.notFound(incidentId).en);
   if (record.status === 'closed') return { state: 'closed', outcome: record.outcome };
   const current = contextOf(record.snapshot).current;
-  if (!current || !stateText(stateValueOf(record.snapshot)).endsWith('.awaiting')) return { state: 'busy' };
+  if (!current || stepOfState(stateValueOf(record.snapshot))?.phase !== 'awaiting') return { state: 'busy' };
   const playbook = ports.engine.playbook(record.playbookId);
   const step = playbook.stepById.get(current.stepId);
   if (!step) throw new RdpFixError(ErrorCodes.PlaybookInvalid, `the playbook has no step ${current.stepId}`);

@@ -1,15 +1,13 @@
-import { mayRead } from '../core/approval-policy';
 import { ErrorCodes } from '../core/errors';
 import type { ParsedCommand } from '../core/parse-command';
-import { shorten } from '../core/shorten';
 import type { ChannelRef } from '../core/types';
-import { refusal } from '../engine/commands';
 import { Texts } from '../engine/texts';
 import { buildExport, renderMarkdown } from '../transcripts/render-transcript';
 import { ChatTexts } from './chat-texts';
 import type { Asker } from './inputs';
 import { listIncidents } from './list-incidents';
 import type { ConversationPorts } from './ports';
+import { notFoundReply, readableIncident } from './readable-incident';
 import type { Reply } from './replies';
 import { replyTo } from './reply-to';
 import { startIncident } from './start-incident';
@@ -46,8 +44,7 @@ export async function handleChat(
         const vm = command.resourceGroup ? `${command.resourceGroup}/${command.vmName}` : command.vmName;
         // Someone who may not read it learns only that it exists elsewhere: no id, no link
         // (issue 17: incidents are scoped to their conversation).
-        const open = await ports.incidents.get(id);
-        if (!open || !mayRead(ports.policy, who.user, where, open))
+        if (!(await readableIncident(ports, id, who, where)))
           return replyTo({ ...result, message: Texts.refused.alreadyOpenElsewhere(vm) });
         // The id of the open incident, and its page when the server has a public address.
         const link = ports.publicUrl ? ` (${ports.publicUrl}/incidents/${id})` : '';
@@ -64,12 +61,9 @@ export async function handleChat(
     case 'transcript':
       return exportTranscript(ports, command.incidentId, who, where);
     case 'cancel': {
-      const record = await ports.incidents.get(command.incidentId);
-      // Not readable here: the engine's own answer for an id it does not know, word for word.
-      if (!record || !mayRead(ports.policy, who.user, where, record))
-        return replyTo(
-          refusal(ErrorCodes.IncidentNotFound, Texts.refused.notFound(shorten(command.incidentId))),
-        );
+      // Not readable here: the engine's own answer for an id it does not know.
+      if (!(await readableIncident(ports, command.incidentId, who, where)))
+        return notFoundReply(command.incidentId);
       return replyTo(
         await ports.engine.handle({
           type: 'abort',
@@ -90,9 +84,8 @@ async function exportTranscript(
   who: Asker,
   where: ChannelRef,
 ): Promise<Reply> {
-  const record = await ports.incidents.get(incidentId);
-  if (!record || !mayRead(ports.policy, who.user, where, record))
-    return { kind: 'text', text: ChatTexts.notFound(incidentId) };
+  const record = await readableIncident(ports, incidentId, who, where);
+  if (!record) return { kind: 'text', text: ChatTexts.notFound(incidentId) };
   const sameThread =
     record.channel.platform === where.platform && record.channel.channel === where.channel
       ? record.channel.thread

@@ -1,11 +1,9 @@
-import { mayRead, type Origin } from '../core/approval-policy';
-import { ErrorCodes } from '../core/errors';
-import { shorten } from '../core/shorten';
-import { commandForCard, type IncidentCommand, refusal } from '../engine/commands';
-import { Texts } from '../engine/texts';
+import type { Origin } from '../core/approval-policy';
+import { commandForCard, type IncidentCommand } from '../engine/commands';
 import { ChatTexts } from './chat-texts';
 import type { Asker, Click } from './inputs';
 import type { ConversationPorts } from './ports';
+import { notFoundReply, readableIncident } from './readable-incident';
 import type { Reply } from './replies';
 import { replyTo } from './reply-to';
 
@@ -35,13 +33,12 @@ export async function handleClick(
   });
   if (command.type === 'approve' && click.params) command.params = click.params;
   if (command.type === 'abort' && click.reason) command.reason = click.reason;
-  const record = await ports.incidents.get(incidentId);
+  const readable = await readableIncident(ports, incidentId, who, where);
   const result = await ports.engine.handle(command);
   // A card pressed where its incident may not be read (its data replayed from another
   // conversation): the engine refuses it and records the attempt (WRONG_CONVERSATION); the
   // person hears what an unknown id gets, no hint that the incident exists.
-  if (record && !mayRead(ports.policy, who.user, where, record) && !result.ok)
-    return replyTo(refusal(ErrorCodes.IncidentNotFound, Texts.refused.notFound(shorten(incidentId))));
+  if (!readable && !result.ok) return notFoundReply(incidentId);
   return replyTo(result);
 }
 
@@ -56,9 +53,8 @@ async function showScript(
   who: Asker,
   where: Origin,
 ): Promise<Reply> {
-  const record = await ports.incidents.get(incidentId);
-  if (!record || !mayRead(ports.policy, who.user, where, record))
-    return { kind: 'text', text: ChatTexts.noScript };
+  const record = await readableIncident(ports, incidentId, who, where);
+  if (!record) return { kind: 'text', text: ChatTexts.noScript };
   const script = await ports.engine.scriptOf(incidentId, stepId);
   const thread = record.channel.thread;
   const inThread = thread ? { thread } : {};
