@@ -6,7 +6,7 @@ import { contextOf, IncidentEngine } from '../src/engine/incident-engine';
 import { stepOfState } from '../src/playbook/compile-playbook';
 import { loadPlaybook } from '../src/playbook/load-playbook';
 import { SqliteIncidentStore } from '../src/store/sqlite-store';
-import { card, policyWith } from '../test/helpers/engine-harness';
+import { card, policyWith, testConversation } from '../test/helpers/engine-harness';
 import { SimulatedVmOperations } from '../test/support/simulated-vm-operations';
 import { type BenchRow, percentile } from './stats';
 
@@ -31,7 +31,9 @@ async function start(engine: IncidentEngine, vm: string): Promise<string> {
     type: 'start',
     vm: { subscriptionId: 'bench', resourceGroup: 'rg-bench', name: vm },
     requester,
-    channel: { platform: 'cli', channel: 'bench' },
+    // The conversation the decisions below come from (`card()`'s origin): a decision from any
+    // other is refused (issue 17).
+    channel: testConversation,
     locale: 'en',
   });
   if (!r.ok) throw new Error(r.message.en);
@@ -130,7 +132,7 @@ export async function benchOpenIncidents(count = 1_000): Promise<BenchRow[]> {
     const id = await start(engine, `${names[i % names.length]}-${i}`);
     await engine.idle();
     // Approve the diagnosis so each incident holds evidence and waits at its next card.
-    await engine.handle({
+    const approved = await engine.handle({
       type: 'approve',
       incidentId: id,
       stepId: 'diagnose',
@@ -138,6 +140,8 @@ export async function benchOpenIncidents(count = 1_000): Promise<BenchRow[]> {
       user: approver,
       ...card('diagnose'),
     });
+    // Refused, the incident would wait at the diagnosis: fewer bytes, a figure of nothing.
+    if (!approved.ok) throw new Error(`diagnose refused: ${approved.message.en}`);
     await engine.idle();
   }
   gc?.();

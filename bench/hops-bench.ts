@@ -8,7 +8,7 @@ import { contextOf, IncidentEngine } from '../src/engine/incident-engine';
 import type { Delivery } from '../src/engine/messages';
 import { loadPlaybook } from '../src/playbook/load-playbook';
 import { SqliteIncidentStore } from '../src/store/sqlite-store';
-import { card, policyWith } from '../test/helpers/engine-harness';
+import { card, policyWith, testConversation } from '../test/helpers/engine-harness';
 import { SimulatedVmOperations } from '../test/support/simulated-vm-operations';
 import type { BenchRow } from './stats';
 
@@ -70,7 +70,9 @@ export async function benchHops(): Promise<BenchRow[]> {
       type: 'start',
       vm: { subscriptionId: 'bench', resourceGroup: 'rg-sim', name: 'sim-tls-disabled' },
       requester,
-      channel: { platform: 'cli', channel: 'bench' },
+      // The conversation the decisions below come from (`card()`'s origin): a decision from any
+      // other is refused (issue 17).
+      channel: testConversation,
       locale: 'en',
     });
     if (!started.ok) throw new Error(started.message.en);
@@ -82,7 +84,7 @@ export async function benchHops(): Promise<BenchRow[]> {
     coverage.post('Profiler.enable');
     coverage.post('Profiler.startPreciseCoverage', { callCount: true, detailed: false });
     filesRun(coverage);
-    await engine.handle({
+    const approved = await engine.handle({
       type: 'approve',
       incidentId: record.id,
       stepId: current.stepId,
@@ -90,6 +92,7 @@ export async function benchHops(): Promise<BenchRow[]> {
       user: approver,
       ...card(current.stepId),
     });
+    if (!approved.ok) throw new Error(`approve refused: ${approved.message.en}`);
     await engine.idle();
     const azure = marks.find((m) => m.at === 'azure');
     const answer = marks.find((m) => m.at === 'answer');

@@ -5,7 +5,7 @@ import { stepOfState } from '../src/playbook/compile-playbook';
 import { loadPlaybook } from '../src/playbook/load-playbook';
 import { RealisticLatency } from '../src/simulator/arm-operations';
 import { MemoryIncidentStore } from '../src/store/memory-store';
-import { policyWith, testConversation } from '../test/helpers/engine-harness';
+import { card, policyWith, testConversation } from '../test/helpers/engine-harness';
 import { SimulatedVmOperations } from '../test/support/simulated-vm-operations';
 import type { BenchRow } from './stats';
 
@@ -79,7 +79,9 @@ export async function benchScenarios(): Promise<BenchRow[]> {
       type: 'start',
       vm: { subscriptionId: 'bench', resourceGroup: 'rg-sim', name: scenario.vm },
       requester: person,
-      channel: { platform: 'cli', channel: 'bench' },
+      // The conversation the decisions below come from (`card()`'s origin): a decision from any
+      // other is refused (issue 17).
+      channel: testConversation,
       locale: 'en',
     });
     if (!started.ok) throw new Error(started.message.en);
@@ -92,14 +94,17 @@ export async function benchScenarios(): Promise<BenchRow[]> {
       const step = playbook.stepById.get(at.stepId)!;
       const attempt = contextOf(record.snapshot).current!.attempt;
       const base = { incidentId: id, stepId: step.id, attempt, user: person };
-      if ('answers' in step)
-        await engine.handle({
-          type: 'answer',
-          ...base,
-          answer: scenario.answers?.[step.id] ?? step.answers[0]!.id,
-          from: testConversation,
-        });
-      else await engine.handle({ type: 'approve', ...base, from: testConversation });
+      const result =
+        'answers' in step
+          ? await engine.handle({
+              type: 'answer',
+              ...base,
+              answer: scenario.answers?.[step.id] ?? step.answers[0]!.id,
+              ...card(step.id),
+            })
+          : await engine.handle({ type: 'approve', ...base, ...card(step.id) });
+      // A refused decision would measure nothing (a row of zeros that meets every budget).
+      if (!result.ok) throw new Error(`${scenario.vm}: ${step.id} refused: ${result.message.en}`);
     }
     const record = (await store.get(id))!;
     const commands = vm.calls.filter((c) => c.op === 'runScript').length;
@@ -134,7 +139,8 @@ export async function benchScenarios(): Promise<BenchRow[]> {
         article_by_hand_seconds: handSeconds,
       },
       target: `≤1 restart, ≤${budget} commands`,
-      ok: restarts <= 1 && commands <= budget,
+      // Met only by an incident that ended: one stuck before its end meets no budget.
+      ok: record.status === 'closed' && restarts <= 1 && commands <= budget,
     });
     engine.close();
   }

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { VmOperations } from '../../src/azure/vm-operations';
 import { type ApprovalPolicy, type Origin, onEveryPlatform } from '../../src/core/approval-policy';
 import type { User } from '../../src/core/types';
@@ -15,7 +16,18 @@ import type { IncidentStore } from '../../src/store/incident-store';
 import { MemoryIncidentStore } from '../../src/store/memory-store';
 import { SimulatedVmOperations } from '../support/simulated-vm-operations';
 
-export const playbookDir = join(__dirname, '..', '..', 'dialogs', 'rdp-internal-error');
+/**
+ * The repository's playbook, found from the repository root: this file runs from
+ * test/helpers under Jest and from dist-test/test/helpers in the benchmarks, which use
+ * `card()` too (a fixed `../..` found no playbook there, and every benchmark decision failed).
+ */
+export const playbookDir = join(repositoryRoot(__dirname), 'dialogs', 'rdp-internal-error');
+
+function repositoryRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
 let cached: Playbook | undefined;
 export function rdpPlaybook(): Playbook {
   cached ??= loadPlaybook(playbookDir);
