@@ -74,11 +74,12 @@ export function describeEvents(
             actor: null,
             data: { stepId: event.stepId, causes: event.causes },
           });
-          out.messages.push(
-            event.causes.length === 0
-              ? { kind: 'causes', text: Texts.noCauses(), causes: [] }
-              : { kind: 'causes', text: Texts.causesFound(event.causes.length), causes: event.causes },
-          );
+          const found = event.causes.length === 0 ? Texts.noCauses() : Texts.causesFound(event.causes.length);
+          out.messages.push({
+            kind: 'causes',
+            text: withUnchecked(found, context.evidence),
+            causes: event.causes,
+          });
         }
         break;
       }
@@ -189,4 +190,18 @@ function summary(
     causes: context.firstCauses ?? context.causes,
     steps,
   };
+}
+
+/**
+ * The sentence about causes, followed by the checks that could not run (the evidence's
+ * `unknown`, DESIGN.md "Script result contract"): "could not check X (why)".
+ */
+function withUnchecked(text: Localized, evidence: unknown): Localized {
+  const unknown = (evidence as { unknown?: unknown } | null)?.unknown;
+  if (!unknown || typeof unknown !== 'object') return text;
+  const entries = Object.entries(unknown as Record<string, unknown>);
+  if (entries.length === 0) return text;
+  const list = entries.map(([check, why]) => `${check} (${String(why)})`).join('; ');
+  const unchecked = Texts.notChecked(list);
+  return { en: `${text.en} ${unchecked.en}`, it: `${text.it} ${unchecked.it}` };
 }

@@ -39,6 +39,8 @@ export function matches(condition: Condition, evidence: unknown): boolean {
       return Array.isArray(value) && value.length === 0;
     case 'notEmpty':
       return Array.isArray(value) && value.length > 0;
+    case 'gt':
+      return typeof value === 'number' && typeof condition.value === 'number' && value > condition.value;
   }
 }
 

@@ -7,6 +7,7 @@ import { PlaybookInvalid, type PlaybookProblem } from '../core/errors';
 import { CausePrefix, outcomesOf } from './outcomes';
 import { type PlaybookFile, playbookSchema, ResumeEnd, type StepDef, Terminals } from './schema';
 import { readScriptHeader, type ScriptHeader } from './script-header';
+import { readScript, ScriptIncludeMissing } from './script-includes';
 
 /** A script of a playbook, with the hash recorded in the transcript when it runs. */
 export interface PlaybookScript {
@@ -90,7 +91,14 @@ function loadScripts(
       problems.push({ file, path: at, problem: `script scripts/${step.script} not found` });
       return;
     }
-    const text = readFileSync(path, 'utf8');
+    let text: string;
+    try {
+      text = readScript(join(dir, 'scripts'), step.script);
+    } catch (err) {
+      if (!(err instanceof ScriptIncludeMissing)) throw err;
+      problems.push({ file, path: at, problem: `scripts/${step.script}: ${err.message}` });
+      return;
+    }
     const header = readScriptHeader(text);
     const expectedId = basename(step.script, '.ps1');
     if (header.scriptId !== expectedId) {

@@ -73,6 +73,7 @@ const conditionOps = [
   'isFalse',
   'empty',
   'notEmpty',
+  'gt',
 ] as const;
 
 export type Condition =

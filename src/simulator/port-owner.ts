@@ -87,5 +87,7 @@ export function portOwnerEvidence(owner: PortOwner) {
     services: [...owner.services],
     stoppable: why === null,
     notStoppableBecause: why,
+    // Get-NetTCPConnection's LocalAddress of each listening socket: a program bound to every IPv4 address.
+    addresses: ['0.0.0.0'],
   };
 }

@@ -1,3 +1,4 @@
+import { listenerCertificate } from './evidence';
 import type { WindowsVmState } from './windows-vm';
 
 /** What diagnose.ps1's `Test-RdpListener` prints: a client's view of 127.0.0.1:<rdpPort>. */
@@ -14,7 +15,7 @@ const Versions = ['TLS 1.2', 'TLS 1.1', 'TLS 1.0'] as const;
 /**
  * The probe on the simulated VM. TermService answers X.224 with TLS when SCHANNEL has a server
  * version enabled (a value of 0 disables it; unset is the OS default, enabled), it has a
- * certificate and NETWORK SERVICE can read its key (otherwise Schannel logs 36870 and the
+ * certificate (the pinned one, else the self-signed one) and NETWORK SERVICE can read its key (otherwise Schannel logs 36870 and the
  * handshake fails, the article's cause 1). The client offers TLS 1.0 to 1.2 and gets the highest.
  */
 export function probeRdp(s: WindowsVmState, termServiceListens: boolean): RdpProbe {
@@ -30,9 +31,11 @@ export function probeRdp(s: WindowsVmState, termServiceListens: boolean): RdpPro
   if (s.portOwner) {
     return { tcp: true, x224: false, ...none, error: 'no X.224 Connection Confirm (not an RDP listener)' };
   }
-  const version = Versions.find((v) => s.tls[v] !== 0);
-  const keyReadable = !s.machineKeysMissing.includes('NT AUTHORITY\\NETWORK SERVICE');
-  if (!version || !s.certificate || !keyReadable) {
+  // A version is offered unless Enabled is 0 or DisabledByDefault is 1 (TermService asks for the
+  // defaults: "TLS registry settings", learn.microsoft.com/windows-server/security/tls/tls-registry-settings).
+  const version = Versions.find((v) => s.tls[v] !== 0 && s.tlsDisabledByDefault[v] !== 1);
+  const { cert } = listenerCertificate(s);
+  if (!version || !cert || cert.keyAccess !== 'readable') {
     return {
       tcp: true,
       x224: true,
@@ -40,5 +43,5 @@ export function probeRdp(s: WindowsVmState, termServiceListens: boolean): RdpPro
       error: 'Authentication failed because the remote party has closed the transport stream.',
     };
   }
-  return { tcp: true, x224: true, tls: version, thumbprint: s.certificate.thumbprint, error: null };
+  return { tcp: true, x224: true, tls: version, thumbprint: cert.thumbprint, error: null };
 }

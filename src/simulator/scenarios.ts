@@ -1,11 +1,27 @@
-import { healthyVmState, RequiredMachineKeysGrants, type WindowsVmState } from './windows-vm';
+import { healthyVmState, NoEvents, type SimulatedCertificate, type WindowsVmState } from './windows-vm';
 
 /** The Remote Desktop certificate of a VM nobody looked after since early 2024. */
-const ExpiredCertificate = {
+const ExpiredCertificate: SimulatedCertificate = {
   thumbprint: '9A8B7C6D5E4F30211203A4B5C6D7E8F901234567',
   notAfter: '2024-01-31T10:00:00Z',
   hasPrivateKey: true,
+  keyAccess: 'readable',
 };
+
+/**
+ * The article's MachineKeys case as Windows shows it: the listener's key file denies NETWORK
+ * SERVICE, so Schannel cannot open the private key and logs 36870 at every attempt ("Troubleshoot
+ * Azure VM RDP connection issues by Event ID", learn.microsoft.com/troubleshoot/azure/virtual-machines/event-id-troubleshoot-vm-rdp-connecton).
+ */
+const keyDenied = (now: Date): Pick<WindowsVmState, 'certificate'> => ({
+  certificate: {
+    ...(healthyVmState(now).certificate as SimulatedCertificate),
+    keyAccess: 'networkServiceDenied',
+  },
+});
+
+/** Every SCHANNEL server protocol switched off with Enabled=0 (the article's Step 3 cause). */
+const TlsOff = { 'TLS 1.0': 0, 'TLS 1.1': 0, 'TLS 1.2': 0 };
 
 /**
  * Simulated VMs by name. Each scenario is one of the article's situations (or an Azure
@@ -38,23 +54,70 @@ export const Scenarios: Record<string, (now: Date) => WindowsVmState> = {
   'sim-cert-expired': (now) => ({ ...healthyVmState(now), certificate: ExpiredCertificate }),
   'sim-machinekeys': (now) => ({
     ...healthyVmState(now),
-    machineKeysMissing: [...RequiredMachineKeysGrants.slice(0, 2)],
+    ...keyDenied(now),
+    events: { ...NoEvents, schannel36870: 14 },
+  }),
+  // The same ACL with no event in the last 24 hours (nobody tried, or the log rolled over): the
+  // key file's ACL alone is the proof.
+  'sim-key-unreadable': (now) => ({ ...healthyVmState(now), ...keyDenied(now) }),
+  // The certificate says it has a key, but the key file is gone (Keyset does not exist).
+  'sim-key-missing': (now) => ({
+    ...healthyVmState(now),
+    certificate: { ...(healthyVmState(now).certificate as SimulatedCertificate), keyAccess: 'missing' },
+    events: { ...NoEvents, schannel36870: 3 },
   }),
   'sim-tls-disabled': (now) => ({
     ...healthyVmState(now),
-    tls: { 'TLS 1.0': 0, 'TLS 1.1': 0, 'TLS 1.2': 0 },
+    tls: { ...TlsOff },
+    events: { ...NoEvents, schannel36874: 9 },
+  }),
+  // Enabled is absent (the OS default) but DisabledByDefault=1: a server that asks for the
+  // default protocols, as TermService does, gets none ("TLS registry settings", DisabledByDefault).
+  'sim-tls-disabled-by-default': (now) => ({
+    ...healthyVmState(now),
+    tlsDisabledByDefault: { 'TLS 1.0': 1, 'TLS 1.1': 1, 'TLS 1.2': 1 },
   }),
   'sim-tls-gpo': (now) => ({
     ...healthyVmState(now),
-    tls: { 'TLS 1.0': 0, 'TLS 1.1': 0, 'TLS 1.2': 0 },
+    tls: { ...TlsOff },
     gpoDisablesTls: true,
     domainJoined: true,
   }),
   'sim-all-three': (now) => ({
     ...healthyVmState(now),
+    certificate: { ...ExpiredCertificate, keyAccess: 'networkServiceDenied' },
+    tls: { ...TlsOff },
+    events: { ...NoEvents, schannel36870: 14, tsRcm1058: 2 },
+  }),
+  // Remote Desktop switched off (System Properties > Remote: fDenyTSConnections=1): the RDP-Tcp
+  // listener does not listen ("Troubleshoot an RDP general error in Azure VM", learn.microsoft.com/troubleshoot/azure/virtual-machines/windows/troubleshoot-rdp-general-error).
+  'sim-rdp-disabled': (now) => ({
+    ...healthyVmState(now),
+    rdp: { ...healthyVmState(now).rdp, fDenyTSConnections: 1 },
+  }),
+  // TermService set to Disabled: nothing starts it, not even a restart.
+  'sim-termservice-disabled': (now) => ({
+    ...healthyVmState(now),
+    termService: 'Stopped',
+    termServiceStart: 'Disabled',
+  }),
+  // Get-Acl on the MachineKeys folder is refused even to SYSTEM: nothing can be said about the
+  // folder, and the listener's own key file still reads fine: no cause, one "could not check".
+  'sim-machinekeys-unreadable': (now) => ({
+    ...healthyVmState(now),
+    failingChecks: { 'machineKeys/folder': 'Attempted to perform an unauthorized operation.' },
+  }),
+  // A CA certificate pinned for the listener (SSLCertificateSHA1Hash) while the Remote Desktop
+  // store still holds an expired self-signed one that nothing uses: no certificate cause.
+  'sim-pinned-cert': (now) => ({
+    ...healthyVmState(now),
     certificate: ExpiredCertificate,
-    machineKeysMissing: ['NT AUTHORITY\\NETWORK SERVICE'],
-    tls: { 'TLS 1.0': 0, 'TLS 1.1': 0, 'TLS 1.2': 0 },
+    pinnedCertificate: {
+      thumbprint: '5B1D0C4E8A7F6392A1B2C3D4E5F60718293A4B5C',
+      notAfter: new Date(now.getTime() + 365 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      hasPrivateKey: true,
+      keyAccess: 'readable',
+    },
   }),
   'sim-agent-down': (now) => ({ ...healthyVmState(now), agentReady: false }),
   'sim-deallocated': (now) => ({ ...healthyVmState(now), power: 'deallocated', agentReady: false }),

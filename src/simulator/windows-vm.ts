@@ -1,8 +1,16 @@
 import { createHash } from 'node:crypto';
 import { ScriptMarker } from '../playbook/script-header';
+import {
+  evidenceOf,
+  keyFilePath,
+  limitResultLine,
+  limitStrings,
+  listenerCertificate,
+  rdpAllowed,
+  rdpCanStart,
+} from './evidence';
 import { restoreGroupPolicy } from './group-policy';
-import { type PortOwner, portOwnerEvidence } from './port-owner';
-import { probeRdp } from './rdp-probe';
+import type { PortOwner } from './port-owner';
 
 /**
  * A simulated Windows VM with the state the article talks about. Each playbook script is
@@ -19,10 +27,27 @@ export interface WindowsVmState {
   /** Another program listening on the RDP port, or null. */
   portOwner: PortOwner | null;
   termService: 'Running' | 'Stopped';
+  /** TermService's start type; Windows' default is Manual (it is started on demand). */
+  termServiceStart: 'Manual' | 'Automatic' | 'Disabled';
   sessionEnv: 'Running' | 'Stopped';
-  certificate: { thumbprint: string; notAfter: string; hasPrivateKey: boolean } | null;
-  machineKeysMissing: string[];
+  /** The self-signed certificate TermService keeps in LocalMachine\Remote Desktop. */
+  certificate: SimulatedCertificate | null;
+  /** A certificate pinned for the listener (SSLCertificateSHA1Hash) from LocalMachine\My: the listener uses it. */
+  pinnedCertificate: SimulatedCertificate | null;
   tls: Record<TlsVersion, number | null>;
+  /** SCHANNEL Protocols\<version>\Server DisabledByDefault; null = absent (the OS default). */
+  tlsDisabledByDefault: Record<TlsVersion, number | null>;
+  /** fDenyTSConnections, local (Control\Terminal Server) and by policy; MinEncryptionLevel and LanAdapter of RDP-Tcp. */
+  rdp: {
+    fDenyTSConnections: number | null;
+    policyDeny: number | null;
+    minEncryptionLevel: number | null;
+    lanAdapter: number | null;
+  };
+  /** System log counts in the last 24 hours (they stay after a fix: the log is history). */
+  events: EventCounts;
+  /** Checks of the evidence that fail on this VM (Get-Acl denied, WMI broken): check name to the error text. */
+  failingChecks: Record<string, string>;
   gpsvcStart: number;
   /** %ProgramData%\rdp-fix\gpsvc-start.txt: the Start value enable-tls saved before pausing Group Policy. */
   gpsvcSavedStart: number | null;
@@ -42,11 +67,37 @@ export interface WindowsVmState {
 
 export const TlsVersions = ['TLS 1.0', 'TLS 1.1', 'TLS 1.2'] as const;
 export type TlsVersion = (typeof TlsVersions)[number];
-export const RequiredMachineKeysGrants = [
-  'NT AUTHORITY\\SYSTEM',
-  'NT AUTHORITY\\NETWORK SERVICE',
-  'BUILTIN\\Administrators',
-] as const;
+
+/**
+ * A certificate and its private key file. `keyAccess`: NETWORK SERVICE (TermService's account)
+ * can read the key file; or an ACE denies it; or the file is gone while the certificate still
+ * says it has a key (lib/evidence.ps1 `Get-KeyFile`).
+ */
+export interface SimulatedCertificate {
+  thumbprint: string;
+  notAfter: string;
+  hasPrivateKey: boolean;
+  keyAccess: 'readable' | 'networkServiceDenied' | 'missing';
+}
+
+/** The counts lib/evidence.ps1 `Get-EventCounts` reads from the System log. */
+export interface EventCounts {
+  schannel36870: number;
+  schannel36871: number;
+  schannel36874: number;
+  schannel36888: number;
+  tsRcm1057: number;
+  tsRcm1058: number;
+}
+
+export const NoEvents: EventCounts = {
+  schannel36870: 0,
+  schannel36871: 0,
+  schannel36874: 0,
+  schannel36888: 0,
+  tsRcm1057: 0,
+  tsRcm1058: 0,
+};
 
 const TermServiceListener = { process: 'svchost', pid: 1048, services: ['TermService'] };
 
@@ -57,10 +108,24 @@ export function healthyVmState(now: Date): WindowsVmState {
     rdpPort: 3389,
     portOwner: null,
     termService: 'Running',
+    termServiceStart: 'Manual',
     sessionEnv: 'Running',
-    certificate: { thumbprint: thumbprintFor(0), notAfter: addDays(now, 180), hasPrivateKey: true },
-    machineKeysMissing: [],
-    tls: { 'TLS 1.0': null, 'TLS 1.1': null, 'TLS 1.2': 1 },
+    certificate: {
+      thumbprint: thumbprintFor(0),
+      notAfter: addDays(now, 180),
+      hasPrivateKey: true,
+      keyAccess: 'readable',
+    },
+    pinnedCertificate: null,
+    // No SCHANNEL protocol keys: Windows Server 2016-2025 then use their defaults, TLS 1.2 on
+    // ("TLS registry settings", learn.microsoft.com/windows-server/security/tls/tls-registry-settings).
+    tls: { 'TLS 1.0': null, 'TLS 1.1': null, 'TLS 1.2': null },
+    tlsDisabledByDefault: { 'TLS 1.0': null, 'TLS 1.1': null, 'TLS 1.2': null },
+    // An Azure Windows image: RDP allowed (fDenyTSConnections 0), no policy, RDP-Tcp's
+    // MinEncryptionLevel 2 (client compatible) and LanAdapter 0 (every adapter).
+    rdp: { fDenyTSConnections: 0, policyDeny: null, minEncryptionLevel: 2, lanAdapter: 0 },
+    events: { ...NoEvents },
+    failingChecks: {},
     gpsvcStart: 2,
     gpsvcSavedStart: null,
     gpsvcConfigDenied: false,
@@ -116,10 +181,13 @@ export class SimulatedWindowsVm {
         stderr: 'The term is not recognized as the name of a cmdlet (not an rdp-fix script).',
       };
     const log = `C:\\ProgramData\\rdp-fix\\logs\\${id}-${stamp(this.now())}.log`;
-    const print = (ok: boolean, data: Record<string, unknown>, error?: string) => ({
-      stdout: `RDPFIX-RESULT: ${JSON.stringify({ step: id, ok, log, data, ...(error ? { error } : {}) })}\n`,
-      stderr: '',
-    });
+    // diagnose.ps1 and verify.ps1 cut their line to fit Azure's 4,096-byte tail (lib/evidence.ps1).
+    const limited = id === 'diagnose' || id === 'verify';
+    const print = (ok: boolean, data: Record<string, unknown>, error?: string) => {
+      const render = (limit: number) =>
+        `RDPFIX-RESULT: ${JSON.stringify({ step: id, ok, log, data: limitStrings(data, limit), ...(error ? { error: limitStrings(error, limit) } : {}) })}`;
+      return { stdout: `${limited ? limitResultLine(render) : render(0)}\n`, stderr: '' };
+    };
     try {
       const outcome = this.apply(id, params);
       return print(outcome.ok, outcome.data, outcome.error);
@@ -128,42 +196,20 @@ export class SimulatedWindowsVm {
     }
   }
 
-  /** The evidence object the diagnostic script prints (DESIGN.md field names). */
+  /** The evidence object the diagnostic script prints (DESIGN.md field names, contract version 2). */
   evidence(): Record<string, unknown> {
-    const s = this.state;
-    const cert = s.certificate;
-    return {
-      rdpPort: s.rdpPort,
-      listener: s.portOwner ? portOwnerEvidence(s.portOwner) : this.listener(),
-      services: {
-        TermService: { status: s.termService, startType: 'Manual' },
-        SessionEnv: { status: s.sessionEnv, startType: 'Manual' },
-        gpsvc: { status: s.gpsvcStart === 4 ? 'Stopped' : 'Running', start: s.gpsvcStart },
-      },
-      certificate: cert
-        ? {
-            present: true,
-            thumbprint: cert.thumbprint,
-            notAfter: cert.notAfter,
-            expired: Date.parse(cert.notAfter) < this.now().getTime(),
-            hasPrivateKey: cert.hasPrivateKey,
-          }
-        : { present: false, thumbprint: null, notAfter: null, expired: null, hasPrivateKey: null },
-      machineKeys: { aclOk: s.machineKeysMissing.length === 0, missing: [...s.machineKeysMissing] },
-      tls: { ...s.tls },
-      nla: { ...s.nla },
-      probe: probeRdp(s, s.termService === 'Running'),
-      domainJoined: s.domainJoined,
-    };
+    return evidenceOf(this.state, this.now(), this.listener());
   }
 
   /** Restart: services come back, the certificate is recreated if missing, a GPO applies. */
   restart(): void {
     const s = this.state;
     s.restarts += 1;
-    s.termService = 'Running';
+    s.termService = rdpCanStart(s) ? 'Running' : 'Stopped';
     s.sessionEnv = 'Running';
-    if (!s.certificate && s.machineKeysMissing.length === 0) this.newCertificate();
+    // TermService makes itself a new self-signed certificate at start when it has none it can
+    // use; without access to its key container it cannot (event 1057/1058, Event ID article).
+    if (!s.certificate && s.termService === 'Running') this.newCertificate();
     if (s.gpsvcStart !== 4) this.applyGroupPolicy();
   }
 
@@ -171,7 +217,7 @@ export class SimulatedWindowsVm {
     const s = this.state;
     if (s.portOwner)
       return { pid: s.portOwner.pid, process: s.portOwner.process, services: [...s.portOwner.services] };
-    return s.termService === 'Running'
+    return s.termService === 'Running' && rdpAllowed(s)
       ? { ...TermServiceListener, services: [...TermServiceListener.services] }
       : null;
   }
@@ -187,6 +233,7 @@ export class SimulatedWindowsVm {
       thumbprint: thumbprintFor(s.certificateSerial),
       notAfter: addDays(this.now(), 180),
       hasPrivateKey: true,
+      keyAccess: 'readable',
     };
   }
 
@@ -198,6 +245,34 @@ export class SimulatedWindowsVm {
     switch (id) {
       case 'diagnose':
         return { ok: true, data: this.evidence() };
+      case 'enable-rdp': {
+        // enable-rdp.ps1: a denying policy changes nothing; else fDenyTSConnections 0, a Disabled
+        // TermService back to Manual, started, and the listener checked.
+        const before = {
+          fDenyTSConnections: s.rdp.fDenyTSConnections,
+          policyDeny: s.rdp.policyDeny,
+          termServiceStartType: s.termServiceStart,
+          termServiceStatus: s.termService,
+        };
+        if (s.rdp.policyDeny === 1) {
+          throw new Error(
+            'A Group Policy denies Remote Desktop connections (fDenyTSConnections=1 under Policies\\Microsoft\\Windows NT\\Terminal Services): change the policy "Allow users to connect remotely by using Remote Desktop Services"; a local change would not apply',
+          );
+        }
+        s.rdp.fDenyTSConnections = 0;
+        if (s.termServiceStart === 'Disabled') s.termServiceStart = 'Manual';
+        s.termService = 'Running';
+        const after = {
+          fDenyTSConnections: 0,
+          termServiceStartType: s.termServiceStart,
+          termServiceStatus: s.termService,
+        };
+        const listening = this.listener() !== null;
+        const data = { before, after, rdpPort: s.rdpPort, listening };
+        return listening
+          ? { ok: true, data }
+          : { ok: false, data, error: `TermService runs but nothing listens on port ${s.rdpPort}` };
+      }
       case 'free-rdp-port': {
         const name = params.ServiceName ?? '';
         if (name && !/^[A-Za-z0-9_.-]{1,80}$/.test(name)) throw new Error(`Invalid service name '${name}'`);
@@ -243,20 +318,21 @@ export class SimulatedWindowsVm {
         };
       }
       case 'reset-machinekeys-acl': {
-        const acl = (missing: string[]) =>
-          RequiredMachineKeysGrants.filter((g) => !missing.includes(g))
-            .map((g) => `C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys ${g}:(F)`)
-            .join('\n');
-        const beforeAcl = acl(s.machineKeysMissing);
-        s.machineKeysMissing = [];
+        // reset-machinekeys-acl.ps1: the listener's key file only, by SID; a missing file is the
+        // certificate's fix (renew), not this one's.
+        const { cert } = listenerCertificate(s);
+        if (!cert) throw new Error('The RDP listener has no certificate: renew it instead');
+        if (cert.keyAccess === 'missing') {
+          throw new Error(
+            `The key file of certificate ${cert.thumbprint} does not exist: renew the certificate instead`,
+          );
+        }
+        const beforeSddl = cert.keyAccess === 'networkServiceDenied' ? DeniedKeySddl : ReadableKeySddl;
+        cert.keyAccess = 'readable';
+        s.termService = rdpCanStart(s) ? 'Running' : 'Stopped';
         return {
           ok: true,
-          data: {
-            beforeFile: `C:\\ProgramData\\rdp-fix\\acl\\MachineKeys-before-${stamp(this.now())}.txt`,
-            afterFile: `C:\\ProgramData\\rdp-fix\\acl\\MachineKeys-after-${stamp(this.now())}.txt`,
-            beforeAcl,
-            afterAcl: acl([]),
-          },
+          data: { keyFile: keyFilePath(cert), beforeSddl, afterSddl: ReadableKeySddl, readable: true },
         };
       }
       case 'enable-tls': {
@@ -265,7 +341,12 @@ export class SimulatedWindowsVm {
         if (!['1.2', '1.0,1.1,1.2'].includes(versions)) throw new Error(`Invalid TLS versions '${versions}'`);
         if (!['true', 'false'].includes(pause)) throw new Error(`Invalid PauseGroupPolicy '${pause}'`);
         const before = { ...s.tls };
-        for (const v of TlsVersions) if (versions.split(',').includes(v.slice(4))) s.tls[v] = 1;
+        for (const v of TlsVersions) {
+          if (!versions.split(',').includes(v.slice(4))) continue;
+          s.tls[v] = 1;
+          // enable-tls.ps1 also clears DisabledByDefault=1, which switches a version off as surely.
+          if (s.tlsDisabledByDefault[v] === 1) s.tlsDisabledByDefault[v] = 0;
+        }
         const data: Record<string, unknown> = { before, after: { ...s.tls } };
         if (pause === 'true') {
           data.gpsvcPreviousStart = s.gpsvcStart;
@@ -293,6 +374,14 @@ export class SimulatedWindowsVm {
     }
   }
 }
+
+/**
+ * The key file's ACL as Get-Acl's SDDL prints it (SID strings: SY LocalSystem, BA Administrators,
+ * NS Network Service; learn.microsoft.com/windows/win32/secauthz/sid-strings): a deny ACE for
+ * NETWORK SERVICE before the repair, the grants of the article's Step 2.3 after.
+ */
+const DeniedKeySddl = 'O:SYG:SYD:(D;;FR;;;NS)(A;;FA;;;SY)(A;;FA;;;BA)';
+const ReadableKeySddl = 'O:SYG:SYD:(A;;FA;;;SY)(A;;FA;;;BA)(A;;FR;;;NS)';
 
 function thumbprintFor(serial: number): string {
   return createHash('sha1').update(`rdp-cert-${serial}`).digest('hex').toUpperCase();

@@ -19,6 +19,8 @@ export const en = {
     notApplicable: (title: string) => `Skipped "${title}": not needed for what was found and done so far.`,
     noCauses: () => "None of the article's causes was found.",
     causesFound: (n: number) => `Found ${n} of the article's causes:`,
+    /** Checks of the diagnosis that could not run: named, never read as healthy or broken. */
+    notChecked: (list: string) => `Could not check: ${list}. Nothing is proposed on a guess for these.`,
     outcomeUnknown: () =>
       'The agent restarted while this step was being sent; it cannot tell whether it ran. Check, then approve it again or skip it.',
     approved: (who: string, at: string) => `Approved by ${who} at ${at}`,

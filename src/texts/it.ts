@@ -17,6 +17,8 @@ export const it: Catalogue = {
     notApplicable: (title: string) => `Saltato "${title}": non serve per quanto trovato e fatto finora.`,
     noCauses: () => "Non è stata trovata nessuna delle cause dell'articolo.",
     causesFound: (n: number) => `Trovate ${n} cause dell'articolo:`,
+    notChecked: (list: string) =>
+      `Non è stato possibile verificare: ${list}. Per questi punti non viene proposto nulla per ipotesi.`,
     outcomeUnknown: () =>
       "L'agente si è riavviato mentre inviava questo passaggio e non sa se è stato eseguito. Verificare, poi approvarlo di nuovo o saltarlo.",
     approved: (who: string, at: string) => `Approvato da ${who} alle ${at}`,

@@ -33,7 +33,7 @@ describe('incidents from start to end against simulated VMs', () => {
     const vm = h.vm.vm('sim-all-three').state;
     expect(vm.tls['TLS 1.2']).toBe(1);
     expect(vm.tls['TLS 1.0']).toBe(0);
-    expect(vm.machineKeysMissing).toEqual([]);
+    expect(vm.certificate?.keyAccess).toBe('readable');
     // verify switched Group Policy back on in the same Run Command as the re-diagnosis.
     expect(vm.gpsvcStart).toBe(2);
     expect(vm.gpsvcSavedStart).toBeNull();
@@ -44,7 +44,7 @@ describe('incidents from start to end against simulated VMs', () => {
     expect(approvals).toEqual(ran(h));
     const outputs = transcript.filter((e) => e.kind === 'step.output');
     expect(outputs.find((e) => e.data.stepId === 'reset-machinekeys-acl')?.data.stdout).toMatch(
-      /beforeAcl.*afterAcl/,
+      /beforeSddl.*afterSddl/,
     );
     expect(outputs.every((e) => typeof e.data.scriptSha256 === 'string' || e.data.action)).toBe(true);
     const verify = JSON.parse(
@@ -73,7 +73,7 @@ describe('incidents from start to end against simulated VMs', () => {
     expect(h.vm.calls[2]?.params).toEqual({ ServiceName: 'W3SVC' });
     const card = h.messages('stepCard').find((m) => m.kind === 'stepCard' && m.stepId === 'free-rdp-port');
     expect(card).toMatchObject({
-      reasons: [{ en: 'TermService does not own port 3389: svchost (W3SVC) does' }],
+      reasons: [{ en: 'TermService does not own port 3389: svchost (PID 2210, services W3SVC, on 0.0.0.0) does' }],
     });
     expect((await h.store.get(id))?.outcome).toBe('resolved');
     const result = h

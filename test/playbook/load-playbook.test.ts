@@ -56,6 +56,9 @@ describe('loading the article playbook', () => {
       expect(ids).toContain(id);
     }
     expect(playbook.causes.map((c) => c.id)).toEqual([
+      'rdp-disabled',
+      'termservice-disabled',
+      'listener-settings',
       'port-conflict',
       'rdp-not-listening',
       'certificate-invalid',

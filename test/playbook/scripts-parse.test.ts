@@ -2,6 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Language, type Node, Parser } from 'web-tree-sitter';
 import { ResultMarker, ScriptMarker } from '../../src/playbook/script-header';
+import {
+  includesOf,
+  readScript,
+  ScriptIncludeMissing,
+  spliceIncludes,
+} from '../../src/playbook/script-includes';
 import { playbookDir, rdpPlaybook } from '../helpers/engine-harness';
 
 /**
@@ -42,8 +48,17 @@ function paramNames(root: Node): string[] {
     .map((p) => (p?.descendantsOfType('variable')[0]?.text ?? '').replace(/^\$/, ''));
 }
 
+/** A script as the loader sends it: lib/ includes spliced in. */
+const sent = (file: string) => readScript(scriptsDir, file);
+const fragments = readdirSync(join(scriptsDir, 'lib')).filter((f) => f.endsWith('.ps1'));
+
+test.each(fragments)('lib/%s parses cleanly', (file) => {
+  const tree = parser.parse(readFileSync(join(scriptsDir, 'lib', file), 'utf8'));
+  expect(problemsOf(tree!.rootNode)).toEqual([]);
+});
+
 describe.each(scripts)('%s', (file) => {
-  const text = readFileSync(join(scriptsDir, file), 'utf8');
+  const text = sent(file);
 
   test('parses cleanly', () => {
     const tree = parser.parse(text);
@@ -67,7 +82,9 @@ describe.each(scripts)('%s', (file) => {
 
   test('prints the result marker with the step, ok, log and data fields', () => {
     expect(text).toContain(`'${ResultMarker} '`);
-    expect(text).toMatch(/step = \$stepId; ok = \$Ok; log = \$log; data = \$Data/);
+    expect(text).toMatch(
+      /step = \$stepId; ok = \$Ok; log = \$log; data = (\$Data|\(Limit-Strings \$Data \$Limit\))/,
+    );
     expect(text).toContain(`$stepId = '${basename(file, '.ps1')}'`);
   });
 });
@@ -77,21 +94,20 @@ test('the parser does catch broken PowerShell', () => {
   expect(problemsOf(tree!.rootNode).length).toBeGreaterThan(0);
 });
 
-/** The text between `# region <name>` and `# endregion <name>` of a script. */
-function region(file: string, name: string): string {
-  const text = readFileSync(join(scriptsDir, file), 'utf8');
-  const found = new RegExp(`^# region ${name}\\b[^\\n]*\\n([\\s\\S]*?)^# endregion ${name}$`, 'm').exec(text);
-  if (!found?.[1]) throw new Error(`${file} has no region ${name}`);
-  return found[1];
-}
-
-test('verify.ps1 reads the evidence exactly as diagnose.ps1 does', () => {
-  expect(region('verify.ps1', 'evidence')).toBe(region('diagnose.ps1', 'evidence'));
-  expect(region('diagnose.ps1', 'evidence')).toContain('function Get-Evidence');
+test("verify.ps1 reads the evidence with diagnose.ps1's text, and restores Group Policy with restore-group-policy.ps1's", () => {
+  const raw = (file: string) => readFileSync(join(scriptsDir, file), 'utf8');
+  expect(includesOf(raw('diagnose.ps1'))).toEqual(['evidence.ps1']);
+  expect(includesOf(raw('verify.ps1'))).toEqual(['group-policy.ps1', 'evidence.ps1']);
+  expect(includesOf(raw('restore-group-policy.ps1'))).toEqual(['group-policy.ps1']);
+  const evidence = readFileSync(join(scriptsDir, 'lib', 'evidence.ps1'), 'utf8').trimEnd();
+  for (const file of ['diagnose.ps1', 'verify.ps1']) expect(sent(file)).toContain(evidence);
+  // sc.exe config (ChangeServiceConfig), not a registry write: the SCM keeps the start type it read at boot.
+  expect(sent('restore-group-policy.ps1')).toMatch(/& sc\.exe config gpsvc start= /);
 });
 
-test('verify.ps1 and restore-group-policy.ps1 switch Group Policy back on with the same code', () => {
-  expect(region('restore-group-policy.ps1', 'group-policy')).toBe(region('verify.ps1', 'group-policy'));
-  // sc.exe config (ChangeServiceConfig), not a registry write: the SCM keeps the start type it read at boot.
-  expect(region('verify.ps1', 'group-policy')).toMatch(/& sc\.exe config gpsvc start= /);
+test('an include of a fragment that does not exist is refused, and names stay inside lib/', () => {
+  expect(() => spliceIncludes('# include: lib/nothing-here.ps1\n', scriptsDir)).toThrow(ScriptIncludeMissing);
+  expect(spliceIncludes('# include: lib/../diagnose.ps1\n', scriptsDir)).toBe(
+    '# include: lib/../diagnose.ps1\n',
+  );
 });

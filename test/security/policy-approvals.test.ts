@@ -1,6 +1,7 @@
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readScript } from '../../src/playbook/script-includes';
 import { playbookDir } from '../helpers/engine-harness';
 import { until } from '../helpers/until';
 import { ReplicaProcess } from '../support/replica-process';
@@ -118,7 +119,9 @@ test("a card posted before the playbook's script changed: refused, a fresh card 
   expect(dispatched()).toHaveLength(0);
   await rig.click(fresh, bob, 'C_OPS');
   await until('the dispatch', () => (dispatched().length === 1 ? true : undefined));
-  expect(dispatched()[0]!.text).toBe(readFileSync(script, 'utf8'));
+  expect(dispatched()[0]!.text).toBe(
+    readScript(join(dialogs, 'rdp-internal-error', 'scripts'), 'diagnose.ps1'),
+  );
 });
 
 test('two-person rule: a changesConfig step runs only after a second, different approver', async () => {

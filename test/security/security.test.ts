@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config';
 import { pinoLogger } from '../../src/observability/pino-logger';
+import { readScript } from '../../src/playbook/script-includes';
 import { type RunningServer, startServer } from '../../src/server';
 import { playbookDir } from '../helpers/engine-harness';
 import { until } from '../helpers/until';
@@ -93,12 +94,12 @@ test('hostile input through every field: refused, or passed only as a Run Comman
     await post(buttonClick(change.action_id, change.value));
     await server.runtime.engine.idle();
 
-    // Every script Azure received is byte-for-byte the playbook file; values travel as parameters.
+    // Every script Azure received is byte-for-byte the playbook file (its lib/ includes spliced in); values travel as parameters.
     const runCommands = server.runtime.simulator!.scriptDispatches();
     expect(runCommands.length).toBe(2); // diagnose, change-rdp-port
     for (const dispatch of runCommands) {
       const name = dispatch.text.split('\n')[0]!.replace('# rdp-fix-step: ', '');
-      expect(dispatch.text).toBe(readFileSync(join(playbookDir, 'scripts', `${name}.ps1`), 'utf8'));
+      expect(dispatch.text).toBe(readScript(join(playbookDir, 'scripts'), `${name}.ps1`));
       for (const p of dispatch.params) expect(p.value).toMatch(/^[A-Za-z0-9_.,-]*$/);
     }
     expect(runCommands.map((r) => r.params)).toContainEqual([{ name: 'Port', value: '3390' }]);

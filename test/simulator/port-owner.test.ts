@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readScript } from '../../src/playbook/script-includes';
 import { CriticalServices, notStoppableBecause, type PortOwner } from '../../src/simulator/port-owner';
 import { playbookDir } from '../helpers/engine-harness';
 
 /** The simulator decides "can the port owner be stopped" as diagnose.ps1 does. */
-const script = readFileSync(join(playbookDir, 'scripts', 'diagnose.ps1'), 'utf8');
+const script = readScript(join(playbookDir, 'scripts'), 'diagnose.ps1');
 
 test('the critical service list is the script’s', () => {
   const list = /\$CriticalServices = @\(([\s\S]*?)\n\)/.exec(script)?.[1] ?? '';
