@@ -42,7 +42,7 @@ export function evidenceOf(
         expired: Date.parse(cert.notAfter) < now.getTime(),
         hasPrivateKey: cert.hasPrivateKey,
         source,
-        keyFile: { found, readable, path: found ? keyFilePath(cert) : null },
+        keyFile: { found, readable, path: found ? keyFilePath(s, cert) : null },
       };
       evidence.machineKeys = {
         aclOk: found && readable,
@@ -88,10 +88,20 @@ export function listenerCertificate(s: WindowsVmState): {
   return { cert: null, source: 'none' };
 }
 
-/** A CryptoAPI machine key file: MachineKeys\<container hash>_<MachineGuid>. */
-export function keyFilePath(cert: SimulatedCertificate): string {
-  return `C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys\\${cert.thumbprint.slice(0, 32).toLowerCase()}_8f4c2b1e-5d3a-4e6f-9a7b-0c1d2e3f4a5b`;
+/**
+ * A CryptoAPI machine key file: MachineKeys\<container hash>_<MachineGuid>. TermService's
+ * self-signed certificate keeps its key in the container whose file starts f686aace… (shared/ARTICLE.md);
+ * a pinned certificate's key has a container of its own.
+ */
+export function keyFilePath(s: WindowsVmState, cert: SimulatedCertificate): string {
+  const container =
+    cert === s.pinnedCertificate ? cert.thumbprint.slice(0, 32).toLowerCase() : SelfSignedContainer;
+  return `C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys\\${container}_${MachineGuid}`;
 }
+
+const SelfSignedContainer = 'f686aace6942fb7f7ceb231212eef4a4';
+/** HKLM\SOFTWARE\Microsoft\Cryptography MachineGuid of the simulated VM. */
+const MachineGuid = '8f4c2b1e-5d3a-4e6f-9a7b-0c1d2e3f4a5b';
 
 /** Whether Windows lets RDP connections in: fDenyTSConnections 0 locally and by policy (the policy wins). */
 export function rdpAllowed(s: WindowsVmState): boolean {

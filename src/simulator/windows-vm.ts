@@ -332,7 +332,13 @@ export class SimulatedWindowsVm {
         s.termService = rdpCanStart(s) ? 'Running' : 'Stopped';
         return {
           ok: true,
-          data: { keyFile: keyFilePath(cert), beforeSddl, afterSddl: ReadableKeySddl, readable: true },
+          data: {
+            keyFile: keyFilePath(s, cert),
+            beforeFile: `C:\\ProgramData\\rdp-fix\\acl\\${keyFilePath(s, cert).split('\\').at(-1)}-before-${stamp(this.now())}.sddl`,
+            beforeSddl,
+            afterSddl: ReadableKeySddl,
+            readable: true,
+          },
         };
       }
       case 'enable-tls': {

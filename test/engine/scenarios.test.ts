@@ -73,7 +73,9 @@ describe('incidents from start to end against simulated VMs', () => {
     expect(h.vm.calls[2]?.params).toEqual({ ServiceName: 'W3SVC' });
     const card = h.messages('stepCard').find((m) => m.kind === 'stepCard' && m.stepId === 'free-rdp-port');
     expect(card).toMatchObject({
-      reasons: [{ en: 'TermService does not own port 3389: svchost (PID 2210, services W3SVC, on 0.0.0.0) does' }],
+      reasons: [
+        { en: 'TermService does not own port 3389: svchost (PID 2210, services W3SVC, on 0.0.0.0) does' },
+      ],
     });
     expect((await h.store.get(id))?.outcome).toBe('resolved');
     const result = h

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import type { Risk } from '../../src/core/types';
+import { readScript } from '../../src/playbook/script-includes';
 import type { RunningServer } from '../../src/server';
 import { artifacts, collectErrors, command, decide, start, startBrowserEnv, walk } from './browser-env';
 
@@ -114,10 +114,7 @@ test('risk badges, the confirmation, a chosen parameter, the script, the summary
       await card.locator('button[data-verb="showScript"]').click();
       const pre = card.locator('pre.script');
       await pre.waitFor();
-      const script = readFileSync(
-        join(__dirname, '../../dialogs/rdp-internal-error/scripts/diagnose.ps1'),
-        'utf8',
-      );
+      const script = readScript(join(__dirname, '../../dialogs/rdp-internal-error/scripts'), 'diagnose.ps1');
       expect(await pre.textContent()).toBe(script);
       const style = await page.evaluate(
         "(() => { const s = getComputedStyle(document.querySelector('pre.script')); return [s.whiteSpace, s.overflowY, s.fontFamily]; })()",

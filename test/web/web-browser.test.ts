@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { readScript } from '../../src/playbook/script-includes';
 import type { RunningServer } from '../../src/server';
 import { artifacts, collectErrors, command, start, startBrowserEnv, walk } from './browser-env';
 
@@ -101,10 +102,7 @@ test('resolve an incident in the playground, review it, export it, see the dashb
   // The script view: the whole script, as it ran, in a scrollable code block.
   await page.locator('a.view-script', { hasText: 'view script' }).first().click();
   await page.locator('#script').waitFor();
-  const script = readFileSync(
-    join(__dirname, '../../dialogs/rdp-internal-error/scripts/diagnose.ps1'),
-    'utf8',
-  );
+  const script = readScript(join(__dirname, '../../dialogs/rdp-internal-error/scripts'), 'diagnose.ps1');
   expect(await page.locator('#script').textContent()).toBe(script);
   expect(await page.evaluate("getComputedStyle(document.getElementById('script')).whiteSpace")).toBe('pre');
   await page.screenshot({ path: join(artifacts, 'transcript-script-view.png') });
