@@ -9,6 +9,7 @@ import { callAzure, toCoded } from './azure-errors';
 import { comparePermissions, type PermissionReport, readPermissions } from './check-permissions';
 import { loopbackRedirectPolicy } from './loopback-pipeline';
 import { ManagedRunCommand, managedStateOf, type RunCommandKind } from './managed-run-command';
+import { type RdpExposure, readRdpExposure } from './rdp-exposure';
 import { parseId } from './resource-id';
 import { updateNsgRule } from './update-nsg-rule';
 import type { ApprovedStep, RunHooks, RunOutput, ScriptToRun, VmCheck, VmOperations } from './vm-operations';
@@ -254,6 +255,15 @@ export class AzureVmOperations implements VmOperations {
     signal?: AbortSignal,
   ): Promise<{ rule: string; openToAnyone?: boolean }> {
     return updateNsgRule(
+      { compute: this.compute, network: this.network },
+      step,
+      this.options.pollIntervalMs ?? 5_000,
+      signal,
+    );
+  }
+
+  async checkRdpSecurity(step: ApprovedStep, signal?: AbortSignal): Promise<RdpExposure> {
+    return readRdpExposure(
       { compute: this.compute, network: this.network },
       step,
       this.options.pollIntervalMs ?? 5_000,

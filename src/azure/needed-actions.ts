@@ -21,6 +21,8 @@ export const NeededActions = [
   'Microsoft.Compute/snapshots/read',
   'Microsoft.Compute/snapshots/write',
   'Microsoft.Network/networkInterfaces/read',
+  // "Check RDP security": the NIC's effective rules (its NSG and its subnet's).
+  'Microsoft.Network/networkInterfaces/effectiveNetworkSecurityGroups/action',
   'Microsoft.Network/networkSecurityGroups/read',
   'Microsoft.Network/networkSecurityGroups/securityRules/read',
   'Microsoft.Network/networkSecurityGroups/securityRules/write',

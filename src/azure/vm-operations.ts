@@ -1,5 +1,6 @@
 import type { Risk, VmRef } from '../core/types';
 import type { Decision, StepParams, VmStatus } from '../playbook/machine-types';
+import type { RdpExposure } from './rdp-exposure';
 
 declare const approvedBrand: unique symbol;
 
@@ -77,4 +78,6 @@ export interface VmOperations {
   /** Starts a stopped or deallocated VM and waits until its agent is Ready. */
   start(step: ApprovedStep, signal?: AbortSignal): Promise<void>;
   updateNsgRule(step: ApprovedStep, signal?: AbortSignal): Promise<{ rule: string }>;
+  /** Read-only: who can reach the step's `Port` through the effective NSG rules ("Check RDP security"). */
+  checkRdpSecurity(step: ApprovedStep, signal?: AbortSignal): Promise<RdpExposure>;
 }

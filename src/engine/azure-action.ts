@@ -16,6 +16,8 @@ export async function runAzureAction(
       return { restarted: true };
     case 'updateNsgRule':
       return { ...(await vm.updateNsgRule(step, signal)) };
+    case 'checkRdpSecurity':
+      return { ...(await vm.checkRdpSecurity(step, signal)) };
     case 'startVm':
       await vm.start(step, signal);
       return { started: true };

@@ -15,6 +15,7 @@ export const SideEffects = [
   'restartVm',
   'updateNsgRule',
   'startVm',
+  'checkRdpSecurity',
 ] as const;
 export type SideEffect = (typeof SideEffects)[number];
 

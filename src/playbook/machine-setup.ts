@@ -72,6 +72,7 @@ export function setupIncidentMachine(playbook: Playbook) {
       restartVm: (_: unknown, _params: StepParam) => noSideEffect(),
       updateNsgRule: (_: unknown, _params: StepParam) => noSideEffect(),
       startVm: (_: unknown, _params: StepParam) => noSideEffect(),
+      checkRdpSecurity: (_: unknown, _params: StepParam) => noSideEffect(),
       startAttempt: assign(({ context, event }, { stepId }: StepParam) => {
         const attempt = (context.steps[stepId]?.attempt ?? 0) + 1;
         const afterUnknown = event.type === 'STEP_RESULT' && event.result.outcome === 'unknown';

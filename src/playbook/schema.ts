@@ -148,7 +148,13 @@ const stepBase = {
  */
 export const DefaultStepTimeoutSeconds = 600;
 
-export const AzureActions = ['snapshotDisk', 'restartVm', 'updateNsgRule', 'startVm'] as const;
+export const AzureActions = [
+  'snapshotDisk',
+  'restartVm',
+  'updateNsgRule',
+  'startVm',
+  'checkRdpSecurity',
+] as const;
 export type AzureAction = (typeof AzureActions)[number];
 
 export const stepSchema = z.discriminatedUnion('kind', [

@@ -174,6 +174,58 @@ export class ResourceShapes {
     };
   }
 
+  /**
+   * `POST …/networkInterfaces/{nic}/effectiveNetworkSecurityGroups`: the NIC's NSG with its rules
+   * as Azure states them effective — ports as "3389-3389" (or "0-65535" for *), sources "*" as
+   * "0.0.0.0/0", rule names prefixed "securityRules/" — followed by the default rules every NSG
+   * has (AllowVnetInBound 65000, AllowAzureLoadBalancerInBound 65001, DenyAllInBound 65500:
+   * "Network security groups", learn.microsoft.com/azure/virtual-network/network-security-groups-overview;
+   * the shapes of "Diagnose a virtual machine network traffic filter problem",
+   * learn.microsoft.com/azure/virtual-network/diagnose-network-traffic-filter-problem).
+   */
+  effectiveNsgs(record: VmRecord): Record<string, unknown> {
+    const nsg = this.nsg(record) as { id: string };
+    const nic = this.nic(record) as { id: string };
+    const range = (r: unknown) =>
+      r === '*' || r === undefined ? '0-65535' : /-/.test(String(r)) ? String(r) : `${r}-${r}`;
+    const prefix = (p: unknown) => (p === '*' || p === undefined ? '0.0.0.0/0' : String(p));
+    const custom = [...record.nsgRules.entries()].map(([name, p]) => ({
+      name: `securityRules/${name}`,
+      protocol: p.protocol === '*' ? 'All' : p.protocol,
+      sourcePortRange: range(p.sourcePortRange),
+      destinationPortRange: range(p.destinationPortRange),
+      sourceAddressPrefix: prefix(p.sourceAddressPrefix),
+      destinationAddressPrefix: prefix(p.destinationAddressPrefix),
+      access: p.access,
+      priority: p.priority,
+      direction: p.direction,
+    }));
+    const defaults = [
+      ['AllowVnetInBound', 'VirtualNetwork', 'Allow', 65000],
+      ['AllowAzureLoadBalancerInBound', 'AzureLoadBalancer', 'Allow', 65001],
+      ['DenyAllInBound', '0.0.0.0/0', 'Deny', 65500],
+    ].map(([name, source, access, priority]) => ({
+      name: `defaultSecurityRules/${name}`,
+      protocol: 'All',
+      sourcePortRange: '0-65535',
+      destinationPortRange: '0-65535',
+      sourceAddressPrefix: source,
+      destinationAddressPrefix: '0.0.0.0/0',
+      access,
+      priority,
+      direction: 'Inbound',
+    }));
+    return {
+      value: [
+        {
+          networkSecurityGroup: { id: nsg.id },
+          association: { networkInterface: { id: nic.id } },
+          effectiveSecurityRules: [...custom, ...defaults],
+        },
+      ],
+    };
+  }
+
   rule(record: VmRecord, name: string, properties: Record<string, unknown>): Record<string, unknown> {
     return {
       id: `/subscriptions/${this.subscriptionId}/resourceGroups/${record.entry.resourceGroup}/providers/Microsoft.Network/networkSecurityGroups/${record.entry.name}-nsg/securityRules/${name}`,

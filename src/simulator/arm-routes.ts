@@ -205,6 +205,10 @@ export function routeArmRequest(state: ArmState, req: ArmRequest, res: ServerRes
         armError('ResourceNotFound', `The Resource 'Microsoft.Network/${parts[6]}/${name}' was not found.`),
       );
     }
+    if (type === 'networkinterfaces' && lower[8] === 'effectivenetworksecuritygroups' && method === 'POST') {
+      // Azure may answer 200 with the list at once or 202 to poll (REST reference); the simulator answers 200.
+      return send(res, 200, state.shapes.effectiveNsgs(record));
+    }
     if (type === 'networkinterfaces')
       return method === 'GET'
         ? send(res, 200, state.shapes.nic(record))

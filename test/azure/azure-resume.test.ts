@@ -43,7 +43,7 @@ test.each(RunCommandKinds)(
       subscriptionId: SUB,
       resourceGroup: 'rg-sim',
     });
-    for (const stepId of ['diagnose', 'snapshot-os-disk']) {
+    for (const stepId of ['diagnose', 'check-rdp-security', 'snapshot-os-disk']) {
       await first.engine.handle({
         type: 'approve',
         incidentId: id,

@@ -17,8 +17,8 @@ async function chat(args: string[], lines: string[]) {
 }
 
 test('sim-all-three walks to resolution at the terminal', async () => {
-  // The restart (the sixth approval) asks to confirm, as on the cards.
-  const { code, out } = await chat(['sim-all-three'], ['a', 'a', 'a', 'a', 'a', 'a', 'yes', 'a', '1']);
+  // The restart (the seventh approval) asks to confirm, as on the cards.
+  const { code, out } = await chat(['sim-all-three'], ['a', 'a', 'a', 'a', 'a', 'a', 'a', 'yes', 'a', '1']);
   expect(code).toBe(0);
   expect(out).toContain('Local mode: the Azure SDK talks to the built-in simulator.');
   expect(out).toContain("Found 3 of the article's causes:");
@@ -41,7 +41,7 @@ test('a confirmation not given: nothing is done, the step still waits', async ()
 test('view script, a parameter override, a refusal for a bad value', async () => {
   const { out } = await chat(
     ['sim-port-unstoppable'],
-    ['v', 'a', 'a', 'a Port', 'a Port=80', 'yes', 'a Port=3391', 'yes', 'a', 'a', 'b'],
+    ['v', 'a', 'a', 'a', 'a Port', 'a Port=80', 'yes', 'a Port=3391', 'yes', 'a', 'a', 'b'],
   );
   expect(out).toContain('# rdp-fix-step: diagnose');
   // A name without a value is said, not sent as Port=Port (review finding).

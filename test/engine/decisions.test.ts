@@ -295,7 +295,7 @@ describe('hostile and out-of-range parameters', () => {
       expect(result).toMatchObject({ ok: false, code: ErrorCodes.InvalidParameter });
     }
     await h.engine.idle();
-    expect(h.vm.calls.map((c) => c.stepId)).toEqual(['diagnose', 'snapshot-os-disk']);
+    expect(h.vm.calls.map((c) => c.stepId)).toEqual(['diagnose', 'check-rdp-security', 'snapshot-os-disk']);
   });
 
   test('an answer that is not one of the question answers is refused', async () => {

@@ -57,6 +57,7 @@ function dyingVm(
     restart: (step) => sim.restart(step),
     start: (step) => sim.start(step),
     updateNsgRule: (step) => sim.updateNsgRule(step),
+    checkRdpSecurity: (step) => sim.checkRdpSecurity(step),
     runScript: async (step: ApprovedStep, s: ScriptToRun, hooks: RunHooks) => {
       if (s.name !== script) return sim.runScript(step, s, hooks);
       if (when === 'afterDispatch') await sim.runScript(step, s, hooks);

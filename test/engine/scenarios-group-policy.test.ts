@@ -42,7 +42,14 @@ test('TLS disabled: three Run Commands, Group Policy back on in the verification
   const h = makeHarness();
   const id = await startIncident(h, 'sim-tls-disabled');
   await driveToEnd(h, id);
-  expect(ran(h)).toEqual(['diagnose', 'snapshot-os-disk', 'enable-tls', 'restart-vm', 'verify']);
+  expect(ran(h)).toEqual([
+    'diagnose',
+    'check-rdp-security',
+    'snapshot-os-disk',
+    'enable-tls',
+    'restart-vm',
+    'verify',
+  ]);
   expect(h.vm.calls.filter((c) => c.op === 'runScript')).toHaveLength(3);
   expect(h.vm.vm('sim-tls-disabled').state).toMatchObject({ gpsvcStart: 2, gpsvcSavedStart: null });
   expect(cards(h)).not.toContain('restore-group-policy');
@@ -74,7 +81,13 @@ test('abort after enable-tls: the restore card comes first, then the incident en
     user: bob,
   });
   await h.engine.idle();
-  expect(ran(h)).toEqual(['diagnose', 'snapshot-os-disk', 'enable-tls', 'restore-group-policy']);
+  expect(ran(h)).toEqual([
+    'diagnose',
+    'check-rdp-security',
+    'snapshot-os-disk',
+    'enable-tls',
+    'restore-group-policy',
+  ]);
   expect(h.vm.vm('sim-tls-disabled').state).toMatchObject({ gpsvcStart: 2, gpsvcSavedStart: null });
   expect(await h.store.get(id)).toMatchObject({ status: 'closed', outcome: 'aborted' });
   expect(h.messages('summary')[0]).toMatchObject({ outcome: 'aborted', reason: 'change window closed' });
@@ -100,7 +113,13 @@ test('a failed restart: restore-group-policy, then unresolved', async () => {
   };
   const id = await startIncident(h, 'sim-tls-disabled');
   await driveToEnd(h, id);
-  expect(ran(h)).toEqual(['diagnose', 'snapshot-os-disk', 'enable-tls', 'restore-group-policy']);
+  expect(ran(h)).toEqual([
+    'diagnose',
+    'check-rdp-security',
+    'snapshot-os-disk',
+    'enable-tls',
+    'restore-group-policy',
+  ]);
   expect(h.vm.vm('sim-tls-disabled').state.gpsvcStart).toBe(2);
   expect((await h.store.get(id))?.outcome).toBe('unresolved');
 });

@@ -69,8 +69,8 @@ describe('incidents from start to end against simulated VMs', () => {
     const h = makeHarness();
     const id = await startIncident(h, 'sim-port-stoppable');
     await driveToEnd(h, id);
-    expect(ran(h)).toEqual(['diagnose', 'snapshot-os-disk', 'free-rdp-port', 'verify']);
-    expect(h.vm.calls[2]?.params).toEqual({ ServiceName: 'W3SVC' });
+    expect(ran(h)).toEqual(['diagnose', 'check-rdp-security', 'snapshot-os-disk', 'free-rdp-port', 'verify']);
+    expect(h.vm.calls.find((c) => c.stepId === 'free-rdp-port')?.params).toEqual({ ServiceName: 'W3SVC' });
     const card = h.messages('stepCard').find((m) => m.kind === 'stepCard' && m.stepId === 'free-rdp-port');
     expect(card).toMatchObject({
       reasons: [
@@ -93,7 +93,14 @@ describe('incidents from start to end against simulated VMs', () => {
     const h = makeHarness();
     const id = await startIncident(h, 'sim-port-unstoppable');
     await driveToEnd(h, id);
-    expect(ran(h)).toEqual(['diagnose', 'snapshot-os-disk', 'change-rdp-port', 'update-nsg-rule', 'verify']);
+    expect(ran(h)).toEqual([
+      'diagnose',
+      'check-rdp-security',
+      'snapshot-os-disk',
+      'change-rdp-port',
+      'update-nsg-rule',
+      'verify',
+    ]);
     const diagnosed = h
       .messages('progress')
       .find((m) => m.kind === 'progress' && m.done && m.stepId === 'diagnose');
@@ -116,7 +123,14 @@ describe('incidents from start to end against simulated VMs', () => {
     const h = makeHarness();
     const id = await startIncident(h, 'sim-tls-gpo');
     await driveToEnd(h, id, bob, { 'gpo-enforced': 'stop' });
-    expect(ran(h)).toEqual(['diagnose', 'snapshot-os-disk', 'enable-tls', 'restart-vm', 'verify']);
+    expect(ran(h)).toEqual([
+      'diagnose',
+      'check-rdp-security',
+      'snapshot-os-disk',
+      'enable-tls',
+      'restart-vm',
+      'verify',
+    ]);
     expect(h.vm.vm('sim-tls-gpo').state).toMatchObject({ gpsvcStart: 2, tls: { 'TLS 1.2': 0 } });
     const record = await h.store.get(id);
     expect(record?.outcome).toBe('unresolved');
@@ -240,6 +254,7 @@ describe('incidents from start to end against simulated VMs', () => {
     await driveToEnd(h, id);
     expect(ran(h)).toEqual([
       'diagnose',
+      'check-rdp-security',
       'snapshot-os-disk',
       'free-rdp-port',
       'change-rdp-port',

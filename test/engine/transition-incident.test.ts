@@ -76,7 +76,8 @@ describe('what a transition returns', () => {
 
   test("the diagnosis result returns the finished step's causes and the next card, in that order", () => {
     const run = drive([vmReady, approve('diagnose'), resultOk('diagnose', evidence('all-three-domain'))]);
-    expect(run.state).toBe('snapshot-os-disk.awaiting');
+    // The first card after the causes: "Check RDP security", read-only, from Azure.
+    expect(run.state).toBe('check-rdp-security.awaiting');
     expect(run.effects).toEqual([]);
     expect(run.emitted.map((e) => e.type)).toEqual(['stepFinished', 'stepAwaiting']);
     expect(run.emitted[0]).toMatchObject({ stepId: 'diagnose', attempt: 1, outcome: 'causes' });
@@ -87,11 +88,15 @@ describe('what a transition returns', () => {
     ]);
   });
 
-  test('an Azure step returns its action by name (snapshotDisk), not runStep', () => {
+  test('an Azure step returns its action by name (checkRdpSecurity, snapshotDisk), not runStep', () => {
+    const diagnosed = [vmReady, approve('diagnose'), resultOk('diagnose', evidence('all-three-domain'))];
+    expect(drive([...diagnosed, approve('check-rdp-security')]).effects).toEqual([
+      { effect: 'checkRdpSecurity', stepId: 'check-rdp-security' },
+    ]);
     const run = drive([
-      vmReady,
-      approve('diagnose'),
-      resultOk('diagnose', evidence('all-three-domain')),
+      ...diagnosed,
+      approve('check-rdp-security'),
+      resultOk('check-rdp-security', { port: 3389, groups: [], openToAnyone: false }),
       approve('snapshot-os-disk'),
     ]);
     expect(run.effects).toEqual([{ effect: 'snapshotDisk', stepId: 'snapshot-os-disk' }]);
@@ -134,7 +139,7 @@ describe('the snapshot it returns', () => {
     const [fromMemory, actions] = transition(machine, live, result);
 
     const fromStore = transitionIncident(machine, drive(events).snapshot, result);
-    expect(fromStore.state).toBe('snapshot-os-disk.awaiting');
+    expect(fromStore.state).toBe('check-rdp-security.awaiting');
     expect(fromStore.snapshot).toStrictEqual(
       JSON.parse(JSON.stringify(machine.getPersistedSnapshot(fromMemory))),
     );

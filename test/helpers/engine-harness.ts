@@ -37,6 +37,7 @@ export function rdpPlaybook(): Playbook {
 /** The steps that reach the VM or Azure for "all three causes", in the article's order. */
 export const AllThreeSteps = [
   'diagnose',
+  'check-rdp-security',
   'snapshot-os-disk',
   'renew-rdp-certificate',
   'reset-machinekeys-acl',

@@ -127,7 +127,7 @@ test("a card posted before the playbook's script changed: refused, a fresh card 
 test('two-person rule: a changesConfig step runs only after a second, different approver', async () => {
   rig = await startPolicyRig({ RDPFIX_TWO_PERSON_RISK: 'changesConfig,restartsVm' });
   await rig.slash('sim-all-three', alice, 'C_OPS');
-  for (const step of ['diagnose', 'snapshot-os-disk']) {
+  for (const step of ['diagnose', 'check-rdp-security', 'snapshot-os-disk']) {
     await rig.click(approveButton(await rig.slackCard(step)), bob, 'C_OPS');
     await rig.server.runtime.engine.idle();
   }

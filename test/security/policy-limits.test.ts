@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { silentLogger } from '../../src/core/logger';
+import { RefusalAnswerEveryMs } from '../../src/engine/refusal-tally';
 import { openStore } from '../../src/store/open-store';
 import { until } from '../helpers/until';
 import { alice, approveButton, bob, carol, mallory, type PolicyRig, startPolicyRig } from './policy-rig';
@@ -100,14 +101,21 @@ test('300 refused clicks on one card: told once, two transcript entries (the fir
   const rig = await rigWith({ DATABASE_URL: `sqlite:${db}` });
   await rig.slash('sim-healthy', alice, 'C_OPS');
   const approve = approveButton(await rig.slackCard('diagnose'));
+  const started = Date.now();
   for (let batch = 0; batch < 10; batch++)
     await Promise.all(Array.from({ length: 30 }, () => rig.click(approve, mallory, 'C_OPS')));
+  // The refusal is said again at most once per RefusalAnswerEveryMs of wall time: on a loaded
+  // machine the 300 clicks may take longer than that (the test used to assume they never do).
+  const saysAtMost = 1 + Math.floor((Date.now() - started) / RefusalAnswerEveryMs);
   await rig.server.runtime.engine.idle();
   const id = (await rig.server.runtime.store.list())[0]!.id;
   const refusedNow = (await rig.server.runtime.store.transcript(id)).filter((e) => e.kind === 'step.refused');
   expect(refusedNow).toHaveLength(1);
   await until('the refusal said', () => rig.ephemerals(mallory.id)[0]);
-  expect(rig.ephemerals(mallory.id)).toHaveLength(1);
+  expect(rig.ephemerals(mallory.id).length).toBeLessThanOrEqual(saysAtMost);
+  expect(new Set(rig.ephemerals(mallory.id))).toEqual(
+    new Set(['You are not on the approver list for rdp-fix steps.']),
+  );
   // At shutdown (or once mallory stops pressing), the repeats are written as one entry.
   await rig.close();
   rigs = [];

@@ -82,7 +82,7 @@ test('hostile input through every field: refused, or passed only as a Run Comman
         return actions?.elements?.find((e) => e.action_id === 'rdpfix_approve');
       });
     // The owner cannot be stopped (AcceptStop false): no free-rdp-port, straight to the port change.
-    for (const step of ['diagnose', 'snapshot-os-disk']) {
+    for (const step of ['diagnose', 'check-rdp-security', 'snapshot-os-disk']) {
       const approve = await cardFor(step);
       await post(buttonClick(approve.action_id, approve.value));
       await server.runtime.engine.idle();

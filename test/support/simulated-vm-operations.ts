@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { RdpExposure } from '../../src/azure/rdp-exposure';
 import type {
   ApprovedStep,
   RunHooks,
@@ -15,7 +16,7 @@ import { SimulatedWindowsVm } from '../../src/simulator/windows-vm';
 
 /** One call the simulated VMs received, for tests and the benchmark to count. */
 export interface SimulatedCall {
-  op: 'runScript' | 'snapshotOsDisk' | 'restart' | 'start' | 'updateNsgRule';
+  op: 'runScript' | 'snapshotOsDisk' | 'restart' | 'start' | 'updateNsgRule' | 'checkRdpSecurity';
   vm: string;
   stepId: string;
   attempt: number;
@@ -125,6 +126,18 @@ export class SimulatedVmOperations implements VmOperations {
     this.record('updateNsgRule', step, { Port: String(step.params.Port) });
     await this.options.delay?.('updateNsgRule');
     return { rule: `allow-rdp-${step.params.Port}` };
+  }
+
+  /** The default simulated NSG: one rule open to any source on the RDP port (arm-resources.ts). */
+  async checkRdpSecurity(step: ApprovedStep): Promise<RdpExposure> {
+    this.record('checkRdpSecurity', step, { Port: String(step.params.Port) });
+    await this.options.delay?.('checkRdpSecurity');
+    const port = Number(step.params.Port);
+    return {
+      port,
+      groups: [`${step.vm.name}-nsg (network interface): securityRules/allow-rdp Allow from 0.0.0.0/0`],
+      openToAnyone: true,
+    };
   }
 
   private record(
