@@ -137,3 +137,39 @@ test("the worst case still fits: the result line survives Azure's 4,096-byte cut
     'tls-disabled',
   ]);
 });
+
+describe('Check RDP security: the effective NSG rules through the real SDK', () => {
+  /** The result of the check-rdp-security step of an incident on `vm`, driven to its end. */
+  async function exposure(vm: string) {
+    const { h, record } = await run(vm);
+    const transcript = await h.store.transcript(record.id);
+    const finished = transcript.find(
+      (e) => e.kind === 'step.output' && e.data.stepId === 'check-rdp-security',
+    );
+    const progress = h
+      .messages('progress')
+      .find((m) => m.kind === 'progress' && m.done && m.stepId === 'check-rdp-security');
+    return { data: finished?.data, text: progress?.kind === 'progress' ? progress.text.en : undefined };
+  }
+
+  test('the simulated NSG allows 3389 from any source: said, with the deciding rule', async () => {
+    const { text } = await exposure('sim-tls-disabled');
+    expect(text).toContain(
+      'Port 3389: sim-tls-disabled-nsg (network interface): securityRules/allow-rdp Allow from 0.0.0.0/0. Open to any source on the Internet: true.',
+    );
+    const call = sim.requests.find(
+      (r) => r.method === 'POST' && r.path.endsWith('/effectiveNetworkSecurityGroups'),
+    );
+    expect(call?.path).toBe(
+      `/subscriptions/${SUB}/resourceGroups/rg-sim/providers/Microsoft.Network/networkInterfaces/sim-tls-disabled-nic/effectiveNetworkSecurityGroups`,
+    );
+  });
+
+  test('a rule limited to one address range: Internet traffic meets DenyAllInBound, not open', async () => {
+    sim.nsgRule('rg-sim', 'sim-tls-disabled')!.sourceAddressPrefix = '203.0.113.0/24';
+    const { text } = await exposure('sim-tls-disabled');
+    expect(text).toContain(
+      'sim-tls-disabled-nsg (network interface): defaultSecurityRules/DenyAllInBound Deny from 0.0.0.0/0. Open to any source on the Internet: false.',
+    );
+  });
+});
