@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ScriptMarker } from '../playbook/script-header';
+import { applyFixScript, type FixScriptState, healthyFixScriptState, isFixScript } from './fix-scripts';
 import { restoreGroupPolicy } from './group-policy';
 import { type PortOwner, portOwnerEvidence } from './port-owner';
 import { probeRdp } from './rdp-probe';
@@ -12,7 +13,8 @@ import { probeRdp } from './rdp-probe';
  */
 export type { PortOwner } from './port-owner';
 
-export interface WindowsVmState {
+/** The fix scripts' own fields (rdpListenerBound, schannelServerOther, firewallRuleMissing) are in fix-scripts.ts. */
+export interface WindowsVmState extends FixScriptState {
   power: 'running' | 'deallocated' | 'stopped';
   agentReady: boolean;
   rdpPort: number;
@@ -71,6 +73,7 @@ export function healthyVmState(now: Date): WindowsVmState {
     restarts: 0,
     certificateSerial: 0,
     hangsIn: [],
+    ...healthyFixScriptState(),
   };
 }
 
@@ -163,15 +166,17 @@ export class SimulatedWindowsVm {
     s.restarts += 1;
     s.termService = 'Running';
     s.sessionEnv = 'Running';
+    // TermService starts at boot and binds the port unless another program holds it.
+    s.rdpListenerBound = !s.portOwner;
     if (!s.certificate && s.machineKeysMissing.length === 0) this.newCertificate();
     if (s.gpsvcStart !== 4) this.applyGroupPolicy();
   }
 
-  private listener() {
+  listener() {
     const s = this.state;
     if (s.portOwner)
       return { pid: s.portOwner.pid, process: s.portOwner.process, services: [...s.portOwner.services] };
-    return s.termService === 'Running'
+    return s.termService === 'Running' && s.rdpListenerBound
       ? { ...TermServiceListener, services: [...TermServiceListener.services] }
       : null;
   }
@@ -195,43 +200,11 @@ export class SimulatedWindowsVm {
     params: Record<string, string>,
   ): { ok: boolean; data: Record<string, unknown>; error?: string } {
     const s = this.state;
+    // free-rdp-port, change-rdp-port and enable-tls live in fix-scripts.ts.
+    if (isFixScript(id)) return applyFixScript(id, params, this);
     switch (id) {
       case 'diagnose':
         return { ok: true, data: this.evidence() };
-      case 'free-rdp-port': {
-        const name = params.ServiceName ?? '';
-        if (name && !/^[A-Za-z0-9_.-]{1,80}$/.test(name)) throw new Error(`Invalid service name '${name}'`);
-        const data: Record<string, unknown> = { stoppedService: null, rdpPort: s.rdpPort };
-        if (name && name.toLowerCase() !== 'termservice' && s.portOwner?.services.includes(name)) {
-          // Stop-Service on a service that does not accept a stop fails the same way.
-          if (!s.portOwner.acceptStop || s.portOwner.stopFails) {
-            throw new Error(
-              s.portOwner.stopFails ??
-                `Service '${name} (${name})' cannot be stopped due to the following error: Cannot stop ${name} service on computer '.'.`,
-            );
-          }
-          s.portOwner = null;
-        }
-        if (name) data.stoppedService = name;
-        if (!s.portOwner) s.termService = 'Running';
-        const listener = this.listener();
-        data.listener = listener;
-        const ok = Boolean(listener?.services.includes('TermService'));
-        return { ok, data, ...(ok ? {} : { error: `TermService does not listen on port ${s.rdpPort}` }) };
-      }
-      case 'change-rdp-port': {
-        const port = Number(params.Port);
-        if (!/^\d+$/.test(params.Port ?? '') || port < 1025 || port > 65535) {
-          throw new Error(`Invalid port '${params.Port ?? ''}': expected 1025-65535`);
-        }
-        const previousPort = s.rdpPort;
-        s.rdpPort = port;
-        s.firewallPort = port;
-        // The program that held the old port keeps it; RDP now listens on the new one.
-        s.portOwner = null;
-        s.termService = 'Running';
-        return { ok: true, data: { previousPort, rdpPort: port, listening: true } };
-      }
       case 'renew-rdp-certificate': {
         const removed = s.certificate ? [s.certificate.thumbprint] : [];
         s.certificate = null;
@@ -258,23 +231,6 @@ export class SimulatedWindowsVm {
             afterAcl: acl([]),
           },
         };
-      }
-      case 'enable-tls': {
-        const versions = params.Versions ?? '1.2';
-        const pause = params.PauseGroupPolicy ?? 'true';
-        if (!['1.2', '1.0,1.1,1.2'].includes(versions)) throw new Error(`Invalid TLS versions '${versions}'`);
-        if (!['true', 'false'].includes(pause)) throw new Error(`Invalid PauseGroupPolicy '${pause}'`);
-        const before = { ...s.tls };
-        for (const v of TlsVersions) if (versions.split(',').includes(v.slice(4))) s.tls[v] = 1;
-        const data: Record<string, unknown> = { before, after: { ...s.tls } };
-        if (pause === 'true') {
-          data.gpsvcPreviousStart = s.gpsvcStart;
-          // The first saved value is kept: running twice must not save the paused 4.
-          s.gpsvcSavedStart ??= s.gpsvcStart;
-          s.gpsvcStart = 4;
-          data.gpsvcStart = 4;
-        }
-        return { ok: s.tls['TLS 1.2'] === 1, data };
       }
       case 'restore-group-policy': {
         const gp = restoreGroupPolicy(s, () => this.applyGroupPolicy());
