@@ -89,7 +89,8 @@ function freeRdpPort(params: Record<string, string>, vm: FixScriptVm): ScriptOut
     restartedTermService: false,
     rdpPort: s.rdpPort,
     listenerBefore: before,
-    termServiceBefore: { status: s.termService },
+    // Win32_Service Name, State and StartMode (TermService is Manual on Windows Server).
+    termServiceBefore: { name: 'TermService', status: s.termService, startMode: 'Manual' },
   };
   const owner = s.portOwner;
   if (name && name.toLowerCase() !== 'termservice') {
@@ -103,7 +104,7 @@ function freeRdpPort(params: Record<string, string>, vm: FixScriptVm): ScriptOut
     if (owner && holds) {
       const refused = whyNotStop(owner, name, s.rdpPort);
       if (refused) return failed(data, refused);
-      data.serviceBefore = { name, status: 'Running' };
+      data.serviceBefore = { name, status: 'Running' }; // the simulator does not model start modes
       // Stop-Service without -Force fails on a service that accepts no stop, or whose stop fails.
       if (!owner.acceptStop || owner.stopFails) {
         throw new Error(

@@ -124,7 +124,7 @@ describe('free-rdp-port', () => {
       data: {
         stoppedService: 'W3SVC',
         restartedTermService: true,
-        termServiceBefore: { status: 'Running' },
+        termServiceBefore: { name: 'TermService', status: 'Running', startMode: 'Manual' },
         listener: { services: ['TermService'] },
       },
     });

@@ -71,7 +71,7 @@ try {
         throw "Invalid port '$Port': expected 1025-65535"
     }
     $data.previousPort = [int](Get-ItemProperty -Path $rdpKey -Name PortNumber).PortNumber
-    $data.termServiceBefore = [string](Get-Service -Name TermService).Status
+    $data.termServiceBefore = [ordered]@{ status = [string](Get-Service -Name TermService).Status }
     # The rules' ports before (null: the rule does not exist), e.g. ["3389"].
     $data.previousFirewall = [ordered]@{}
     foreach ($rule in $firewallRules) {
