@@ -24,6 +24,8 @@ export function defaultInventory(): SimulatedVmEntry[] {
     'sim-port-stoppable',
     'sim-port-unstoppable',
     'sim-port-stop-fails',
+    'sim-port-shared-svchost',
+    'sim-port-no-firewall-rule',
     'sim-rdp-stopped',
     'sim-cert-expired',
     'sim-machinekeys',

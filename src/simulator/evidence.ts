@@ -1,6 +1,6 @@
 import { portOwnerEvidence } from './port-owner';
 import { probeRdp } from './rdp-probe';
-import type { SimulatedCertificate, WindowsVmState } from './windows-vm';
+import { type SimulatedCertificate, type TlsVersion, TlsVersions, type WindowsVmState } from './windows-vm';
 
 /**
  * What lib/evidence.ps1 `Get-Evidence` prints on the simulated VM (shared/DESIGN.md, "Script
@@ -62,7 +62,7 @@ export function evidenceOf(
   }
   if (!failing.tls) {
     evidence.tls = { ...s.tls };
-    evidence.tlsDisabledByDefault = { ...s.tlsDisabledByDefault };
+    evidence.tlsDisabledByDefault = Object.fromEntries(TlsVersions.map((v) => [v, disabledByDefault(s, v)]));
   }
   evidence.nla = { ...s.nla };
   evidence.rdp = { ...s.rdp };
@@ -136,4 +136,9 @@ export function limitStrings(value: unknown, limit: number): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, limitStrings(v, limit)]));
   }
   return value;
+}
+
+/** SCHANNEL\Protocols\<version>\Server DisabledByDefault; null when absent (the OS default). */
+export function disabledByDefault(s: WindowsVmState, version: TlsVersion): number | null {
+  return s.schannelServerOther[version]?.DisabledByDefault ?? null;
 }

@@ -18,6 +18,8 @@ export interface PortOwner {
   acceptStop: boolean;
   /** Stop-Service fails anyway (a stop that times out): the Stop-Service error text. */
   stopFails?: string;
+  /** Running services that depend on the hosted service (Get-Service -DependentServices). */
+  runningDependents?: string[];
 }
 
 /**

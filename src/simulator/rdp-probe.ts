@@ -1,4 +1,4 @@
-import { listenerCertificate } from './evidence';
+import { disabledByDefault, listenerCertificate } from './evidence';
 import type { WindowsVmState } from './windows-vm';
 
 /** What diagnose.ps1's `Test-RdpListener` prints: a client's view of 127.0.0.1:<rdpPort>. */
@@ -33,7 +33,7 @@ export function probeRdp(s: WindowsVmState, termServiceListens: boolean): RdpPro
   }
   // A version is offered unless Enabled is 0 or DisabledByDefault is 1 (TermService asks for the
   // defaults: "TLS registry settings", learn.microsoft.com/windows-server/security/tls/tls-registry-settings).
-  const version = Versions.find((v) => s.tls[v] !== 0 && s.tlsDisabledByDefault[v] !== 1);
+  const version = Versions.find((v) => s.tls[v] !== 0 && disabledByDefault(s, v) !== 1);
   const { cert } = listenerCertificate(s);
   if (!version || !cert || cert.keyAccess !== 'readable') {
     return {

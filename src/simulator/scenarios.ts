@@ -20,8 +20,25 @@ const keyDenied = (now: Date): Pick<WindowsVmState, 'certificate'> => ({
   },
 });
 
-/** Every SCHANNEL server protocol switched off with Enabled=0 (the article's Step 3 cause). */
-const TlsOff = { 'TLS 1.0': 0, 'TLS 1.1': 0, 'TLS 1.2': 0 };
+/**
+ * TermService started while another program held the RDP port: it runs, but its listener never
+ * bound the port (fix-scripts.ts, rdpListenerBound).
+ */
+const PortTaken = { rdpListenerBound: false } as const;
+
+/**
+ * A server whose TLS protocols were switched off by hand: Enabled=0 under each Server key, and
+ * DisabledByDefault=1 for 1.0 and 1.1 (the pair Microsoft's "TLS, DTLS, and SSL protocol version
+ * settings" page documents for disabling a version), which enable-tls must leave alone.
+ */
+const tlsSwitchedOff = () => ({
+  tls: { 'TLS 1.0': 0, 'TLS 1.1': 0, 'TLS 1.2': 0 },
+  schannelServerOther: {
+    'TLS 1.0': { DisabledByDefault: 1 },
+    'TLS 1.1': { DisabledByDefault: 1 },
+    'TLS 1.2': {},
+  },
+});
 
 /**
  * Simulated VMs by name. Each scenario is one of the article's situations (or an Azure
@@ -31,16 +48,39 @@ export const Scenarios: Record<string, (now: Date) => WindowsVmState> = {
   'sim-healthy': (now) => healthyVmState(now),
   'sim-port-stoppable': (now) => ({
     ...healthyVmState(now),
+    ...PortTaken,
     portOwner: { process: 'svchost', pid: 2210, services: ['W3SVC'], acceptStop: true },
+  }),
+  // IP Helper's port proxy (netsh interface portproxy) on the RDP port, in an svchost it shares with
+  // other services: on a VM with less than 3.5 GB of memory Windows still groups services in one
+  // svchost (learn.microsoft.com/windows/application-management/svchost-service-refactoring).
+  'sim-port-shared-svchost': (now) => ({
+    ...healthyVmState(now),
+    ...PortTaken,
+    portOwner: {
+      process: 'svchost',
+      pid: 1312,
+      services: ['iphlpsvc', 'Themes', 'ShellHWDetection'],
+      acceptStop: true,
+    },
+  }),
+  // As sim-port-unstoppable, and the firewall rule RDP needs is gone: the port change must fail whole.
+  'sim-port-no-firewall-rule': (now) => ({
+    ...healthyVmState(now),
+    ...PortTaken,
+    portOwner: { process: 'legacyagent', pid: 3304, services: ['LegacyAgent'], acceptStop: false },
+    firewallRuleMissing: true,
   }),
   // A vendor service that does not accept a stop request (Win32_Service.AcceptStop false).
   'sim-port-unstoppable': (now) => ({
     ...healthyVmState(now),
+    ...PortTaken,
     portOwner: { process: 'legacyagent', pid: 3304, services: ['LegacyAgent'], acceptStop: false },
   }),
   // A service that accepts a stop, but Stop-Service fails anyway: the article's fallback, move the port.
   'sim-port-stop-fails': (now) => ({
     ...healthyVmState(now),
+    ...PortTaken,
     portOwner: {
       process: 'vendorsync',
       pid: 3412,
@@ -68,25 +108,29 @@ export const Scenarios: Record<string, (now: Date) => WindowsVmState> = {
   }),
   'sim-tls-disabled': (now) => ({
     ...healthyVmState(now),
-    tls: { ...TlsOff },
+    ...tlsSwitchedOff(),
     events: { ...NoEvents, schannel36874: 9 },
   }),
   // Enabled is absent (the OS default) but DisabledByDefault=1: a server that asks for the
   // default protocols, as TermService does, gets none ("TLS registry settings", DisabledByDefault).
   'sim-tls-disabled-by-default': (now) => ({
     ...healthyVmState(now),
-    tlsDisabledByDefault: { 'TLS 1.0': 1, 'TLS 1.1': 1, 'TLS 1.2': 1 },
+    schannelServerOther: {
+      'TLS 1.0': { DisabledByDefault: 1 },
+      'TLS 1.1': { DisabledByDefault: 1 },
+      'TLS 1.2': { DisabledByDefault: 1 },
+    },
   }),
   'sim-tls-gpo': (now) => ({
     ...healthyVmState(now),
-    tls: { ...TlsOff },
+    ...tlsSwitchedOff(),
     gpoDisablesTls: true,
     domainJoined: true,
   }),
   'sim-all-three': (now) => ({
     ...healthyVmState(now),
     certificate: { ...ExpiredCertificate, keyAccess: 'networkServiceDenied' },
-    tls: { ...TlsOff },
+    ...tlsSwitchedOff(),
     events: { ...NoEvents, schannel36870: 14, tsRcm1058: 2 },
   }),
   // Remote Desktop switched off (System Properties > Remote: fDenyTSConnections=1): the RDP-Tcp

@@ -9,6 +9,7 @@ import {
   rdpAllowed,
   rdpCanStart,
 } from './evidence';
+import { applyFixScript, type FixScriptState, healthyFixScriptState, isFixScript } from './fix-scripts';
 import { restoreGroupPolicy } from './group-policy';
 import type { PortOwner } from './port-owner';
 
@@ -20,7 +21,8 @@ import type { PortOwner } from './port-owner';
  */
 export type { PortOwner } from './port-owner';
 
-export interface WindowsVmState {
+/** The fix scripts' own fields (rdpListenerBound, schannelServerOther, firewallRuleMissing) are in fix-scripts.ts. */
+export interface WindowsVmState extends FixScriptState {
   power: 'running' | 'deallocated' | 'stopped';
   agentReady: boolean;
   rdpPort: number;
@@ -35,8 +37,6 @@ export interface WindowsVmState {
   /** A certificate pinned for the listener (SSLCertificateSHA1Hash) from LocalMachine\My: the listener uses it. */
   pinnedCertificate: SimulatedCertificate | null;
   tls: Record<TlsVersion, number | null>;
-  /** SCHANNEL Protocols\<version>\Server DisabledByDefault; null = absent (the OS default). */
-  tlsDisabledByDefault: Record<TlsVersion, number | null>;
   /** fDenyTSConnections, local (Control\Terminal Server) and by policy; MinEncryptionLevel and LanAdapter of RDP-Tcp. */
   rdp: {
     fDenyTSConnections: number | null;
@@ -120,7 +120,6 @@ export function healthyVmState(now: Date): WindowsVmState {
     // No SCHANNEL protocol keys: Windows Server 2016-2025 then use their defaults, TLS 1.2 on
     // ("TLS registry settings", learn.microsoft.com/windows-server/security/tls/tls-registry-settings).
     tls: { 'TLS 1.0': null, 'TLS 1.1': null, 'TLS 1.2': null },
-    tlsDisabledByDefault: { 'TLS 1.0': null, 'TLS 1.1': null, 'TLS 1.2': null },
     // An Azure Windows image: RDP allowed (fDenyTSConnections 0), no policy, RDP-Tcp's
     // MinEncryptionLevel 2 (client compatible) and LanAdapter 0 (every adapter).
     rdp: { fDenyTSConnections: 0, policyDeny: null, minEncryptionLevel: 2, lanAdapter: 0 },
@@ -136,6 +135,7 @@ export function healthyVmState(now: Date): WindowsVmState {
     restarts: 0,
     certificateSerial: 0,
     hangsIn: [],
+    ...healthyFixScriptState(),
   };
 }
 
@@ -209,15 +209,17 @@ export class SimulatedWindowsVm {
     s.sessionEnv = 'Running';
     // TermService makes itself a new self-signed certificate at start when it has none it can
     // use; without access to its key container it cannot (event 1057/1058, Event ID article).
+    // TermService binds the port at start unless another program holds it.
+    s.rdpListenerBound = !s.portOwner;
     if (!s.certificate && s.termService === 'Running') this.newCertificate();
     if (s.gpsvcStart !== 4) this.applyGroupPolicy();
   }
 
-  private listener() {
+  listener() {
     const s = this.state;
     if (s.portOwner)
       return { pid: s.portOwner.pid, process: s.portOwner.process, services: [...s.portOwner.services] };
-    return s.termService === 'Running' && rdpAllowed(s)
+    return s.termService === 'Running' && s.rdpListenerBound && rdpAllowed(s)
       ? { ...TermServiceListener, services: [...TermServiceListener.services] }
       : null;
   }
@@ -242,6 +244,8 @@ export class SimulatedWindowsVm {
     params: Record<string, string>,
   ): { ok: boolean; data: Record<string, unknown>; error?: string } {
     const s = this.state;
+    // free-rdp-port, change-rdp-port and enable-tls live in fix-scripts.ts.
+    if (isFixScript(id)) return applyFixScript(id, params, this);
     switch (id) {
       case 'diagnose':
         return { ok: true, data: this.evidence() };
@@ -272,40 +276,6 @@ export class SimulatedWindowsVm {
         return listening
           ? { ok: true, data }
           : { ok: false, data, error: `TermService runs but nothing listens on port ${s.rdpPort}` };
-      }
-      case 'free-rdp-port': {
-        const name = params.ServiceName ?? '';
-        if (name && !/^[A-Za-z0-9_.-]{1,80}$/.test(name)) throw new Error(`Invalid service name '${name}'`);
-        const data: Record<string, unknown> = { stoppedService: null, rdpPort: s.rdpPort };
-        if (name && name.toLowerCase() !== 'termservice' && s.portOwner?.services.includes(name)) {
-          // Stop-Service on a service that does not accept a stop fails the same way.
-          if (!s.portOwner.acceptStop || s.portOwner.stopFails) {
-            throw new Error(
-              s.portOwner.stopFails ??
-                `Service '${name} (${name})' cannot be stopped due to the following error: Cannot stop ${name} service on computer '.'.`,
-            );
-          }
-          s.portOwner = null;
-        }
-        if (name) data.stoppedService = name;
-        if (!s.portOwner) s.termService = 'Running';
-        const listener = this.listener();
-        data.listener = listener;
-        const ok = Boolean(listener?.services.includes('TermService'));
-        return { ok, data, ...(ok ? {} : { error: `TermService does not listen on port ${s.rdpPort}` }) };
-      }
-      case 'change-rdp-port': {
-        const port = Number(params.Port);
-        if (!/^\d+$/.test(params.Port ?? '') || port < 1025 || port > 65535) {
-          throw new Error(`Invalid port '${params.Port ?? ''}': expected 1025-65535`);
-        }
-        const previousPort = s.rdpPort;
-        s.rdpPort = port;
-        s.firewallPort = port;
-        // The program that held the old port keeps it; RDP now listens on the new one.
-        s.portOwner = null;
-        s.termService = 'Running';
-        return { ok: true, data: { previousPort, rdpPort: port, listening: true } };
       }
       case 'renew-rdp-certificate': {
         const removed = s.certificate ? [s.certificate.thumbprint] : [];
@@ -340,28 +310,6 @@ export class SimulatedWindowsVm {
             readable: true,
           },
         };
-      }
-      case 'enable-tls': {
-        const versions = params.Versions ?? '1.2';
-        const pause = params.PauseGroupPolicy ?? 'true';
-        if (!['1.2', '1.0,1.1,1.2'].includes(versions)) throw new Error(`Invalid TLS versions '${versions}'`);
-        if (!['true', 'false'].includes(pause)) throw new Error(`Invalid PauseGroupPolicy '${pause}'`);
-        const before = { ...s.tls };
-        for (const v of TlsVersions) {
-          if (!versions.split(',').includes(v.slice(4))) continue;
-          s.tls[v] = 1;
-          // enable-tls.ps1 also clears DisabledByDefault=1, which switches a version off as surely.
-          if (s.tlsDisabledByDefault[v] === 1) s.tlsDisabledByDefault[v] = 0;
-        }
-        const data: Record<string, unknown> = { before, after: { ...s.tls } };
-        if (pause === 'true') {
-          data.gpsvcPreviousStart = s.gpsvcStart;
-          // The first saved value is kept: running twice must not save the paused 4.
-          s.gpsvcSavedStart ??= s.gpsvcStart;
-          s.gpsvcStart = 4;
-          data.gpsvcStart = 4;
-        }
-        return { ok: s.tls['TLS 1.2'] === 1, data };
       }
       case 'restore-group-policy': {
         const gp = restoreGroupPolicy(s, () => this.applyGroupPolicy());

@@ -236,22 +236,22 @@ describe('two-person rule', () => {
         ...(params ? { params } : {}),
         ...card('enable-tls'),
       }) as const;
-    const first = decide(record, approve(bob, { Versions: '1.0,1.1,1.2' }), tls);
-    const chosen = { Versions: '1.0,1.1,1.2', PauseGroupPolicy: true };
+    const first = decide(record, approve(bob, { Versions: 'all' }), tls);
+    const chosen = { Versions: 'all', PauseGroupPolicy: true };
     expect(first.approvals).toEqual([{ by: bob, at, params: chosen }]);
     // The fresh card's fields show the approved values, and its notice says so.
     const fresh = first.messages.find((m) => m.kind === 'stepCard');
     expect(fresh).toMatchObject({
-      params: expect.arrayContaining([expect.objectContaining({ name: 'Versions', value: '1.0,1.1,1.2' })]),
+      params: expect.arrayContaining([expect.objectContaining({ name: 'Versions', value: 'all' })]),
     });
-    expect(JSON.stringify(fresh)).toContain('Versions=1.0,1.1,1.2');
+    expect(JSON.stringify(fresh)).toContain('Versions=all');
     const waiting = { ...record, pending: { ...record.pending!, approvals: first.approvals! } };
     const other = refusalOf(() => decide(waiting, approve(carol, { Versions: '1.2' }), tls));
     expect({ code: other.code, text: other.text.en }).toEqual({
       code: ErrorCodes.InvalidParameter,
-      text: Texts.refused.otherValues('Versions=1.0,1.1,1.2, PauseGroupPolicy=true').en,
+      text: Texts.refused.otherValues('Versions=all, PauseGroupPolicy=true').en,
     });
-    expect(decide(waiting, approve(carol, { Versions: '1.0,1.1,1.2' }), tls).event).toMatchObject({
+    expect(decide(waiting, approve(carol, { Versions: 'all' }), tls).event).toMatchObject({
       type: 'APPROVE',
       params: chosen,
     });

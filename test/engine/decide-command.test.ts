@@ -103,10 +103,10 @@ describe('approve', () => {
       stepId: 'enable-tls',
       attempt: 1,
       user: bob,
-      params: { Versions: '1.0,1.1,1.2' },
+      params: { Versions: 'all' },
       ...card('enable-tls'),
     });
-    const params = { Versions: '1.0,1.1,1.2', PauseGroupPolicy: true };
+    const params = { Versions: 'all', PauseGroupPolicy: true };
     expect(decided.event).toEqual({
       type: 'APPROVE',
       stepId: 'enable-tls',

@@ -82,7 +82,7 @@ describe('incidents from start to end against simulated VMs', () => {
       .messages('progress')
       .find((m) => m.kind === 'progress' && m.done && m.stepId === 'free-rdp-port');
     expect(result?.kind === 'progress' && result.text.en).toBe(
-      '"Free the RDP port and start TermService" succeeded. TermService now listens on 3389 (stopped: W3SVC).',
+      '"Free the RDP port and start TermService" succeeded. TermService now listens on 3389 (stopped: W3SVC; TermService restarted: true).',
     );
     expect(result?.kind === 'progress' && result.text.it).toContain(
       'TermService ora è in ascolto sulla porta 3389',
@@ -144,7 +144,7 @@ describe('incidents from start to end against simulated VMs', () => {
     expect(tlsCard).toMatchObject({
       warning: { en: expect.stringContaining('weakens') },
       params: [
-        { name: 'Versions', value: '1.2', values: ['1.2', '1.0,1.1,1.2'] },
+        { name: 'Versions', value: '1.2', values: ['1.2', 'all'] },
         { name: 'PauseGroupPolicy', value: true },
       ],
     });

@@ -120,13 +120,13 @@ test('parameters: checked by the playbook types before the approval is taken', a
   }
   expect(card?.stepId).toBe('enable-tls');
   expect((await approve(card!, { Versions: '1.3' })).text).toBe(
-    'Not approved: Versions must be one of 1.2 | 1.0,1.1,1.2, not "1.3".',
+    'Not approved: Versions must be one of 1.2 | all, not "1.3".',
   );
   expect((await approve(card!, { Nope: 'x' })).text).toContain('unknown parameter "Nope"');
-  expect(await approve(card!, { Versions: '1.0,1.1,1.2' })).toEqual({});
+  expect(await approve(card!, { Versions: 'all' })).toEqual({});
   const x = (await fetch(`${server.url}/api/incidents/${incidentId}`).then((r) => r.json())) as {
     entries: { kind: string; data: { stepId?: string; params?: unknown } }[];
   };
   const approved = x.entries.find((e) => e.kind === 'step.approved' && e.data.stepId === 'enable-tls');
-  expect(approved?.data.params).toMatchObject({ Versions: '1.0,1.1,1.2' });
+  expect(approved?.data.params).toMatchObject({ Versions: 'all' });
 });

@@ -1,7 +1,11 @@
 # rdp-fix-step: change-rdp-port
 # Step 1 of the article when the program on the RDP port cannot be stopped: move RDP to
-# another port, restart TermService and open the port in the Windows firewall. The text's
-# registry path lacked "HKLM:" and asked for a hex value; this sets the decimal DWORD.
+# another port. The text's registry path lacked "HKLM:" and asked for a hex value; this sets
+# the decimal DWORD. All or nothing: the Windows firewall rules are opened on the new port
+# first, then the port is set and TermService restarted; if any part fails (a firewall rule
+# missing or managed by Group Policy, TermService not listening on the new port), what was
+# changed is put back and TermService restarted on the old port, and the step fails. The
+# prior state (port, the rules' ports, TermService's status) is in the result for an undo.
 # Safe to run twice with the same port.
 param(
     [string]$Port = ''
@@ -22,36 +26,88 @@ function Write-Result([bool]$Ok, $Data, [string]$ErrorMessage) {
     Write-Output ('RDPFIX-RESULT: ' + ($result | ConvertTo-Json -Compress -Depth 8))
 }
 
+$rdpKey = 'HKLM:\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp'
+$firewallRules = @('RemoteDesktop-UserMode-In-TCP', 'RemoteDesktop-UserMode-In-UDP')
+
+# Restart-Service -Force stops TermService's running dependents (UmRdpService) with it and
+# starts each of them again; without -Force it refuses a service with running dependents
+# (PowerShell's RestartServiceCommand and DoStopService, Microsoft.PowerShell.Commands.Management
+# Service.cs). The article's Stop-Service -Force + Start-Service left the dependents stopped.
+function Restart-TermService {
+    Write-Log 'Restart-Service -Name TermService -Force'
+    Restart-Service -Name TermService -Force
+}
+
+# Puts back what this run changed, each part on its own so one failure does not skip the others.
+# Returns the parts that could not be put back (none: the VM is as before).
+function Undo-PortChange($Changed) {
+    $problems = @()
+    if ($Changed.port) {
+        try {
+            Write-Log "Undo: PortNumber back to $($data.previousPort)"
+            Set-ItemProperty -Path $rdpKey -Name PortNumber -Value $data.previousPort -Type DWord
+            Restart-TermService
+        } catch {
+            $problems += "PortNumber: $($_.Exception.Message)"
+        }
+    }
+    foreach ($rule in $Changed.firewall) {
+        try {
+            Write-Log "Undo: $rule back to $($data.previousFirewall[$rule] -join ',')"
+            Set-NetFirewallRule -Name $rule -LocalPort $data.previousFirewall[$rule]
+        } catch {
+            $problems += "${rule}: $($_.Exception.Message)"
+        }
+    }
+    return $problems
+}
+
 $data = [ordered]@{}
+$changed = [ordered]@{ firewall = @(); port = $false }
 try {
     # Run Command passes parameters as strings: validate and cast here too.
     $newPort = 0
     if (-not [int]::TryParse($Port, [ref]$newPort) -or $newPort -lt 1025 -or $newPort -gt 65535) {
         throw "Invalid port '$Port': expected 1025-65535"
     }
-    $rdpKey = 'HKLM:\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp'
     $data.previousPort = [int](Get-ItemProperty -Path $rdpKey -Name PortNumber).PortNumber
+    $data.termServiceBefore = [ordered]@{ status = [string](Get-Service -Name TermService).Status }
+    # The rules' ports before (null: the rule does not exist), e.g. ["3389"].
+    $data.previousFirewall = [ordered]@{}
+    foreach ($rule in $firewallRules) {
+        $filter = Get-NetFirewallRule -Name $rule -ErrorAction SilentlyContinue | Get-NetFirewallPortFilter
+        $data.previousFirewall[$rule] = if ($filter) { @($filter.LocalPort) } else { $null }
+    }
     $busy = Get-NetTCPConnection -LocalPort $newPort -State Listen -ErrorAction SilentlyContinue | Select-Object -First 1
     if ($busy -and $newPort -ne $data.previousPort) { throw "Port $newPort is already in use by process $($busy.OwningProcess)" }
 
+    # 1. The firewall: RDP over TCP needs its rule; the UDP rule follows when it exists.
+    foreach ($rule in $firewallRules) {
+        if ($rule -like '*-UDP' -and $null -eq $data.previousFirewall[$rule]) { continue }
+        Write-Log "Set-NetFirewallRule $rule -LocalPort $newPort"
+        Set-NetFirewallRule -Name $rule -LocalPort $newPort
+        $changed.firewall += $rule
+    }
+    # 2. The port, and TermService restarted to listen on it.
     Write-Log "Set-ItemProperty PortNumber $($data.previousPort) -> $newPort"
+    $changed.port = $true
     Set-ItemProperty -Path $rdpKey -Name PortNumber -Value $newPort -Type DWord
-    Stop-Service -Name TermService -Force
-    Start-Service -Name TermService
-    Write-Log "Set-NetFirewallRule RemoteDesktop-UserMode-In-TCP -LocalPort $newPort"
-    Set-NetFirewallRule -Name 'RemoteDesktop-UserMode-In-TCP' -LocalPort $newPort
-    Set-NetFirewallRule -Name 'RemoteDesktop-UserMode-In-UDP' -LocalPort $newPort -ErrorAction SilentlyContinue
+    Restart-TermService
 
     $listening = $false
     for ($i = 0; $i -lt 30 -and -not $listening; $i++) {
         $listening = [bool](Get-NetTCPConnection -LocalPort $newPort -State Listen -ErrorAction SilentlyContinue)
         if (-not $listening) { Start-Sleep -Seconds 1 }
     }
+    if (-not $listening) { throw "TermService does not listen on port $newPort" }
     $data.rdpPort = $newPort
-    $data.listening = $listening
-    $message = if ($listening) { $null } else { "TermService does not listen on port $newPort" }
-    Write-Result $listening $data $message
+    $data.listening = $true
+    Write-Result $true $data $null
 } catch {
+    $message = $_.Exception.Message
     Write-Log ($_ | Out-String)
-    Write-Result $false $data $_.Exception.Message
+    $problems = @(Undo-PortChange $changed)
+    $data.rolledBack = ($problems.Count -eq 0)
+    if ($problems.Count -gt 0) { $data.rollbackErrors = $problems }
+    Write-Result $false $data $message
 }

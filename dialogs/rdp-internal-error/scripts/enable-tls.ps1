@@ -27,19 +27,44 @@ function Write-Result([bool]$Ok, $Data, [string]$ErrorMessage) {
     if ($ErrorMessage) { $result.error = $ErrorMessage }
     Write-Output ('RDPFIX-RESULT: ' + ($result | ConvertTo-Json -Compress -Depth 8))
 }
-$data = [ordered]@{ before = [ordered]@{}; after = [ordered]@{} }
+# Versions is 'all' (TLS 1.0, 1.1 and 1.2) or '1.2': one word, no commas to split.
+function Get-ChosenVersions([string]$Choice) {
+    if ($Choice -eq 'all') { return @('TLS 1.0', 'TLS 1.1', 'TLS 1.2') }
+    if ($Choice -eq '1.2') { return @('TLS 1.2') }
+    throw "Invalid TLS versions '$Choice': expected 1.2 or all"
+}
+
+# The prior state, for an undo: Enabled before (null = unset) and the versions whose Server key
+# this step created (an undo deletes those keys instead of writing a value back), and the
+# DisabledByDefault values it set back to 0.
+$data = [ordered]@{ before = [ordered]@{}; after = [ordered]@{}; createdServerKeys = @(); disabledByDefaultBefore = [ordered]@{} }
 try {
     # Run Command passes parameters as strings: validate here too.
-    if ($Versions -notin @('1.2', '1.0,1.1,1.2')) { throw "Invalid TLS versions '$Versions'" }
+    $chosen = Get-ChosenVersions $Versions
     if ($PauseGroupPolicy -notin @('true', 'false')) { throw "Invalid PauseGroupPolicy '$PauseGroupPolicy'" }
     $protocols = 'HKLM:\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols'
     foreach ($version in 'TLS 1.0', 'TLS 1.1', 'TLS 1.2') {
         $key = "$protocols\$version\Server"
         $data.before[$version] = (Get-ItemProperty -Path $key -Name Enabled -ErrorAction SilentlyContinue).Enabled
-        if ($Versions.Split(',') -contains $version.Substring(4)) {
+        if ($chosen -contains $version) {
             Write-Log "Set $key Enabled=1"
-            New-Item -Path $key -Force | Out-Null
+            # New-Item -Force on an existing key deletes its values and subkeys, DisabledByDefault
+            # among them (PowerShell/PowerShell#5444): create the key only when it is missing
+            # (-Force then creates a missing parent key too).
+            if (-not (Test-Path $key)) {
+                New-Item -Path $key -Force | Out-Null
+                $data.createdServerKeys += $version
+            }
             New-ItemProperty -Path $key -Name Enabled -Value 1 -PropertyType DWord -Force | Out-Null
+            # DisabledByDefault=1 keeps the version from a server that asks for the defaults, as
+            # TermService does ("TLS registry settings", learn.microsoft.com/windows-server/security/tls/tls-registry-settings):
+            # set it to 0 and keep the value replaced, for an undo.
+            $byDefault = (Get-ItemProperty -Path $key -Name DisabledByDefault -ErrorAction SilentlyContinue).DisabledByDefault
+            if ($byDefault -eq 1) {
+                Write-Log "Set $key DisabledByDefault=0 (was 1)"
+                $data.disabledByDefaultBefore[$version] = 1
+                Set-ItemProperty -Path $key -Name DisabledByDefault -Value 0 -Type DWord
+            }
         }
         $data.after[$version] = (Get-ItemProperty -Path $key -Name Enabled -ErrorAction SilentlyContinue).Enabled
     }

@@ -1,11 +1,17 @@
 # rdp-fix-step: offline-enable-serial-dump
 # Offline repair, on the recovery VM: enable the boot menu, EMS (serial console) and memory
-# dumps on the attached OS disk. The drive letter is a parameter, never assumed; the dump
-# settings go to the active control set instead of ControlSet001/002 blindly. Disks of
-# generation 2 VMs keep the BCD store on the EFI partition: the script says so if it is
-# not at <drive>:\boot\bcd. Safe to run twice.
+# dumps on the attached OS disk. The drive letters are parameters, never assumed; the dump
+# settings go to the active control set instead of ControlSet001/002 blindly.
+# The BCD store is not on the Windows partition of an Azure disk (the text's F:\boot\bcd): it
+# is \Boot\BCD on the System Reserved partition of a generation 1 disk and
+# \EFI\Microsoft\Boot\BCD on the EFI system partition of a generation 2 disk (Microsoft's
+# Azure/repair-script-library, src/windows/sac-enabler.ps1, looks for <letter>:\boot\bcd and
+# <letter>:\efi\microsoft\boot\bcd on every volume for this reason). BootDriveLetter names
+# that partition; left empty, the script looks for it on the disk that holds DriveLetter.
+# Safe to run twice.
 param(
-    [string]$DriveLetter = 'F'
+    [string]$DriveLetter = 'F',
+    [string]$BootDriveLetter = ''
 )
 
 $ErrorActionPreference = 'Stop'
@@ -23,8 +29,18 @@ function Write-Result([bool]$Ok, $Data, [string]$ErrorMessage) {
     Write-Output ('RDPFIX-RESULT: ' + ($result | ConvertTo-Json -Compress -Depth 8))
 }
 
+# region offline-helpers (the same in every offline-*.ps1; test/playbook/offline-scripts.test.ts holds them equal)
+# The attached disk's Windows partition, as "<letter>:", after checking it holds a Windows installation.
+function Assert-DriveLetter([string]$Letter) {
+    if ($Letter -notmatch '^[D-Zd-z]$') { throw "Invalid drive letter '$Letter': expected one letter D-Z" }
+    $root = "$($Letter.ToUpper()):"
+    if (-not (Test-Path "$root\Windows\System32\config\SYSTEM")) { throw "No Windows installation found on $root" }
+    return $root
+}
+
 # Loads the attached disk's SYSTEM hive (the text's "SYSTEM.hiv" does not exist) and
 # returns the path of its active control set, read from Select\Current.
+# reg.exe returns 0 on success and 1 on failure (learn.microsoft.com/windows-server/administration/windows-commands/reg-load).
 function Mount-BrokenSystem([string]$Root) {
     if (-not (Test-Path 'HKLM:\BROKENSYSTEM')) {
         & reg.exe load 'HKLM\BROKENSYSTEM' "$Root\Windows\System32\config\SYSTEM" | Out-Null
@@ -34,22 +50,54 @@ function Mount-BrokenSystem([string]$Root) {
     return ('HKLM:\BROKENSYSTEM\ControlSet{0:D3}' -f [int]$current)
 }
 
+# Unloads the hive, or fails the step: a hive left loaded keeps the disk's SYSTEM file open, so
+# the disk cannot be detached cleanly and the repair may not reach the VM. reg unload fails
+# (exit code 1, "Access is denied") while a handle into the hive is still open, e.g. a registry
+# key object PowerShell has not released yet: collect, wait, try again
+# (learn.microsoft.com/windows-server/administration/windows-commands/reg-unload).
 function Dismount-BrokenSystem {
-    [gc]::Collect()
-    & reg.exe unload 'HKLM\BROKENSYSTEM' | Out-Null
+    $exitCode = 0
+    for ($attempt = 1; $attempt -le 3; $attempt++) {
+        [gc]::Collect()
+        [gc]::WaitForPendingFinalizers()
+        & reg.exe unload 'HKLM\BROKENSYSTEM' | Out-Null
+        $exitCode = $LASTEXITCODE
+        if ($exitCode -eq 0 -and -not (Test-Path 'HKLM:\BROKENSYSTEM')) { return }
+        Start-Sleep -Seconds 2
+    }
+    throw "reg unload HKLM\BROKENSYSTEM failed (exit code $exitCode): the hive is still loaded; close what uses it, run reg unload HKLM\BROKENSYSTEM, then detach the disk"
+}
+# endregion offline-helpers
+
+# The boot partition of the disk that holds the Windows partition: on a GPT disk (generation 2) the
+# EFI system partition, type c12a7328-f81f-11d2-ba4b-00a0c93ec93b (PARTITION_SYSTEM_GUID,
+# learn.microsoft.com/windows/win32/api/winioctl/ns-winioctl-partition_information_gpt); on an
+# MBR disk (generation 1) the active partition (Get-Partition's IsActive,
+# learn.microsoft.com/powershell/module/storage/get-partition). Returns "<letter>:" or throws.
+function Find-BootPartition([string]$WindowsLetter) {
+    $disk = (Get-Partition -DriveLetter $WindowsLetter).DiskNumber
+    $boot = Get-Partition -DiskNumber $disk | Where-Object {
+        $_.GptType -eq '{c12a7328-f81f-11d2-ba4b-00a0c93ec93b}' -or $_.IsActive
+    } | Select-Object -First 1
+    if (-not $boot) { throw "No EFI system or active partition on disk ${disk}: give BootDriveLetter" }
+    if (-not $boot.DriveLetter -or $boot.DriveLetter -eq [char]0) {
+        throw "The boot partition (disk $disk, partition $($boot.PartitionNumber)) has no drive letter: assign one (diskpart: select disk $disk, select partition $($boot.PartitionNumber), assign letter=S) and give it as BootDriveLetter"
+    }
+    return "$($boot.DriveLetter):"
 }
 
-function Assert-DriveLetter([string]$Letter) {
-    if ($Letter -notmatch '^[D-Zd-z]$') { throw "Invalid drive letter '$Letter': expected one letter D-Z" }
-    $root = "$($Letter.ToUpper()):"
-    if (-not (Test-Path "$root\Windows\System32\config\SYSTEM")) { throw "No Windows installation found on $root" }
-    return $root
-}
-$data = [ordered]@{}
+$data = [ordered]@{ before = [ordered]@{} }
 try {
     $root = Assert-DriveLetter $DriveLetter
-    $bcd = "$root\boot\bcd"
-    if (-not (Test-Path $bcd)) { throw "No BCD store at $bcd (generation 2 VM: mount the EFI partition and use EFI\Microsoft\Boot\BCD)" }
+    if ($BootDriveLetter -and $BootDriveLetter -notmatch '^[D-Zd-z]$') { throw "Invalid boot drive letter '$BootDriveLetter': expected one letter D-Z" }
+    $bootRoot = if ($BootDriveLetter) { "$($BootDriveLetter.ToUpper()):" } else { Find-BootPartition $root.Substring(0, 1) }
+    # Generation 2 first: a generation 1 disk has no EFI folder.
+    $bcd = @("$bootRoot\EFI\Microsoft\Boot\BCD", "$bootRoot\Boot\BCD") | Where-Object { Test-Path $_ } | Select-Object -First 1
+    if (-not $bcd) { throw "No BCD store on $bootRoot (neither EFI\Microsoft\Boot\BCD nor Boot\BCD): is it the disk's System Reserved or EFI partition?" }
+    $data.bcd = $bcd
+    # The prior state: a copy of the store (bcdedit /store <copy> reads it; copying it back undoes the change).
+    $data.bcdBackup = Join-Path $env:ProgramData ('rdp-fix\bcd-backup-{0:yyyyMMdd-HHmmss}' -f (Get-Date))
+    Copy-Item -Path $bcd -Destination $data.bcdBackup
     $arguments = @(
         @('/set', '{bootmgr}', 'displaybootmenu', 'yes'),
         @('/set', '{bootmgr}', 'timeout', '5'),
@@ -64,6 +112,10 @@ try {
     $controlSet = Mount-BrokenSystem $root
     try {
         $crash = "$controlSet\Control\CrashControl"
+        foreach ($name in 'CrashDumpEnabled', 'DumpFile', 'NMICrashDump') {
+            # null = the value did not exist
+            $data.before[$name] = (Get-ItemProperty -Path $crash -Name $name -ErrorAction SilentlyContinue).$name
+        }
         Set-ItemProperty -Path $crash -Name CrashDumpEnabled -Value 1 -Type DWord
         Set-ItemProperty -Path $crash -Name DumpFile -Value '%SystemRoot%\MEMORY.DMP' -Type ExpandString
         Set-ItemProperty -Path $crash -Name NMICrashDump -Value 1 -Type DWord

@@ -23,8 +23,18 @@ function Write-Result([bool]$Ok, $Data, [string]$ErrorMessage) {
     Write-Output ('RDPFIX-RESULT: ' + ($result | ConvertTo-Json -Compress -Depth 8))
 }
 
+# region offline-helpers (the same in every offline-*.ps1; test/playbook/offline-scripts.test.ts holds them equal)
+# The attached disk's Windows partition, as "<letter>:", after checking it holds a Windows installation.
+function Assert-DriveLetter([string]$Letter) {
+    if ($Letter -notmatch '^[D-Zd-z]$') { throw "Invalid drive letter '$Letter': expected one letter D-Z" }
+    $root = "$($Letter.ToUpper()):"
+    if (-not (Test-Path "$root\Windows\System32\config\SYSTEM")) { throw "No Windows installation found on $root" }
+    return $root
+}
+
 # Loads the attached disk's SYSTEM hive (the text's "SYSTEM.hiv" does not exist) and
 # returns the path of its active control set, read from Select\Current.
+# reg.exe returns 0 on success and 1 on failure (learn.microsoft.com/windows-server/administration/windows-commands/reg-load).
 function Mount-BrokenSystem([string]$Root) {
     if (-not (Test-Path 'HKLM:\BROKENSYSTEM')) {
         & reg.exe load 'HKLM\BROKENSYSTEM' "$Root\Windows\System32\config\SYSTEM" | Out-Null
@@ -34,29 +44,58 @@ function Mount-BrokenSystem([string]$Root) {
     return ('HKLM:\BROKENSYSTEM\ControlSet{0:D3}' -f [int]$current)
 }
 
+# Unloads the hive, or fails the step: a hive left loaded keeps the disk's SYSTEM file open, so
+# the disk cannot be detached cleanly and the repair may not reach the VM. reg unload fails
+# (exit code 1, "Access is denied") while a handle into the hive is still open, e.g. a registry
+# key object PowerShell has not released yet: collect, wait, try again
+# (learn.microsoft.com/windows-server/administration/windows-commands/reg-unload).
 function Dismount-BrokenSystem {
-    [gc]::Collect()
-    & reg.exe unload 'HKLM\BROKENSYSTEM' | Out-Null
+    $exitCode = 0
+    for ($attempt = 1; $attempt -le 3; $attempt++) {
+        [gc]::Collect()
+        [gc]::WaitForPendingFinalizers()
+        & reg.exe unload 'HKLM\BROKENSYSTEM' | Out-Null
+        $exitCode = $LASTEXITCODE
+        if ($exitCode -eq 0 -and -not (Test-Path 'HKLM:\BROKENSYSTEM')) { return }
+        Start-Sleep -Seconds 2
+    }
+    throw "reg unload HKLM\BROKENSYSTEM failed (exit code $exitCode): the hive is still loaded; close what uses it, run reg unload HKLM\BROKENSYSTEM, then detach the disk"
+}
+# endregion offline-helpers
+
+# Versions is 'all' (TLS 1.0, 1.1 and 1.2) or '1.2': one word, no commas to split.
+function Get-ChosenVersions([string]$Choice) {
+    if ($Choice -eq 'all') { return @('TLS 1.0', 'TLS 1.1', 'TLS 1.2') }
+    if ($Choice -eq '1.2') { return @('TLS 1.2') }
+    throw "Invalid TLS versions '$Choice': expected 1.2 or all"
 }
 
-function Assert-DriveLetter([string]$Letter) {
-    if ($Letter -notmatch '^[D-Zd-z]$') { throw "Invalid drive letter '$Letter': expected one letter D-Z" }
-    $root = "$($Letter.ToUpper()):"
-    if (-not (Test-Path "$root\Windows\System32\config\SYSTEM")) { throw "No Windows installation found on $root" }
-    return $root
-}
-$data = [ordered]@{ before = [ordered]@{}; after = [ordered]@{} }
+# The prior state, for an undo: Enabled before (null = unset) and the versions whose Server key
+# this step created (an undo deletes those keys instead of writing a value back).
+$data = [ordered]@{ before = [ordered]@{}; after = [ordered]@{}; createdServerKeys = @(); disabledByDefaultBefore = [ordered]@{} }
 try {
-    if ($Versions -notin @('1.2', '1.0,1.1,1.2')) { throw "Invalid TLS versions '$Versions'" }
+    $chosen = Get-ChosenVersions $Versions
     $root = Assert-DriveLetter $DriveLetter
     $controlSet = Mount-BrokenSystem $root
     try {
         foreach ($version in 'TLS 1.0', 'TLS 1.1', 'TLS 1.2') {
             $key = "$controlSet\Control\SecurityProviders\SCHANNEL\Protocols\$version\Server"
             $data.before[$version] = (Get-ItemProperty -Path $key -Name Enabled -ErrorAction SilentlyContinue).Enabled
-            if ($Versions.Split(',') -contains $version.Substring(4)) {
-                New-Item -Path $key -Force | Out-Null
+            if ($chosen -contains $version) {
+                # New-Item -Force on an existing key deletes its values and subkeys, DisabledByDefault
+                # among them (PowerShell/PowerShell#5444): create the key only when it is missing.
+                if (-not (Test-Path $key)) {
+                    New-Item -Path $key -Force | Out-Null
+                    $data.createdServerKeys += $version
+                }
                 New-ItemProperty -Path $key -Name Enabled -Value 1 -PropertyType DWord -Force | Out-Null
+                # DisabledByDefault=1 keeps the version from TermService as surely as Enabled=0
+                # ("TLS registry settings"): set to 0, the value replaced kept for an undo.
+                $byDefault = (Get-ItemProperty -Path $key -Name DisabledByDefault -ErrorAction SilentlyContinue).DisabledByDefault
+                if ($byDefault -eq 1) {
+                    $data.disabledByDefaultBefore[$version] = 1
+                    Set-ItemProperty -Path $key -Name DisabledByDefault -Value 0 -Type DWord
+                }
             }
             $data.after[$version] = (Get-ItemProperty -Path $key -Name Enabled -ErrorAction SilentlyContinue).Enabled
         }

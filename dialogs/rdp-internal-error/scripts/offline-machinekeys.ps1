@@ -1,7 +1,11 @@
 # rdp-fix-step: offline-machinekeys
 # Offline repair, on the recovery VM: reset the MachineKeys permissions on the attached
 # disk as in Step 2.3. The text created F:\temp but wrote the dumps to C:\temp; both dumps
-# go to ProgramData\rdp-fix\acl on the recovery VM here. Safe to run twice.
+# go to ProgramData\rdp-fix\acl on the recovery VM here, with the DACLs saved in icacls /save
+# form first (icacls <parent> /restore <file> puts them back). Identities are given by SID,
+# never by name: account names are localized (ARTICLE.md; "NT AUTHORITY\SYSTEM" is
+# "NT-AUTORITÄT\SYSTEM" on a German Windows), and so is takeown's /d answer letter, so takeown
+# is not run with /r /d: it takes the folder, icacls /setowner the files. Safe to run twice.
 param(
     [string]$DriveLetter = 'F'
 )
@@ -20,24 +24,91 @@ function Write-Result([bool]$Ok, $Data, [string]$ErrorMessage) {
     if ($ErrorMessage) { $result.error = $ErrorMessage }
     Write-Output ('RDPFIX-RESULT: ' + ($result | ConvertTo-Json -Compress -Depth 8))
 }
-$data = [ordered]@{}
+
+# region offline-helpers (the same in every offline-*.ps1; test/playbook/offline-scripts.test.ts holds them equal)
+# The attached disk's Windows partition, as "<letter>:", after checking it holds a Windows installation.
+function Assert-DriveLetter([string]$Letter) {
+    if ($Letter -notmatch '^[D-Zd-z]$') { throw "Invalid drive letter '$Letter': expected one letter D-Z" }
+    $root = "$($Letter.ToUpper()):"
+    if (-not (Test-Path "$root\Windows\System32\config\SYSTEM")) { throw "No Windows installation found on $root" }
+    return $root
+}
+
+# Loads the attached disk's SYSTEM hive (the text's "SYSTEM.hiv" does not exist) and
+# returns the path of its active control set, read from Select\Current.
+# reg.exe returns 0 on success and 1 on failure (learn.microsoft.com/windows-server/administration/windows-commands/reg-load).
+function Mount-BrokenSystem([string]$Root) {
+    if (-not (Test-Path 'HKLM:\BROKENSYSTEM')) {
+        & reg.exe load 'HKLM\BROKENSYSTEM' "$Root\Windows\System32\config\SYSTEM" | Out-Null
+        if ($LASTEXITCODE -ne 0) { throw "reg load failed for $Root\Windows\System32\config\SYSTEM" }
+    }
+    $current = (Get-ItemProperty -Path 'HKLM:\BROKENSYSTEM\Select' -Name Current).Current
+    return ('HKLM:\BROKENSYSTEM\ControlSet{0:D3}' -f [int]$current)
+}
+
+# Unloads the hive, or fails the step: a hive left loaded keeps the disk's SYSTEM file open, so
+# the disk cannot be detached cleanly and the repair may not reach the VM. reg unload fails
+# (exit code 1, "Access is denied") while a handle into the hive is still open, e.g. a registry
+# key object PowerShell has not released yet: collect, wait, try again
+# (learn.microsoft.com/windows-server/administration/windows-commands/reg-unload).
+function Dismount-BrokenSystem {
+    $exitCode = 0
+    for ($attempt = 1; $attempt -le 3; $attempt++) {
+        [gc]::Collect()
+        [gc]::WaitForPendingFinalizers()
+        & reg.exe unload 'HKLM\BROKENSYSTEM' | Out-Null
+        $exitCode = $LASTEXITCODE
+        if ($exitCode -eq 0 -and -not (Test-Path 'HKLM:\BROKENSYSTEM')) { return }
+        Start-Sleep -Seconds 2
+    }
+    throw "reg unload HKLM\BROKENSYSTEM failed (exit code $exitCode): the hive is still loaded; close what uses it, run reg unload HKLM\BROKENSYSTEM, then detach the disk"
+}
+# endregion offline-helpers
+
+# Well-known SIDs (learn.microsoft.com/windows-server/identity/ad-ds/manage/understand-security-identifiers):
+# icacls takes a SID as *S-1-… (learn.microsoft.com/windows-server/administration/windows-commands/icacls).
+$System = '*S-1-5-18'
+$NetworkService = '*S-1-5-20'
+$Administrators = '*S-1-5-32-544'
+
+# Runs icacls.exe or takeown.exe and logs what it printed. A non-zero exit code does not stop
+# the reset (with /c icacls goes on past files it cannot change, and a broken ACL is what is
+# being repaired): it is recorded, and the step fails at the end.
+function Invoke-Native([string]$What, [scriptblock]$Command) {
+    & $Command | Out-String | ForEach-Object { Write-Log $_ }
+    if ($LASTEXITCODE -ne 0) { $data.failed += "$What (exit code $LASTEXITCODE)" }
+}
+
+$data = [ordered]@{ failed = @() }
 try {
     $root = Assert-DriveLetter $DriveLetter
     $keys = "$root\ProgramData\Microsoft\Crypto\RSA\MachineKeys"
+    if (-not (Test-Path $keys)) { throw "No MachineKeys folder at $keys" }
     $dumps = Join-Path $env:ProgramData 'rdp-fix\acl'
     New-Item -ItemType Directory -Force -Path $dumps | Out-Null
     $stamp = '{0:yyyyMMdd-HHmmss}' -f (Get-Date)
     $data.beforeFile = Join-Path $dumps "offline-MachineKeys-before-$stamp.txt"
     $data.afterFile = Join-Path $dumps "offline-MachineKeys-after-$stamp.txt"
+    # The prior state, restorable: the DACLs (icacls /save) and the folder's owner by SID.
+    $data.aclSaveFile = Join-Path $dumps "offline-MachineKeys-acl-$stamp.icacls"
+    # A broken ACL may deny even reading it: then the owner stays unknown and the repair goes on.
+    $data.ownerBefore = $null
+    try {
+        $data.ownerBefore = (Get-Acl -Path $keys).GetOwner([System.Security.Principal.SecurityIdentifier]).Value
+    } catch {
+        Write-Log "Owner of $keys unreadable: $($_.Exception.Message)"
+    }
     & icacls.exe $keys /t /c | Out-File -FilePath $data.beforeFile -Encoding utf8
-    & takeown.exe /f $keys /a /r /d Y | Out-String | ForEach-Object { Write-Log $_ }
-    if ($LASTEXITCODE -ne 0) { throw "takeown failed with exit code $LASTEXITCODE" }
-    foreach ($grant in 'NT AUTHORITY\SYSTEM:(F)', 'NT AUTHORITY\NETWORK SERVICE:(R)', 'BUILTIN\Administrators:(F)') {
-        & icacls.exe $keys /t /c /grant $grant | Out-String | ForEach-Object { Write-Log $_ }
-        if ($LASTEXITCODE -ne 0) { throw "icacls /grant $grant failed with exit code $LASTEXITCODE" }
+    Invoke-Native 'icacls /save' { & icacls.exe $keys /save $data.aclSaveFile /t /c }
+    # takeown /a gives the folder to Administrators; without /r it never prompts (its /d answer is localized).
+    Invoke-Native 'takeown' { & takeown.exe /f $keys /a }
+    Invoke-Native 'icacls /setowner' { & icacls.exe $keys /setowner $Administrators /t /c }
+    foreach ($grant in "${System}:(F)", "${NetworkService}:(R)", "${Administrators}:(F)") {
+        Invoke-Native "icacls /grant $grant" { & icacls.exe $keys /t /c /grant $grant }
     }
     & icacls.exe $keys /t /c | Out-File -FilePath $data.afterFile -Encoding utf8
-    Write-Result $true $data $null
+    $message = if ($data.failed.Count -eq 0) { $null } else { "Not every change went through: $($data.failed -join '; ') (see the log)" }
+    Write-Result ($data.failed.Count -eq 0) $data $message
 } catch {
     Write-Log ($_ | Out-String)
     Write-Result $false $data $_.Exception.Message

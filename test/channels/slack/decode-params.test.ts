@@ -13,14 +13,14 @@ test('the card fields of an Approve press become its params; other fields and em
   expect(
     paramsFromSlackState({
       values: {
-        rdpfix_p_enable_tls_1_Versions: { rdpfix_param_Versions: select('1.0,1.1,1.2') },
+        rdpfix_p_enable_tls_1_Versions: { rdpfix_param_Versions: select('all') },
         rdpfix_p_x_1_Port: { rdpfix_param_Port: input('3391') },
         rdpfix_p_x_1_DriveLetter: { rdpfix_param_DriveLetter: input(null) },
         someone_elses: { other_action: input('x') },
         bad_name: { 'rdpfix_param_lower-case': input('x') },
       },
     }),
-  ).toEqual({ Versions: '1.0,1.1,1.2', Port: '3391' });
+  ).toEqual({ Versions: 'all', Port: '3391' });
 });
 
 test('no fields, or a state that is not Slack shape, carry no params (the defaults shown run)', () => {

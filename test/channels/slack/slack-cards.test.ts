@@ -158,7 +158,7 @@ test('TLS versions chosen in the select reach the VM; a value the playbook refus
     (b) => b.type === 'input' && b.element?.action_id === 'rdpfix_param_Versions',
   )!.element!;
   expect(select.type).toBe('static_select');
-  expect(select.options!.map((o) => o.value)).toEqual(['1.2', '1.0,1.1,1.2']);
+  expect(select.options!.map((o) => o.value)).toEqual(['1.2', 'all']);
   expect(select.initial_option!.value).toBe('1.2');
   const dispatched = () => server.runtime.simulator!.scriptDispatches('sim-tls-disabled');
   const before = dispatched().length;
@@ -172,19 +172,19 @@ test('TLS versions chosen in the select reach the VM; a value the playbook refus
     () => slack.of('chat.postEphemeral', (a) => String(a.text).includes('Not approved'))[0],
   );
   expect(refusal.args.user).toBe('U_BOB');
-  expect(refusal.args.text).toContain('Versions must be one of 1.2 | 1.0,1.1,1.2, not "1.3"');
+  expect(refusal.args.text).toContain('Versions must be one of 1.2 | all, not "1.3"');
   await new Promise((r) => setTimeout(r, 200));
   expect(dispatched()).toHaveLength(before);
   expect(openCard()?.step).toBe('enable-tls');
 
   // The select's choice, sent as Slack sends it with the Approve click, is what the VM runs with.
   await post(
-    buttonClickWithState('rdpfix_approve', approve(card).value!, stateOf(card, { Versions: '1.0,1.1,1.2' })),
+    buttonClickWithState('rdpfix_approve', approve(card).value!, stateOf(card, { Versions: 'all' })),
   );
   const run = await until('the enable-tls run', () =>
     dispatched().find((d) => d.text.startsWith('# rdp-fix-step: enable-tls')),
   );
-  expect(run.params).toContainEqual({ name: 'Versions', value: '1.0,1.1,1.2' });
+  expect(run.params).toContainEqual({ name: 'Versions', value: 'all' });
   expect(run.params).toContainEqual({ name: 'PauseGroupPolicy', value: 'true' });
 });
 

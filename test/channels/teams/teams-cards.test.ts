@@ -150,7 +150,7 @@ test('TLS versions chosen in the ChoiceSet reach the VM; a value the playbook re
   const card = await walkTo('enable-tls');
   const choice = card.body.find((e) => e.id === 'param_Versions')!;
   expect(choice).toMatchObject({ type: 'Input.ChoiceSet', value: '1.2' });
-  expect(choice.choices!.map((c) => c.value)).toEqual(['1.2', '1.0,1.1,1.2']);
+  expect(choice.choices!.map((c) => c.value)).toEqual(['1.2', 'all']);
   expect(card.body.find((e) => e.id === 'param_PauseGroupPolicy')).toMatchObject({
     type: 'Input.Toggle',
     value: 'true',
@@ -162,13 +162,13 @@ test('TLS versions chosen in the ChoiceSet reach the VM; a value the playbook re
   const refused = await send(
     cardAction(serviceUrl, 'approve', { ...data, param_Versions: '1.3', param_PauseGroupPolicy: 'true' }),
   );
-  expect(refused.value).toBe('Not approved: Versions must be one of 1.2 \\| 1.0,1.1,1.2, not "1.3".');
+  expect(refused.value).toBe('Not approved: Versions must be one of 1.2 \\| all, not "1.3".');
   await new Promise((r) => setTimeout(r, 200));
   expect(dispatched()).toHaveLength(before);
   const ok = await send(
     cardAction(serviceUrl, 'approve', {
       ...data,
-      param_Versions: '1.0,1.1,1.2',
+      param_Versions: 'all',
       param_PauseGroupPolicy: 'true',
     }),
   );
@@ -176,7 +176,7 @@ test('TLS versions chosen in the ChoiceSet reach the VM; a value the playbook re
   const run = await until('the enable-tls run', () =>
     dispatched().find((d) => d.text.startsWith('# rdp-fix-step: enable-tls')),
   );
-  expect(run.params).toContainEqual({ name: 'Versions', value: '1.0,1.1,1.2' });
+  expect(run.params).toContainEqual({ name: 'Versions', value: 'all' });
   // Once decided, the card keeps its texts and loses its fields and buttons.
   const closed = await until('the closed card', () =>
     connector.calls.find((c) => c.method === 'PUT' && c.activityId === card.call.id),

@@ -1,0 +1,31 @@
+import { driveToEnd, makeHarness, startIncident } from '../helpers/engine-harness';
+
+/** Whole incidents on the scenarios of the fix-script defects (issue 16): a shared svchost, a missing firewall rule. */
+const ran = (h: ReturnType<typeof makeHarness>) => h.vm.calls.map((c) => c.stepId);
+
+test('port held by a process hosting several services: nothing is stopped, the port change is proposed', async () => {
+  const h = makeHarness();
+  const id = await startIncident(h, 'sim-port-shared-svchost');
+  await driveToEnd(h, id);
+  expect(ran(h)).toEqual(['diagnose', 'snapshot-os-disk', 'change-rdp-port', 'update-nsg-rule', 'verify']);
+  expect(h.messages('stepCard').some((m) => m.kind === 'stepCard' && m.stepId === 'free-rdp-port')).toBe(
+    false,
+  );
+  expect(h.vm.vm('sim-port-shared-svchost').state.rdpPort).toBe(3390);
+  expect((await h.store.get(id))?.outcome).toBe('resolved');
+});
+
+test('the firewall rule is missing: the port change fails whole, RDP stays on its port', async () => {
+  const h = makeHarness();
+  const id = await startIncident(h, 'sim-port-no-firewall-rule');
+  await driveToEnd(h, id);
+  expect(ran(h)).toEqual(['diagnose', 'snapshot-os-disk', 'change-rdp-port']);
+  const failed = h
+    .messages('progress')
+    .find((m) => m.kind === 'progress' && m.done && m.stepId === 'change-rdp-port');
+  expect(failed?.kind === 'progress' && failed.text.en).toContain(
+    "No MSFT_NetFirewallRule objects found with property 'Name' equal to 'RemoteDesktop-UserMode-In-TCP'",
+  );
+  expect(h.vm.vm('sim-port-no-firewall-rule').state).toMatchObject({ rdpPort: 3389, firewallPort: 3389 });
+  expect((await h.store.get(id))?.outcome).toBe('unresolved');
+});
