@@ -7,7 +7,14 @@ test('port held by a process hosting several services: nothing is stopped, the p
   const h = makeHarness();
   const id = await startIncident(h, 'sim-port-shared-svchost');
   await driveToEnd(h, id);
-  expect(ran(h)).toEqual(['diagnose', 'snapshot-os-disk', 'change-rdp-port', 'update-nsg-rule', 'verify']);
+  expect(ran(h)).toEqual([
+    'diagnose',
+    'check-rdp-security',
+    'snapshot-os-disk',
+    'change-rdp-port',
+    'update-nsg-rule',
+    'verify',
+  ]);
   expect(h.messages('stepCard').some((m) => m.kind === 'stepCard' && m.stepId === 'free-rdp-port')).toBe(
     false,
   );
@@ -19,7 +26,7 @@ test('the firewall rule is missing: the port change fails whole, RDP stays on it
   const h = makeHarness();
   const id = await startIncident(h, 'sim-port-no-firewall-rule');
   await driveToEnd(h, id);
-  expect(ran(h)).toEqual(['diagnose', 'snapshot-os-disk', 'change-rdp-port']);
+  expect(ran(h)).toEqual(['diagnose', 'check-rdp-security', 'snapshot-os-disk', 'change-rdp-port']);
   const failed = h
     .messages('progress')
     .find((m) => m.kind === 'progress' && m.done && m.stepId === 'change-rdp-port');

@@ -32,9 +32,9 @@ function run(vm: SimulatedWindowsVm, id: string, params: Record<string, string> 
 describe('enable-tls', () => {
   test('leaves the Server key’s other values (DisabledByDefault) in place and records Enabled before', () => {
     const vm = vmOf('sim-tls-disabled');
-    const { result } = run(vm, 'enable-tls', { Versions: 'all', PauseGroupPolicy: 'true' });
+    const { result } = run(vm, 'enable-tls', { Versions: '1.2', PauseGroupPolicy: 'true' });
     expect(result.ok).toBe(true);
-    expect(vm.state.tls).toEqual({ 'TLS 1.0': 1, 'TLS 1.1': 1, 'TLS 1.2': 1 });
+    expect(vm.state.tls).toEqual({ 'TLS 1.0': 0, 'TLS 1.1': 0, 'TLS 1.2': 1 });
     // New-Item -Force would have recreated the keys empty (PowerShell/PowerShell#5444).
     expect(vm.state.schannelServerOther).toEqual({
       'TLS 1.0': { DisabledByDefault: 1 },
@@ -44,8 +44,21 @@ describe('enable-tls', () => {
     expect(result.data).toMatchObject({
       before: { 'TLS 1.0': 0, 'TLS 1.1': 0, 'TLS 1.2': 0 },
       createdServerKeys: [],
+      disabledByDefaultBefore: {},
       gpsvcPreviousStart: 2,
     });
+  });
+
+  test('a version it enables gets DisabledByDefault=0 too (1 keeps it off as surely), the 1 it replaced recorded', () => {
+    const vm = vmOf('sim-tls-disabled');
+    const { result } = run(vm, 'enable-tls', { Versions: 'all', PauseGroupPolicy: 'true' });
+    expect(vm.state.tls).toEqual({ 'TLS 1.0': 1, 'TLS 1.1': 1, 'TLS 1.2': 1 });
+    expect(vm.state.schannelServerOther).toEqual({
+      'TLS 1.0': { DisabledByDefault: 0 },
+      'TLS 1.1': { DisabledByDefault: 0 },
+      'TLS 1.2': {},
+    });
+    expect(result.data).toMatchObject({ disabledByDefaultBefore: { 'TLS 1.0': 1, 'TLS 1.1': 1 } });
   });
 
   test('records the Server keys it had to create, so an undo deletes them', () => {
