@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AzureVmOperations } from '../../src/azure/azure-vm-operations';
 import { StaticTestCredential } from '../../src/azure/loopback-pipeline';
@@ -198,7 +199,7 @@ test('at a terminal: anything but y declines, y goes on', async () => {
   expect(sim.windowsVm(RG, 'rdpfix-lab')).toBeDefined();
 });
 
-test('break reaches only tagged VMs, and every cause breaks the lab VM as its scenario is broken', async () => {
+test('break reaches only tagged VMs; port-taken puts the lab service on the RDP port', async () => {
   expect((await lab(['break', 'tls-disabled', '--yes'])).err).toContain('no lab VM');
   expect((await lab(['break', 'tls-disabled', '--name', 'sim-healthy', '--yes'])).err).toContain(
     'no lab VM named sim-healthy',
@@ -231,4 +232,38 @@ test('rdp-fix lab is a command of the CLI; a second create of the same name refu
   expect(out).toContain('rdp-fix lab create --rg <group>');
   expect(await main(['lab', 'status', '--endpoint', 'http://10.0.0.1:80'], io)).toBe(1);
   expect(err).toContain('http is only allowed on loopback');
+});
+
+/** The RBAC action ARM checks for one request: `<ns>/<type>/read|write|delete`, `…/<child>/read`, `…/<verb>/action`. */
+function actionOf(method: string, path: string): string | undefined {
+  const parts = path.split('/').filter(Boolean);
+  const at = parts.findIndex((p) => p.toLowerCase() === 'providers');
+  const [namespace, type, , child] = parts.slice(at + 1);
+  if (type?.toLowerCase() === 'locations') return undefined; // a long-running operation's poll
+  if (child) return `${namespace}/${type}/${child}/${method === 'POST' ? 'action' : 'read'}`;
+  const verb = { GET: 'read', DELETE: 'delete' }[method] ?? 'write';
+  return `${namespace}/${type}/${verb}`;
+}
+
+test('every request the lab makes is an action of its role, and the role holds nothing else but the joins', async () => {
+  const { LabActions } = await import('../../src/lab/lab-actions');
+  const role = JSON.parse(
+    (await import('node:fs')).readFileSync(
+      join(__dirname, '..', '..', 'deploy', 'lab', 'rdp-fix-lab.role.json'),
+      'utf8',
+    ),
+  ) as { Actions: string[] };
+  expect([...role.Actions].sort()).toEqual([...LabActions].sort());
+  expect((await lab(['create', '--rg', RG, '--yes'])).code).toBe(0);
+  expect((await lab(['break', 'tls-policy', '--restart', '--yes'])).out).toContain('Restarted rdpfix-lab.');
+  expect((await lab(['status'])).out).toContain(
+    'rg-lab  virtual machine rdpfix-lab  lab lab0c0de — VM running',
+  );
+  expect((await lab(['destroy', '--rg', RG, '--yes'])).code).toBe(0);
+  const used = new Set(sim.requests.map((r) => actionOf(r.method, r.path)).filter((a) => a !== undefined));
+  expect([...used].filter((a) => !(LabActions as readonly string[]).includes(a))).toEqual([]);
+  expect(LabActions.filter((a) => !used.has(a))).toEqual([
+    'Microsoft.Network/virtualNetworks/subnets/join/action',
+    'Microsoft.Network/networkInterfaces/join/action',
+  ]);
 });
