@@ -1,6 +1,11 @@
 import { LabCauses } from '../../src/lab/lab-causes';
 import { evaluateCauses } from '../../src/playbook/evaluate-causes';
-import { LabPortHolder, LabWindowsVm, labBreakChange, ScenarioOfLabCause } from '../../src/simulator/lab-breaks';
+import {
+  LabPortHolder,
+  LabWindowsVm,
+  labBreakChange,
+  ScenarioOfLabCause,
+} from '../../src/simulator/lab-breaks';
 import { Scenarios } from '../../src/simulator/scenarios';
 import { healthyVmState, SimulatedWindowsVm } from '../../src/simulator/windows-vm';
 import { rdpPlaybook } from '../helpers/engine-harness';
@@ -21,7 +26,8 @@ function brokenLabVm(cause: (typeof LabCauses)[number]) {
   return vm;
 }
 
-const causesOf = (vm: SimulatedWindowsVm) => evaluateCauses(rdpPlaybook().causes, vm.evidence()).map((c) => c.id);
+const causesOf = (vm: SimulatedWindowsVm) =>
+  evaluateCauses(rdpPlaybook().causes, vm.evidence()).map((c) => c.id);
 
 describe.each(LabCauses)('break-%s', (cause) => {
   const scenarioName = ScenarioOfLabCause[cause];
