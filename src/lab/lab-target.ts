@@ -1,6 +1,7 @@
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { NetworkManagementClient } from '@azure/arm-network';
 import type { TokenCredential } from '@azure/core-auth';
+import { z } from 'zod';
 import { isLoopback, loopbackRedirectPolicy, StaticTestCredential } from '../azure/loopback-pipeline';
 import { ErrorCodes, RdpFixError } from '../core/errors';
 import { SimulatorSubscription } from '../runtime';
@@ -17,6 +18,13 @@ export interface LabTarget {
   pollIntervalMs: number;
 }
 
+/** The settings the lab reads, under the names the server reads them by (src/config.ts). */
+const labEnvSchema = z.object({
+  AZURE_SUBSCRIPTION_ID: z.string().min(1).optional(),
+  AZURE_ARM_ENDPOINT: z.string().optional(),
+  RDPFIX_POLL_INTERVAL_MS: z.coerce.number().int().min(1).max(60_000).optional(),
+});
+
 /**
  * Azure (AZURE_SUBSCRIPTION_ID, optionally a sovereign cloud's https AZURE_ARM_ENDPOINT) or
  * the simulator (`--endpoint` / AZURE_ARM_ENDPOINT on loopback http: the address `rdp-fix
@@ -27,9 +35,16 @@ export function labTargetOf(
   env: Record<string, string | undefined>,
   endpointOption: string | undefined,
 ): LabTarget {
-  const given = endpointOption ?? env.AZURE_ARM_ENDPOINT;
-  const subscriptionId = env.AZURE_SUBSCRIPTION_ID;
-  const pollIntervalMs = Number(env.RDPFIX_POLL_INTERVAL_MS ?? 0) || undefined;
+  const settings = labEnvSchema.safeParse(env);
+  if (!settings.success) {
+    throw new RdpFixError(
+      ErrorCodes.InvalidParameter,
+      `Invalid configuration: ${settings.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const subscriptionId = settings.data.AZURE_SUBSCRIPTION_ID;
+  const pollIntervalMs = settings.data.RDPFIX_POLL_INTERVAL_MS;
+  const given = endpointOption ?? settings.data.AZURE_ARM_ENDPOINT;
   if (given) {
     let url: URL;
     try {
@@ -50,6 +65,11 @@ export function labTargetOf(
         pollIntervalMs: pollIntervalMs ?? 200,
       };
     }
+    if (url.protocol !== 'https:')
+      throw new RdpFixError(
+        ErrorCodes.InvalidCommand,
+        `${given}: an ARM endpoint is https (or loopback http)`,
+      );
   }
   if (!subscriptionId) {
     throw new RdpFixError(
