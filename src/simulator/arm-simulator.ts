@@ -49,7 +49,8 @@ export interface ArmSimulatorOptions {
  *
  * This class holds the state and the server; the routes (arm-routes.ts), resource bodies
  * (arm-resources.ts), long-running operations (arm-operations.ts), injected faults
- * (arm-faults.ts) and managed Run Commands (managed-run-commands.ts) are apart.
+ * (arm-faults.ts) and managed Run Commands (managed-run-commands.ts) are apart, and so are the
+ * resources `rdp-fix lab` creates (arm-lab-routes.ts, lab-store.ts), whose VMs join this one's.
  */
 export class ArmSimulator {
   readonly requests: RecordedRequest[] = [];

@@ -213,6 +213,13 @@ test('break reaches only tagged VMs; port-taken puts the lab service on the RDP 
   expect(sim.windowsVm(RG, 'rdpfix-lab')?.evidence()).toMatchObject({
     listener: { process: 'rdpfix-lab-port', services: ['RdpFixLabPort'] },
   });
+  // `rdp-fix simulate --reset` puts the lab VM back as it was made: healthy, and breakable again.
+  sim.reset();
+  expect(sim.windowsVm(RG, 'rdpfix-lab')?.evidence()).toMatchObject({
+    listener: { services: ['TermService'] },
+  });
+  expect((await lab(['break', 'cert-expired', '--yes'])).out).toContain('break-cert-expired: done');
+  expect(sim.windowsVm(RG, 'rdpfix-lab')?.evidence()).toMatchObject({ certificate: { expired: true } });
 });
 
 test('rdp-fix lab is a command of the CLI; a second create of the same name refuses', async () => {
