@@ -98,7 +98,7 @@ export async function labCommand(args: string[], io: LabIo, deps: LabDeps = defa
   const target = labTargetOf(io.env, values.endpoint);
   const clients = await (deps.clients ?? labClients)(target);
   const where = target.loopback
-    ? `the simulator at ${target.loopback} (no cost)`
+    ? `the simulator at ${target.loopback}, which costs nothing`
     : `Azure subscription ${target.subscriptionId}`;
   const ask = async (question: string, verb: string): Promise<number | undefined> => {
     const answer = await confirm(question, io, { yes: values.yes === true });
