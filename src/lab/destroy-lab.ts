@@ -1,3 +1,4 @@
+import { isRestError } from '@azure/core-rest-pipeline';
 import { callAzure } from '../azure/azure-errors';
 import { ErrorCodes, isRdpFixError } from '../core/errors';
 import { LabKinds, type LabResource } from './find-lab';
@@ -23,6 +24,7 @@ export async function destroyLab(
   clients: LabClients,
   found: LabResource[],
   progress: (line: string) => void,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 ): Promise<void> {
   const { compute, network, target } = clients;
   const poll = { updateIntervalInMs: target.pollIntervalMs };
@@ -33,7 +35,7 @@ export async function destroyLab(
       schedule: () => deleteSchedule(clients, rg, r.name),
       vm: () => compute.virtualMachines.delete(rg, r.name, poll),
       disk: () => compute.disks.delete(rg, r.name, poll),
-      nic: () => network.networkInterfaces.delete(rg, r.name, poll),
+      nic: () => deleteNic(clients, rg, r.name, progress, sleep),
       vnet: () => network.virtualNetworks.delete(rg, r.name, poll),
     };
     try {
@@ -42,5 +44,39 @@ export async function destroyLab(
       if (!(isRdpFixError(err) && err.code === ErrorCodes.VmNotFound)) throw err;
     }
     progress(`deleted ${KindNames[r.kind]} ${r.name}`);
+  }
+}
+
+/** Azure keeps a deleted VM's NIC reserved for it for 180 seconds; a little longer is waited. */
+const NicReservationMs = 240_000;
+
+/**
+ * Deletes a NIC, waiting out `NicReservedForAnotherVm` (400: "reserved for another Virtual
+ * Machine for 180 seconds … retry after 180 seconds"), which a NIC deleted right after its VM
+ * meets.
+ */
+async function deleteNic(
+  clients: LabClients,
+  rg: string,
+  name: string,
+  progress: (line: string) => void,
+  sleep: (ms: number) => Promise<void>,
+): Promise<void> {
+  const every = clients.target.pollIntervalMs * 3;
+  const deadline = Date.now() + NicReservationMs;
+  for (let told = false; ; told = true) {
+    try {
+      await clients.network.networkInterfaces.delete(rg, name, {
+        updateIntervalInMs: clients.target.pollIntervalMs,
+      });
+      return;
+    } catch (err) {
+      if (!(isRestError(err) && err.code === 'NicReservedForAnotherVm') || Date.now() > deadline) throw err;
+      if (!told)
+        progress(
+          `network interface ${name} is still reserved for the deleted VM (Azure holds it up to 180 s): waiting`,
+        );
+      await sleep(every);
+    }
   }
 }

@@ -105,9 +105,12 @@ export function deleteVm(
   const op = lab.start('Microsoft.Compute', LabLatency.vmDelete * state.scale(), () => {
     state.vms.delete(key(rg, name));
     lab.remove('virtualmachines', rg, name);
-    for (const nic of lab.list('networkinterfaces'))
-      if ((nic.properties.virtualMachine as { id: string } | undefined)?.id === body.id)
-        delete nic.properties.virtualMachine;
+    for (const nic of lab.list('networkinterfaces')) {
+      if ((nic.properties.virtualMachine as { id: string } | undefined)?.id !== body.id) continue;
+      delete nic.properties.virtualMachine;
+      // Azure keeps a deleted VM's NIC reserved for it for 180 seconds (NicReservedForAnotherVm).
+      lab.reserve(nic.id, body.id, Date.now() + LabLatency.nicReservation * state.scale());
+    }
     for (const disk of lab.list('disks')) {
       if (disk.managedBy !== body.id) continue;
       delete disk.managedBy;

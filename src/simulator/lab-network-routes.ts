@@ -104,6 +104,17 @@ export function deleteNic(
   res: ServerResponse,
 ): Sent {
   const nic = lab.get('networkinterfaces', rg, name)!;
+  const reservedFor = lab.reservedFor(nic.id);
+  if (reservedFor) {
+    return send(
+      res,
+      400,
+      armError(
+        'NicReservedForAnotherVm',
+        `Nic(s) in request is reserved for another Virtual Machine for 180 seconds. Please provide another nic(s) or retry after 180 seconds. Reserved VM: ${reservedFor}`,
+      ),
+    );
+  }
   const vm = nic.properties.virtualMachine as { id: string } | undefined;
   if (vm) {
     return send(

@@ -5,7 +5,14 @@ import type { LabStore, LabType } from './lab-store';
 // What the lab routes share: modelled durations, the PUT body shape, ARM's common answers.
 
 /** Modelled durations, scaled like the simulator's others (Azure: a Windows VM takes minutes). */
-export const LabLatency = { vmCreate: 120_000, vmDelete: 60_000, network: 10_000, diskDelete: 10_000 };
+export const LabLatency = {
+  vmCreate: 120_000,
+  vmDelete: 60_000,
+  network: 10_000,
+  diskDelete: 10_000,
+  /** How long Azure keeps a deleted VM's NIC for it. */
+  nicReservation: 180_000,
+};
 
 export type Input = {
   location?: string;

@@ -41,6 +41,8 @@ interface LabOperation {
 export class LabStore {
   private readonly resources = new Map<string, { type: LabType; rg: string; body: ArmBody }>();
   private readonly operations = new Map<string, LabOperation>();
+  /** NICs of deleted VMs, still reserved for them until a time (Azure: 180 seconds). */
+  private readonly reservations = new Map<string, { vmId: string; until: number }>();
 
   constructor(
     private readonly subscriptionId: string,
@@ -89,6 +91,16 @@ export class LabStore {
     this.operations.set(op.id, op);
     if (ms <= 0) this.settle(op);
     return op;
+  }
+
+  reserve(nicId: string, vmId: string, until: number): void {
+    if (until > Date.now()) this.reservations.set(nicId.toLowerCase(), { vmId, until });
+  }
+
+  /** The VM a NIC is still reserved for, if its reservation has not run out. */
+  reservedFor(nicId: string): string | undefined {
+    const r = this.reservations.get(nicId.toLowerCase());
+    return r && r.until > Date.now() ? r.vmId : undefined;
   }
 
   has(operationId: string): boolean {

@@ -274,3 +274,15 @@ test('every request the lab makes is an action of its role, and the role holds n
     'Microsoft.Network/networkInterfaces/join/action',
   ]);
 });
+
+test("destroy waits out Azure's reservation of a deleted VM's NIC (NicReservedForAnotherVm)", async () => {
+  await lab(['create', '--rg', RG, '--yes']);
+  // From now on operations take time: the VM's deletion 60 ms, the NIC's reservation 180 ms.
+  sim.setLatencyScale(0.001);
+  const destroyed = await lab(['destroy', '--rg', RG, '--yes']);
+  expect(destroyed).toMatchObject({ code: 0, err: '' });
+  expect(destroyed.out).toContain('network interface rdpfix-lab-nic is still reserved for the deleted VM');
+  const nicDeletes = sim.requests.filter((r) => r.method === 'DELETE' && r.path.endsWith('/rdpfix-lab-nic'));
+  expect(nicDeletes.length).toBeGreaterThan(1);
+  expect((await lab(['status', '--rg', RG])).out).toContain('No resources tagged rdp-fix-lab in rg-lab');
+});
