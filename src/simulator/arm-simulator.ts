@@ -101,7 +101,11 @@ export class ArmSimulator {
       now: this.now,
     };
     for (const entry of options.vms ?? defaultInventory()) this.addVm(entry);
-    this.lab = new LabStore(options.subscriptionId, () => options.managementHost ?? 'management.azure.com');
+    this.lab = new LabStore(
+      options.subscriptionId,
+      () => options.managementHost ?? 'management.azure.com',
+      this.now,
+    );
   }
 
   /** Changes how long operations started from now on take (a test slows one step down). */

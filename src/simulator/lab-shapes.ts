@@ -116,7 +116,7 @@ export function vmBody(lab: LabStore, rg: string, name: string, input: Input, st
       osProfile: { ...osProfile, secrets: [], allowExtensionOperations: true },
       networkProfile: p.networkProfile,
       ...(p.diagnosticsProfile ? { diagnosticsProfile: p.diagnosticsProfile } : {}),
-      timeCreated: new Date().toISOString(),
+      timeCreated: lab.now().toISOString(),
     },
   };
 }
@@ -146,7 +146,7 @@ export function osDiskBody(lab: LabStore, rg: string, vm: ArmBody): ArmBody {
       diskSizeGB: 127,
       diskState: 'Attached',
       provisioningState: 'Succeeded',
-      timeCreated: new Date().toISOString(),
+      timeCreated: lab.now().toISOString(),
     },
   };
 }
@@ -161,7 +161,7 @@ export function scheduleBody(lab: LabStore, rg: string, name: string, input: Inp
     tags: input.tags ?? {},
     properties: {
       ...input.properties,
-      createdDate: new Date().toISOString(),
+      createdDate: lab.now().toISOString(),
       provisioningState: 'Succeeded',
       uniqueIdentifier: uuidOf(id),
     },

@@ -48,6 +48,8 @@ export class LabStore {
     private readonly subscriptionId: string,
     /** The https host Azure puts in operation URLs (the client's redirect policy brings them back). */
     private readonly managementHost: () => string,
+    /** The simulator's clock, for the times the bodies carry. */
+    readonly now: () => Date,
   ) {}
 
   idOf(type: LabType, rg: string, name: string): string {
