@@ -24,7 +24,7 @@ export const LabCauseDescriptions: Record<LabCause, string> = {
   'port-taken':
     'stops TermService and starts a service of its own (RdpFixLabPort, a small HTTP listener) on the RDP port',
   'cert-expired':
-    'makes an expired self-signed certificate the RDP listener certificate (Win32_TSGeneralSetting)',
+    "makes an expired self-signed certificate the RDP listener's (Win32_TSGeneralSetting), in the Remote Desktop store in place of the valid one",
   machinekeys: "denies NETWORK SERVICE (S-1-5-20) read on the listener certificate's private key file",
   'tls-disabled': 'sets SCHANNEL Protocols\\TLS 1.0/1.1/1.2\\Server Enabled=0',
   'tls-policy':
