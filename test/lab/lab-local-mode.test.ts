@@ -53,7 +53,7 @@ test('local mode: lab create → break tls-disabled → rdp-fix chat by name →
       },
     );
     expect(chat).toContain('lab-vm-01');
-    expect(chat).toMatch(/TLS 1\.2 Server Enabled is 0/);
+    expect(chat).toContain("Found 1 of the article's causes:\n  - TLS is disabled on the server side");
     expect(chat).toMatch(/Resolved\.\n/);
     expect(code).toBe(0);
 

@@ -5,8 +5,9 @@ import { StaticTestCredential } from '../../src/azure/loopback-pipeline';
 import { type LabDeps, labCommand } from '../../src/cli/lab';
 import { main } from '../../src/cli/main';
 import { generateAdminPassword } from '../../src/lab/admin-password';
+import { evaluateCauses } from '../../src/playbook/evaluate-causes';
 import { ArmSimulator } from '../../src/simulator/arm-simulator';
-import { bob, card, driveToEnd, makeHarness, startIncident } from '../helpers/engine-harness';
+import { bob, card, driveToEnd, makeHarness, rdpPlaybook, startIncident } from '../helpers/engine-harness';
 
 /**
  * `rdp-fix lab` against the loopback ARM simulator through the real SDKs: create → break →
@@ -116,7 +117,7 @@ test('create → break tls-disabled → an incident finds and fixes TLS → dest
   expect(await azure().resolveVm('rdpfix-lab')).toEqual([
     { subscriptionId: SUB, resourceGroup: RG, name: 'rdpfix-lab' },
   ]);
-  expect(sim.windowsVm(RG, 'rdpfix-lab')?.evidence()).toMatchObject({ tls: { 'TLS 1.2': 1 } });
+  expect(evaluateCauses(rdpPlaybook().causes, sim.windowsVm(RG, 'rdpfix-lab')?.evidence())).toEqual([]);
 
   const broken = await lab(['break', 'tls-disabled', '--yes']);
   expect(broken).toMatchObject({ code: 0, err: '' });
@@ -141,7 +142,7 @@ test('create → break tls-disabled → an incident finds and fixes TLS → dest
   expect((await h.store.get(id))?.causes).toEqual(['tls-disabled']);
   await driveToEnd(h, id, bob);
   expect((await h.store.get(id))?.outcome).toBe('resolved');
-  expect(sim.windowsVm(RG, 'rdpfix-lab')?.state.tls['TLS 1.2']).toBe(1);
+  expect(evaluateCauses(rdpPlaybook().causes, sim.windowsVm(RG, 'rdpfix-lab')?.evidence())).toEqual([]);
 
   const before = sim.requests.length;
   const destroyed = await lab(['destroy', '--rg', RG, '--yes']);

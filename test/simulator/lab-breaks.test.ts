@@ -47,8 +47,12 @@ describe.each(LabCauses)('break-%s', (cause) => {
 });
 
 test('the change is derived from the scenario at the time of the break', () => {
-  expect(Object.keys(labBreakChange('tls-policy', now)).sort()).toEqual(['gpoDisablesTls', 'tls']);
-  expect(labBreakChange('tls-disabled', now)).toEqual({ tls: Scenarios['sim-tls-disabled']!(now).tls });
+  const policy = labBreakChange('tls-policy', now);
+  expect(Object.keys(policy)).toEqual(expect.arrayContaining(['gpoDisablesTls', 'tls']));
+  expect(policy).not.toHaveProperty('domainJoined');
+  expect(labBreakChange('tls-disabled', now)).toMatchObject({ tls: Scenarios['sim-tls-disabled']!(now).tls });
+  // Nothing the scenario leaves as on a healthy VM is touched.
+  expect(labBreakChange('tls-disabled', now)).not.toHaveProperty('certificate');
 });
 
 test('a lab VM still runs the playbook scripts, and says so for an unknown lab script', () => {
