@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { runChat } from '../../src/cli/chat';
 import { main } from '../../src/cli/main';
 import { loadConfig } from '../../src/config';
@@ -37,11 +37,32 @@ test('local mode: lab create → break tls-disabled → rdp-fix chat by name →
     expect(out).toContain('break-tls-disabled: done');
 
     let chat = '';
-    // diagnose, snapshot, enable TLS, restart (and confirm), verify, then "RDP works" to the last question.
+    // An operator who approves every step, confirms what asks to be confirmed and answers the
+    // last question "RDP works" (whatever steps the playbook of the day has); 30 answers at most.
+    const typed = new PassThrough();
+    let answers = 0;
+    const answer = (text: string) => {
+      const line = text.endsWith('Type yes to go ahead: ')
+        ? 'yes'
+        : text.endsWith('> answer number, [b] abort: ')
+          ? '1'
+          : text.endsWith('[v]iew script: ')
+            ? 'a'
+            : undefined;
+      if (line === undefined) return;
+      if (++answers > 30) typed.end();
+      else typed.write(`${line}\n`);
+    };
     const code = await runChat(
       ['lab-vm-01'],
       'en',
-      { input: Readable.from(['a\n', 'a\n', 'a\n', 'a\n', 'yes\n', 'a\n', '1\n']), out: (t) => (chat += t) },
+      {
+        input: typed,
+        out: (t) => {
+          chat += t;
+          answer(t);
+        },
+      },
       async (sink) => {
         forward = sink;
         return {
