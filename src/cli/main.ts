@@ -16,6 +16,7 @@ import { loadInventory } from '../simulator/inventory';
 import { openStore } from '../store/open-store';
 import { buildExport, renderJson, renderMarkdown } from '../transcripts/render-transcript';
 import { type ChatSession, runChat } from './chat';
+import { labCommand } from './lab';
 
 export interface CliIo {
   input: Readable;
@@ -48,6 +49,7 @@ Usage:
                                         in their starting state (default endpoint: AZURE_ARM_ENDPOINT).
                                         The simulated VMs keep their repairs until then, or until
                                         the process (npm start in local mode) restarts.
+  rdp-fix lab create|break|destroy|status   a throwaway Windows VM broken on purpose (rdp-fix lab help)
   rdp-fix help
 
 Configuration comes from the environment (DATABASE_URL, RDPFIX_DIALOGS_DIR, ...): see README.md.
@@ -67,6 +69,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       );
     }
     if (group === 'simulate') return await simulate(argv.slice(1), io);
+    if (group === 'lab') return await labCommand(argv.slice(1), io);
     if (!group || group === 'help' || group === '--help' || group === '-h') {
       io.out(Usage);
       return 0;

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { messageOf } from '../core/errors';
 import { faultsOfScenario } from './arm-faults';
+import { labVmRecord, routeLabRequest } from './arm-lab-routes';
 import { ArmOperations, type Latency, scaledLatency } from './arm-operations';
 import {
   defaultInventory,
@@ -18,6 +19,7 @@ import {
   scriptDispatchesOf,
 } from './arm-routes';
 import { armError, key, readBody, type Sent, send } from './arm-wire';
+import { LabStore } from './lab-store';
 import { ManagedRunCommands } from './managed-run-commands';
 import { scenarioFor } from './scenarios';
 import { SimulatedWindowsVm } from './windows-vm';
@@ -47,7 +49,8 @@ export interface ArmSimulatorOptions {
  *
  * This class holds the state and the server; the routes (arm-routes.ts), resource bodies
  * (arm-resources.ts), long-running operations (arm-operations.ts), injected faults
- * (arm-faults.ts) and managed Run Commands (managed-run-commands.ts) are apart.
+ * (arm-faults.ts) and managed Run Commands (managed-run-commands.ts) are apart, and so are the
+ * resources `rdp-fix lab` creates (arm-lab-routes.ts, lab-store.ts), whose VMs join this one's.
  */
 export class ArmSimulator {
   readonly requests: RecordedRequest[] = [];
@@ -61,6 +64,8 @@ export class ArmSimulator {
   private readonly managed: ManagedRunCommands;
   private readonly operations: ArmOperations;
   private readonly state: ArmState;
+  /** What `rdp-fix lab` created (networks, NICs, VMs, disks, schedules): arm-lab-routes.ts. */
+  private readonly lab: LabStore;
 
   constructor(options: ArmSimulatorOptions) {
     this.now = options.now ?? (() => new Date());
@@ -96,6 +101,11 @@ export class ArmSimulator {
       now: this.now,
     };
     for (const entry of options.vms ?? defaultInventory()) this.addVm(entry);
+    this.lab = new LabStore(
+      options.subscriptionId,
+      () => options.managementHost ?? 'management.azure.com',
+      this.now,
+    );
   }
 
   /** Changes how long operations started from now on take (a test slows one step down). */
@@ -126,7 +136,15 @@ export class ArmSimulator {
     const entries = [...this.vms.values()].map((record) => record.entry);
     this.vms.clear();
     this.snapshots.clear();
-    for (const entry of entries) this.addVm(entry);
+    for (const entry of entries) {
+      // A lab VM starts healthy and keeps running the lab's break scripts.
+      if (this.lab.get('virtualmachines', entry.resourceGroup, entry.name))
+        this.vms.set(
+          key(entry.resourceGroup, entry.name),
+          labVmRecord(this.state, entry.resourceGroup, entry.name),
+        );
+      else this.addVm(entry);
+    }
     return entries.length;
   }
 
@@ -194,6 +212,9 @@ export class ArmSimulator {
       body,
       at: Date.now(),
     });
-    return routeArmRequest(this.state, { method: req.method ?? 'GET', url, headers: req.headers, body }, res);
+    const armRequest = { method: req.method ?? 'GET', url, headers: req.headers, body };
+    return (
+      routeLabRequest(this.state, this.lab, armRequest, res) ?? routeArmRequest(this.state, armRequest, res)
+    );
   }
 }
