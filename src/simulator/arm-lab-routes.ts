@@ -41,6 +41,16 @@ export function routeLabRequest(
   const name = parts[7];
   const input = (req.body ?? {}) as Input;
   if (!name && method === 'GET') return list(state, lab, type, rg, res);
+  if (
+    type === 'networkinterfaces' &&
+    name &&
+    lab.get(type, rg, name) &&
+    lower[8] === 'effectivenetworksecuritygroups'
+  ) {
+    // A lab NIC has no NSG, nor has its subnet: Azure lists no effective group (REST reference,
+    // "List Effective Network Security Groups"); answered at once (200).
+    return method === 'POST' ? send(res, 200, { value: [] }) : undefined;
+  }
   if (!name || parts.length > 8) return undefined;
   switch (type) {
     case 'virtualnetworks':

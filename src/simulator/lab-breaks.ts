@@ -18,9 +18,10 @@ export const ScenarioOfLabCause: Record<LabCause, string> = {
 
 /**
  * Fields of a scenario that no break script can change on a real lab VM: the lab VM is not
- * in a domain (break-tls-policy imitates the domain GPO with a scheduled task instead).
+ * in a domain (break-tls-policy imitates the domain GPO with a scheduled task instead), and its
+ * System log has no Schannel or RemoteConnectionManager event until somebody tries RDP.
  */
-const BeyondAScript: readonly (keyof WindowsVmState)[] = ['domainJoined'];
+const BeyondAScript: readonly (keyof WindowsVmState)[] = ['domainJoined', 'events'];
 
 /** The lab's port holder, as break-port-taken.ps1 installs it (the scenario names IIS). */
 export const LabPortHolder = { process: 'rdpfix-lab-port', services: ['RdpFixLabPort'] };
