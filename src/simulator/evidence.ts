@@ -67,7 +67,11 @@ export function evidenceOf(
   evidence.nla = { ...s.nla };
   evidence.rdp = { ...s.rdp };
   if (!failing.events) {
-    evidence.events = { since: new Date(now.getTime() - 86_400_000).toISOString(), ...s.events };
+    // Get-EventCounts prints the time to the second, in UTC ("yyyy-MM-dd'T'HH:mm:ss'Z'").
+    evidence.events = {
+      since: new Date(now.getTime() - 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      ...s.events,
+    };
   }
   evidence.probe = probeRdp(s, termServiceListener !== null);
   evidence.domainJoined = s.domainJoined;

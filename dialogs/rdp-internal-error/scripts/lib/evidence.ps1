@@ -6,8 +6,11 @@
 # Each check runs on its own (Invoke-Check): one that throws is named under "unknown" with its
 # reason and its fields are left out, and every other check is still reported. An "Access
 # denied" from Get-Acl is exactly what the broken-permissions case looks like, so it must not
-# hide the rest. Native programs are never run with 2>&1 under ErrorActionPreference Stop: in
-# Windows PowerShell 5.1 a stderr line then becomes a terminating error (about_Redirection).
+# hide the rest. A native program's stderr is never redirected (2>&1, 2>$null, 2>file) under
+# ErrorActionPreference Stop: in Windows PowerShell 5.1 any such redirection turns each stderr
+# line into an error record, and Stop makes the first one terminating (about_Redirection;
+# PowerShell 7.2 changed this, PSNotApplyErrorActionToStderr). Left alone, it goes to the Run
+# Command's own StdErr.
 
 # Well-known SIDs (learn.microsoft.com/windows/win32/secauthz/well-known-sids). Accounts are
 # compared by SID, never by name: names are localized ("NT-AUTORITÄT\NETZWERKDIENST").
@@ -31,15 +34,20 @@ function Get-RegValue([string]$Path, [string]$Name) {
     return $item.$Name
 }
 
-# Runs one check; on failure records "<name>": "<why>" under unknown and returns $null.
-function Invoke-Check([string]$Name, [scriptblock]$Check) {
+# Runs one check; on failure records "<name>": "<why>" under unknown and returns $null. The
+# check is a scriptblock run in a child scope of this function, so it sees this function's
+# variables before its caller's (PowerShell's dynamic scoping, names without case): they are
+# named so that no check reads them by mistake ($rdpfixCheck…).
+function Invoke-Check([string]$rdpfixCheckName, [scriptblock]$rdpfixCheck) {
     try {
-        return (& $Check)
+        return (& $rdpfixCheck)
     } catch {
-        $why = $_.Exception.Message -replace '\s+', ' '
-        if ($why.Length -gt 160) { $why = $why.Substring(0, 157) + '...' }
-        $Unknown[$Name] = $why
-        Write-Log ("check $Name failed: " + ($_ | Out-String))
+        $inner = $_.Exception
+        while ($inner.InnerException) { $inner = $inner.InnerException }
+        $rdpfixWhy = $inner.Message -replace '\s+', ' '
+        if ($rdpfixWhy.Length -gt 160) { $rdpfixWhy = $rdpfixWhy.Substring(0, 157) + '...' }
+        $Unknown[$rdpfixCheckName] = $rdpfixWhy
+        Write-Log ("check $rdpfixCheckName failed: " + ($_ | Out-String))
         return $null
     }
 }
@@ -119,12 +127,16 @@ function Test-NetworkServiceCanRead($Acl) {
 # itself in LocalMachine\Remote Desktop. Without a usable hash, the newest self-signed one.
 function Get-ListenerCertificate {
     $hash = $null
+    # WMI names the certificate in use, the self-signed one included; only the registry value
+    # says that a person pinned one.
+    $pin = Get-RegValue $RdpTcpKey 'SSLCertificateSHA1Hash'
+    $pinned = $null
+    if ($pin) { $pinned = (($pin | ForEach-Object { '{0:X2}' -f $_ }) -join '') }
     $setting = Get-CimInstance -Namespace 'root\cimv2\TerminalServices' -ClassName Win32_TSGeneralSetting -Filter "TerminalName='RDP-Tcp'"
     if ($setting -and $setting.SSLCertificateSHA1Hash -and $setting.SSLCertificateSHA1Hash -notmatch '^0+$') {
         $hash = ([string]$setting.SSLCertificateSHA1Hash).ToUpperInvariant()
     }
-    $pin = Get-RegValue $RdpTcpKey 'SSLCertificateSHA1Hash'
-    if (-not $hash -and $pin) { $hash = (($pin | ForEach-Object { '{0:X2}' -f $_ }) -join '') }
+    if (-not $hash) { $hash = $pinned }
     $cert = $null
     $source = 'none'
     if ($hash) {
@@ -136,16 +148,19 @@ function Get-ListenerCertificate {
         }
     }
     if (-not $cert) {
-        $cert = Get-ChildItem -Path 'Cert:\LocalMachine\Remote Desktop\' | Sort-Object -Property NotAfter -Descending | Select-Object -First 1
+        # The store may not exist at all (no certificate was ever made): that is "none", not a failed check.
+        $cert = Get-ChildItem -Path 'Cert:\LocalMachine\Remote Desktop\' -ErrorAction SilentlyContinue | Sort-Object -Property NotAfter -Descending | Select-Object -First 1
         if ($cert) { $source = 'remote-desktop-store' }
     }
     if (-not $cert) {
-        return [ordered]@{ present = $false; thumbprint = $hash; notAfter = $null; expired = $null; hasPrivateKey = $null; source = $(if ($hash) { 'pinned' } else { 'none' }) }
+        # A pinned certificate that is gone is said as such; a self-signed one that is gone is "none".
+        if ($pinned) { return [ordered]@{ present = $false; thumbprint = $pinned; notAfter = $null; expired = $null; hasPrivateKey = $null; source = 'pinned' } }
+        return [ordered]@{ present = $false; thumbprint = $null; notAfter = $null; expired = $null; hasPrivateKey = $null; source = 'none' }
     }
     return [ordered]@{
         present       = $true
         thumbprint    = $cert.Thumbprint
-        notAfter      = $cert.NotAfter.ToUniversalTime().ToString('o')
+        notAfter      = $cert.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'")
         expired       = ($cert.NotAfter -lt (Get-Date))
         hasPrivateKey = [bool]$cert.HasPrivateKey
         source        = $source
@@ -157,28 +172,54 @@ function Get-ListenerCertificate {
 # Schannel opens it as TermService's account, and when it cannot, logs 36870 "A fatal error
 # occurred when attempting to access the TLS server credential private key" and RDP fails
 # ("Troubleshoot Azure VM RDP connection issues by Event ID", learn.microsoft.com/troubleshoot/azure/virtual-machines/event-id-troubleshoot-vm-rdp-connecton).
-# CryptoAPI keys are files in Crypto\RSA\MachineKeys named by UniqueKeyContainerName; CNG keys
-# files in Crypto\Keys named by CngKey.UniqueName ("Key Storage and Retrieval",
-# learn.microsoft.com/windows/win32/seccng/key-storage-and-retrieval). Opening the key runs as
-# SYSTEM here; NTE_BAD_KEYSET (0x80090016, "Keyset does not exist") means the file is gone.
+# CryptoAPI machine keys are files in Crypto\RSA\MachineKeys, CNG keys in Crypto\Keys ("Key
+# Storage and Retrieval", learn.microsoft.com/windows/win32/seccng/key-storage-and-retrieval),
+# each named by the key's unique container name. .NET Framework 4.6+ opens even a CryptoAPI
+# software key through CNG and hands back an RSACng (dotnet/corefx#3502), so the folder is not
+# told by the .NET type: the name is looked for in both. Opening the key runs as SYSTEM here.
 function Get-KeyFile($Cert) {
-    try {
-        $rsa = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($Cert)
-    } catch {
-        # PowerShell wraps a .NET method's exception (MethodInvocationException): read the innermost.
-        $inner = $_.Exception
-        while ($inner.InnerException) { $inner = $inner.InnerException }
-        $code = $inner.HResult -band 0xFFFFFFFF
-        if ($code -eq 0x80090016) { return [ordered]@{ found = $false; readable = $false; path = $null; deniedTo = @() } }
-        # E_ACCESSDENIED even for SYSTEM: the key's file exists and its ACL locks it.
-        if ($code -eq 0x80070005) { return [ordered]@{ found = $true; readable = $false; path = $null; deniedTo = @($SidSystem) } }
-        throw
-    }
-    if ($null -eq $rsa) { return [ordered]@{ found = $false; readable = $false; path = $null; deniedTo = @() } }
     $crypto = Join-Path $env:ProgramData 'Microsoft\Crypto'
-    if ($rsa -is [System.Security.Cryptography.RSACng]) { $path = Join-Path $crypto ('Keys\' + $rsa.Key.UniqueName) }
-    else { $path = Join-Path $crypto ('RSA\MachineKeys\' + $rsa.CspKeyContainerInfo.UniqueKeyContainerName) }
-    if (-not (Test-Path -LiteralPath $path)) { return [ordered]@{ found = $false; readable = $false; path = $path; deniedTo = @() } }
+    $unique = $null
+    try {
+        # A CryptoAPI key: X509Certificate2.PrivateKey is an RSACryptoServiceProvider on .NET Framework.
+        $capi = $Cert.PrivateKey
+        if ($capi -and $capi.CspKeyContainerInfo) { $unique = $capi.CspKeyContainerInfo.UniqueKeyContainerName }
+    } catch {
+        # A CNG key ("Invalid provider type specified") or a key that cannot be opened: try CNG below.
+        Write-Log ("PrivateKey: " + $_.Exception.Message)
+    }
+    if (-not $unique) {
+        try {
+            $rsa = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($Cert)
+            if ($rsa -is [System.Security.Cryptography.RSACng]) { $unique = $rsa.Key.UniqueName }
+            elseif ($rsa) { $unique = $rsa.CspKeyContainerInfo.UniqueKeyContainerName }
+        } catch {
+            # PowerShell wraps a .NET method's exception (MethodInvocationException): read the innermost.
+            $inner = $_.Exception
+            while ($inner.InnerException) { $inner = $inner.InnerException }
+            $code = $inner.HResult -band 0xFFFFFFFF
+            # E_ACCESSDENIED even for SYSTEM: the key's file exists and its ACL locks it.
+            if ($code -eq 0x80070005) { return [ordered]@{ found = $true; readable = $false; path = $null; deniedTo = @($SidSystem) } }
+            # NTE_BAD_KEYSET ("Keyset does not exist") also comes back for a file that exists but
+            # cannot be opened. TermService's self-signed key lives in the CryptoAPI container whose
+            # file starts f686aace6942fb7f7ceb231212eef4a4 (shared/ARTICLE.md): if that file is
+            # there, the key is not gone, it is locked; anything else is gone.
+            if ($code -eq 0x80090016) {
+                $selfSigned = @(Get-ChildItem -LiteralPath (Join-Path $crypto 'RSA\MachineKeys') -Filter 'f686aace6942fb7f7ceb231212eef4a4_*' -ErrorAction SilentlyContinue)
+                if ($Cert.PSParentPath -like '*Remote Desktop' -and $selfSigned.Count -gt 0) {
+                    $path = $selfSigned[0].FullName
+                    $access = Test-NetworkServiceCanRead (Get-Acl -LiteralPath $path)
+                    return [ordered]@{ found = $true; readable = $false; path = $path; deniedTo = $access.deniedTo }
+                }
+                return [ordered]@{ found = $false; readable = $false; path = $null; deniedTo = @() }
+            }
+            throw
+        }
+    }
+    if (-not $unique) { return [ordered]@{ found = $false; readable = $false; path = $null; deniedTo = @() } }
+    $path = @((Join-Path $crypto "RSA\MachineKeys\$unique"), (Join-Path $crypto "Keys\$unique")) |
+        Where-Object { Test-Path -LiteralPath $_ } | Select-Object -First 1
+    if (-not $path) { return [ordered]@{ found = $false; readable = $false; path = $null; deniedTo = @() } }
     $access = Test-NetworkServiceCanRead (Get-Acl -LiteralPath $path)
     return [ordered]@{ found = $true; readable = $access.readable; path = $path; deniedTo = $access.deniedTo }
 }
@@ -190,7 +231,7 @@ function Get-KeyFile($Cert) {
 # Get-WinEvent throws NoMatchingEventsFound when none match (Get-WinEvent reference): that is 0.
 function Get-EventCounts {
     $since = (Get-Date).AddHours(-24)
-    $counts = [ordered]@{ since = $since.ToUniversalTime().ToString('o') }
+    $counts = [ordered]@{ since = $since.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'") }
     $queries = @(
         @{ Provider = 'Schannel'; Ids = 36870, 36871, 36874, 36888; Prefix = 'schannel' },
         @{ Provider = 'Microsoft-Windows-TerminalServices-RemoteConnectionManager'; Ids = 1057, 1058; Prefix = 'tsRcm' }
@@ -228,12 +269,16 @@ function Test-RdpListener([int]$Port) {
         # TPKT (4) + X.224 CR (7) + RDP_NEG_REQ (8): requestedProtocols = PROTOCOL_SSL | PROTOCOL_HYBRID
         [byte[]]$request = 0x03, 0x00, 0x00, 0x13, 0x0E, 0xE0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x08, 0x00, 0x03, 0x00, 0x00, 0x00
         $stream.Write($request, 0, $request.Length)
-        $response = New-Object byte[] 19
+        # The TPKT header says how long the answer is (RFC 1006): a Connection Confirm without the
+        # negotiation part is 11 bytes, with it 19. Read the header, then exactly that many.
+        $response = New-Object byte[] 64
         $read = 0
-        while ($read -lt 19) {
-            $n = $stream.Read($response, $read, 19 - $read)
+        $want = 4
+        while ($read -lt $want) {
+            $n = $stream.Read($response, $read, $want - $read)
             if ($n -le 0) { break }
             $read += $n
+            if ($read -eq 4 -and $want -eq 4) { $want = [Math]::Min(64, [Math]::Max(4, $response[2] * 256 + $response[3])) }
         }
         # X.224 Connection Confirm is 0xD0; RDP_NEG_RSP type 2, RDP_NEG_FAILURE type 3.
         if ($read -lt 11 -or $response[5] -ne 0xD0) { throw 'no X.224 Connection Confirm (not an RDP listener)' }
@@ -247,7 +292,11 @@ function Test-RdpListener([int]$Port) {
         $probe.tls = ([string]$ssl.SslProtocol) -replace '^Tls$', 'TLS 1.0' -replace '^Tls1(\d)$', 'TLS 1.$1'
         $probe.thumbprint = (New-Object System.Security.Cryptography.X509Certificates.X509Certificate2($ssl.RemoteCertificate)).Thumbprint
     } catch {
-        $probe.error = $_.Exception.Message
+        # The innermost exception's text ("No connection could be made…"), not PowerShell's
+        # 'Exception calling "EndConnect" with "1" argument(s)' wrapper.
+        $inner = $_.Exception
+        while ($inner.InnerException) { $inner = $inner.InnerException }
+        $probe.error = $inner.Message
     } finally {
         $client.Close()
     }
@@ -264,7 +313,7 @@ function Get-Evidence {
 
     # The article's own check, kept in the log for people to read. Its stderr goes to the log
     # as text: a native stderr line must not stop the script (see the top of this file).
-    $netstat = Invoke-Check 'netstat' { & netstat.exe -anob 2>$null | Out-String }
+    $netstat = Invoke-Check 'netstat' { & netstat.exe -anob | Out-String }
     if ($netstat) { Write-Log $netstat }
     if ($null -ne $rdpPort) {
         $listener = Invoke-Check 'listener' { Get-PortOwner $rdpPort }
@@ -272,12 +321,12 @@ function Get-Evidence {
     }
 
     $services = [ordered]@{}
-    foreach ($name in 'TermService', 'SessionEnv') {
-        $svc = Invoke-Check "services/$name" {
-            $s = Get-Service -Name $name -ErrorAction SilentlyContinue
+    foreach ($serviceName in 'TermService', 'SessionEnv') {
+        $svc = Invoke-Check "services/$serviceName" {
+            $s = Get-Service -Name $serviceName -ErrorAction SilentlyContinue
             if ($s) { [ordered]@{ status = [string]$s.Status; startType = [string]$s.StartType } } else { $null }
         }
-        if (-not $Unknown.Contains("services/$name")) { $services[$name] = $svc }
+        if (-not $Unknown.Contains("services/$serviceName")) { $services[$serviceName] = $svc }
     }
     $gpsvc = Invoke-Check 'services/gpsvc' {
         $s = Get-Service -Name gpsvc -ErrorAction SilentlyContinue

@@ -9,7 +9,8 @@ function Restore-GroupPolicy {
     $gp = [ordered]@{ wasPaused = (Test-Path $saved); savedStart = $null; restored = $false; gpupdateExitCode = $null; error = $null }
     if (-not $gp.wasPaused) { return $gp }
     try {
-        $text = (Get-Content -Path $saved -TotalCount 1).Trim()
+        # An empty file reads as $null: [string] makes it '', restored as Automatic below.
+        $text = ([string](Get-Content -Path $saved -TotalCount 1)).Trim()
         $value = 0
         # Anything but a start type we know (a damaged file) is restored as Automatic, Windows' default for gpsvc.
         if (-not [int]::TryParse($text, [ref]$value) -or -not $StartTypes.ContainsKey($value)) { $value = 2 }
