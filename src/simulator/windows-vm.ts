@@ -12,6 +12,7 @@ import {
 import { applyFixScript, type FixScriptState, healthyFixScriptState, isFixScript } from './fix-scripts';
 import { restoreGroupPolicy } from './group-policy';
 import type { PortOwner } from './port-owner';
+import { changedSince, priorStateOf, type UndoEntry, undoChanges } from './undo-journal';
 
 /**
  * A simulated Windows VM with the state the article talks about. Each playbook script is
@@ -63,6 +64,11 @@ export interface WindowsVmState extends FixScriptState {
   certificateSerial: number;
   /** Scripts (by step id) that never finish on this VM: they print a little, then hang. */
   hangsIn: string[];
+  /**
+   * %ProgramData%\rdp-fix\undo: the prior state each changing script saved before it changed
+   * anything (lib/undo-journal.ps1), oldest first; undo-changes.ps1 restores them newest first.
+   */
+  undoJournal: UndoEntry[];
 }
 
 export const TlsVersions = ['TLS 1.0', 'TLS 1.1', 'TLS 1.2'] as const;
@@ -135,6 +141,7 @@ export function healthyVmState(now: Date): WindowsVmState {
     restarts: 0,
     certificateSerial: 0,
     hangsIn: [],
+    undoJournal: [],
     ...healthyFixScriptState(),
   };
 }
@@ -189,7 +196,10 @@ export class SimulatedWindowsVm {
       return { stdout: `${limited ? limitResultLine(render) : render(0)}\n`, stderr: '' };
     };
     try {
+      const saved = priorStateOf(id, this.state);
       const outcome = this.apply(id, params);
+      // Saved before the change; a run that changed nothing (or put everything back) leaves none.
+      if (saved && changedSince(saved, this.state)) this.state.undoJournal.push(saved);
       return print(outcome.ok, outcome.data, outcome.error);
     } catch (err) {
       return print(false, {}, (err as Error).message);
@@ -310,6 +320,14 @@ export class SimulatedWindowsVm {
             readable: true,
           },
         };
+      }
+      case 'undo-changes': {
+        // As undo-changes.ps1: the saved changes first, newest first, then Group Policy back on.
+        const { restored } = undoChanges(s);
+        const groupPolicy = restoreGroupPolicy(s, () => this.applyGroupPolicy());
+        const data = { restored, failed: [], groupPolicy };
+        const error = groupPolicy.error ? `Not restored: Group Policy: ${groupPolicy.error}` : undefined;
+        return { ok: !error, data, ...(error ? { error } : {}) };
       }
       case 'restore-group-policy': {
         const gp = restoreGroupPolicy(s, () => this.applyGroupPolicy());

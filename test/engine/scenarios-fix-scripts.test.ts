@@ -1,4 +1,4 @@
-import { driveToEnd, makeHarness, startIncident } from '../helpers/engine-harness';
+import { bob, driveToEnd, makeHarness, startIncident } from '../helpers/engine-harness';
 
 /** Whole incidents on the scenarios of the fix-script defects (issue 16): a shared svchost, a missing firewall rule. */
 const ran = (h: ReturnType<typeof makeHarness>) => h.vm.calls.map((c) => c.stepId);
@@ -35,4 +35,30 @@ test('the firewall rule is missing: the port change fails whole, RDP stays on it
   );
   expect(h.vm.vm('sim-port-no-firewall-rule').state).toMatchObject({ rdpPort: 3389, firewallPort: 3389 });
   expect((await h.store.get(id))?.outcome).toBe('unresolved');
+});
+
+test('the fixes did not help (a domain GPO): "Undo the changes" puts the VM back as it was, Group Policy on, unresolved', async () => {
+  const h = makeHarness();
+  const before = structuredClone(h.vm.vm('sim-tls-gpo').state);
+  const id = await startIncident(h, 'sim-tls-gpo');
+  await driveToEnd(h, id, bob, { 'gpo-enforced': 'undo' });
+  expect(ran(h).slice(-3)).toEqual(['restart-vm', 'verify', 'undo-changes']);
+  expect(await h.store.get(id)).toMatchObject({ status: 'closed', outcome: 'unresolved' });
+  const after = h.vm.vm('sim-tls-gpo').state;
+  expect({
+    tls: after.tls,
+    schannel: after.schannelServerOther,
+    gpsvc: after.gpsvcStart,
+    saved: after.gpsvcSavedStart,
+  }).toEqual({
+    tls: before.tls,
+    schannel: before.schannelServerOther,
+    gpsvc: before.gpsvcStart,
+    saved: before.gpsvcSavedStart,
+  });
+  expect(after.undoJournal).toEqual([]);
+  const undone = h
+    .messages('progress')
+    .find((m) => m.kind === 'progress' && m.done && m.stepId === 'undo-changes');
+  expect(undone?.kind === 'progress' && undone.text.en).toContain('Undone: enable-tls. Not restored: none.');
 });

@@ -26,6 +26,8 @@ function Write-Result([bool]$Ok, $Data, [string]$ErrorMessage) {
     Write-Output ('RDPFIX-RESULT: ' + ($result | ConvertTo-Json -Compress -Depth 8))
 }
 
+# include: lib/undo-journal.ps1
+
 $rdpKey = 'HKLM:\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp'
 $firewallRules = @('RemoteDesktop-UserMode-In-TCP', 'RemoteDesktop-UserMode-In-UDP')
 
@@ -80,6 +82,8 @@ try {
     }
     $busy = Get-NetTCPConnection -LocalPort $newPort -State Listen -ErrorAction SilentlyContinue | Select-Object -First 1
     if ($busy -and $newPort -ne $data.previousPort) { throw "Port $newPort is already in use by process $($busy.OwningProcess)" }
+    # Saved before anything changes (lib/undo-journal.ps1); removed again if this run rolls back.
+    $data.undoFile = Save-PriorState $stepId ([ordered]@{ port = $data.previousPort; firewall = $data.previousFirewall })
 
     # 1. The firewall: RDP over TCP needs its rule; the UDP rule follows when it exists.
     foreach ($rule in $firewallRules) {
@@ -108,6 +112,8 @@ try {
     Write-Log ($_ | Out-String)
     $problems = @(Undo-PortChange $changed)
     $data.rolledBack = ($problems.Count -eq 0)
+    # Rolled back whole: there is nothing left to undo.
+    if ($data.rolledBack) { Remove-PriorState $data.undoFile }
     if ($problems.Count -gt 0) { $data.rollbackErrors = $problems }
     Write-Result $false $data $message
 }

@@ -24,6 +24,8 @@ function Write-Result([bool]$Ok, $Data, [string]$ErrorMessage) {
     Write-Output ('RDPFIX-RESULT: ' + ($result | ConvertTo-Json -Compress -Depth 8))
 }
 
+# include: lib/undo-journal.ps1
+
 $terminalServer = 'HKLM:\SYSTEM\CurrentControlSet\Control\Terminal Server'
 $policy = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services'
 $data = [ordered]@{ before = [ordered]@{}; after = [ordered]@{} }
@@ -36,6 +38,13 @@ try {
     $service = Get-Service -Name TermService
     $data.before.termServiceStartType = [string]$service.StartType
     $data.before.termServiceStatus = [string]$service.Status
+    if ($data.before.policyDeny -ne 1) {
+        $data.undoFile = Save-PriorState $stepId ([ordered]@{
+            fDenyTSConnections = $data.before.fDenyTSConnections
+            termServiceStartType = $data.before.termServiceStartType
+            termServiceStatus = $data.before.termServiceStatus
+        })
+    }
     if ($data.before.policyDeny -eq 1) {
         throw 'A Group Policy denies Remote Desktop connections (fDenyTSConnections=1 under Policies\Microsoft\Windows NT\Terminal Services): change the policy "Allow users to connect remotely by using Remote Desktop Services"; a local change would not apply'
     }

@@ -27,6 +27,8 @@ function Write-Result([bool]$Ok, $Data, [string]$ErrorMessage) {
     if ($ErrorMessage) { $result.error = $ErrorMessage }
     Write-Output ('RDPFIX-RESULT: ' + ($result | ConvertTo-Json -Compress -Depth 8))
 }
+
+# include: lib/undo-journal.ps1
 # Versions is 'all' (TLS 1.0, 1.1 and 1.2) or '1.2': one word, no commas to split.
 function Get-ChosenVersions([string]$Choice) {
     if ($Choice -eq 'all') { return @('TLS 1.0', 'TLS 1.1', 'TLS 1.2') }
@@ -43,6 +45,15 @@ try {
     $chosen = Get-ChosenVersions $Versions
     if ($PauseGroupPolicy -notin @('true', 'false')) { throw "Invalid PauseGroupPolicy '$PauseGroupPolicy'" }
     $protocols = 'HKLM:\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols'
+    # Saved before anything changes (lib/undo-journal.ps1): the values and the keys that will be created.
+    $prior = [ordered]@{ enabled = [ordered]@{}; disabledByDefault = [ordered]@{}; createdServerKeys = @() }
+    foreach ($version in 'TLS 1.0', 'TLS 1.1', 'TLS 1.2') {
+        $key = "$protocols\$version\Server"
+        $prior.enabled[$version] = (Get-ItemProperty -Path $key -Name Enabled -ErrorAction SilentlyContinue).Enabled
+        $prior.disabledByDefault[$version] = (Get-ItemProperty -Path $key -Name DisabledByDefault -ErrorAction SilentlyContinue).DisabledByDefault
+        if ($chosen -contains $version -and -not (Test-Path $key)) { $prior.createdServerKeys += $version }
+    }
+    $data.undoFile = Save-PriorState $stepId $prior
     foreach ($version in 'TLS 1.0', 'TLS 1.1', 'TLS 1.2') {
         $key = "$protocols\$version\Server"
         $data.before[$version] = (Get-ItemProperty -Path $key -Name Enabled -ErrorAction SilentlyContinue).Enabled

@@ -28,6 +28,8 @@ function Write-Result([bool]$Ok, $Data, [string]$ErrorMessage) {
     Write-Output ('RDPFIX-RESULT: ' + ($result | ConvertTo-Json -Compress -Depth 8))
 }
 
+# include: lib/undo-journal.ps1
+
 function Get-Listener([int]$Port) {
     $conn = Get-NetTCPConnection -LocalPort $Port -State Listen -ErrorAction SilentlyContinue | Select-Object -First 1
     if (-not $conn) { return $null }
@@ -77,6 +79,7 @@ try {
         $refusal = Get-StopRefusal $ServiceName $before $rdpPort
         if ($refusal) { throw $refusal }
         $data.serviceBefore = Get-ServiceState $ServiceName
+        $data.undoFile = Save-PriorState $stepId ([ordered]@{ stoppedService = $ServiceName; status = [string]$data.serviceBefore.status })
         Write-Log "Stop-Service -Name $ServiceName"
         Stop-Service -Name $ServiceName
         $data.stoppedService = $ServiceName

@@ -30,6 +30,7 @@ function Write-Result([bool]$Ok, $Data, [string]$ErrorMessage) {
 }
 
 # include: lib/evidence.ps1
+# include: lib/undo-journal.ps1
 
 # Runs icacls on one file; its output goes to the log, a non-zero exit code stops the step.
 function Invoke-Icacls([string]$Path, [string[]]$Arguments) {
@@ -54,6 +55,7 @@ try {
     New-Item -ItemType Directory -Force -Path $dumps | Out-Null
     $data.beforeFile = Join-Path $dumps ('{0}-before-{1:yyyyMMdd-HHmmss}.sddl' -f (Split-Path -Leaf $keyFile.path), (Get-Date))
     Set-Content -LiteralPath $data.beforeFile -Value $before
+    $data.undoFile = Save-PriorState $stepId ([ordered]@{ keyFile = $keyFile.path; sddl = $before })
     if ($before.Length -le 1500) { $data.beforeSddl = $before }
     foreach ($sid in $NetworkServiceTokenSids) { Invoke-Icacls $keyFile.path @('/remove:d', "*$sid") }
     Invoke-Icacls $keyFile.path @('/grant', "*$($SidSystem):(F)", "*$($SidAdministrators):(F)", "*$($SidNetworkService):(R)")

@@ -1,0 +1,110 @@
+# rdp-fix-step: undo-changes
+# Puts the VM back as it was before this incident's changes, newest change first, from the prior
+# states the changing steps saved (lib/undo-journal.ps1; the same values are in the transcript).
+# Offered when the fixes did not bring RDP back. Each change is restored on its own, so one that
+# cannot be restored does not keep the others from being restored; a restored change's file is
+# removed, one that failed stays (running this again retries it). Group Policy is switched back
+# on as after enable-tls (lib/group-policy.ps1). A certificate the renewal deleted cannot come
+# back (it was expired or broken): that change is not recorded. Safe to run twice.
+param()
+
+$ErrorActionPreference = 'Stop'
+$stepId = 'undo-changes'
+$log = Join-Path $env:ProgramData ('rdp-fix\logs\{0}-{1:yyyyMMdd-HHmmss}.log' -f $stepId, (Get-Date))
+New-Item -ItemType Directory -Force -Path (Split-Path $log) | Out-Null
+
+function Write-Log([string]$Message) {
+    Add-Content -Path $log -Value ('{0:o} {1}' -f (Get-Date), $Message)
+}
+
+function Write-Result([bool]$Ok, $Data, [string]$ErrorMessage) {
+    $result = [ordered]@{ step = $stepId; ok = $Ok; log = $log; data = $Data }
+    if ($ErrorMessage) { $result.error = $ErrorMessage }
+    Write-Output ('RDPFIX-RESULT: ' + ($result | ConvertTo-Json -Compress -Depth 8))
+}
+
+# include: lib/undo-journal.ps1
+# include: lib/group-policy.ps1
+
+$RdpTcp = 'HKLM:\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp'
+$Protocols = 'HKLM:\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols'
+
+# Sets a DWORD value back, or deletes it when it did not exist before ($null).
+function Restore-DwordValue([string]$Key, [string]$Name, $Value) {
+    if ($null -eq $Value) { Remove-ItemProperty -LiteralPath $Key -Name $Name -ErrorAction SilentlyContinue }
+    else { Set-ItemProperty -LiteralPath $Key -Name $Name -Value ([int]$Value) -Type DWord }
+}
+
+# One change back, by the step that made it.
+function Restore-Change($Entry) {
+    $prior = $Entry.prior
+    switch ($Entry.step) {
+        'enable-tls' {
+            foreach ($version in 'TLS 1.0', 'TLS 1.1', 'TLS 1.2') {
+                $key = "$Protocols\$version\Server"
+                if (@($prior.createdServerKeys) -contains $version) {
+                    if (Test-Path -LiteralPath $key) { Remove-Item -LiteralPath $key -Recurse }
+                    continue
+                }
+                if (-not (Test-Path -LiteralPath $key)) { continue }
+                Restore-DwordValue $key 'Enabled' $prior.enabled.$version
+                if ($null -ne $prior.disabledByDefault.$version) { Restore-DwordValue $key 'DisabledByDefault' $prior.disabledByDefault.$version }
+            }
+        }
+        'change-rdp-port' {
+            foreach ($rule in @($prior.firewall.PSObject.Properties.Name)) {
+                $ports = $prior.firewall.$rule
+                if ($null -ne $ports) { Set-NetFirewallRule -Name $rule -LocalPort @($ports) }
+            }
+            Set-ItemProperty -LiteralPath $RdpTcp -Name PortNumber -Value ([int]$prior.port) -Type DWord
+            Restart-Service -Name TermService -Force
+        }
+        'free-rdp-port' {
+            if ($prior.stoppedService -and $prior.status -eq 'Running') { Start-Service -Name $prior.stoppedService }
+        }
+        'reset-machinekeys-acl' {
+            # The SDDL Get-Acl read before the repair, put back as it was (Set-Acl takes a
+            # FileSecurity whose descriptor is set from it).
+            $acl = Get-Acl -LiteralPath $prior.keyFile
+            $acl.SetSecurityDescriptorSddlForm($prior.sddl)
+            Set-Acl -LiteralPath $prior.keyFile -AclObject $acl
+            Restart-Service -Name TermService -Force
+        }
+        'enable-rdp' {
+            Restore-DwordValue 'HKLM:\SYSTEM\CurrentControlSet\Control\Terminal Server' 'fDenyTSConnections' $prior.fDenyTSConnections
+            if ($prior.termServiceStartType -eq 'Disabled') {
+                $output = & sc.exe config TermService start= disabled
+                Write-Log ($output | Out-String)
+                if ($LASTEXITCODE -ne 0) { throw "sc.exe config TermService failed with exit code $LASTEXITCODE" }
+            }
+            if ($prior.termServiceStatus -ne 'Running') { Stop-Service -Name TermService -Force }
+        }
+        default { throw "no undo known for step '$($Entry.step)'" }
+    }
+}
+
+$data = [ordered]@{ restored = @(); failed = @(); groupPolicy = $null }
+try {
+    $folder = Get-UndoFolder
+    $files = @(Get-ChildItem -LiteralPath $folder -Filter '*.json' -ErrorAction SilentlyContinue | Sort-Object -Property Name -Descending)
+    foreach ($file in $files) {
+        $entry = Get-Content -LiteralPath $file.FullName -Raw | ConvertFrom-Json
+        try {
+            Write-Log "undo $($entry.step) from $($file.Name)"
+            Restore-Change $entry
+            Remove-PriorState $file.FullName
+            $data.restored += $entry.step
+        } catch {
+            Write-Log ($_ | Out-String)
+            $data.failed += "$($entry.step): $($_.Exception.Message)"
+        }
+    }
+    $data.groupPolicy = Restore-GroupPolicy
+    $problems = @($data.failed)
+    if ($data.groupPolicy.error) { $problems += "Group Policy: $($data.groupPolicy.error)" }
+    $message = if ($problems.Count -gt 0) { 'Not restored: ' + ($problems -join '; ') } else { $null }
+    Write-Result ($problems.Count -eq 0) $data $message
+} catch {
+    Write-Log ($_ | Out-String)
+    Write-Result $false $data $_.Exception.Message
+}
