@@ -106,7 +106,7 @@ export const en = {
     scriptAsFile: (name: string, chars: number) =>
       `${name} is ${chars} characters, longer than a message holds: here it is whole, as a file.`,
     scriptTooLong: (name: string, chars: number) =>
-      `${name} is ${chars} characters, longer than a message holds. The whole script is scripts/${name} in the playbook's folder on the rdp-fix server.`,
+      `${name} is ${chars} characters, longer than a message holds. The whole script is scripts/${name} in the playbook's folder on the rdp-fix server, with the scripts/lib fragments it includes, and on the incident's web page.`,
     scriptInThread: 'The script is in the thread.',
     transcript: 'Transcript',
     failed:

@@ -105,7 +105,7 @@ export const it: Catalogue = {
     scriptAsFile: (name: string, chars: number) =>
       `${name} è di ${chars} caratteri, più di quanti ne contenga un messaggio: eccolo intero, come file.`,
     scriptTooLong: (name: string, chars: number) =>
-      `${name} è di ${chars} caratteri, più di quanti ne contenga un messaggio. Lo script intero è scripts/${name} nella cartella del playbook sul server di rdp-fix.`,
+      `${name} è di ${chars} caratteri, più di quanti ne contenga un messaggio. Lo script intero è scripts/${name} nella cartella del playbook sul server di rdp-fix, con i frammenti di scripts/lib che include, e nella pagina web dell'incidente.`,
     scriptInThread: 'Lo script è nel thread.',
     transcript: 'Trascrizione',
     failed:

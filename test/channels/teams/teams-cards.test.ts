@@ -209,9 +209,11 @@ test('the new RDP port from Input.Number reaches the VM behind the confirmation;
 });
 
 test('"Show script" puts the whole script in the thread as a CodeBlock', async () => {
+  // enable-tls: a script that fits one Teams message (diagnose, with the evidence fragment
+  // spliced in, is past it: the next test).
   await boot();
-  await send(channelMessage(serviceUrl, 'rdp-fix sim-healthy'));
-  const card = await until('the diagnose card', () => openCard());
+  await send(channelMessage(serviceUrl, 'rdp-fix sim-tls-disabled'));
+  const card = await walkTo('enable-tls');
   const show = executes(card.actions).find((a) => a.verb === 'showScript')!;
   const answer = await send(cardAction(serviceUrl, 'showScript', show.data!));
   expect(answer.value).toBe('The script is in the thread.');
@@ -221,7 +223,7 @@ test('"Show script" puts the whole script in the thread as a CodeBlock', async (
   const content = (posted.body.attachments as { content: { body: Record<string, unknown>[] } }[])[0]!.content;
   const code = content.body.find((e) => e.type === 'CodeBlock')!;
   const [incident] = await server!.runtime.store.list();
-  const script = await server!.runtime.engine.scriptOf(incident!.id, 'diagnose');
+  const script = await server!.runtime.engine.scriptOf(incident!.id, 'enable-tls');
   expect(code).toMatchObject({ codeSnippet: script!.text, language: 'PowerShell' });
   expect(posted.conversationId).toBe('19:ops@thread.tacv2;messageid=1700000000000');
 });
@@ -245,7 +247,7 @@ test('a script too long for a Teams message is not cut: the thread is told where
     connector.calls.find((c) => String(c.body.text ?? '').includes('longer than a message holds')),
   );
   expect(String(told.body.text)).toMatch(
-    /^diagnose\.ps1 is \d+ characters, longer than a message holds\. The whole script is scripts\/diagnose\.ps1 in the playbook's folder on the rdp-fix server\.$/,
+    /^diagnose\.ps1 is \d+ characters, longer than a message holds\. The whole script is scripts\/diagnose\.ps1 in the playbook's folder on the rdp-fix server, with the scripts\/lib fragments it includes, and on the incident's web page\.$/,
   );
   expect(connector.calls.some((c) => JSON.stringify(c.body).includes('"CodeBlock"'))).toBe(false);
 });
