@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { callAzure } from '../azure/azure-errors';
 import { ErrorCodes, RdpFixError } from '../core/errors';
+import { readScript } from '../playbook/script-includes';
 import { type ParsedOutput, parseScriptOutput } from '../playbook/script-result';
 import { findLabVms, type LabResource } from './find-lab';
 import { type LabCause, labScriptIdOf } from './lab-causes';
@@ -14,9 +15,13 @@ export function labScriptsDir(from: string = __dirname): string {
   return join(dir, 'deploy', 'lab');
 }
 
-/** The break script of a cause; its first line must name it (`# rdp-fix-lab: break-<cause>`). */
+/**
+ * The break script of a cause as it is sent: its first line must name it (`# rdp-fix-lab:
+ * break-<cause>`), and its `# include: lib/<name>.ps1` lines are replaced by deploy/lab/lib's
+ * fragments, shared by the scripts (the playbook's own splicing, script-includes.ts).
+ */
 export function readBreakScript(dir: string, cause: LabCause): string {
-  const text = readFileSync(join(dir, `break-${cause}.ps1`), 'utf8');
+  const text = readScript(dir, `break-${cause}.ps1`);
   if (labScriptIdOf(text) !== `break-${cause}`)
     throw new RdpFixError(
       ErrorCodes.PlaybookInvalid,

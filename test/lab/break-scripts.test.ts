@@ -4,12 +4,13 @@ import { Language, type Node, Parser } from 'web-tree-sitter';
 import { labScriptsDir, readBreakScript } from '../../src/lab/break-lab';
 import { LabCauses, LabScriptMarker } from '../../src/lab/lab-causes';
 import { ResultMarker } from '../../src/playbook/script-header';
+import { includesOf } from '../../src/playbook/script-includes';
 
 /**
  * The break scripts never run here (no Windows), but they parse: each must parse without
  * error, start with its marker, refuse a VM without the lab tag before changing anything,
- * print the result line, and share its regions word for word with the others (all-three is
- * the three single causes' regions together).
+ * print the result line, and share code through deploy/lab/lib fragments, spliced in as they
+ * are sent (all-three includes the three single causes' fragments).
  */
 let parser: Parser;
 beforeAll(async () => {
@@ -33,12 +34,8 @@ function problemsOf(node: Node, out: string[] = []): string[] {
   return out;
 }
 
-/** `# region name` … `# endregion name` blocks of a script, by name. */
-function regionsOf(script: string): Map<string, string> {
-  const found = new Map<string, string>();
-  for (const m of script.matchAll(/^# region (\S+)\n[\s\S]*?^# endregion \1$/gm)) found.set(m[1]!, m[0]);
-  return found;
-}
+/** The lib fragments a break script includes, in order (`guard`, `tls`, …). */
+const fragmentsOf = (file: string) => includesOf(text(file)).map((f) => f.replace(/\.ps1$/, ''));
 
 test('one script per cause, and nothing else', () => {
   expect(
@@ -60,29 +57,26 @@ describe.each(LabCauses)('break-%s.ps1', (cause) => {
     const body = script.slice(script.lastIndexOf('\ntry {'));
     expect(body.split('\n')[2]).toBe('    $labId = Assert-LabVm');
     expect(script).toContain(`'${ResultMarker} '`);
-    expect(script).toContain('# region guard');
-  });
-
-  test('its regions are the same text as in every other script', () => {
-    const all = LabCauses.map((c) => regionsOf(readBreakScript(dir, c)));
-    for (const [name, region] of regionsOf(script)) {
-      for (const other of all) if (other.has(name)) expect(other.get(name)).toBe(region);
-    }
+    expect(script).toContain('# region lib/guard.ps1');
   });
 });
 
+test.each(readdirSync(join(dir, 'lib')))('lib/%s parses cleanly', (file) => {
+  expect(problemsOf(parser.parse(readFileSync(join(dir, 'lib', file), 'utf8'))!.rootNode)).toEqual([]);
+});
+
 test('all-three carries the certificate, key and TLS regions; the policy adds its own', () => {
-  expect([...regionsOf(text('break-all-three.ps1')).keys()]).toEqual([
+  expect(fragmentsOf('break-all-three.ps1')).toEqual([
     'guard',
     'keyfile',
     'certificate',
     'machinekeys',
     'tls',
   ]);
-  expect([...regionsOf(text('break-tls-policy.ps1')).keys()]).toEqual(['guard', 'tls', 'policy']);
+  expect(fragmentsOf('break-tls-policy.ps1')).toEqual(['guard', 'tls', 'policy']);
 });
 
 test('identities by SID, never by their localised names', () => {
   for (const cause of LabCauses) expect(readBreakScript(dir, cause)).not.toMatch(/NETWORK SERVICE:/i);
-  expect(text('break-machinekeys.ps1')).toContain("/deny '*S-1-5-20:(R)'");
+  expect(readBreakScript(dir, 'machinekeys')).toContain("/deny '*S-1-5-20:(R)'");
 });
