@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Node, Parser } from 'web-tree-sitter';
+import { includesOf, readScript } from '../../src/playbook/script-includes';
 import { playbookDir } from '../helpers/engine-harness';
 import { powershellParser } from '../helpers/powershell-static';
 
@@ -11,21 +12,13 @@ import { powershellParser } from '../helpers/powershell-static';
  */
 const scriptsDir = join(playbookDir, 'scripts');
 const offline = readdirSync(scriptsDir).filter((f) => /^offline-.*\.ps1$/.test(f));
-const text = (file: string) => readFileSync(join(scriptsDir, file), 'utf8');
+/** A script as the operator is shown it: lib/ fragments spliced in. */
+const text = (file: string) => readScript(scriptsDir, file);
 
 let parser: Parser;
 beforeAll(async () => {
   parser = await powershellParser();
 });
-
-/** The text between `# region <name>` and `# endregion <name>` of a script. */
-function region(file: string, name: string): string {
-  const found = new RegExp(`^# region ${name}\\b[^\\n]*\\n([\\s\\S]*?)^# endregion ${name}$`, 'm').exec(
-    text(file),
-  );
-  if (!found?.[1]) throw new Error(`${file} has no region ${name}`);
-  return found[1];
-}
 
 function functionBody(file: string, name: string): string {
   const root = parser.parse(text(file))!.rootNode;
@@ -36,11 +29,12 @@ function functionBody(file: string, name: string): string {
   return fn.text;
 }
 
-test('every offline script carries the same helpers (Assert-DriveLetter, Mount-/Dismount-BrokenSystem)', () => {
+test('every offline script includes the same helpers (Assert-DriveLetter, Mount-/Dismount-BrokenSystem)', () => {
   expect(offline.length).toBe(4);
-  const first = region(offline[0]!, 'offline-helpers');
-  for (const file of offline) expect(region(file, 'offline-helpers')).toBe(first);
-  expect(first).toContain('function Assert-DriveLetter');
+  for (const file of offline) {
+    expect(includesOf(readFileSync(join(scriptsDir, file), 'utf8'))).toEqual(['offline-helpers.ps1']);
+    expect(text(file)).toContain('function Assert-DriveLetter');
+  }
 });
 
 test.each(offline)('%s: reg unload is checked, and a hive still loaded fails the step', (file) => {
