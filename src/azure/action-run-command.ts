@@ -22,7 +22,7 @@ export class ActionRunCommand {
     const input = {
       commandId: 'RunPowerShellScript',
       script: script.text.split(/\r?\n/),
-      parameters: runCommandParameters(step),
+      parameters: runCommandParameters(step, script),
     };
     const poller = this.compute.virtualMachines.runCommand(step.vm.resourceGroup, step.vm.name, input, {
       updateIntervalInMs: this.pollIntervalMs,

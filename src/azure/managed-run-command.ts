@@ -2,6 +2,7 @@ import type { ComputeManagementClient, VirtualMachineRunCommandInstanceView } fr
 import { isRestError } from '@azure/core-rest-pipeline';
 import { ErrorCodes, RdpFixError } from '../core/errors';
 import { DefaultStepTimeoutSeconds } from '../playbook/schema';
+import { readScriptHeader } from '../playbook/script-header';
 import type { ApprovedStep, RunHooks, RunOutput, ScriptToRun } from './vm-operations';
 
 /**
@@ -49,8 +50,14 @@ export function runCommandNameOf(step: ApprovedStep): string {
  * A step's parameters as Run Command hands them to the script's param() block: named strings,
  * never spliced into the script text (both Run Commands take `[{name, value}]`).
  */
-export function runCommandParameters(step: ApprovedStep): { name: string; value: string }[] {
-  return Object.entries(step.params).map(([name, value]) => ({ name, value: String(value) }));
+export function runCommandParameters(
+  step: ApprovedStep,
+  script: ScriptToRun,
+): { name: string; value: string }[] {
+  const given = Object.entries(step.params).map(([name, value]) => ({ name, value: String(value) }));
+  // The engine's own parameters, to a script that declares them (script-header.ts EngineParams).
+  const declared = readScriptHeader(script.text).params;
+  return declared.includes('IncidentId') ? [...given, { name: 'IncidentId', value: step.incidentId }] : given;
 }
 
 /** Instance view states after which the script no longer runs (KnownExecutionState, arm-compute 25). */
@@ -113,7 +120,7 @@ export class ManagedRunCommand {
       {
         location: vm.location,
         source: { script: script.text },
-        parameters: runCommandParameters(step),
+        parameters: runCommandParameters(step, script),
         protectedParameters: [],
         // Wait for the script, not just its start; Azure stops it after timeoutInSeconds.
         asyncExecution: false,

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { PlaybookInvalid, type PlaybookProblem } from '../core/errors';
 import { CausePrefix, outcomesOf } from './outcomes';
 import { type PlaybookFile, playbookSchema, ResumeEnd, type StepDef, Terminals } from './schema';
-import { readScriptHeader, type ScriptHeader } from './script-header';
+import { EngineParams, readScriptHeader, type ScriptHeader } from './script-header';
 import { readScript, ScriptIncludeMissing } from './script-includes';
 
 /** A script of a playbook, with the hash recorded in the transcript when it runs. */
@@ -116,7 +116,7 @@ function loadScripts(
       });
     }
     const declared = Object.keys(step.params).sort();
-    const inScript = [...header.params].sort();
+    const inScript = header.params.filter((p) => !(EngineParams as readonly string[]).includes(p)).sort();
     if (declared.join(',') !== inScript.join(',')) {
       problems.push({
         file,

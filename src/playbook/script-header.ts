@@ -8,6 +8,13 @@ export interface ScriptHeader {
 }
 
 export const ScriptMarker = '# rdp-fix-step:';
+
+/**
+ * Parameters the engine supplies itself to a script that declares them, never a person:
+ * `IncidentId`, so that what a script saves for an undo is kept per incident (lib/undo-journal.ps1).
+ * The playbook does not list them; the loader does not count them as the playbook's.
+ */
+export const EngineParams = ['IncidentId'] as const;
 export const ResultMarker = 'RDPFIX-RESULT:';
 
 const PowerShellConstants = new Set(['true', 'false', 'null']);

@@ -2,10 +2,12 @@ import type { WindowsVmState } from './windows-vm';
 
 /**
  * The undo journal on the simulated VM: what each changing script saves before it changes
- * anything (lib/undo-journal.ps1 writes one file per change), and undo-changes.ps1 putting those
- * fields back, newest change first. The fields are the ones each script changes on Windows.
+ * anything (lib/undo-journal.ps1 writes one file per change under undo\<incident id>), and
+ * undo-changes.ps1 putting those fields back, newest change first, for one incident only. The
+ * fields are the ones each script changes on Windows.
  */
 export interface UndoEntry {
+  incidentId: string;
   step: string;
   prior: Partial<WindowsVmState>;
 }
@@ -18,13 +20,31 @@ const FieldsChangedBy: Record<string, readonly (keyof WindowsVmState)[]> = {
   'enable-rdp': ['rdp', 'termServiceStart', 'termService'],
 };
 
-/** The fields a script is about to change, as they are now; undefined for a script that changes none. */
-export function priorStateOf(step: string, s: WindowsVmState): UndoEntry | undefined {
+/** The steps that keep an undo journal, hence declare `IncidentId`. */
+export const JournaledSteps = Object.keys(FieldsChangedBy);
+
+/** Get-UndoFolder's check of the engine-supplied incident id. */
+export function assertIncidentId(id: string | undefined): string {
+  if (!id || !/^[A-Za-z0-9-]{1,64}$/.test(id)) throw new Error(`Invalid incident id '${id ?? ''}'`);
+  return id;
+}
+
+/**
+ * The fields a script is about to change, as they are now; undefined for a script that saves
+ * nothing (free-rdp-port saves only when it stops a service).
+ */
+export function priorStateOf(
+  step: string,
+  s: WindowsVmState,
+  params: Record<string, string>,
+): UndoEntry | undefined {
   const fields = FieldsChangedBy[step];
   if (!fields) return undefined;
+  if (step === 'free-rdp-port' && !params.ServiceName) return undefined;
+  const incidentId = assertIncidentId(params.IncidentId);
   const prior: Record<string, unknown> = {};
   for (const field of fields) prior[field] = structuredClone(s[field]);
-  return { step, prior: prior as Partial<WindowsVmState> };
+  return { incidentId, step, prior: prior as Partial<WindowsVmState> };
 }
 
 /** Whether the VM differs from a saved prior state in any of its fields. */
@@ -34,13 +54,14 @@ export function changedSince(entry: UndoEntry, s: WindowsVmState): boolean {
   );
 }
 
-/** undo-changes.ps1: every saved change put back, newest first; the journal is empty after. */
-export function undoChanges(s: WindowsVmState): { restored: string[] } {
+/** undo-changes.ps1: one incident's saved changes put back, newest first, and their files removed. */
+export function undoChanges(s: WindowsVmState, incidentId: string): { restored: string[] } {
   const restored: string[] = [];
-  for (const entry of [...s.undoJournal].reverse()) {
+  const mine = s.undoJournal.filter((e) => e.incidentId === incidentId);
+  for (const entry of [...mine].reverse()) {
     Object.assign(s, structuredClone(entry.prior));
     restored.push(entry.step);
   }
-  s.undoJournal = [];
+  s.undoJournal = s.undoJournal.filter((e) => e.incidentId !== incidentId);
   return { restored };
 }

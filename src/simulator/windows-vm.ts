@@ -12,7 +12,7 @@ import {
 import { applyFixScript, type FixScriptState, healthyFixScriptState, isFixScript } from './fix-scripts';
 import { restoreGroupPolicy } from './group-policy';
 import type { PortOwner } from './port-owner';
-import { changedSince, priorStateOf, type UndoEntry, undoChanges } from './undo-journal';
+import { assertIncidentId, changedSince, priorStateOf, type UndoEntry, undoChanges } from './undo-journal';
 
 /**
  * A simulated Windows VM with the state the article talks about. Each playbook script is
@@ -196,7 +196,7 @@ export class SimulatedWindowsVm {
       return { stdout: `${limited ? limitResultLine(render) : render(0)}\n`, stderr: '' };
     };
     try {
-      const saved = priorStateOf(id, this.state);
+      const saved = priorStateOf(id, this.state, params);
       const outcome = this.apply(id, params);
       // Saved before the change; a run that changed nothing (or put everything back) leaves none.
       if (saved && changedSince(saved, this.state)) this.state.undoJournal.push(saved);
@@ -323,7 +323,7 @@ export class SimulatedWindowsVm {
       }
       case 'undo-changes': {
         // As undo-changes.ps1: the saved changes first, newest first, then Group Policy back on.
-        const { restored } = undoChanges(s);
+        const { restored } = undoChanges(s, assertIncidentId(params.IncidentId));
         const groupPolicy = restoreGroupPolicy(s, () => this.applyGroupPolicy());
         const data = { restored, failed: [], groupPolicy };
         const error = groupPolicy.error ? `Not restored: Group Policy: ${groupPolicy.error}` : undefined;

@@ -109,6 +109,8 @@ describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
       expect(runCommands().find((c) => c.script === 'enable-tls')?.params).toEqual([
         { name: 'Versions', value: '1.2' },
         { name: 'PauseGroupPolicy', value: 'true' },
+        // Supplied by the engine, never by a person: the incident whose undo journal this change joins.
+        { name: 'IncidentId', value: record.id },
       ]);
       expect(sim.requests.filter((r) => r.path.endsWith('/restart'))).toHaveLength(1);
       expect(sim.snapshotNames()).toEqual([`sim-all-three-rdpfix-${record.id}`]);
@@ -120,7 +122,13 @@ describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
       expect(record.outcome).toBe('resolved');
       expect(runCommands().map((c) => [c.script, c.params])).toEqual([
         ['diagnose', []],
-        ['free-rdp-port', [{ name: 'ServiceName', value: 'W3SVC' }]],
+        [
+          'free-rdp-port',
+          [
+            { name: 'ServiceName', value: 'W3SVC' },
+            { name: 'IncidentId', value: record.id },
+          ],
+        ],
         ['verify', []],
       ]);
     });

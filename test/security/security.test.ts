@@ -102,7 +102,12 @@ test('hostile input through every field: refused, or passed only as a Run Comman
       expect(dispatch.text).toBe(readScript(join(playbookDir, 'scripts'), `${name}.ps1`));
       for (const p of dispatch.params) expect(p.value).toMatch(/^[A-Za-z0-9_.,-]*$/);
     }
-    expect(runCommands.map((r) => r.params)).toContainEqual([{ name: 'Port', value: '3390' }]);
+    // The port a person approved, and the incident id the engine adds itself (never from a request).
+    const [incident] = await server.runtime.store.list();
+    expect(runCommands.map((r) => r.params)).toContainEqual([
+      { name: 'Port', value: '3390' },
+      { name: 'IncidentId', value: incident!.id },
+    ]);
   } finally {
     await server?.close();
     await slack.stop();

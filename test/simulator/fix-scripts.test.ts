@@ -16,7 +16,8 @@ function vmOf(scenario: string, change: Partial<WindowsVmState> = {}): Simulated
 }
 
 function run(vm: SimulatedWindowsVm, id: string, params: Record<string, string> = {}) {
-  const { stdout } = vm.run(script(id), params);
+  // As the engine sends it: with the incident id it supplies itself (IncidentId).
+  const { stdout } = vm.run(script(id), { ...params, IncidentId: 'inc-1' });
   const line = stdout.trim().split('\n').at(-1) ?? '';
   expect(line.startsWith(`${ResultMarker} `)).toBe(true);
   return {

@@ -14,10 +14,11 @@ import { playbookDir } from '../helpers/engine-harness';
 const now = () => new Date('2026-12-01T10:00:00Z');
 const scripts = join(playbookDir, 'scripts');
 
-function run(vm: SimulatedWindowsVm, id: string, params: Record<string, string> = {}) {
+/** Runs a script as the engine sends it: with the incident id it supplies itself (IncidentId). */
+function run(vm: SimulatedWindowsVm, id: string, params: Record<string, string> = {}, incidentId = 'inc-1') {
   const line =
     vm
-      .run(readScript(scripts, `${id}.ps1`), params)
+      .run(readScript(scripts, `${id}.ps1`), { ...params, IncidentId: incidentId })
       .stdout.trim()
       .split('\n')
       .at(-1) ?? '';
@@ -67,4 +68,27 @@ test('a port change that rolled itself back leaves nothing to undo', () => {
   );
   expect(run(vm, 'change-rdp-port', { Port: '3390' }).ok).toBe(false);
   expect(vm.state.undoJournal).toEqual([]);
+});
+
+test("an undo puts back this incident's changes only: an earlier incident's fix stays", () => {
+  const vm = new SimulatedWindowsVm('sim-all-three', Scenarios['sim-all-three']!(now()), now);
+  run(vm, 'reset-machinekeys-acl', {}, 'inc-earlier');
+  const afterEarlier = structuredClone(vm.state);
+  run(vm, 'enable-tls', { Versions: '1.2', PauseGroupPolicy: 'true' }, 'inc-now');
+  expect(run(vm, 'undo-changes', {}, 'inc-now').data.restored).toEqual(['enable-tls']);
+  expect({ ...vm.state, undoJournal: [] }).toEqual({ ...afterEarlier, undoJournal: [] });
+  expect(vm.state.undoJournal.map((e) => [e.incidentId, e.step])).toEqual([
+    ['inc-earlier', 'reset-machinekeys-acl'],
+  ]);
+});
+
+test('without the incident id the engine supplies, a changing script changes nothing', () => {
+  const vm = new SimulatedWindowsVm('sim-tls-disabled', Scenarios['sim-tls-disabled']!(now()), now);
+  const before = structuredClone(vm.state);
+  const out = vm.run(readScript(scripts, 'enable-tls.ps1'), {
+    Versions: '1.2',
+    PauseGroupPolicy: 'true',
+  }).stdout;
+  expect(out).toContain("Invalid incident id ''");
+  expect(vm.state).toEqual(before);
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { runCommandParameters } from '../../src/azure/managed-run-command';
 import type { RdpExposure } from '../../src/azure/rdp-exposure';
 import type {
   ApprovedStep,
@@ -76,7 +77,9 @@ export class SimulatedVmOperations implements VmOperations {
   }
 
   async runScript(step: ApprovedStep, script: ScriptToRun, hooks: RunHooks): Promise<RunOutput> {
+    // Recorded: the step's own parameters; sent: those and the engine's (IncidentId), as Azure gets them.
     const params = Object.fromEntries(Object.entries(step.params).map(([k, v]) => [k, String(v)]));
+    const sent = Object.fromEntries(runCommandParameters(step, script).map((p) => [p.name, p.value]));
     this.record('runScript', step, params, script.name);
     const operationId = randomUUID();
     await hooks.onPollerState?.(JSON.stringify({ operationId, vm: step.vm.name }));
@@ -88,7 +91,7 @@ export class SimulatedVmOperations implements VmOperations {
       );
     }
     await this.options.delay?.('runScript');
-    const output = vm.run(script.text, params);
+    const output = vm.run(script.text, sent);
     this.finished.set(operationId, output);
     return output;
   }

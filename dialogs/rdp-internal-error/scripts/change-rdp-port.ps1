@@ -8,7 +8,9 @@
 # prior state (port, the rules' ports, TermService's status) is in the result for an undo.
 # Safe to run twice with the same port.
 param(
-    [string]$Port = ''
+    [string]$Port = '',
+    # Supplied by rdp-fix itself, not a person: the incident this change belongs to (lib/undo-journal.ps1).
+    [string]$IncidentId = ''
 )
 
 $ErrorActionPreference = 'Stop'

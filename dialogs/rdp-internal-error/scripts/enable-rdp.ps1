@@ -7,7 +7,10 @@
 # (Policies\Microsoft\Windows NT\Terminal Services) wins over the local one: when it denies,
 # nothing is changed and the step fails, naming the policy. The values before are in the
 # result, so a person can put them back. Safe to run twice.
-param()
+param(
+    # Supplied by rdp-fix itself, not a person: the incident this change belongs to (lib/undo-journal.ps1).
+    [string]$IncidentId = ''
+)
 
 $ErrorActionPreference = 'Stop'
 $stepId = 'enable-rdp'

@@ -10,7 +10,9 @@
 # Takes effect at the next restart. Safe to run twice (the first saved gpsvc value is kept).
 param(
     [string]$Versions = '1.2',
-    [string]$PauseGroupPolicy = 'true'
+    [string]$PauseGroupPolicy = 'true',
+    # Supplied by rdp-fix itself, not a person: the incident this change belongs to (lib/undo-journal.ps1).
+    [string]$IncidentId = ''
 )
 
 $ErrorActionPreference = 'Stop'
@@ -46,7 +48,7 @@ try {
     if ($PauseGroupPolicy -notin @('true', 'false')) { throw "Invalid PauseGroupPolicy '$PauseGroupPolicy'" }
     $protocols = 'HKLM:\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols'
     # Saved before anything changes (lib/undo-journal.ps1): the values and the keys that will be created.
-    $prior = [ordered]@{ enabled = [ordered]@{}; disabledByDefault = [ordered]@{}; createdServerKeys = @() }
+    $prior = [ordered]@{ versions = @($chosen); enabled = [ordered]@{}; disabledByDefault = [ordered]@{}; createdServerKeys = @() }
     foreach ($version in 'TLS 1.0', 'TLS 1.1', 'TLS 1.2') {
         $key = "$protocols\$version\Server"
         $prior.enabled[$version] = (Get-ItemProperty -Path $key -Name Enabled -ErrorAction SilentlyContinue).Enabled

@@ -10,7 +10,9 @@
 # result for an undo. Safe to run twice: a stopped service stays stopped, a listening
 # TermService is left alone.
 param(
-    [string]$ServiceName = ''
+    [string]$ServiceName = '',
+    # Supplied by rdp-fix itself, not a person: the incident this change belongs to (lib/undo-journal.ps1).
+    [string]$IncidentId = ''
 )
 
 $ErrorActionPreference = 'Stop'
@@ -79,7 +81,10 @@ try {
         $refusal = Get-StopRefusal $ServiceName $before $rdpPort
         if ($refusal) { throw $refusal }
         $data.serviceBefore = Get-ServiceState $ServiceName
-        $data.undoFile = Save-PriorState $stepId ([ordered]@{ stoppedService = $ServiceName; status = [string]$data.serviceBefore.status })
+        $data.undoFile = Save-PriorState $stepId ([ordered]@{
+            stoppedService = $ServiceName; status = [string]$data.serviceBefore.status
+            termServiceStatus = [string]$data.termServiceBefore.status
+        })
         Write-Log "Stop-Service -Name $ServiceName"
         Stop-Service -Name $ServiceName
         $data.stoppedService = $ServiceName
@@ -112,6 +117,8 @@ try {
         Write-Log "Start-Service -Name $($data.stoppedService) (TermService still does not listen)"
         Start-Service -Name $data.stoppedService
         $data.restartedStoppedService = $true
+        # Put back by this run itself: nothing left to undo.
+        Remove-PriorState $data.undoFile
     }
     $message = if ($ok) { $null } else { "TermService does not listen on port $rdpPort" }
     Write-Result $ok $data $message

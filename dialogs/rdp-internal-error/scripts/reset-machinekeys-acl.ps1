@@ -12,7 +12,10 @@
 # answered (takeown's /d answer letter is localized). A key file that is gone is the
 # certificate's fix (renew), not this one. The SDDL before is in the result: Set-Acl with it
 # puts the file back exactly. Safe to run twice.
-param()
+param(
+    # Supplied by rdp-fix itself, not a person: the incident this change belongs to (lib/undo-journal.ps1).
+    [string]$IncidentId = ''
+)
 
 $ErrorActionPreference = 'Stop'
 $stepId = 'reset-machinekeys-acl'

@@ -6,7 +6,10 @@
 # removed, one that failed stays (running this again retries it). Group Policy is switched back
 # on as after enable-tls (lib/group-policy.ps1). A certificate the renewal deleted cannot come
 # back (it was expired or broken): that change is not recorded. Safe to run twice.
-param()
+param(
+    # Supplied by rdp-fix itself, not a person: the incident this change belongs to (lib/undo-journal.ps1).
+    [string]$IncidentId = ''
+)
 
 $ErrorActionPreference = 'Stop'
 $stepId = 'undo-changes'
@@ -40,7 +43,8 @@ function Restore-Change($Entry) {
     $prior = $Entry.prior
     switch ($Entry.step) {
         'enable-tls' {
-            foreach ($version in 'TLS 1.0', 'TLS 1.1', 'TLS 1.2') {
+            # Only the versions it changed: the others may have been set since by a domain policy.
+            foreach ($version in @($prior.versions)) {
                 $key = "$Protocols\$version\Server"
                 if (@($prior.createdServerKeys) -contains $version) {
                     if (Test-Path -LiteralPath $key) { Remove-Item -LiteralPath $key -Recurse }
@@ -60,14 +64,23 @@ function Restore-Change($Entry) {
             Restart-Service -Name TermService -Force
         }
         'free-rdp-port' {
-            if ($prior.stoppedService -and $prior.status -eq 'Running') { Start-Service -Name $prior.stoppedService }
+            # TermService holds the port now: the stopped service gets it back only if TermService
+            # lets go first, and TermService starts again afterwards (running without the port, as
+            # before the fix) when it ran before.
+            if ($prior.stoppedService -and $prior.status -eq 'Running') {
+                Stop-Service -Name TermService -Force
+                Start-Service -Name $prior.stoppedService
+                if ($prior.termServiceStatus -eq 'Running') { Start-Service -Name TermService }
+            }
         }
         'reset-machinekeys-acl' {
             # The SDDL Get-Acl read before the repair, put back as it was (Set-Acl takes a
             # FileSecurity whose descriptor is set from it).
+            # Only the permissions (the part the repair changed): Set-Acl would write every section,
+            # dropping any audit entries (Get-Acl without -Audit reads no SACL).
             $acl = Get-Acl -LiteralPath $prior.keyFile
-            $acl.SetSecurityDescriptorSddlForm($prior.sddl)
-            Set-Acl -LiteralPath $prior.keyFile -AclObject $acl
+            $acl.SetSecurityDescriptorSddlForm($prior.sddl, [System.Security.AccessControl.AccessControlSections]::Access)
+            [System.IO.File]::SetAccessControl($prior.keyFile, $acl)
             Restart-Service -Name TermService -Force
         }
         'enable-rdp' {
@@ -88,15 +101,18 @@ try {
     $folder = Get-UndoFolder
     $files = @(Get-ChildItem -LiteralPath $folder -Filter '*.json' -ErrorAction SilentlyContinue | Sort-Object -Property Name -Descending)
     foreach ($file in $files) {
-        $entry = Get-Content -LiteralPath $file.FullName -Raw | ConvertFrom-Json
+        $what = $file.Name
         try {
+            # A file that does not parse is one failure, not the end of the undo.
+            $entry = Get-Content -LiteralPath $file.FullName -Raw | ConvertFrom-Json
+            $what = $entry.step
             Write-Log "undo $($entry.step) from $($file.Name)"
             Restore-Change $entry
             Remove-PriorState $file.FullName
             $data.restored += $entry.step
         } catch {
             Write-Log ($_ | Out-String)
-            $data.failed += "$($entry.step): $($_.Exception.Message)"
+            $data.failed += "${what}: $($_.Exception.Message)"
         }
     }
     $data.groupPolicy = Restore-GroupPolicy
