@@ -210,7 +210,11 @@ test('the new RDP port typed on the card reaches the VM, the NSG card shows it, 
       .simulator!.scriptDispatches('sim-port-unstoppable')
       .find((d) => d.text.startsWith('# rdp-fix-step: change-rdp-port')),
   );
-  expect(run.params).toEqual([{ name: 'Port', value: '3391' }]);
+  // The approved port; the incident id is the engine's own parameter (the undo journal's folder).
+  expect(run.params).toEqual([
+    { name: 'Port', value: '3391' },
+    { name: 'IncidentId', value: expect.stringMatching(/^[0-9a-f]{12}$/) },
+  ]);
   // The next step's card shows the value it will run with: the port chosen above.
   const nsg = await until('the NSG card', () =>
     openCard()?.step === 'update-nsg-rule' ? openCard() : undefined,

@@ -201,7 +201,11 @@ test('the new RDP port from Input.Number reaches the VM behind the confirmation;
       .simulator!.scriptDispatches('sim-port-unstoppable')
       .find((d) => d.text.startsWith('# rdp-fix-step: change-rdp-port')),
   );
-  expect(run.params).toEqual([{ name: 'Port', value: '3391' }]);
+  // The approved port; the incident id is the engine's own parameter (the undo journal's folder).
+  expect(run.params).toEqual([
+    { name: 'Port', value: '3391' },
+    { name: 'IncidentId', value: expect.stringMatching(/^[0-9a-f]{12}$/) },
+  ]);
   const nsg = await until('the NSG card', () =>
     openCard()?.step === 'update-nsg-rule' ? openCard() : undefined,
   );
