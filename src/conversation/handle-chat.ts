@@ -74,6 +74,18 @@ export async function handleChat(
         }),
       );
     }
+    case 'undo': {
+      if (!(await readableIncident(ports, command.incidentId, who, where)))
+        return notFoundReply(command.incidentId);
+      return replyTo(
+        await ports.engine.handle({
+          type: 'undo',
+          incidentId: command.incidentId,
+          user: who.user,
+          from: { platform: where.platform, channel: where.channel },
+        }),
+      );
+    }
   }
 }
 

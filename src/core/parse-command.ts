@@ -1,7 +1,7 @@
 import { shorten } from './shorten';
 /**
  * The `/rdp-fix …` command language, shared by every channel:
- *   <vm> [--rg <group>] [--all] | help | status | history [vm] | transcript <id> | cancel <id>
+ *   <vm> [--rg <group>] [--all] | help | status | history [vm] | transcript <id> | cancel <id> | undo <id>
  * Names follow Azure's rules, so hostile text never gets further than this parser.
  */
 export type ParsedCommand =
@@ -11,6 +11,7 @@ export type ParsedCommand =
   | { kind: 'history'; vmName?: string }
   | { kind: 'transcript'; incidentId: string }
   | { kind: 'cancel'; incidentId: string }
+  | { kind: 'undo'; incidentId: string }
   | { kind: 'invalid'; problem: string };
 
 /** Azure VM names: 1–64 letters, digits, `_ . -`, starting with a letter or digit, not ending in `.` or `-`. */
@@ -35,7 +36,8 @@ export function parseCommand(text: string): ParsedCommand {
       return vm ? { kind: 'history', vmName: vm } : { kind: 'history' };
     }
     case 'transcript':
-    case 'cancel': {
+    case 'cancel':
+    case 'undo': {
       const id = rest[0] ?? '';
       if (!IncidentIdPattern.test(id))
         return { kind: 'invalid', problem: `"${shorten(id, 40)}" is not an incident id` };

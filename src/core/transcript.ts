@@ -18,6 +18,7 @@ export const TranscriptKinds = [
   'message.posted',
   'incident.ended',
   'incident.aborted',
+  'incident.undoAsked',
   'approval.expired',
   'error',
 ] as const;

@@ -41,6 +41,7 @@ export type Command =
       from: Origin;
     }
   | { type: 'abort'; incidentId: string; user: User; from: Origin; reason?: string }
+  | { type: 'undo'; incidentId: string; user: User; from: Origin }
   | { type: 'stepResult'; incidentId: string; stepId: string; attempt: number; result: StepRunResult }
   | { type: 'vmChecked'; incidentId: string; status: VmStatus; detail?: string }
   | { type: 'expire'; incidentId: string; stepId: string; attempt: number };

@@ -11,6 +11,7 @@ import type { TranscriptDraft } from '../core/transcript';
 import { perLocale } from '../core/types';
 import { stepOfState } from '../playbook/compile-playbook';
 import type { Playbook } from '../playbook/load-playbook';
+import { changeMade } from '../playbook/machine-setup';
 import type { Decision, IncidentContext, IncidentEvent } from '../playbook/machine-types';
 import { needsApproval } from '../playbook/outcomes';
 import type { StepDef } from '../playbook/schema';
@@ -161,6 +162,35 @@ export function decideCommand(
         messages: context.current
           ? [closeCard(record.id, context.current.stepId, context.current.attempt, Texts.ended.aborted())]
           : [],
+      };
+    }
+    case 'undo': {
+      if (!maySteer(policy, command.user, record.requester, record.channel.platform)) {
+        throw new Refusal(ErrorCodes.NotAuthorised, Texts.refused.notAllowed());
+      }
+      // From a step waiting for a person only: a script running now must report first.
+      const phase = stepOfState(stateValueOf(record.snapshot));
+      if (!playbook.onUndo || !context.current || phase?.phase !== 'awaiting') {
+        if (phase?.phase === 'running')
+          throw new Refusal(ErrorCodes.StepNotCurrent, Texts.refused.undoWhileRunning(phase.stepId));
+        throw new Refusal(ErrorCodes.StepNotCurrent, Texts.refused.nothingToUndo());
+      }
+      if (
+        !changeMade(context, playbook.stepById, playbook.onUndo) ||
+        context.current.stepId === playbook.onUndo
+      )
+        throw new Refusal(ErrorCodes.StepNotCurrent, Texts.refused.nothingToUndo());
+      return {
+        event: { type: 'UNDO', decision: { by: command.user, at } },
+        drafts: [{ kind: 'incident.undoAsked', actor: command.user.id, data: { by: command.user } }],
+        messages: [
+          closeCard(
+            record.id,
+            context.current.stepId,
+            context.current.attempt,
+            Texts.ended.undoAsked(who(command.user)),
+          ),
+        ],
       };
     }
     case 'stepResult': {

@@ -253,7 +253,14 @@ export function compilePlaybook(playbook: Playbook) {
       vmStatus: null,
     }),
     // An abort after a step that owes an undo (Group Policy paused) offers the undo first.
-    on: { ABORT: [...offerUndo('aborted'), { target: ref('aborted') }] },
+    on: {
+      ABORT: [...offerUndo('aborted'), { target: ref('aborted') }],
+      // `undo <incident>` in chat: from a step waiting for a person, once a step changed the VM
+      // (decideCommand refuses it otherwise, with the reason).
+      ...(playbook.onUndo
+        ? { UNDO: [{ guard: { type: 'changeMade' as const }, target: ref(playbook.onUndo) }] }
+        : {}),
+    },
     states,
   });
 }

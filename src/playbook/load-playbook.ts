@@ -158,6 +158,7 @@ function checkGraph(playbook: PlaybookFile, file: string, problems: PlaybookProb
     ['entry', playbook.entry],
     ['onAgentNotReady', playbook.onAgentNotReady],
     ['onVmStopped', playbook.onVmStopped],
+    ['onUndo', playbook.onUndo],
   ] as const) {
     if (target !== undefined && !stepIds.has(target)) problem(key, `unknown step "${target}"`);
   }
@@ -255,6 +256,7 @@ function checkReachable(playbook: PlaybookFile, problem: (path: string, text: st
     playbook.entry,
     playbook.onAgentNotReady,
     ...(playbook.onVmStopped ? [playbook.onVmStopped] : []),
+    ...(playbook.onUndo ? [playbook.onUndo] : []),
     ...undos,
   ];
   while (queue.length > 0) {

@@ -192,6 +192,7 @@ export function setupIncidentMachine(playbook: Playbook) {
         (context.owedUndo ?? []).some((owing) => undoOf(stepById.get(owing)) === undoStep),
       pendingEndIs: ({ context }, { outcome }: { outcome: EndOutcome }) =>
         context.pendingEnd?.outcome === outcome,
+      changeMade: ({ context }) => changeMade(context, stepById, playbook.onUndo),
     },
   });
 }
@@ -224,4 +225,24 @@ export function applies(step: StepDef | undefined, context: IncidentContext): bo
     return true;
   }
   return Boolean(ran?.some((s) => SuccessOutcomes.has(context.steps[s]?.outcome ?? '')));
+}
+
+/**
+ * Whether a step that changes the VM's configuration finished doing its job in this incident:
+ * then there is something an undo can put back (its prior state is in the undo journal).
+ */
+export function changeMade(
+  context: IncidentContext,
+  stepById: ReadonlyMap<string, StepDef>,
+  undoStep: string | undefined,
+): boolean {
+  return Object.entries(context.steps).some(([id, s]) => {
+    const step = stepById.get(id);
+    return (
+      step?.kind === 'runCommand' &&
+      step.risk === 'changesConfig' &&
+      id !== undoStep &&
+      SuccessOutcomes.has(s.outcome ?? '')
+    );
+  });
 }

@@ -77,7 +77,8 @@ export type IncidentEvent =
   | { type: 'ANSWER'; stepId: string; attempt: number; answer: string; decision: Decision }
   | { type: 'STEP_RESULT'; stepId: string; attempt: number; result: StepRunResult }
   | { type: 'EXPIRE'; stepId: string; attempt: number; at: string }
-  | { type: 'ABORT'; decision: Decision; reason?: string };
+  | { type: 'ABORT'; decision: Decision; reason?: string }
+  | { type: 'UNDO'; decision: Decision };
 
 /** What the machine tells the engine about (messages, transcript). */
 export type IncidentEmitted =

@@ -227,6 +227,8 @@ export const playbookSchema = z
     onAgentNotReady: id,
     /** Where to go when the VM is stopped or deallocated (a step that starts it); else the incident ends. */
     onVmStopped: id.optional(),
+    /** The step `undo <incident>` in chat leads to, from any step waiting for a person, once a change was made. */
+    onUndo: id.optional(),
     causes: z.array(causeSchema),
     steps: z.array(stepSchema).min(1),
   })

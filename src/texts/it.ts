@@ -53,6 +53,8 @@ export const it: Catalogue = {
       resolved: () => 'Risolto.',
       unresolved: () => 'Concluso senza risoluzione.',
       aborted: () => 'Interrotto.',
+      undoAsked: (who: string) =>
+        `${who} ha chiesto di annullare le modifiche di questo incidente: segue la scheda.`,
       expired: () => "Chiuso: un'approvazione è scaduta.",
       failed: () => "L'agente non ha potuto intervenire su questa VM.",
     },
@@ -86,6 +88,10 @@ export const it: Catalogue = {
       invalidParams: (why: string) => `Non approvato: ${why}.`,
       invalidAnswer: (answer: string) => `"${answer}" non è una delle risposte possibili.`,
       notAllowed: () => "Solo chi ha aperto l'incidente o un approvatore può farlo.",
+      nothingToUndo: () =>
+        'Niente da annullare: nessun passaggio di questo incidente ha ancora modificato la VM.',
+      undoWhileRunning: (step: string) =>
+        `"${step}" è in esecuzione sulla VM; chiedere di nuovo l'annullamento quando arriva il risultato.`,
       noPlaybook: () => 'Playbook inesistente.',
     },
   },
@@ -97,6 +103,7 @@ export const it: Catalogue = {
       '`/rdp-fix history [vm]` incidenti passati',
       '`/rdp-fix transcript <id>` la trascrizione come file Markdown',
       '`/rdp-fix cancel <id>` interrompe un incidente',
+      "`/rdp-fix undo <id>` riporta la VM com'era prima delle modifiche dell'incidente (una scheda da approvare)",
     ].join('\n'),
     noneOpen: 'Nessun incidente aperto in questo canale.',
     noHistory: 'Ancora nessun incidente.',

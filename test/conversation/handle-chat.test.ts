@@ -10,7 +10,7 @@ import {
   opsChannel,
   otherChannel,
 } from '../helpers/conversation-harness';
-import { alice } from '../helpers/engine-harness';
+import { alice, bob, card, currentStep } from '../helpers/engine-harness';
 
 /** The chat commands, answered by the conversation core over a real engine and in-memory store. */
 
@@ -173,4 +173,49 @@ test('cancel: by someone who may not steer the incident is refused (and sent to 
   expect(closed).toMatchObject({ kind: 'refusal', code: ErrorCodes.IncidentClosed, delivered: false });
   const unknown = await h.conversation.handleChat(parseCommand('cancel abcdef123456'), asAlice, opsChannel);
   expect(unknown).toMatchObject({ kind: 'refusal', code: ErrorCodes.IncidentNotFound, delivered: false });
+});
+
+test('undo: refused before any change and to someone who may not steer; after a change, the undo card, and the VM as before', async () => {
+  const h = makeConversation();
+  const id = await openThrough(h, 'sim-tls-disabled');
+  const before = structuredClone(h.vm.vm('sim-tls-disabled').state);
+  const undo = () => h.conversation.handleChat(parseCommand(`undo ${id}`), asAlice, opsChannel);
+  expect(await undo()).toMatchObject({
+    kind: 'refusal',
+    code: ErrorCodes.StepNotCurrent,
+    text: { en: 'Nothing to undo: no step of this incident has changed the VM yet.' },
+  });
+  const approve = (stepId: string) =>
+    h.engine.handle({
+      type: 'approve',
+      incidentId: id,
+      stepId,
+      attempt: 1,
+      user: bob,
+      ...card(stepId, opsChannel),
+    });
+  for (const stepId of ['diagnose', 'check-rdp-security', 'snapshot-os-disk', 'enable-tls']) {
+    await approve(stepId);
+    await h.engine.idle();
+  }
+  expect((await currentStep(h, id)).stepId).toBe('restart-vm');
+  // Someone who may not steer the incident cannot ask for it.
+  expect(await h.conversation.handleChat(parseCommand(`undo ${id}`), asMallory, opsChannel)).toMatchObject({
+    kind: 'refusal',
+    code: ErrorCodes.NotAuthorised,
+  });
+  expect(await undo()).toEqual({ kind: 'done' });
+  await h.engine.idle();
+  expect((await currentStep(h, id)).stepId).toBe('undo-changes');
+  await approve('undo-changes');
+  await h.engine.idle();
+  expect(await h.store.get(id)).toMatchObject({ status: 'closed', outcome: 'unresolved' });
+  const after = h.vm.vm('sim-tls-disabled').state;
+  expect({ tls: after.tls, schannel: after.schannelServerOther, gpsvc: after.gpsvcStart }).toEqual({
+    tls: before.tls,
+    schannel: before.schannelServerOther,
+    gpsvc: before.gpsvcStart,
+  });
+  const transcript = await h.store.transcript(id);
+  expect(transcript.filter((e) => e.kind === 'incident.undoAsked').map((e) => e.actor)).toEqual([alice.id]);
 });
