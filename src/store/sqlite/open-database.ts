@@ -12,10 +12,6 @@ export function openDatabase(file: string): Database.Database {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  // SQLite's own default page cache (2 MB) instead of the 16 MB better-sqlite3 builds in: the
-  // cache fills with idle incidents that the OS's file cache serves as well, and it was the
-  // largest part of the process's malloc heap with 1,000 incidents open (issue 20).
-  db.pragma('cache_size = -2000');
   migrate(db);
   return db;
 }
