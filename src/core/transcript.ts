@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as hashText } from 'node:crypto';
 
 /** What happened, in the order it happened. The kinds are a contract for readers and exports. */
 export const TranscriptKinds = [
@@ -54,9 +54,8 @@ export function canonicalJson(value: unknown): string {
 
 export function hashEntry(entry: Omit<TranscriptEntry, 'hash'>): string {
   const { incidentId, seq, at, kind, actor, data, prevHash } = entry;
-  return createHash('sha256')
-    .update(canonicalJson({ incidentId, seq, at, kind, actor, data, prevHash }))
-    .digest('hex');
+  // One-shot `hash`: no Hash object whose native state waits for a garbage collection (issue 20).
+  return hashText('sha256', canonicalJson({ incidentId, seq, at, kind, actor, data, prevHash }), 'hex');
 }
 
 /** Chains new drafts after the last stored entry: each holds the hash of the one before. */

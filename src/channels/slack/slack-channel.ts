@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, ExpressReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import { ChatTexts } from '../../conversation/chat-texts';
 import { messageOf } from '../../core/errors';
 import type { Logger } from '../../core/logger';
@@ -66,23 +66,30 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
         installerOptions: { clientOptions: slackApiUrl },
       })
     : undefined;
+  const clientOptions = {
+    ...slackApiUrl,
+    // Few retries here: a message that still fails goes back to the outbox, which retries it later in order.
+    retryConfig: { retries: options.retries ?? 2, factor: 2, minTimeout: 500, maxTimeout: 10_000 },
+  };
   const app = new App({
-    token: options.botToken,
     receiver: receiver ?? socketMode,
     logLevel: LogLevel.ERROR,
     // The error handler gets the request too: the person is told, not only the log.
     extendedErrorHandler: true,
-    // No auth.test at start-up: the server must start even while Slack is unreachable.
-    tokenVerificationEnabled: false,
+    // The bot token, with nothing to look up before a request's listener runs. Given as
+    // `token` without `botId`/`botUserId` and without token verification (the server must
+    // start while Slack is unreachable), Bolt 5.1 calls auth.test on every request before
+    // the listener, so before the ack (App.js singleAuthorization re-runs it on each call):
+    // a Web API round trip in front of each ack (issue 20). This app reads neither id.
+    authorize: async () => ({ botToken: options.botToken }),
+    // No conversation state is kept in Bolt: one middleware less in front of the ack.
+    convoStore: false,
     // Initialised in start(), awaited, so that no request arrives before the routes exist.
     deferInitialization: true,
-    clientOptions: {
-      ...slackApiUrl,
-      // Few retries here: a message that still fails goes back to the outbox, which retries it later in order.
-      retryConfig: { retries: options.retries ?? 2, factor: 2, minTimeout: 500, maxTimeout: 10_000 },
-    },
+    clientOptions,
   });
-  const client: WebClient = app.client;
+  // The app's own Web API client with the bot token (Bolt's `app.client` has none with `authorize`).
+  const client = new WebClient(options.botToken, { ...clientOptions, logLevel: LogLevel.ERROR });
   const locales = new Map<string, Locale>();
 
   /** The user's Slack locale (users.info), cached; the configured default when unknown. */

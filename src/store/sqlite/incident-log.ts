@@ -13,6 +13,7 @@ import { nextVersion } from '../next-version';
 import { alreadyOpen, openVmKey } from '../open-vm-key';
 import { type EntryRow, type IncidentRow, toEntry, toRecord } from '../sql-rows';
 import { queueMessages } from './outbox-queue';
+import { inTransaction, statement } from './statements';
 
 /**
  * Incidents and their transcript in SQLite. Columns that are filtered on are real columns;
@@ -30,34 +31,33 @@ export class SqliteIncidentLog implements IncidentLog {
     const record: IncidentRecord = { ...incident, version: 1, createdAt: at, updatedAt: at };
     const openVm = record.status === 'open' ? openVmKey(record.vm) : null;
     try {
-      this.db.transaction(() => {
-        const exists = this.db.prepare('select 1 from incidents where id = ?').get(incident.id);
+      inTransaction(this.db, () => {
+        const exists = statement(this.db, 'select 1 from incidents where id = ?').get(incident.id);
         if (exists)
           throw new RdpFixError(ErrorCodes.VersionConflict, `incident ${incident.id} already exists`);
-        this.db
-          .prepare(
-            `insert into incidents (id, playbook_id, playbook_hash, vm_name, channel, status, created_at, updated_at, version, body, open_vm, requester_id)
+        statement(
+          this.db,
+          `insert into incidents (id, playbook_id, playbook_hash, vm_name, channel, status, created_at, updated_at, version, body, open_vm, requester_id)
              values (@id, @playbookId, @playbookHash, @vmName, @channel, @status, @createdAt, @updatedAt, 1, @body, @openVm, @requesterId)`,
-          )
-          .run({
-            id: record.id,
-            playbookId: record.playbookId,
-            playbookHash: record.playbookHash,
-            vmName: record.vm.name,
-            channel: record.channel.channel,
-            status: record.status,
-            createdAt: at,
-            updatedAt: at,
-            body: JSON.stringify(record),
-            openVm,
-            requesterId: record.requester.id,
-          });
+        ).run({
+          id: record.id,
+          playbookId: record.playbookId,
+          playbookHash: record.playbookHash,
+          vmName: record.vm.name,
+          channel: record.channel.channel,
+          status: record.status,
+          createdAt: at,
+          updatedAt: at,
+          body: JSON.stringify(record),
+          openVm,
+          requesterId: record.requester.id,
+        });
         insertEntries(this.db, incident.id, entries, at, outbox);
-      })();
+      });
     } catch (err) {
       // The unique index on open_vm: the VM has an open incident (another replica's, maybe).
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && openVm !== null) {
-        const open = this.db.prepare('select id from incidents where open_vm = ?').get(openVm) as
+        const open = statement(this.db, 'select id from incidents where open_vm = ?').get(openVm) as
           | { id: string }
           | undefined;
         if (open) throw alreadyOpen(open.id);
@@ -68,9 +68,10 @@ export class SqliteIncidentLog implements IncidentLog {
   }
 
   async get(id: string): Promise<IncidentRecord | undefined> {
-    const row = this.db
-      .prepare('select body, version, created_at, updated_at from incidents where id = ?')
-      .get(id) as IncidentRow | undefined;
+    const row = statement(
+      this.db,
+      'select body, version, created_at, updated_at from incidents where id = ?',
+    ).get(id) as IncidentRow | undefined;
     return row ? toRecord(row) : undefined;
   }
 
@@ -82,30 +83,30 @@ export class SqliteIncidentLog implements IncidentLog {
     at: string,
     outbox: readonly object[] = [],
   ): Promise<IncidentRecord> {
-    return this.db.transaction(() => {
-      const row = this.db
-        .prepare('select body, version, created_at, updated_at from incidents where id = ?')
-        .get(id) as IncidentRow | undefined;
+    return inTransaction(this.db, () => {
+      const row = statement(
+        this.db,
+        'select body, version, created_at, updated_at from incidents where id = ?',
+      ).get(id) as IncidentRow | undefined;
       const next = nextVersion(id, row && toRecord(row), expectedVersion, patch, at);
-      this.db
-        .prepare(
-          // A closed incident frees its VM for the next one.
-          `update incidents set status = @status, channel = @channel, updated_at = @updatedAt, version = @version, body = @body,
+      statement(
+        this.db,
+        // A closed incident frees its VM for the next one.
+        `update incidents set status = @status, channel = @channel, updated_at = @updatedAt, version = @version, body = @body,
              open_vm = case when @status = 'open' then open_vm else null end
            where id = @id and version = @expected`,
-        )
-        .run({
-          id,
-          status: next.status,
-          channel: next.channel.channel,
-          updatedAt: at,
-          version: next.version,
-          expected: expectedVersion,
-          body: JSON.stringify(next),
-        });
+      ).run({
+        id,
+        status: next.status,
+        channel: next.channel.channel,
+        updatedAt: at,
+        version: next.version,
+        expected: expectedVersion,
+        body: JSON.stringify(next),
+      });
       insertEntries(this.db, id, entries, at, outbox);
       return next;
-    })();
+    });
   }
 
   async append(
@@ -114,18 +115,19 @@ export class SqliteIncidentLog implements IncidentLog {
     at: string,
     outbox: readonly object[] = [],
   ): Promise<void> {
-    this.db.transaction(() => {
-      if (!this.db.prepare('select 1 from incidents where id = ?').get(id)) {
+    inTransaction(this.db, () => {
+      if (!statement(this.db, 'select 1 from incidents where id = ?').get(id)) {
         throw new RdpFixError(ErrorCodes.IncidentNotFound, `incident ${id} not found`);
       }
       insertEntries(this.db, id, entries, at, outbox);
-    })();
+    });
   }
 
   async setThread(id: string, thread: string): Promise<void> {
-    const info = this.db
-      .prepare(`update incidents set body = json_set(body, '$.channel.thread', ?) where id = ?`)
-      .run(thread, id);
+    const info = statement(
+      this.db,
+      `update incidents set body = json_set(body, '$.channel.thread', ?) where id = ?`,
+    ).run(thread, id);
     if (info.changes !== 1) throw new RdpFixError(ErrorCodes.IncidentNotFound, `incident ${id} not found`);
   }
 
@@ -150,13 +152,13 @@ export class SqliteIncidentLog implements IncidentLog {
     }
     const sql = `select body, version, created_at, updated_at from incidents
       ${where.length ? `where ${where.join(' and ')}` : ''} order by created_at desc, id desc limit @limit`;
-    return (this.db.prepare(sql).all(args) as IncidentRow[]).map(toRecord);
+    return (statement(this.db, sql).all(args) as IncidentRow[]).map(toRecord);
   }
 
   async transcript(id: string): Promise<TranscriptEntry[]> {
-    const rows = this.db
-      .prepare('select * from transcript where incident_id = ? order by seq')
-      .all(id) as EntryRow[];
+    const rows = statement(this.db, 'select * from transcript where incident_id = ? order by seq').all(
+      id,
+    ) as EntryRow[];
     return rows.map(toEntry);
   }
 }
@@ -170,10 +172,12 @@ export function insertEntries(
   outbox: readonly object[],
 ): void {
   if (drafts.length === 0 && outbox.length === 0) return;
-  const last = db
-    .prepare('select seq, hash from transcript where incident_id = ? order by seq desc limit 1')
-    .get(id) as { seq: number; hash: string } | undefined;
-  const insert = db.prepare(
+  const last = statement(
+    db,
+    'select seq, hash from transcript where incident_id = ? order by seq desc limit 1',
+  ).get(id) as { seq: number; hash: string } | undefined;
+  const insert = statement(
+    db,
     `insert into transcript (incident_id, seq, at, kind, actor, data, prev_hash, hash)
      values (@incidentId, @seq, @at, @kind, @actor, @data, @prevHash, @hash)`,
   );

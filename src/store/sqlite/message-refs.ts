@@ -1,22 +1,22 @@
 import type Database from 'better-sqlite3';
 import type { MessageRefStore } from '../incident-store';
+import { statement } from './statements';
 
 /** Message refs in SQLite: one row per key, the last write wins. */
 export class SqliteMessageRefs implements MessageRefStore {
   constructor(private readonly db: Database.Database) {}
 
   async getRef(key: string): Promise<string | undefined> {
-    return this.db.prepare('select value from message_refs where key = ?').pluck().get(key) as
+    return statement(this.db, 'select value from message_refs where key = ?').pluck().get(key) as
       | string
       | undefined;
   }
 
   async setRef(key: string, value: string, at: string): Promise<void> {
-    this.db
-      .prepare(
-        `insert into message_refs (key, value, updated_at) values (?, ?, ?)
+    statement(
+      this.db,
+      `insert into message_refs (key, value, updated_at) values (?, ?, ?)
          on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at`,
-      )
-      .run(key, value, at);
+    ).run(key, value, at);
   }
 }
