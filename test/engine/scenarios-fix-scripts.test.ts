@@ -1,4 +1,14 @@
-import { bob, driveToEnd, makeHarness, startIncident } from '../helpers/engine-harness';
+import {
+  bob,
+  card,
+  currentStep,
+  driveToEnd,
+  makeHarness,
+  startIncident,
+  testConversation,
+} from '../helpers/engine-harness';
+import { until } from '../helpers/until';
+import { SimulatedVmOperations } from '../support/simulated-vm-operations';
 
 /** Whole incidents on the scenarios of the fix-script defects (issue 16): a shared svchost, a missing firewall rule. */
 const ran = (h: ReturnType<typeof makeHarness>) => h.vm.calls.map((c) => c.stepId);
@@ -61,4 +71,38 @@ test('the fixes did not help (a domain GPO): "Undo the changes" puts the VM back
     .messages('progress')
     .find((m) => m.kind === 'progress' && m.done && m.stepId === 'undo-changes');
   expect(undone?.kind === 'progress' && undone.text.en).toContain('Undone: enable-tls. Not restored: none.');
+});
+
+test('"undo" while a script runs on the VM is refused with its name; once the result is in, it is accepted', async () => {
+  let release: () => void = () => {};
+  let holding = false;
+  const sim = new SimulatedVmOperations({
+    // enable-tls's Run Command stays "running" until released.
+    delay: async (op) => {
+      if (op === 'runScript' && holding) await new Promise<void>((r) => (release = r));
+    },
+  });
+  const h = makeHarness({ sim });
+  const id = await startIncident(h, 'sim-tls-disabled');
+  const approve = (stepId: string) =>
+    h.engine.handle({ type: 'approve', incidentId: id, stepId, attempt: 1, user: bob, ...card(stepId) });
+  for (const stepId of ['diagnose', 'check-rdp-security', 'snapshot-os-disk']) {
+    await approve(stepId);
+    await h.engine.idle();
+  }
+  holding = true;
+  await approve('enable-tls');
+  const undo = () => h.engine.handle({ type: 'undo', incidentId: id, user: bob, from: testConversation });
+  await until('enable-tls running', () =>
+    h.vm.calls.some((c) => c.stepId === 'enable-tls') ? true : undefined,
+  );
+  expect(await undo()).toMatchObject({
+    ok: false,
+    message: { en: '"enable-tls" is running on the VM; ask for the undo again once its result is in.' },
+  });
+  release();
+  await h.engine.idle();
+  expect(await undo()).toMatchObject({ ok: true });
+  await h.engine.idle();
+  expect((await currentStep(h, id)).stepId).toBe('undo-changes');
 });
