@@ -8,7 +8,8 @@ import type { ApprovedStep } from './vm-operations';
 /**
  * Moves the inbound rule that allows RDP on the NSG of the VM's first network interface to
  * the step's `Port` (the article's fix after a port change): VM → NIC → NSG → the rule that
- * allows 3389 (or the new port already). A subnet NSG is left for a person to change.
+ * allows 3389 (or the new port already); with `FromPort` (the undo), the rule on that port.
+ * A subnet NSG is left for a person to change.
  */
 export async function updateNsgRule(
   clients: { compute: ComputeManagementClient; network: NetworkManagementClient },
@@ -18,6 +19,8 @@ export async function updateNsgRule(
 ): Promise<{ rule: string; openToAnyone?: boolean }> {
   const { compute, network } = clients;
   const port = String(step.params.Port);
+  // The undo names the port the rule has now (FromPort); the fix finds the rule still on 3389.
+  const from = step.params.FromPort === undefined ? undefined : String(step.params.FromPort);
   const vm = await callAzure('read the VM', () =>
     compute.virtualMachines.get(step.vm.resourceGroup, step.vm.name, { abortSignal: signal }),
   );
@@ -41,7 +44,9 @@ export async function updateNsgRule(
     (r) =>
       r.direction === 'Inbound' &&
       r.access === 'Allow' &&
-      (r.destinationPortRange === '3389' || r.destinationPortRange === port),
+      (from
+        ? r.destinationPortRange === from || r.destinationPortRange === port
+        : r.destinationPortRange === '3389' || r.destinationPortRange === port),
   );
   if (!rule?.name)
     throw new RdpFixError(ErrorCodes.AzureOperationFailed, `no inbound rule allows RDP in ${nsg.name}`);

@@ -164,6 +164,7 @@ export function stepCard(
 export function factsOf(context: IncidentContext) {
   return {
     evidence: context.evidence,
+    firstEvidence: context.firstEvidence,
     params: Object.fromEntries(Object.entries(context.steps).map(([id, s]) => [id, s.params])),
   };
 }

@@ -14,11 +14,13 @@ const id = z
 
 /**
  * A parameter default read from the incident's facts by a `/`-separated path:
- * `evidence/listener/services/0` (latest evidence) or `params/<step-id>/<Param>`
- * (a parameter an earlier step ran with). Paths use `/` because evidence keys hold dots
+ * `evidence/listener/services/0` (latest evidence), `firstEvidence/rdpPort` (the first
+ * diagnosis, before any change) or `params/<step-id>/<Param>` (a parameter an earlier step ran with). Paths use `/` because evidence keys hold dots
  * ("TLS 1.2").
  */
-const fromFacts = z.object({ from: z.string().regex(/^(evidence|params)\/[^/]+(\/[^/]+)*$/) }).strict();
+const fromFacts = z
+  .object({ from: z.string().regex(/^(evidence|firstEvidence|params)\/[^/]+(\/[^/]+)*$/) })
+  .strict();
 
 const paramBase = {
   label: localized,

@@ -4,9 +4,13 @@ import { readPath } from './facts';
 import type { StepParams } from './machine-types';
 import type { ParamDef } from './schema';
 
-/** Where `{from: ...}` defaults are read: the latest evidence and earlier steps' parameters. */
+/**
+ * Where `{from: ...}` defaults are read: the latest evidence, the first (before any change) and
+ * earlier steps' parameters.
+ */
 export interface ParamFacts {
   evidence: unknown;
+  firstEvidence?: unknown;
   params: Record<string, StepParams | undefined>;
 }
 

@@ -173,3 +173,20 @@ describe('Check RDP security: the effective NSG rules through the real SDK', () 
     );
   });
 });
+
+test('undo after a port change that did not help: the VM port and the NSG rule both go back to 3389', async () => {
+  const h = makeHarness({ vm: azure() });
+  const id = await startIncident(h, 'sim-port-unstoppable', undefined, where);
+  // RDP moved to 3390 and verified; the person then says it still fails and asks for the undo.
+  await driveToEnd(h, id, bob, { 'test-rdp': 'fails', 'still-broken': 'undo' });
+  const record = (await h.store.get(id))!;
+  expect(record.outcome).toBe('unresolved');
+  const state = sim.windowsVm('rg-sim', 'sim-port-unstoppable')!.state;
+  expect({ rdpPort: state.rdpPort, firewallPort: state.firewallPort }).toEqual({
+    rdpPort: 3389,
+    firewallPort: 3389,
+  });
+  expect(sim.nsgRule('rg-sim', 'sim-port-unstoppable')).toMatchObject({ destinationPortRange: '3389' });
+  const puts = sim.requests.filter((r) => r.method === 'PUT' && r.path.includes('/securityRules/'));
+  expect(puts).toHaveLength(2); // moved to 3390, then back
+});

@@ -27,7 +27,7 @@ describe('rdp-fix playbook', () => {
   test('validate reports the playbook', async () => {
     expect(await run(['playbook', 'validate'])).toEqual({
       code: 0,
-      out: 'ok: rdp-internal-error v1: 30 steps, 8 causes, 14 scripts\n',
+      out: 'ok: rdp-internal-error v1: 31 steps, 8 causes, 14 scripts\n',
       err: '',
     });
   });
