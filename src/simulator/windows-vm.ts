@@ -1,17 +1,10 @@
 import { createHash } from 'node:crypto';
 import { ScriptMarker } from '../playbook/script-header';
-import {
-  evidenceOf,
-  keyFilePath,
-  limitResultLine,
-  limitStrings,
-  listenerCertificate,
-  rdpAllowed,
-  rdpCanStart,
-} from './evidence';
+import { evidenceOf, limitResultLine, limitStrings, rdpAllowed, rdpCanStart } from './evidence';
 import { applyFixScript, type FixScriptState, healthyFixScriptState, isFixScript } from './fix-scripts';
 import { restoreGroupPolicy } from './group-policy';
 import type { PortOwner } from './port-owner';
+import { enableRdp, resetKeyFileAcl } from './rdp-scripts';
 import { assertIncidentId, changedSince, priorStateOf, type UndoEntry, undoChanges } from './undo-journal';
 
 /**
@@ -259,34 +252,8 @@ export class SimulatedWindowsVm {
     switch (id) {
       case 'diagnose':
         return { ok: true, data: this.evidence() };
-      case 'enable-rdp': {
-        // enable-rdp.ps1: a denying policy changes nothing; else fDenyTSConnections 0, a Disabled
-        // TermService back to Manual, started, and the listener checked.
-        const before = {
-          fDenyTSConnections: s.rdp.fDenyTSConnections,
-          policyDeny: s.rdp.policyDeny,
-          termServiceStartType: s.termServiceStart,
-          termServiceStatus: s.termService,
-        };
-        if (s.rdp.policyDeny === 1) {
-          throw new Error(
-            'A Group Policy denies Remote Desktop connections (fDenyTSConnections=1 under Policies\\Microsoft\\Windows NT\\Terminal Services): change the policy "Allow users to connect remotely by using Remote Desktop Services"; a local change would not apply',
-          );
-        }
-        s.rdp.fDenyTSConnections = 0;
-        if (s.termServiceStart === 'Disabled') s.termServiceStart = 'Manual';
-        s.termService = 'Running';
-        const after = {
-          fDenyTSConnections: 0,
-          termServiceStartType: s.termServiceStart,
-          termServiceStatus: s.termService,
-        };
-        const listening = this.listener() !== null;
-        const data = { before, after, rdpPort: s.rdpPort, listening };
-        return listening
-          ? { ok: true, data }
-          : { ok: false, data, error: `TermService runs but nothing listens on port ${s.rdpPort}` };
-      }
+      case 'enable-rdp':
+        return enableRdp(s, () => this.listener());
       case 'renew-rdp-certificate': {
         const removed = s.certificate ? [s.certificate.thumbprint] : [];
         s.certificate = null;
@@ -297,30 +264,8 @@ export class SimulatedWindowsVm {
           data: { removed, certificate: { present: true, ...cert, expired: false } },
         };
       }
-      case 'reset-machinekeys-acl': {
-        // reset-machinekeys-acl.ps1: the listener's key file only, by SID; a missing file is the
-        // certificate's fix (renew), not this one's.
-        const { cert } = listenerCertificate(s);
-        if (!cert) throw new Error('The RDP listener has no certificate: renew it instead');
-        if (cert.keyAccess === 'missing') {
-          throw new Error(
-            `The key file of certificate ${cert.thumbprint} does not exist: renew the certificate instead`,
-          );
-        }
-        const beforeSddl = cert.keyAccess === 'networkServiceDenied' ? DeniedKeySddl : ReadableKeySddl;
-        cert.keyAccess = 'readable';
-        s.termService = rdpCanStart(s) ? 'Running' : 'Stopped';
-        return {
-          ok: true,
-          data: {
-            keyFile: keyFilePath(s, cert),
-            beforeFile: `C:\\ProgramData\\rdp-fix\\acl\\${keyFilePath(s, cert).split('\\').at(-1)}-before-${stamp(this.now())}.sddl`,
-            beforeSddl,
-            afterSddl: ReadableKeySddl,
-            readable: true,
-          },
-        };
-      }
+      case 'reset-machinekeys-acl':
+        return resetKeyFileAcl(s, stamp(this.now()));
       case 'undo-changes': {
         // As undo-changes.ps1: the saved changes first, newest first, then Group Policy back on.
         const { restored } = undoChanges(s, assertIncidentId(params.IncidentId));
@@ -347,14 +292,6 @@ export class SimulatedWindowsVm {
   }
 }
 
-/**
- * The key file's ACL as Get-Acl's SDDL prints it (SID strings: SY LocalSystem, BA Administrators,
- * NS Network Service; learn.microsoft.com/windows/win32/secauthz/sid-strings): a deny ACE for
- * NETWORK SERVICE before the repair, the grants of the article's Step 2.3 after.
- */
-const DeniedKeySddl = 'O:SYG:SYD:(D;;FR;;;NS)(A;;FA;;;SY)(A;;FA;;;BA)';
-const ReadableKeySddl = 'O:SYG:SYD:(A;;FA;;;SY)(A;;FA;;;BA)(A;;FR;;;NS)';
-
 function thumbprintFor(serial: number): string {
   return createHash('sha1').update(`rdp-cert-${serial}`).digest('hex').toUpperCase();
 }
@@ -363,6 +300,6 @@ function addDays(now: Date, days: number): string {
   return new Date(now.getTime() + days * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function stamp(now: Date): string {
+export function stamp(now: Date): string {
   return now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
