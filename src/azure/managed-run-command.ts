@@ -2,7 +2,6 @@ import type { ComputeManagementClient, VirtualMachineRunCommandInstanceView } fr
 import { isRestError } from '@azure/core-rest-pipeline';
 import { ErrorCodes, RdpFixError } from '../core/errors';
 import { DefaultStepTimeoutSeconds } from '../playbook/schema';
-import { readScriptHeader } from '../playbook/script-header';
 import type { ApprovedStep, RunHooks, RunOutput, ScriptToRun } from './vm-operations';
 
 /**
@@ -54,10 +53,12 @@ export function runCommandParameters(
   step: ApprovedStep,
   script: ScriptToRun,
 ): { name: string; value: string }[] {
-  const given = Object.entries(step.params).map(([name, value]) => ({ name, value: String(value) }));
-  // The engine's own parameters, to a script that declares them (script-header.ts EngineParams).
-  const declared = readScriptHeader(script.text).params;
-  return declared.includes('IncidentId') ? [...given, { name: 'IncidentId', value: step.incidentId }] : given;
+  return [...Object.entries(step.params), ...Object.entries(script.engineParams ?? {})].map(
+    ([name, value]) => ({
+      name,
+      value: String(value),
+    }),
+  );
 }
 
 /** Instance view states after which the script no longer runs (KnownExecutionState, arm-compute 25). */

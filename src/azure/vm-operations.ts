@@ -32,6 +32,11 @@ export interface ScriptToRun {
    * Azure stops the script then; the action Run Command has no such setting.
    */
   timeoutSeconds?: number;
+  /**
+   * Parameters the engine supplies itself, never a person (script-header.ts EngineParams:
+   * `IncidentId`), sent after the step's approved ones.
+   */
+  engineParams?: Record<string, string>;
 }
 
 export interface RunOutput {

@@ -5,6 +5,7 @@ import type { TranscriptDraft } from '../core/transcript';
 import type { User } from '../core/types';
 import type { Playbook } from '../playbook/load-playbook';
 import type { IncidentContext, StepError, StepRunResult } from '../playbook/machine-types';
+import { engineParamsFor } from '../playbook/script-header';
 import type { DispatchLeases, DispatchRecord, IncidentRecord } from '../store/incident-store';
 import { runAzureAction } from './azure-action';
 import type { CommandInbox } from './commands';
@@ -179,7 +180,11 @@ export class StepDispatcher {
           ? await this.deps.vm.resumeScript(pollerState, this.aborter.signal)
           : await this.deps.vm.runScript(
               approved,
-              { ...script, timeoutSeconds: step.timeoutSeconds },
+              {
+                ...script,
+                timeoutSeconds: step.timeoutSeconds,
+                engineParams: engineParamsFor(script.header, record.id),
+              },
               {
                 onPollerState: (state) => this.savePoller(dispatch, state),
                 onRetry: (reason, delayMs) =>

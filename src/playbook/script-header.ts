@@ -15,6 +15,11 @@ export const ScriptMarker = '# rdp-fix-step:';
  * The playbook does not list them; the loader does not count them as the playbook's.
  */
 export const EngineParams = ['IncidentId'] as const;
+
+/** The engine's parameters a script declares, with their values for this incident. */
+export function engineParamsFor(header: ScriptHeader, incidentId: string): Record<string, string> {
+  return header.params.includes('IncidentId') ? { IncidentId: incidentId } : {};
+}
 export const ResultMarker = 'RDPFIX-RESULT:';
 
 const PowerShellConstants = new Set(['true', 'false', 'null']);

@@ -77,7 +77,7 @@ export class SimulatedVmOperations implements VmOperations {
   }
 
   async runScript(step: ApprovedStep, script: ScriptToRun, hooks: RunHooks): Promise<RunOutput> {
-    // Recorded: the step's own parameters; sent: those and the engine's (IncidentId), as Azure gets them.
+    // Recorded: the step's own parameters; sent: those and the engine's (script.engineParams), as Azure gets them.
     const params = Object.fromEntries(Object.entries(step.params).map(([k, v]) => [k, String(v)]));
     const sent = Object.fromEntries(runCommandParameters(step, script).map((p) => [p.name, p.value]));
     this.record('runScript', step, params, script.name);
