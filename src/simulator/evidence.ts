@@ -118,7 +118,7 @@ export function rdpCanStart(s: WindowsVmState): boolean {
 }
 
 /**
- * The result line cut to fit Azure's 4,096-byte output tail: lib/evidence.ps1 `Limit-ResultLine`
+ * The result line cut to fit Azure's 4,096-byte output tail: lib/result-limit.ps1 `Limit-ResultLine`
  * and `Limit-Strings` (every string cut to 200, 120, 60, then 24 characters, every list to 8
  * items, until the line is at most 3,900 bytes).
  */

@@ -181,7 +181,7 @@ export class SimulatedWindowsVm {
         stderr: 'The term is not recognized as the name of a cmdlet (not an rdp-fix script).',
       };
     const log = `C:\\ProgramData\\rdp-fix\\logs\\${id}-${stamp(this.now())}.log`;
-    // diagnose.ps1 and verify.ps1 cut their line to fit Azure's 4,096-byte tail (lib/evidence.ps1).
+    // diagnose.ps1 and verify.ps1 cut their line to fit Azure's 4,096-byte tail (lib/result-limit.ps1).
     const limited = id === 'diagnose' || id === 'verify';
     const print = (ok: boolean, data: Record<string, unknown>, error?: string) => {
       const render = (limit: number) =>

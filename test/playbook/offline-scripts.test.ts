@@ -32,7 +32,10 @@ function functionBody(file: string, name: string): string {
 test('every offline script includes the same helpers (Assert-DriveLetter, Mount-/Dismount-BrokenSystem)', () => {
   expect(offline.length).toBe(4);
   for (const file of offline) {
-    expect(includesOf(readFileSync(join(scriptsDir, file), 'utf8'))).toEqual(['offline-helpers.ps1']);
+    expect(includesOf(readFileSync(join(scriptsDir, file), 'utf8'))).toEqual([
+      'result.ps1',
+      'offline-helpers.ps1',
+    ]);
     expect(text(file)).toContain('function Assert-DriveLetter');
   }
 });

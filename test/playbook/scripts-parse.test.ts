@@ -100,13 +100,27 @@ test('the parser does catch broken PowerShell', () => {
 
 test("verify.ps1 reads the evidence with diagnose.ps1's text, and restores Group Policy with restore-group-policy.ps1's", () => {
   const raw = (file: string) => readFileSync(join(scriptsDir, file), 'utf8');
-  expect(includesOf(raw('diagnose.ps1'))).toEqual(['evidence.ps1']);
-  expect(includesOf(raw('verify.ps1'))).toEqual(['group-policy.ps1', 'evidence.ps1']);
-  expect(includesOf(raw('restore-group-policy.ps1'))).toEqual(['group-policy.ps1']);
+  // Every script also includes lib/result.ps1 first (its log and result line; test below).
+  expect(includesOf(raw('diagnose.ps1'))).toEqual(['result.ps1', 'result-limit.ps1', 'evidence.ps1']);
+  expect(includesOf(raw('verify.ps1'))).toEqual([
+    'result.ps1',
+    'result-limit.ps1',
+    'group-policy.ps1',
+    'evidence.ps1',
+  ]);
+  expect(includesOf(raw('restore-group-policy.ps1'))).toEqual(['result.ps1', 'group-policy.ps1']);
   const evidence = readFileSync(join(scriptsDir, 'lib', 'evidence.ps1'), 'utf8').trimEnd();
   for (const file of ['diagnose.ps1', 'verify.ps1']) expect(sent(file)).toContain(evidence);
   // sc.exe config (ChangeServiceConfig), not a registry write: the SCM keeps the start type it read at boot.
   expect(sent('restore-group-policy.ps1')).toMatch(/& sc\.exe config gpsvc start= /);
+});
+
+test('every script writes its log and its result line with lib/result.ps1, after setting $stepId', () => {
+  for (const file of scripts) {
+    const raw = readFileSync(join(scriptsDir, file), 'utf8');
+    expect([file, includesOf(raw)[0]]).toEqual([file, 'result.ps1']);
+    expect(raw.indexOf('$stepId = ')).toBeLessThan(raw.indexOf('# include: lib/result.ps1'));
+  }
 });
 
 test('an include of a fragment that does not exist is refused, and names stay inside lib/', () => {

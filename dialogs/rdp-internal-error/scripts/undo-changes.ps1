@@ -13,18 +13,7 @@ param(
 
 $ErrorActionPreference = 'Stop'
 $stepId = 'undo-changes'
-$log = Join-Path $env:ProgramData ('rdp-fix\logs\{0}-{1:yyyyMMdd-HHmmss}.log' -f $stepId, (Get-Date))
-New-Item -ItemType Directory -Force -Path (Split-Path $log) | Out-Null
-
-function Write-Log([string]$Message) {
-    Add-Content -Path $log -Value ('{0:o} {1}' -f (Get-Date), $Message)
-}
-
-function Write-Result([bool]$Ok, $Data, [string]$ErrorMessage) {
-    $result = [ordered]@{ step = $stepId; ok = $Ok; log = $log; data = $Data }
-    if ($ErrorMessage) { $result.error = $ErrorMessage }
-    Write-Output ('RDPFIX-RESULT: ' + ($result | ConvertTo-Json -Compress -Depth 8))
-}
+# include: lib/result.ps1
 
 # include: lib/undo-journal.ps1
 # include: lib/group-policy.ps1

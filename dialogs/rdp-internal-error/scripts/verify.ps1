@@ -17,22 +17,8 @@ param()
 
 $ErrorActionPreference = 'Stop'
 $stepId = 'verify'
-$log = Join-Path $env:ProgramData ('rdp-fix\logs\{0}-{1:yyyyMMdd-HHmmss}.log' -f $stepId, (Get-Date))
-New-Item -ItemType Directory -Force -Path (Split-Path $log) | Out-Null
-
-function Write-Log([string]$Message) {
-    Add-Content -Path $log -Value ('{0:o} {1}' -f (Get-Date), $Message)
-}
-
-function Write-Result([bool]$Ok, $Data, [string]$ErrorMessage) {
-    $render = {
-        $Limit = [int]$args[0]
-        $result = [ordered]@{ step = $stepId; ok = $Ok; log = $log; data = (Limit-Strings $Data $Limit) }
-        if ($ErrorMessage) { $result.error = (Limit-Strings $ErrorMessage $Limit) }
-        'RDPFIX-RESULT: ' + ($result | ConvertTo-Json -Compress -Depth 8)
-    }
-    Write-Output (Limit-ResultLine $render)
-}
+# include: lib/result.ps1
+# include: lib/result-limit.ps1
 
 # include: lib/group-policy.ps1
 

@@ -4,7 +4,7 @@
 # engine passes $IncidentId: an undo never touches an earlier incident's changes), named by the
 # UTC time so that sorting by name is the order of the changes; the same prior state is in the
 # step's result, hence in the transcript. Spliced by the loader where a script says "# include: lib/undo-journal.ps1"
-# (src/playbook/script-includes.ts). Needs Write-Log from the including script.
+# (src/playbook/script-includes.ts). Needs Write-Log (lib/result.ps1).
 
 function Get-UndoFolder {
     if ($IncidentId -notmatch '^[A-Za-z0-9-]{1,64}$') { throw "Invalid incident id '$IncidentId'" }
