@@ -60,30 +60,22 @@ export async function handleChat(
       };
     case 'transcript':
       return exportTranscript(ports, command.incidentId, who, where);
-    case 'cancel': {
+    case 'cancel':
+    case 'undo': {
       // Not readable here: the engine's own answer for an id it does not know.
       if (!(await readableIncident(ports, command.incidentId, who, where)))
         return notFoundReply(command.incidentId);
+      const asked = {
+        incidentId: command.incidentId,
+        user: who.user,
+        from: { platform: where.platform, channel: where.channel },
+      };
       return replyTo(
-        await ports.engine.handle({
-          type: 'abort',
-          incidentId: command.incidentId,
-          user: who.user,
-          from: { platform: where.platform, channel: where.channel },
-          reason: `cancelled by ${who.user.name ?? who.user.id}`,
-        }),
-      );
-    }
-    case 'undo': {
-      if (!(await readableIncident(ports, command.incidentId, who, where)))
-        return notFoundReply(command.incidentId);
-      return replyTo(
-        await ports.engine.handle({
-          type: 'undo',
-          incidentId: command.incidentId,
-          user: who.user,
-          from: { platform: where.platform, channel: where.channel },
-        }),
+        await ports.engine.handle(
+          command.kind === 'undo'
+            ? { type: 'undo', ...asked }
+            : { type: 'abort', ...asked, reason: `cancelled by ${who.user.name ?? who.user.id}` },
+        ),
       );
     }
   }
