@@ -6,7 +6,7 @@ import { StaticTestCredential } from '../../src/azure/loopback-pipeline';
 import { type RunCommandKind, RunCommandKinds } from '../../src/azure/managed-run-command';
 import { ArmSimulator } from '../../src/simulator/arm-simulator';
 import { SqliteIncidentStore } from '../../src/store/sqlite-store';
-import { bob, card, currentStep, driveToEnd, makeHarness, startIncident } from '../helpers/engine-harness';
+import { approveStep, currentStep, driveToEnd, makeHarness, startIncident } from '../helpers/engine-harness';
 
 const SUB = '11111111-2222-3333-4444-555555555555';
 const dir = mkdtempSync(join(tmpdir(), 'rdpfix-azure-resume-'));
@@ -44,24 +44,10 @@ test.each(RunCommandKinds)(
       resourceGroup: 'rg-sim',
     });
     for (const stepId of ['diagnose', 'check-rdp-security', 'snapshot-os-disk']) {
-      await first.engine.handle({
-        type: 'approve',
-        incidentId: id,
-        stepId,
-        attempt: 1,
-        user: bob,
-        ...card(stepId),
-      });
+      await approveStep(first, id, stepId);
       await first.engine.idle();
     }
-    await first.engine.handle({
-      type: 'approve',
-      incidentId: id,
-      stepId: 'enable-tls',
-      attempt: 1,
-      user: bob,
-      ...card('enable-tls'),
-    });
+    await approveStep(first, id, 'enable-tls');
     await until(
       async () => (await first.store.getDispatch(id, 'enable-tls', 1))?.status === 'polling',
       'the poller state',

@@ -3,8 +3,8 @@ import { StaticTestCredential } from '../../src/azure/loopback-pipeline';
 import { type RunCommandKind, RunCommandKinds } from '../../src/azure/managed-run-command';
 import { ArmSimulator } from '../../src/simulator/arm-simulator';
 import {
+  approveStep,
   bob,
-  card,
   currentStep,
   driveToEnd,
   makeHarness,
@@ -56,14 +56,7 @@ function runCommands() {
 async function diagnosed(vm: string) {
   const h = makeHarness({ vm: azure() });
   const id = await startIncident(h, vm, undefined, where);
-  await h.engine.handle({
-    type: 'approve',
-    incidentId: id,
-    stepId: 'diagnose',
-    attempt: 1,
-    user: bob,
-    ...card('diagnose'),
-  });
+  await approveStep(h, id, 'diagnose');
   await h.engine.idle();
   return { h, id };
 }
@@ -220,14 +213,7 @@ describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
     test('409 that does not clear: the step fails with the reason, the flow goes on', async () => {
       const h = makeHarness({ vm: azure({ conflictRetries: 1 }) });
       const id = await startIncident(h, 'sim-busy', undefined, where);
-      await h.engine.handle({
-        type: 'approve',
-        incidentId: id,
-        stepId: 'diagnose',
-        attempt: 1,
-        user: bob,
-        ...card('diagnose'),
-      });
+      await approveStep(h, id, 'diagnose');
       await h.engine.idle();
       expect((await currentStep(h, id)).stepId).toBe('diagnose-failed');
       const result = h.messages('progress').find((m) => m.kind === 'progress' && m.done);
@@ -288,14 +274,7 @@ describe.each(RunCommandKinds)('with the %s Run Command', (runCommand) => {
         ...run(text, params),
         stdout: `${'x'.repeat(5000)} C:\\ProgramData\\rdp-fix\\logs\\diagnose-1.log`,
       });
-      await h.engine.handle({
-        type: 'approve',
-        incidentId: id,
-        stepId: 'diagnose',
-        attempt: 1,
-        user: bob,
-        ...card('diagnose'),
-      });
+      await approveStep(h, id, 'diagnose');
       await h.engine.idle();
       const result = h.messages('progress').find((m) => m.kind === 'progress' && m.done);
       expect(result?.kind === 'progress' && result.text.en).toContain(

@@ -1,7 +1,7 @@
 import { AzureVmOperations } from '../../src/azure/azure-vm-operations';
 import { StaticTestCredential } from '../../src/azure/loopback-pipeline';
 import { ArmSimulator } from '../../src/simulator/arm-simulator';
-import { bob, card, driveToEnd, makeHarness, startIncident } from '../helpers/engine-harness';
+import { approveStep, bob, driveToEnd, makeHarness, startIncident } from '../helpers/engine-harness';
 
 /**
  * The diagnosis of contract version 2 (issue 15) through the real Azure SDK against the loopback
@@ -112,14 +112,7 @@ test("the worst case still fits: the result line survives Azure's 4,096-byte cut
   );
   const h = makeHarness({ vm: azure() });
   const id = await startIncident(h, 'sim-all-three', undefined, where);
-  await h.engine.handle({
-    type: 'approve',
-    incidentId: id,
-    stepId: 'diagnose',
-    attempt: 1,
-    user: bob,
-    ...card('diagnose'),
-  });
+  await approveStep(h, id, 'diagnose');
   await h.engine.idle();
   const transcript = await h.store.transcript(id);
   const output = transcript.find((e) => e.kind === 'step.output' && e.data.stepId === 'diagnose');

@@ -10,7 +10,7 @@ import {
   opsChannel,
   otherChannel,
 } from '../helpers/conversation-harness';
-import { alice, bob, card, currentStep } from '../helpers/engine-harness';
+import { alice, approveStep, currentStep } from '../helpers/engine-harness';
 
 /** The chat commands, answered by the conversation core over a real engine and in-memory store. */
 
@@ -185,15 +185,7 @@ test('undo: refused before any change and to someone who may not steer; after a 
     code: ErrorCodes.StepNotCurrent,
     text: { en: 'Nothing to undo: no step of this incident has changed the VM yet.' },
   });
-  const approve = (stepId: string) =>
-    h.engine.handle({
-      type: 'approve',
-      incidentId: id,
-      stepId,
-      attempt: 1,
-      user: bob,
-      ...card(stepId, opsChannel),
-    });
+  const approve = (stepId: string) => approveStep(h, id, stepId, { from: opsChannel });
   for (const stepId of ['diagnose', 'check-rdp-security', 'snapshot-os-disk', 'enable-tls']) {
     await approve(stepId);
     await h.engine.idle();

@@ -1,6 +1,6 @@
 import {
+  approveStep,
   bob,
-  card,
   currentStep,
   driveToEnd,
   makeHarness,
@@ -84,8 +84,7 @@ test('"undo" while a script runs on the VM is refused with its name; once the re
   });
   const h = makeHarness({ sim });
   const id = await startIncident(h, 'sim-tls-disabled');
-  const approve = (stepId: string) =>
-    h.engine.handle({ type: 'approve', incidentId: id, stepId, attempt: 1, user: bob, ...card(stepId) });
+  const approve = (stepId: string) => approveStep(h, id, stepId);
   for (const stepId of ['diagnose', 'check-rdp-security', 'snapshot-os-disk']) {
     await approve(stepId);
     await h.engine.idle();

@@ -1,6 +1,7 @@
 import { verifyChain } from '../../src/core/transcript';
 import {
   AllThreeSteps,
+  approveStep,
   bob,
   card,
   currentStep,
@@ -292,14 +293,7 @@ test('secrets in a script output are redacted before the transcript keeps it', a
       stdout: `connecting with password=Hunter2 and Bearer abcdefghijklmnopqrstuvwxyz012345\n${out.stdout}`,
     };
   };
-  await h.engine.handle({
-    type: 'approve',
-    incidentId: id,
-    stepId: 'diagnose',
-    attempt: 1,
-    user: bob,
-    ...card('diagnose'),
-  });
+  await approveStep(h, id, 'diagnose');
   await h.engine.idle();
   const stored = JSON.stringify(await h.store.transcript(id));
   expect(stored).not.toContain('Hunter2');

@@ -163,6 +163,24 @@ export async function startIncident(
 }
 
 /** The step waiting for a person, read from the store. */
+/** A person's approval of a step on its card: attempt 1, bob, the test conversation unless given. */
+export function approveStep(
+  h: Pick<Harness, 'engine'>,
+  incidentId: string,
+  stepId: string,
+  options: { attempt?: number; user?: User; from?: Origin; params?: Record<string, unknown> } = {},
+): Promise<CommandResult> {
+  return h.engine.handle({
+    type: 'approve',
+    incidentId,
+    stepId,
+    attempt: options.attempt ?? 1,
+    user: options.user ?? bob,
+    ...card(stepId, options.from),
+    ...(options.params ? { params: options.params } : {}),
+  });
+}
+
 export async function currentStep(h: Harness, incidentId: string) {
   const record = await h.store.get(incidentId);
   if (!record) throw new Error('no incident');
@@ -203,14 +221,7 @@ export async function driveToEnd(
             user: approver,
             ...card(stepId),
           })
-        : await h.engine.handle({
-            type: 'approve',
-            incidentId,
-            stepId,
-            attempt,
-            user: approver,
-            ...card(stepId),
-          });
+        : await approveStep(h, incidentId, stepId, { attempt, user: approver });
     results.push(result);
     await h.engine.idle();
   }

@@ -7,7 +7,14 @@ import { main } from '../../src/cli/main';
 import { generateAdminPassword } from '../../src/lab/admin-password';
 import { evaluateCauses } from '../../src/playbook/evaluate-causes';
 import { ArmSimulator } from '../../src/simulator/arm-simulator';
-import { bob, card, driveToEnd, makeHarness, rdpPlaybook, startIncident } from '../helpers/engine-harness';
+import {
+  approveStep,
+  bob,
+  driveToEnd,
+  makeHarness,
+  rdpPlaybook,
+  startIncident,
+} from '../helpers/engine-harness';
 
 /**
  * `rdp-fix lab` against the loopback ARM simulator through the real SDKs: create → break →
@@ -130,14 +137,7 @@ test('create → break tls-disabled → an incident finds and fixes TLS → dest
   // A normal incident through the engine and the real SDK: the diagnosis finds TLS, the playbook fixes it.
   const h = makeHarness({ vm: azure() });
   const id = await startIncident(h, 'rdpfix-lab', undefined, { subscriptionId: SUB, resourceGroup: RG });
-  await h.engine.handle({
-    type: 'approve',
-    incidentId: id,
-    stepId: 'diagnose',
-    attempt: 1,
-    user: bob,
-    ...card('diagnose'),
-  });
+  await approveStep(h, id, 'diagnose');
   await h.engine.idle();
   expect((await h.store.get(id))?.causes).toEqual(['tls-disabled']);
   await driveToEnd(h, id, bob);
