@@ -33,11 +33,19 @@ describe('evidence → causes', () => {
   });
 
   test("Windows' default MachineKeys folder ACL is no cause: only the listener key's own ACL is", () => {
-    // KB 278381: the folder grants Administrators and Everyone, not the article's three. The
-    // evidence carries no folder grants at all any more; a healthy key file means no cause.
-    const healthy = fixture('healthy') as { machineKeys: unknown };
-    expect(healthy.machineKeys).toEqual({ aclOk: true, missing: [], deniedTo: [] });
-    expect(ids(fixture('healthy'))).not.toContain('machinekeys-acl');
+    // KB 278381: the folder grants Administrators and Everyone, not the article's three. What
+    // version 1 flagged (the folder lacking the article's grants) with a key file NETWORK
+    // SERVICE can read is no cause; the same with the key file unreadable is.
+    const folderOnly = {
+      ...fixture('healthy'),
+      machineKeys: { aclOk: false, missing: ['NT AUTHORITY\\NETWORK SERVICE'] },
+    };
+    expect(ids(folderOnly)).toEqual([]);
+    const keyDenied = structuredClone(folderOnly) as unknown as {
+      certificate: { keyFile: { readable: boolean } };
+    };
+    keyDenied.certificate.keyFile.readable = false;
+    expect(ids(keyDenied)).toEqual(['machinekeys-acl']);
   });
 
   test('another service on the RDP port is a port conflict, with the owner named in the reason', () => {
