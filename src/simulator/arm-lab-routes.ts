@@ -5,6 +5,7 @@ import { deleteDisk, deleteVm, patchDisk, putSchedule, putVm } from './lab-compu
 import { deleteNic, deleteVnet, putNic, putVnet } from './lab-network-routes';
 import { type Input, notFound } from './lab-route-helpers';
 import type { LabStore, LabType } from './lab-store';
+import { osDiskBodyOf } from './rescue-disks';
 
 export { labVmRecord } from './lab-compute-routes';
 
@@ -119,7 +120,7 @@ function list(
       return send(res, 200, { value: [...inRg.map((v) => state.shapes.nic(v)), ...lab.list(type, rg)] });
     case 'disks':
       return send(res, 200, {
-        value: [...inRg.map((v) => simulatedOsDisk(state, v.entry.name, rg)), ...lab.list(type, rg)],
+        value: [...inRg.map((v) => osDiskBodyOf(state.subscriptionId, v)), ...lab.list(type, rg)],
       });
     case 'virtualnetworks':
     case 'schedules':
@@ -155,16 +156,4 @@ function vmWithView(
   if (url.searchParams.get('$expand') !== 'instanceView' || !record) return body;
   const instanceView = state.shapes.instanceView(record, state.operations.restarting(key(rg, name)));
   return { ...body, properties: { ...body.properties, instanceView } };
-}
-
-function simulatedOsDisk(state: ArmState, vm: string, rg: string): Record<string, unknown> {
-  const id = `/subscriptions/${state.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/disks/${vm}-osdisk`;
-  return {
-    id,
-    name: `${vm}-osdisk`,
-    type: 'Microsoft.Compute/disks',
-    location: 'westeurope',
-    managedBy: id.replace(/disks\/.*$/, `virtualMachines/${vm}`),
-    properties: { osType: 'Windows', diskState: 'Attached', provisioningState: 'Succeeded' },
-  };
 }

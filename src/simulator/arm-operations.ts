@@ -27,7 +27,7 @@ export function scaledLatency(scale: number): Latency {
 export interface Operation {
   id: string;
   vmKey: string;
-  kind: 'runCommand' | 'restart' | 'start';
+  kind: 'runCommand' | 'restart' | 'start' | 'deallocate';
   doneAt: number;
   script?: string[];
   params?: Record<string, string>;
@@ -121,7 +121,7 @@ export class ArmOperations {
       });
     }
     if (op.status === 'InProgress') return this.accepted(res, op);
-    if (op.kind === 'restart' || !op.output) return send(res, 200, {});
+    if (op.kind !== 'runCommand' || !op.output) return send(res, 200, {});
     return send(res, 200, {
       value: [
         {
@@ -152,6 +152,13 @@ export class ArmOperations {
     }
     if (op.kind === 'start') {
       bootVm(record.vm);
+      op.status = 'Succeeded';
+      return true;
+    }
+    if (op.kind === 'deallocate') {
+      // Deallocated: off its host, billed for its disks only; the agent reports nothing.
+      record.vm.state.power = 'deallocated';
+      record.vm.state.agentReady = false;
       op.status = 'Succeeded';
       return true;
     }

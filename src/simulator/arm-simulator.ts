@@ -21,6 +21,8 @@ import {
 import { armError, key, readBody, type Sent, send } from './arm-wire';
 import { LabStore } from './lab-store';
 import { ManagedRunCommands } from './managed-run-commands';
+import { RescueDisks, traitsOfScenario } from './rescue-disks';
+import { routeRescueRequest } from './rescue-routes';
 import { scenarioFor } from './scenarios';
 import { SimulatedWindowsVm } from './windows-vm';
 
@@ -93,6 +95,8 @@ export class ArmSimulator {
       grantedActions: options.grantedActions,
       vms: this.vms,
       snapshots: this.snapshots,
+      disks: new RescueDisks(),
+      groups: new Map(),
       shapes,
       operations: this.operations,
       managed: this.managed,
@@ -123,6 +127,7 @@ export class ArmSimulator {
       vm,
       nsgRules: defaultNsgRules(),
       faults: faultsOfScenario(scenarioName),
+      traits: traitsOfScenario(scenarioName),
     });
   }
 
@@ -136,6 +141,7 @@ export class ArmSimulator {
     const entries = [...this.vms.values()].map((record) => record.entry);
     this.vms.clear();
     this.snapshots.clear();
+    this.state.disks.clear();
     for (const entry of entries) {
       // A lab VM starts healthy and keeps running the lab's break scripts.
       if (this.lab.get('virtualmachines', entry.resourceGroup, entry.name))
@@ -214,7 +220,9 @@ export class ArmSimulator {
     });
     const armRequest = { method: req.method ?? 'GET', url, headers: req.headers, body };
     return (
-      routeLabRequest(this.state, this.lab, armRequest, res) ?? routeArmRequest(this.state, armRequest, res)
+      routeRescueRequest(this.state, this.lab, armRequest, res) ??
+      routeLabRequest(this.state, this.lab, armRequest, res) ??
+      routeArmRequest(this.state, armRequest, res)
     );
   }
 }

@@ -242,7 +242,7 @@ export class SimulatedWindowsVm {
     };
   }
 
-  private apply(
+  protected apply(
     id: string,
     params: Record<string, string>,
   ): { ok: boolean; data: Record<string, unknown>; error?: string } {
