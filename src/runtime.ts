@@ -57,6 +57,14 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
     store,
     playbooks,
     vm: azure.vm,
+    ...(config.rescue.enabled && azure.vm instanceof AzureVmOperations
+      ? {
+          rescue: {
+            operations: azure.vm.rescueOperations(config.rescue.resourceGroup),
+            resourceGroup: config.rescue.resourceGroup,
+          },
+        }
+      : {}),
     policy: config.policy,
     sink,
     metrics: metrics.engine,

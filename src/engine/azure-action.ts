@@ -1,4 +1,6 @@
+import type { RescueOperations } from '../azure/rescue/rescue-operations';
 import type { ApprovedStep, VmOperations } from '../azure/vm-operations';
+import { ErrorCodes, RdpFixError } from '../core/errors';
 import type { AzureAction } from '../playbook/schema';
 
 /** Runs an approved `azure` step (not a script) and returns what the machine keeps of it. */
@@ -7,6 +9,7 @@ export async function runAzureAction(
   action: AzureAction,
   step: ApprovedStep,
   signal: AbortSignal,
+  rescue?: RescueOperations,
 ): Promise<Record<string, unknown>> {
   switch (action) {
     case 'snapshotDisk':
@@ -21,5 +24,44 @@ export async function runAzureAction(
     case 'startVm':
       await vm.start(step, signal);
       return { started: true };
+    default:
+      return { ...(await rescueAction(rescueOf(rescue), action, step, signal)) };
+  }
+}
+
+function rescueOf(rescue: RescueOperations | undefined): RescueOperations {
+  if (!rescue)
+    throw new RdpFixError(
+      ErrorCodes.RescueBlocked,
+      'the offline repair is switched off (RDPFIX_RESCUE=true turns it on)',
+    );
+  return rescue;
+}
+
+/** The offline repair's actions (src/azure/rescue/). */
+function rescueAction(
+  rescue: RescueOperations,
+  action: Exclude<
+    AzureAction,
+    'snapshotDisk' | 'restartVm' | 'updateNsgRule' | 'checkRdpSecurity' | 'startVm'
+  >,
+  step: ApprovedStep,
+  signal: AbortSignal,
+): Promise<object> {
+  switch (action) {
+    case 'createRepairDisk':
+      return rescue.createRepairDisk(step, signal);
+    case 'createRescueVm':
+      return rescue.createRescueVm(step, signal);
+    case 'attachRepairDisk':
+      return rescue.attachRepairDisk(step, signal);
+    case 'detachRepairDisk':
+      return rescue.detachRepairDisk(step, signal);
+    case 'swapOsDisk':
+      return rescue.swapOsDisk(step, signal);
+    case 'swapBackOsDisk':
+      return rescue.swapBackOsDisk(step, signal);
+    case 'deleteRescueResources':
+      return rescue.deleteRescueResources(step, signal);
   }
 }

@@ -166,6 +166,7 @@ export function factsOf(context: IncidentContext) {
     evidence: context.evidence,
     firstEvidence: context.firstEvidence,
     params: Object.fromEntries(Object.entries(context.steps).map(([id, s]) => [id, s.params])),
+    results: Object.fromEntries(Object.entries(context.steps).map(([id, s]) => [id, s.data])),
   };
 }
 

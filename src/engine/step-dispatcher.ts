@@ -1,4 +1,6 @@
 import { setMaxListeners } from 'node:events';
+import { rescueVmRef } from '../azure/rescue/rescue-names';
+import type { RescueOperations } from '../azure/rescue/rescue-operations';
 import { approveStep, type VmOperations } from '../azure/vm-operations';
 import { ErrorCodes } from '../core/errors';
 import type { TranscriptDraft } from '../core/transcript';
@@ -27,6 +29,13 @@ export interface StepFailure {
   requester: User;
 }
 
+/** The offline repair, when switched on: its Azure operations and where rescue VMs go. */
+export interface RescueSetting {
+  operations: RescueOperations;
+  /** `RDPFIX_RESCUE_RESOURCE_GROUP`; undefined: a new group per incident. */
+  resourceGroup: string | undefined;
+}
+
 export interface DispatcherDeps {
   store: DispatchLeases;
   /** This replica: the owner of the dispatches it runs. */
@@ -34,6 +43,7 @@ export interface DispatcherDeps {
   /** How long a dispatch stays ours without a heartbeat. */
   leaseMs: number;
   vm: VmOperations;
+  rescue?: RescueSetting;
   now: () => Date;
   progressIntervalMs: number;
   /** Progress lines and retry notices: said now, not queued. */
@@ -157,11 +167,16 @@ export class StepDispatcher {
         [],
       );
     }
+    // A script for the rescue VM runs there; everything else concerns the incident's VM.
+    const target =
+      step.kind === 'runCommand' && step.on === 'rescue'
+        ? rescueVmRef(record.id, record.vm, this.deps.rescue?.resourceGroup)
+        : record.vm;
     const approved = approveStep({
       incidentId: record.id,
       stepId,
       attempt,
-      vm: record.vm,
+      vm: target,
       risk: step.risk,
       params: stepRecord.params ?? {},
       approvedBy: stepRecord.approvedBy,
@@ -199,7 +214,13 @@ export class StepDispatcher {
         result = interpret(output, script.header.scriptId ?? step.script);
       } else {
         Object.assign(drafts, { action: step.action, params: approved.params });
-        const data = await runAzureAction(this.deps.vm, step.action, approved, this.aborter.signal);
+        const data = await runAzureAction(
+          this.deps.vm,
+          step.action,
+          approved,
+          this.aborter.signal,
+          this.deps.rescue?.operations,
+        );
         result = { outcome: 'ok', data };
       }
     } catch (err) {

@@ -1,5 +1,6 @@
 import type { User } from '../core/types';
 import type { CauseFinding } from './evaluate-causes';
+import type { Feature } from './schema';
 
 /** A parameter value as passed to Run Command (always a string there) or an Azure action. */
 export type ParamValue = string | number | boolean;
@@ -36,6 +37,8 @@ export interface StepRecord {
   approvedBy?: Decision;
   params?: StepParams;
   error?: StepError;
+  /** What the step's result said (not for evidence steps): `results/<step>/…` defaults read it. */
+  data?: unknown;
 }
 
 export type EndOutcome = 'resolved' | 'unresolved' | 'aborted' | 'expired' | 'failed';
@@ -62,12 +65,18 @@ export interface IncidentContext {
   owedUndo?: string[];
   /** The end an incident was heading for when an owed undo step was offered instead. */
   pendingEnd?: { outcome: EndOutcome; reason: string | null } | null;
+  /** Features switched on when the incident opened (`rescue`); optional for snapshots from before. */
+  features?: Feature[];
+  /** `--offline`: go to the offline repair whatever the VM's state. */
+  offline?: boolean;
 }
 
 export interface IncidentInput {
   incidentId: string;
   requester: User;
   walkAll?: boolean;
+  features?: Feature[];
+  offline?: boolean;
 }
 
 export type IncidentEvent =

@@ -6,6 +6,10 @@ import { Risks } from '../core/types';
  * inside the engine a `Playbook` is trusted.
  */
 
+/** Features a step may depend on (`when.feature`), switched on by configuration. */
+export const Features = ['rescue'] as const;
+export type Feature = (typeof Features)[number];
+
 const localized = z.object({ en: z.string().min(1), it: z.string().min(1) }).strict();
 
 const id = z
@@ -15,11 +19,12 @@ const id = z
 /**
  * A parameter default read from the incident's facts by a `/`-separated path:
  * `evidence/listener/services/0` (latest evidence), `firstEvidence/rdpPort` (the first
- * diagnosis, before any change) or `params/<step-id>/<Param>` (a parameter an earlier step ran with). Paths use `/` because evidence keys hold dots
- * ("TLS 1.2").
+ * diagnosis, before any change), `params/<step-id>/<Param>` (a parameter an earlier step ran with)
+ * or `results/<step-id>/<field>` (what an earlier step's result said, e.g. the drive letter the
+ * rescue VM gave the attached disk). Paths use `/` because evidence keys hold dots ("TLS 1.2").
  */
 const fromFacts = z
-  .object({ from: z.string().regex(/^(evidence|firstEvidence|params)\/[^/]+(\/[^/]+)*$/) })
+  .object({ from: z.string().regex(/^(evidence|firstEvidence|params|results)\/[^/]+(\/[^/]+)*$/) })
   .strict();
 
 const paramBase = {
@@ -123,6 +128,8 @@ const whenSchema = z
     causes: z.array(id).optional(),
     ran: z.array(id).optional(),
     unless: conditionSchema.optional(),
+    /** Only when this feature is switched on (`rescue`: RDPFIX_RESCUE); checked before anything else, walk-all included. */
+    feature: z.enum(Features).optional(),
   })
   .strict();
 
@@ -156,6 +163,14 @@ export const AzureActions = [
   'updateNsgRule',
   'startVm',
   'checkRdpSecurity',
+  // The offline repair on a rescue VM (src/azure/rescue/, shared/DESIGN.md "Offline repair contract").
+  'createRepairDisk',
+  'createRescueVm',
+  'attachRepairDisk',
+  'detachRepairDisk',
+  'swapOsDisk',
+  'swapBackOsDisk',
+  'deleteRescueResources',
 ] as const;
 export type AzureAction = (typeof AzureActions)[number];
 
@@ -169,6 +184,8 @@ export const stepSchema = z.discriminatedUnion('kind', [
       evidence: z.boolean().default(false),
       /** Seconds the script may run; Azure stops it then (managed Run Command `timeoutInSeconds`). */
       timeoutSeconds: z.number().int().min(30).max(5400).default(DefaultStepTimeoutSeconds),
+      /** Where the script runs: the incident's VM, or the offline repair's rescue VM (with the copy attached). */
+      on: z.enum(['vm', 'rescue']).default('vm'),
       params: paramsField,
       confirm: z.boolean().optional(),
       /**
@@ -193,6 +210,8 @@ export const stepSchema = z.discriminatedUnion('kind', [
       risk: z.enum(Risks),
       params: paramsField,
       confirm: z.boolean().optional(),
+      /** As for runCommand steps: the step that takes away what this one created (the rescue clean-up). */
+      undo: id.optional(),
       ...stepBase,
     })
     .strict(),
@@ -227,6 +246,8 @@ export const playbookSchema = z
     entry: id,
     /** Where to go when the VM agent is not Ready (Run Command cannot work). */
     onAgentNotReady: id,
+    /** Where `/rdp-fix <vm> --offline` goes, whatever the VM's state; `onAgentNotReady` when absent. */
+    onOffline: id.optional(),
     /** Where to go when the VM is stopped or deallocated (a step that starts it); else the incident ends. */
     onVmStopped: id.optional(),
     /** The step `undo <incident>` in chat leads to, from any step waiting for a person, once a change was made. */
@@ -248,3 +269,8 @@ export type Terminal = (typeof Terminals)[number];
 
 /** The target of an undo step's outcomes: the end the incident was heading for when it was offered. */
 export const ResumeEnd = 'end';
+
+/** The step that undoes this one (`undo`: a runCommand step's, or an azure step's such as the rescue clean-up). */
+export function undoStepOf(step: StepDef | undefined): string | undefined {
+  return step?.kind === 'runCommand' || step?.kind === 'azure' ? step.undo : undefined;
+}

@@ -12,6 +12,8 @@ export interface ParamFacts {
   evidence: unknown;
   firstEvidence?: unknown;
   params: Record<string, StepParams | undefined>;
+  /** What earlier steps' results said (`results/<step>/…`). */
+  results?: Record<string, unknown>;
 }
 
 /** The default of each parameter, for the step card. Defaults that cannot be read are left out. */

@@ -13,6 +13,8 @@ export interface AttachedDisk {
 /** The letters the simulated rescue VM gives the first attached disk's Windows and boot partitions. */
 const WindowsLetter = 'F';
 const BootLetter = 'G';
+/** Windows numbers the rescue VM's disks: 0 its OS disk, 1 its temporary disk, 2 the first data disk. */
+const DataDiskNumber = 2;
 
 /**
  * The rescue VM the offline repair creates: a healthy Windows VM (a lab VM) whose Run Commands
@@ -79,7 +81,14 @@ export class RescueWindowsVm extends LabWindowsVm {
     if (bitlocker) {
       return {
         ok: false,
-        data: { windowsDrive: null, bootDrive: BootLetter, generation, bitlocker: true, lun: first.lun },
+        data: {
+          windowsDrive: null,
+          bootDrive: null,
+          generation,
+          bitlocker: true,
+          lun: first.lun,
+          disk: DataDiskNumber,
+        },
         error: 'The attached disk is encrypted with BitLocker: unlock it first',
       };
     }
@@ -91,6 +100,7 @@ export class RescueWindowsVm extends LabWindowsVm {
         generation,
         bitlocker: false,
         lun: first.lun,
+        disk: DataDiskNumber,
       },
     };
   }

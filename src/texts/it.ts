@@ -98,13 +98,17 @@ export const it: Catalogue = {
   chat: {
     help: [
       '*rdp-fix* — ripara le VM di Azure che rifiutano Desktop remoto con "Si è verificato un errore interno".',
-      "`/rdp-fix <vm> [--rg <gruppo>] [--all]` apre un incidente (`--all`: tutti i passaggi dell'articolo)",
+      "`/rdp-fix <vm> [--rg <gruppo>] [--all] [--offline]` apre un incidente (`--all`: tutti i passaggi dell'articolo; `--offline`: ripara il disco su una VM di ripristino)",
       '`/rdp-fix status` incidenti aperti in questo canale',
       '`/rdp-fix history [vm]` incidenti passati',
       '`/rdp-fix transcript <id>` la trascrizione come file Markdown',
       '`/rdp-fix cancel <id>` interrompe un incidente',
       "`/rdp-fix undo <id>` riporta la VM com'era prima delle modifiche dell'incidente (una scheda da approvare)",
+      "`/rdp-fix keep-repair <id>` dopo una riparazione offline: tiene il disco riparato (l'originale resta in Azure e lo si elimina a mano)",
+      '`/rdp-fix swap-back <id>` dopo una riparazione offline: rimette il disco del sistema operativo originale (una scheda da approvare)',
     ].join('\n'),
+    noRepairDecision: (id: string, answer: string) =>
+      `L'incidente ${id} non attende l'ultima decisione della riparazione offline, quindi \`${answer}\` non cambia nulla.`,
     noneOpen: 'Nessun incidente aperto in questo canale.',
     noHistory: 'Ancora nessun incidente.',
     badButton: 'Quel pulsante non è di rdp-fix o è troppo vecchio; non è stato modificato nulla.',

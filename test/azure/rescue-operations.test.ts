@@ -84,7 +84,14 @@ test('a VM whose agent is down is repaired on a rescue VM and comes back with it
     reused: false,
   });
   expect(attached).toEqual({ lun: 0 });
-  expect(found.data).toEqual({ windowsDrive: 'F', bootDrive: 'G', generation: 1, bitlocker: false, lun: 0 });
+  expect(found.data).toEqual({
+    windowsDrive: 'F',
+    bootDrive: 'G',
+    generation: 1,
+    bitlocker: false,
+    lun: 0,
+    disk: 2,
+  });
 
   // The rescue VM's NIC is in the source VM's subnet, with no public IP; the VM and its disks carry both tags.
   const nicPut = sim.requests.find(

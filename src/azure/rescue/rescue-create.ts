@@ -1,3 +1,4 @@
+import type { VirtualMachine } from '@azure/arm-compute';
 import { ErrorCodes, RdpFixError } from '../../core/errors';
 import { generateAdminPassword } from '../../lab/admin-password';
 import { callAzure } from '../azure-errors';
@@ -13,7 +14,13 @@ import {
   type RescueClients,
   sameId,
 } from './rescue-clients';
-import { OriginalDiskTag, RescueComputerName, rescueTags, snapshotNameOf } from './rescue-names';
+import {
+  isRescueResourceOf,
+  OriginalDiskTag,
+  RescueComputerName,
+  rescueTags,
+  snapshotNameOf,
+} from './rescue-names';
 import { getGroup, putGroup } from './resource-groups';
 
 /**
@@ -98,6 +105,9 @@ export async function createRescueVm(c: RescueClients, step: ApprovedStep, signa
   );
   if (existing) {
     assertOurs(existing, step);
+    // A run cut short (a crash) may have left it being created, its OS disk not tagged yet.
+    const ready = await waitProvisioned(c, plan.resourceGroup, plan.vm, signal);
+    await tagOsDisk(c, step, ready, signal);
     return { ...result, reused: true };
   }
   const vm = await callAzure('read the VM', () => getSourceVm(c, step, signal));
@@ -175,11 +185,49 @@ export async function createRescueVm(c: RescueClients, step: ApprovedStep, signa
       )
       .pollUntilDone({ abortSignal: signal }),
   );
-  const osDiskName = created.storageProfile?.osDisk?.name ?? plan.osDisk;
-  await callAzure('tag the rescue VM OS disk', () =>
-    c.compute.disks.update(plan.resourceGroup, osDiskName, { tags }, pollOptions(c, signal)).pollUntilDone(),
-  );
+  await tagOsDisk(c, step, created, signal);
   return { ...result, reused: false };
+}
+
+/** How long a rescue VM found half-made may take to finish (Azure: a few minutes). */
+const ProvisioningWaitMs = 20 * 60_000;
+
+/** Polls the rescue VM until Azure says its creation ended; a failed creation stops the path. */
+async function waitProvisioned(c: RescueClients, rg: string, name: string, signal?: AbortSignal) {
+  const deadline = Date.now() + ProvisioningWaitMs;
+  for (;;) {
+    const vm = await callAzure('read the rescue VM', () =>
+      c.compute.virtualMachines.get(rg, name, { abortSignal: signal }),
+    );
+    const state = vm.provisioningState ?? 'Succeeded';
+    if (state === 'Succeeded') return vm;
+    if (state === 'Failed' || Date.now() > deadline)
+      throw new RdpFixError(
+        ErrorCodes.RescueBlocked,
+        `the rescue VM ${name} is ${state}: the clean-up step deletes it; then start the offline repair again`,
+      );
+    await c.sleep(c.pollIntervalMs);
+  }
+}
+
+/**
+ * Azure does not copy a VM's tags to the OS disk it creates from the image: the rescue VM's
+ * OS disk is tagged here, so that the clean-up finds it. Only a disk this VM is managing.
+ */
+async function tagOsDisk(c: RescueClients, step: ApprovedStep, vm: VirtualMachine, signal?: AbortSignal) {
+  const plan = planOf(c, step);
+  const name = vm.storageProfile?.osDisk?.name ?? plan.osDisk;
+  const disk = await callAzure('read the rescue VM OS disk', () =>
+    c.compute.disks.get(plan.resourceGroup, name, { abortSignal: signal }),
+  );
+  if (isRescueResourceOf(disk.tags, step.incidentId)) return;
+  if (!sameId(disk.managedBy, vm.id))
+    throw new RdpFixError(ErrorCodes.RescueResourceNotOurs, `${disk.id} is not the rescue VM's OS disk`);
+  await callAzure('tag the rescue VM OS disk', () =>
+    c.compute.disks
+      .update(plan.resourceGroup, name, { tags: rescueTags(step.incidentId) }, pollOptions(c, signal))
+      .pollUntilDone({ abortSignal: signal }),
+  );
 }
 
 /**

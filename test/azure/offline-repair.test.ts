@@ -1,0 +1,290 @@
+import { AzureVmOperations } from '../../src/azure/azure-vm-operations';
+import { StaticTestCredential } from '../../src/azure/loopback-pipeline';
+import { ArmSimulator } from '../../src/simulator/arm-simulator';
+import { MemoryIncidentStore } from '../../src/store/memory-store';
+import {
+  alice,
+  approveStep,
+  bob,
+  currentStep,
+  driveToEnd,
+  type Harness,
+  makeHarness,
+  testConversation,
+} from '../helpers/engine-harness';
+
+/**
+ * The offline repair from chat to a working VM: the engine, the real Azure SDK and the loopback
+ * ARM simulator, every step approved by a person. The rescue VM's Run Commands see the copy
+ * of the OS disk; the swap puts it under the VM; the online verification reads the VM itself.
+ */
+const SUB = '11111111-2222-3333-4444-555555555555';
+const where = { subscriptionId: SUB, resourceGroup: 'rg-sim' };
+let sim: ArmSimulator;
+let url: string;
+
+beforeEach(async () => {
+  sim = new ArmSimulator({ subscriptionId: SUB });
+  url = await sim.listen();
+});
+afterEach(async () => {
+  await sim.close();
+});
+
+function azure() {
+  return new AzureVmOperations({
+    subscriptionId: SUB,
+    credential: new StaticTestCredential(),
+    loopbackEndpoint: url,
+    pollIntervalMs: 5,
+    agentReadyTimeoutMs: 5_000,
+  });
+}
+
+function harness(store = new MemoryIncidentStore()) {
+  const vm = azure();
+  return makeHarness({
+    store,
+    vm,
+    rescue: { operations: vm.rescueOperations(undefined), resourceGroup: undefined },
+  });
+}
+
+async function open(h: Harness, vmName: string, offline: boolean) {
+  const result = await h.engine.handle({
+    type: 'start',
+    vm: { ...where, name: vmName },
+    requester: alice,
+    channel: { ...testConversation },
+    locale: 'en',
+    offline,
+  });
+  if (!result.ok) throw new Error(result.message.en);
+  await h.engine.idle();
+  return result.incidentId;
+}
+
+/** The steps that were approved or answered, in order, from the transcript. */
+async function walked(h: Harness, id: string) {
+  const transcript = await h.store.transcript(id);
+  return transcript
+    .filter((e) => e.kind === 'step.finished')
+    .map((e) => `${String(e.data.stepId)}:${String(e.data.outcome)}`);
+}
+
+/** Everything carrying the incident's tag in Azure now. */
+async function resourcesOf(id: string, vm: string) {
+  const rescue = azure().rescueOperations(undefined);
+  const found = await rescue.listIncidentResources(id, { ...where, name: vm });
+  return found.map((r) => `${r.type} ${r.name} (${r.state})`).sort();
+}
+
+const RepairSteps = [
+  'rescue-snapshot:ok',
+  'rescue-copy-disk:ok',
+  'rescue-create-vm:ok',
+  'rescue-attach-disk:ok',
+  'rescue-find-disk:ok',
+  'rescue-serial-dump:ok',
+];
+
+test('/rdp-fix sim-agent-down-cert --offline: repaired on a rescue VM, verified online, rescue resources gone', async () => {
+  const h = harness();
+  const id = await open(h, 'sim-agent-down-cert', true);
+  await driveToEnd(h, id, bob, { 'rescue-decide': 'keep-repair' });
+  const { record } = await currentStep(h, id);
+  expect(record.outcome).toBe('resolved');
+  expect(await walked(h, id)).toEqual([
+    ...RepairSteps,
+    'rescue-machinekeys:ok',
+    'rescue-enable-tls:ok',
+    'rescue-enable-nla:ok',
+    'rescue-detach-disk:ok',
+    'rescue-swap-disk:ok',
+    'rescue-verify:clear',
+    'rescue-cleanup:ok',
+    'rescue-decide:keep-repair',
+  ]);
+  // The VM runs on the repaired copy, its agent Ready, the key readable again.
+  const vm = sim.windowsVm('rg-sim', 'sim-agent-down-cert')!;
+  expect(vm.state).toMatchObject({ power: 'running', agentReady: true });
+  expect(vm.state.certificate?.keyAccess).toBe('readable');
+  // The offline scripts ran on the rescue VM with the drive letters rescue-find-disk reported.
+  const onRescue = sim.scriptDispatches(`rdpfix-rescue-${id}`);
+  expect(
+    onRescue.map((d) => [d.text.split('\n')[0], d.params.find((p) => p.name === 'DriveLetter')?.value]),
+  ).toEqual([
+    ['# rdp-fix-step: rescue-find-disk', undefined],
+    ['# rdp-fix-step: offline-enable-serial-dump', 'F'],
+    ['# rdp-fix-step: offline-machinekeys', 'F'],
+    ['# rdp-fix-step: offline-enable-tls', 'F'],
+    ['# rdp-fix-step: offline-enable-nla', 'F'],
+  ]);
+  // What is left: the backup snapshot and the repaired disk the VM runs on; the original disk is kept.
+  expect(await resourcesOf(id, 'sim-agent-down-cert')).toEqual([
+    `disk sim-agent-down-cert-rdpfix-repair-${id} (attached to sim-agent-down-cert)`,
+    `snapshot sim-agent-down-cert-rdpfix-${id} (backup of the OS disk)`,
+  ]);
+  const disks = sim.requests.filter((r) => r.method === 'DELETE' && r.path.includes('/disks/'));
+  expect(disks.map((r) => r.path.split('/').at(-1))).toEqual([`rdpfix-rescue-${id}-osdisk`]);
+});
+
+test.each([
+  ['sim-agent-down-tls', ['rescue-machinekeys:skipped', 'rescue-enable-tls:ok']],
+  ['sim-agent-down-nla', ['rescue-machinekeys:skipped', 'rescue-enable-tls:skipped']],
+  ['sim-agent-down-gen2', ['rescue-machinekeys:skipped', 'rescue-enable-tls:ok']],
+])('%s: an agent that is down leads to the offline repair, which brings the VM back', async (name, fixes) => {
+  const h = harness();
+  const id = await open(h, name, false);
+  // Without evidence (the agent never ran the diagnostic) every offline fix is offered: a person skips those not needed.
+  const skips = fixes.filter((f) => f.endsWith(':skipped')).map((f) => f.split(':')[0]!);
+  for (let i = 0; i < 40; i++) {
+    const { record, stepId, attempt } = await currentStep(h, id);
+    if (record.status === 'closed' || !stepId) break;
+    await (skips.includes(stepId)
+      ? h.engine.handle({ type: 'skip', incidentId: id, stepId, attempt, user: bob, from: testConversation })
+      : stepId === 'rescue-decide'
+        ? h.engine.handle({
+            type: 'answer',
+            incidentId: id,
+            stepId,
+            attempt,
+            answer: 'keep-repair',
+            user: bob,
+            from: testConversation,
+          })
+        : approveStep(h, id, stepId, { attempt }));
+    await h.engine.idle();
+  }
+  expect((await currentStep(h, id)).record.outcome).toBe('resolved');
+  expect(await walked(h, id)).toEqual([
+    ...RepairSteps,
+    ...fixes,
+    'rescue-enable-nla:ok',
+    'rescue-detach-disk:ok',
+    'rescue-swap-disk:ok',
+    'rescue-verify:clear',
+    'rescue-cleanup:ok',
+    'rescue-decide:keep-repair',
+  ]);
+  expect(sim.windowsVm('rg-sim', name)!.state).toMatchObject({ power: 'running', agentReady: true });
+});
+
+test('an encrypted disk stops the path with the unlock steps; the clean-up leaves only the snapshot', async () => {
+  const h = harness();
+  const id = await open(h, 'sim-agent-down-encrypted', true);
+  await driveToEnd(h, id, bob);
+  expect((await currentStep(h, id)).record.outcome).toBe('unresolved');
+  expect(await walked(h, id)).toEqual([
+    'rescue-snapshot:ok',
+    'rescue-copy-disk:ok',
+    'rescue-create-vm:ok',
+    'rescue-attach-disk:ok',
+    'rescue-find-disk:failed',
+    'rescue-encrypted:stop',
+    'rescue-cleanup:ok',
+  ]);
+  const said = JSON.stringify(h.deliveries);
+  expect(said).toContain('encrypted with BitLocker');
+  expect(await resourcesOf(id, 'sim-agent-down-encrypted')).toEqual([
+    `snapshot sim-agent-down-encrypted-rdpfix-${id} (backup of the OS disk)`,
+  ]);
+  // The VM still has its own disk.
+  const vm = sim.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/sim-agent-down-encrypted'));
+  expect(vm).toEqual([]);
+});
+
+test('a swap Azure refuses: the original disk goes back, the VM runs, nothing is left but the snapshot', async () => {
+  const h = harness();
+  const id = await open(h, 'sim-agent-down-swap-fails', true);
+  await driveToEnd(h, id, bob);
+  expect((await currentStep(h, id)).record.outcome).toBe('unresolved');
+  const steps = await walked(h, id);
+  expect(steps.slice(-2)).toEqual(['rescue-swap-disk:failed', 'rescue-cleanup:ok']);
+  expect(JSON.stringify(h.deliveries)).toContain('is back in place');
+  expect(await resourcesOf(id, 'sim-agent-down-swap-fails')).toEqual([
+    `snapshot sim-agent-down-swap-fails-rdpfix-${id} (backup of the OS disk)`,
+  ]);
+  const vm = await azure()
+    .rescueOperations(undefined)
+    .listIncidentResources(id, { ...where, name: 'x' });
+  expect(vm.some((r) => r.type === 'virtualMachine')).toBe(false);
+  expect(sim.windowsVm('rg-sim', 'sim-agent-down-swap-fails')!.state.power).toBe('running');
+});
+
+test('swap-back after the repair puts the original disk back and deletes the copy', async () => {
+  const h = harness();
+  const id = await open(h, 'sim-agent-down-tls', true);
+  await driveToEnd(h, id, bob, { 'rescue-decide': 'swap-back' });
+  expect((await currentStep(h, id)).record.outcome).toBe('unresolved');
+  expect((await walked(h, id)).slice(-2)).toEqual(['rescue-decide:swap-back', 'rescue-swap-back:ok']);
+  expect(await resourcesOf(id, 'sim-agent-down-tls')).toEqual([
+    `snapshot sim-agent-down-tls-rdpfix-${id} (backup of the OS disk)`,
+  ]);
+  expect(sim.windowsVm('rg-sim', 'sim-agent-down-tls')!.state.tls['TLS 1.2']).toBe(0);
+});
+
+test('aborted after the rescue VM exists: the clean-up is offered before the end', async () => {
+  const h = harness();
+  const id = await open(h, 'sim-agent-down-tls', true);
+  for (const step of ['rescue-snapshot', 'rescue-copy-disk', 'rescue-create-vm']) {
+    await approveStep(h, id, step);
+    await h.engine.idle();
+  }
+  await h.engine.handle({ type: 'abort', incidentId: id, user: bob, from: testConversation });
+  await h.engine.idle();
+  expect((await currentStep(h, id)).stepId).toBe('rescue-cleanup');
+  await driveToEnd(h, id, bob);
+  expect((await currentStep(h, id)).record.outcome).toBe('aborted');
+  expect(await resourcesOf(id, 'sim-agent-down-tls')).toEqual([
+    `snapshot sim-agent-down-tls-rdpfix-${id} (backup of the OS disk)`,
+  ]);
+});
+
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test('a crash between "rescue VM created" and "disk attached": the restarted process asks again and never makes a second rescue VM', async () => {
+  const store = new MemoryIncidentStore();
+  const first = harness(store);
+  const id = await open(first, 'sim-agent-down-cert', true);
+  for (const step of ['rescue-snapshot', 'rescue-copy-disk']) {
+    await approveStep(first, id, step);
+    await first.engine.idle();
+  }
+  // Creating a VM takes a while (120 s × 0.01): the process stops once Azure has the VM's PUT.
+  sim.setLatencyScale(0.01);
+  await approveStep(first, id, 'rescue-create-vm');
+  const vmPut = (r: { method: string; path: string }) =>
+    r.method === 'PUT' && r.path.endsWith(`/virtualMachines/rdpfix-rescue-${id}`);
+  await until(() => sim.requests.some(vmPut), "the rescue VM's PUT");
+  first.engine.close();
+  await first.engine.idle();
+  expect((await currentStep(first, id)).record.state).toBe('rescue-create-vm.running');
+
+  const second = harness(store);
+  await second.engine.recover();
+  await second.engine.idle();
+  // Its outcome is unknown: a person is asked again (attempt 2), nothing is re-sent silently.
+  const again = await currentStep(second, id);
+  expect([again.stepId, again.attempt]).toEqual(['rescue-create-vm', 2]);
+  sim.setLatencyScale(0);
+  await driveToEnd(second, id, bob, { 'rescue-decide': 'keep-repair' });
+  expect((await currentStep(second, id)).record.outcome).toBe('resolved');
+  expect(sim.requests.filter(vmPut)).toHaveLength(1);
+  const transcript = await second.store.transcript(id);
+  const created = transcript.find(
+    (e) => e.kind === 'step.output' && e.data.stepId === 'rescue-create-vm' && e.data.attempt === 2,
+  );
+  expect(created?.data).toMatchObject({ outcome: 'ok' });
+  expect(await resourcesOf(id, 'sim-agent-down-cert')).toEqual([
+    `disk sim-agent-down-cert-rdpfix-repair-${id} (attached to sim-agent-down-cert)`,
+    `snapshot sim-agent-down-cert-rdpfix-${id} (backup of the OS disk)`,
+  ]);
+});
