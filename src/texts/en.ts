@@ -107,7 +107,7 @@ export const en = {
       '`/rdp-fix swap-back <id>` after an offline repair: put the original OS disk back (a card to approve)',
     ].join('\n'),
     noRepairDecision: (id: string, answer: string) =>
-      `Incident ${id} is not waiting for the offline repair's last decision, so \`${answer}\` changes nothing.`,
+      `Incident ${id} is not waiting for the offline repair's last decision, so "${answer}" changes nothing.`,
     noneOpen: 'No open incident in this channel.',
     noHistory: 'No incident yet.',
     badButton: 'That button is not one rdp-fix made, or it is too old; nothing was changed.',

@@ -108,7 +108,7 @@ export const it: Catalogue = {
       '`/rdp-fix swap-back <id>` dopo una riparazione offline: rimette il disco del sistema operativo originale (una scheda da approvare)',
     ].join('\n'),
     noRepairDecision: (id: string, answer: string) =>
-      `L'incidente ${id} non attende l'ultima decisione della riparazione offline, quindi \`${answer}\` non cambia nulla.`,
+      `L'incidente ${id} non attende l'ultima decisione della riparazione offline, quindi "${answer}" non cambia nulla.`,
     noneOpen: 'Nessun incidente aperto in questo canale.',
     noHistory: 'Ancora nessun incidente.',
     badButton: 'Quel pulsante non è di rdp-fix o è troppo vecchio; non è stato modificato nulla.',
