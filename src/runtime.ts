@@ -3,11 +3,13 @@ import { AzureVmOperations } from './azure/azure-vm-operations';
 import { isLoopback, StaticTestCredential } from './azure/loopback-pipeline';
 import { NeededActions } from './azure/needed-actions';
 import { RescueActions } from './azure/rescue/rescue-actions';
+import type { IncidentResource } from './azure/rescue/rescue-operations';
 import type { VmOperations } from './azure/vm-operations';
 import type { Config } from './config';
 import { type Conversation, createConversation } from './conversation/conversation';
 import { ErrorCodes, isRdpFixError, messageOf } from './core/errors';
 import { type Logger, silentLogger } from './core/logger';
+import type { VmRef } from './core/types';
 import { IncidentEngine } from './engine/incident-engine';
 import type { MessageSink } from './engine/messages';
 import { loggedConversation } from './observability/logged-conversation';
@@ -25,6 +27,8 @@ export interface Runtime {
   engine: IncidentEngine;
   store: IncidentStore;
   vm: VmOperations;
+  /** With the offline repair on: what Azure holds for an incident now, found by its tag. */
+  incidentResources?: (record: { id: string; vm: VmRef }) => Promise<IncidentResource[]>;
   /** Set in local mode: the in-process ARM simulator the real SDK talks to. */
   simulator: ArmSimulator | undefined;
   /** Puts the simulated VMs back as their scenarios start: there only when the simulator runs. */
@@ -53,18 +57,15 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
     onError: (err) => logger.warn('metrics: could not read the store', { error: messageOf(err) }),
   });
   const azure = await connectAzure(config, logger);
+  const rescue =
+    config.rescue.enabled && azure.vm instanceof AzureVmOperations
+      ? azure.vm.rescueOperations(config.rescue.resourceGroup)
+      : undefined;
   const engine = new IncidentEngine({
     store,
     playbooks,
     vm: azure.vm,
-    ...(config.rescue.enabled && azure.vm instanceof AzureVmOperations
-      ? {
-          rescue: {
-            operations: azure.vm.rescueOperations(config.rescue.resourceGroup),
-            resourceGroup: config.rescue.resourceGroup,
-          },
-        }
-      : {}),
+    ...(rescue ? { rescue: { operations: rescue, resourceGroup: config.rescue.resourceGroup } } : {}),
     policy: config.policy,
     sink,
     metrics: metrics.engine,
@@ -98,6 +99,7 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
     engine,
     store,
     vm: azure.vm,
+    ...(rescue ? { incidentResources: (record) => rescue.listIncidentResources(record.id, record.vm) } : {}),
     simulator: azure.simulator,
     resetSimulatedVms: azure.simulator ? () => azure.simulator.reset() : undefined,
     playbooks,

@@ -3,7 +3,7 @@ import type { ArmRequest, ArmState } from './arm-routes';
 import { armError, key, type Sent, send } from './arm-wire';
 import { deleteDisk, deleteVm, patchDisk, putSchedule, putVm } from './lab-compute-routes';
 import { deleteNic, deleteVnet, putNic, putVnet } from './lab-network-routes';
-import { type Input, notFound } from './lab-route-helpers';
+import { type Input, notFound, subscriptionPath } from './lab-route-helpers';
 import type { LabStore, LabType } from './lab-store';
 import { osDiskBodyOf } from './rescue-disks';
 
@@ -23,12 +23,9 @@ export function routeLabRequest(
   res: ServerResponse,
 ): Sent | undefined {
   const { url, method } = req;
-  // Missing api-version or token: the product's routes answer ARM's errors.
-  if (!url.searchParams.get('api-version') || !/^Bearer \S+/.test(String(req.headers.authorization ?? '')))
-    return undefined;
-  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  const lower = parts.map((p) => p.toLowerCase());
-  if (lower[0] !== 'subscriptions' || parts[1] !== state.subscriptionId) return undefined;
+  const path = subscriptionPath(state.subscriptionId, req);
+  if (!path) return undefined;
+  const { parts, lower } = path;
   if (lower[2] === 'providers' && lower[4] === 'locations' && lower[6] === 'operations' && parts[7]) {
     return lab.has(parts[7]) ? lab.poll(res, parts[7], lower[8] === 'result') : undefined;
   }

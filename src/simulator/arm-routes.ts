@@ -158,16 +158,7 @@ export function routeArmRequest(state: ArmState, req: ArmRequest, res: ServerRes
       });
     }
     const record = state.vms.get(key(rg, name));
-    if (!record) {
-      return send(
-        res,
-        404,
-        armError(
-          'ResourceNotFound',
-          `The Resource 'Microsoft.Compute/virtualMachines/${name}' under resource group '${rg}' was not found.`,
-        ),
-      );
-    }
+    if (!record) return vmNotFound(res, rg, name);
     const action = lower[8];
     if (!action && method === 'GET') {
       const expand = url.searchParams.get('$expand') === 'instanceView';
@@ -228,6 +219,18 @@ export function routeArmRequest(state: ArmState, req: ArmRequest, res: ServerRes
     }
   }
   return send(res, 404, armError('NotFound', `No route for ${method} ${url.pathname}`));
+}
+
+/** ARM's 404 for a VM that does not exist. */
+export function vmNotFound(res: ServerResponse, rg: string, name: string): Sent {
+  return send(
+    res,
+    404,
+    armError(
+      'ResourceNotFound',
+      `The Resource 'Microsoft.Compute/virtualMachines/${name}' under resource group '${rg}' was not found.`,
+    ),
+  );
 }
 
 function instanceView(state: ArmState, record: VmRecord): Record<string, unknown> {

@@ -44,3 +44,22 @@ export function accepted(
 ): Sent {
   return send(res, status, body, lab.asyncHeaders(op));
 }
+
+/**
+ * The path segments of a well-formed request to this subscription (as given and lower-cased),
+ * for the routes asked before the product's own; undefined hands the request on, and a missing
+ * api-version or token is left to the product's routes, which answer ARM's errors.
+ */
+export function subscriptionPath(
+  subscriptionId: string,
+  req: { url: URL; headers: { authorization?: string | undefined } },
+): { parts: string[]; lower: string[] } | undefined {
+  if (
+    !req.url.searchParams.get('api-version') ||
+    !/^Bearer \S+/.test(String(req.headers.authorization ?? ''))
+  )
+    return undefined;
+  const parts = req.url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const lower = parts.map((p) => p.toLowerCase());
+  return lower[0] === 'subscriptions' && parts[1] === subscriptionId ? { parts, lower } : undefined;
+}

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { VmRecord } from './arm-resources';
-import type { ArmState } from './arm-routes';
+import { type ArmState, vmNotFound } from './arm-routes';
 import { armError, key, type Sent, send } from './arm-wire';
 import { accepted, type Input, LabLatency, requireLocation } from './lab-route-helpers';
 import type { ArmBody, LabStore } from './lab-store';
@@ -139,7 +139,7 @@ export function patchVm(
     return accepted(lab, res, 200, labVm, done());
   }
   const record = state.vms.get(key(rg, name));
-  if (!record) return undefinedVm(res, rg, name);
+  if (!record) return vmNotFound(res, rg, name);
   const wantedOs = storage.osDisk?.managedDisk?.id;
   const current = osDiskBodyOf(state.subscriptionId, record);
   if (wantedOs && !sameId(wantedOs, current.id)) {
@@ -148,17 +148,6 @@ export function patchVm(
     swap(state, lab, record, current, lab.byId(wantedOs)!);
   }
   return accepted(lab, res, 200, state.shapes.vm(record), done());
-}
-
-function undefinedVm(res: ServerResponse, rg: string, name: string): Sent {
-  return send(
-    res,
-    404,
-    armError(
-      'ResourceNotFound',
-      `The Resource 'Microsoft.Compute/virtualMachines/${name}' under resource group '${rg}' was not found.`,
-    ),
-  );
 }
 
 function swapRefusal(state: ArmState, lab: LabStore, record: VmRecord, wanted: string) {

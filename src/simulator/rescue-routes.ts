@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ArmRequest, ArmState } from './arm-routes';
 import { armError, key, type Sent, send } from './arm-wire';
-import type { Input } from './lab-route-helpers';
+import { type Input, subscriptionPath } from './lab-route-helpers';
 import { type LabStore, type LabType, LabTypes } from './lab-store';
 import { deallocateVm, patchVm, putDisk } from './rescue-disk-routes';
 import { osDiskBodyOf } from './rescue-disks';
@@ -18,13 +18,11 @@ export function routeRescueRequest(
   req: ArmRequest,
   res: ServerResponse,
 ): Sent | undefined {
-  const { url, method } = req;
-  if (!url.searchParams.get('api-version') || !/^Bearer \S+/.test(String(req.headers.authorization ?? '')))
-    return undefined;
-  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  const lower = parts.map((p) => p.toLowerCase());
-  if (lower[0] !== 'subscriptions' || parts[1] !== state.subscriptionId || lower[2] !== 'resourcegroups')
-    return undefined;
+  const { method } = req;
+  const path = subscriptionPath(state.subscriptionId, req);
+  if (!path) return undefined;
+  const { parts, lower } = path;
+  if (lower[2] !== 'resourcegroups') return undefined;
   const rg = parts[3];
   if (!rg) return undefined;
   lab.settleAll();

@@ -187,6 +187,9 @@ export const en = {
     after: 'After',
     changed: 'changed',
     viewScript: 'view script',
+    azureResources: 'Azure resources of this incident, now',
+    azureResourcesNone: "Nothing in Azure carries this incident's tag now.",
+    azureResourcesUnread: 'Could not read them from Azure: {error}',
     scriptChanged:
       'The playbook has changed since this incident: this is not the script that ran (sha256 {sha}).',
   },

@@ -182,6 +182,9 @@ export const it: Catalogue = {
     after: 'Dopo',
     changed: 'cambiato',
     viewScript: 'vedi lo script',
+    azureResources: 'Risorse Azure di questo incidente, ora',
+    azureResourcesNone: 'Ora nessuna risorsa in Azure ha il tag di questo incidente.',
+    azureResourcesUnread: 'Impossibile leggerle da Azure: {error}',
     scriptChanged:
       'Il playbook è cambiato da questo incidente: questo non è lo script eseguito (sha256 {sha}).',
   },

@@ -1,7 +1,10 @@
-import { AzureVmOperations } from '../../src/azure/azure-vm-operations';
-import { StaticTestCredential } from '../../src/azure/loopback-pipeline';
-import { ArmSimulator } from '../../src/simulator/arm-simulator';
+import { ChatTexts } from '../../src/conversation/chat-texts';
+import { createConversation } from '../../src/conversation/conversation';
+import { ErrorCodes } from '../../src/core/errors';
+import { parseCommand } from '../../src/core/parse-command';
 import { MemoryIncidentStore } from '../../src/store/memory-store';
+import { SimSubscription, useArmSimulator } from '../helpers/arm-sim';
+import { asAlice, asBob, opsChannel, otherChannel } from '../helpers/conversation-harness';
 import {
   alice,
   approveStep,
@@ -11,6 +14,7 @@ import {
   type Harness,
   makeHarness,
   testConversation,
+  twoPersonPolicy,
 } from '../helpers/engine-harness';
 
 /**
@@ -18,28 +22,9 @@ import {
  * ARM simulator, every step approved by a person. The rescue VM's Run Commands see the copy
  * of the OS disk; the swap puts it under the VM; the online verification reads the VM itself.
  */
-const SUB = '11111111-2222-3333-4444-555555555555';
-const where = { subscriptionId: SUB, resourceGroup: 'rg-sim' };
-let sim: ArmSimulator;
-let url: string;
-
-beforeEach(async () => {
-  sim = new ArmSimulator({ subscriptionId: SUB });
-  url = await sim.listen();
-});
-afterEach(async () => {
-  await sim.close();
-});
-
-function azure() {
-  return new AzureVmOperations({
-    subscriptionId: SUB,
-    credential: new StaticTestCredential(),
-    loopbackEndpoint: url,
-    pollIntervalMs: 5,
-    agentReadyTimeoutMs: 5_000,
-  });
-}
+const where = { subscriptionId: SimSubscription, resourceGroup: 'rg-sim' };
+const arm = useArmSimulator();
+const azure = () => arm.azure();
 
 function harness(store = new MemoryIncidentStore()) {
   const vm = azure();
@@ -106,11 +91,11 @@ test('/rdp-fix sim-agent-down-cert --offline: repaired on a rescue VM, verified 
     'rescue-decide:keep-repair',
   ]);
   // The VM runs on the repaired copy, its agent Ready, the key readable again.
-  const vm = sim.windowsVm('rg-sim', 'sim-agent-down-cert')!;
+  const vm = arm.sim.windowsVm('rg-sim', 'sim-agent-down-cert')!;
   expect(vm.state).toMatchObject({ power: 'running', agentReady: true });
   expect(vm.state.certificate?.keyAccess).toBe('readable');
   // The offline scripts ran on the rescue VM with the drive letters rescue-find-disk reported.
-  const onRescue = sim.scriptDispatches(`rdpfix-rescue-${id}`);
+  const onRescue = arm.sim.scriptDispatches(`rdpfix-rescue-${id}`);
   expect(
     onRescue.map((d) => [d.text.split('\n')[0], d.params.find((p) => p.name === 'DriveLetter')?.value]),
   ).toEqual([
@@ -125,7 +110,7 @@ test('/rdp-fix sim-agent-down-cert --offline: repaired on a rescue VM, verified 
     `disk sim-agent-down-cert-rdpfix-repair-${id} (attached to sim-agent-down-cert)`,
     `snapshot sim-agent-down-cert-rdpfix-${id} (backup of the OS disk)`,
   ]);
-  const disks = sim.requests.filter((r) => r.method === 'DELETE' && r.path.includes('/disks/'));
+  const disks = arm.sim.requests.filter((r) => r.method === 'DELETE' && r.path.includes('/disks/'));
   expect(disks.map((r) => r.path.split('/').at(-1))).toEqual([`rdpfix-rescue-${id}-osdisk`]);
 });
 
@@ -167,7 +152,7 @@ test.each([
     'rescue-cleanup:ok',
     'rescue-decide:keep-repair',
   ]);
-  expect(sim.windowsVm('rg-sim', name)!.state).toMatchObject({ power: 'running', agentReady: true });
+  expect(arm.sim.windowsVm('rg-sim', name)!.state).toMatchObject({ power: 'running', agentReady: true });
 });
 
 test('an encrypted disk stops the path with the unlock steps; the clean-up leaves only the snapshot', async () => {
@@ -190,7 +175,9 @@ test('an encrypted disk stops the path with the unlock steps; the clean-up leave
     `snapshot sim-agent-down-encrypted-rdpfix-${id} (backup of the OS disk)`,
   ]);
   // The VM still has its own disk.
-  const vm = sim.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/sim-agent-down-encrypted'));
+  const vm = arm.sim.requests.filter(
+    (r) => r.method === 'PATCH' && r.path.endsWith('/sim-agent-down-encrypted'),
+  );
   expect(vm).toEqual([]);
 });
 
@@ -209,7 +196,7 @@ test('a swap Azure refuses: the original disk goes back, the VM runs, nothing is
     .rescueOperations(undefined)
     .listIncidentResources(id, { ...where, name: 'x' });
   expect(vm.some((r) => r.type === 'virtualMachine')).toBe(false);
-  expect(sim.windowsVm('rg-sim', 'sim-agent-down-swap-fails')!.state.power).toBe('running');
+  expect(arm.sim.windowsVm('rg-sim', 'sim-agent-down-swap-fails')!.state.power).toBe('running');
 });
 
 test('swap-back after the repair puts the original disk back and deletes the copy', async () => {
@@ -221,7 +208,7 @@ test('swap-back after the repair puts the original disk back and deletes the cop
   expect(await resourcesOf(id, 'sim-agent-down-tls')).toEqual([
     `snapshot sim-agent-down-tls-rdpfix-${id} (backup of the OS disk)`,
   ]);
-  expect(sim.windowsVm('rg-sim', 'sim-agent-down-tls')!.state.tls['TLS 1.2']).toBe(0);
+  expect(arm.sim.windowsVm('rg-sim', 'sim-agent-down-tls')!.state.tls['TLS 1.2']).toBe(0);
 });
 
 test('aborted after the rescue VM exists: the clean-up is offered before the end', async () => {
@@ -259,11 +246,11 @@ test('a crash between "rescue VM created" and "disk attached": the restarted pro
     await first.engine.idle();
   }
   // Creating a VM takes a while (120 s × 0.01): the process stops once Azure has the VM's PUT.
-  sim.setLatencyScale(0.01);
+  arm.sim.setLatencyScale(0.01);
   await approveStep(first, id, 'rescue-create-vm');
   const vmPut = (r: { method: string; path: string }) =>
     r.method === 'PUT' && r.path.endsWith(`/virtualMachines/rdpfix-rescue-${id}`);
-  await until(() => sim.requests.some(vmPut), "the rescue VM's PUT");
+  await until(() => arm.sim.requests.some(vmPut), "the rescue VM's PUT");
   first.engine.close();
   await first.engine.idle();
   expect((await currentStep(first, id)).record.state).toBe('rescue-create-vm.running');
@@ -274,10 +261,10 @@ test('a crash between "rescue VM created" and "disk attached": the restarted pro
   // Its outcome is unknown: a person is asked again (attempt 2), nothing is re-sent silently.
   const again = await currentStep(second, id);
   expect([again.stepId, again.attempt]).toEqual(['rescue-create-vm', 2]);
-  sim.setLatencyScale(0);
+  arm.sim.setLatencyScale(0);
   await driveToEnd(second, id, bob, { 'rescue-decide': 'keep-repair' });
   expect((await currentStep(second, id)).record.outcome).toBe('resolved');
-  expect(sim.requests.filter(vmPut)).toHaveLength(1);
+  expect(arm.sim.requests.filter(vmPut)).toHaveLength(1);
   const transcript = await second.store.transcript(id);
   const created = transcript.find(
     (e) => e.kind === 'step.output' && e.data.stepId === 'rescue-create-vm' && e.data.attempt === 2,
@@ -287,4 +274,47 @@ test('a crash between "rescue VM created" and "disk attached": the restarted pro
     `disk sim-agent-down-cert-rdpfix-repair-${id} (attached to sim-agent-down-cert)`,
     `snapshot sim-agent-down-cert-rdpfix-${id} (backup of the OS disk)`,
   ]);
+});
+
+test('chat: "/rdp-fix <vm> --offline" opens the offline repair; "keep-repair <id>" answers its last question', async () => {
+  const h = harness();
+  const conversation = createConversation({
+    engine: h.engine,
+    vms: h.vm,
+    incidents: h.store,
+    threads: h.store,
+    policy: twoPersonPolicy,
+  });
+  const opened = await conversation.handleChat(
+    parseCommand('sim-agent-down-nla --offline'),
+    asAlice,
+    opsChannel,
+  );
+  if (opened.kind !== 'opened') throw new Error(JSON.stringify(opened));
+  const id = opened.incidentId;
+  await h.engine.idle();
+  // Too early: nothing waits for that decision yet.
+  expect(await conversation.handleChat(parseCommand(`keep-repair ${id}`), asBob, opsChannel)).toEqual({
+    kind: 'text',
+    text: ChatTexts.noRepairDecision(id, 'keep-repair'),
+  });
+  for (let i = 0; i < 20; i++) {
+    const { stepId, attempt } = await currentStep(h, id);
+    if (stepId === 'rescue-decide' || !stepId) break;
+    await approveStep(h, id, stepId, { attempt, from: opsChannel });
+    await h.engine.idle();
+  }
+  expect((await currentStep(h, id)).stepId).toBe('rescue-decide');
+  // From another conversation the decision is refused, as a click there would be.
+  expect(await conversation.handleChat(parseCommand(`keep-repair ${id}`), asBob, otherChannel)).toMatchObject(
+    {
+      kind: 'refusal',
+      code: ErrorCodes.WrongConversation,
+    },
+  );
+  expect((await currentStep(h, id)).stepId).toBe('rescue-decide');
+  const kept = await conversation.handleChat(parseCommand(`keep-repair ${id}`), asBob, opsChannel);
+  expect(kept.kind).not.toBe('refusal');
+  await h.engine.idle();
+  expect((await currentStep(h, id)).record.outcome).toBe('resolved');
 });

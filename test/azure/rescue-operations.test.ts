@@ -1,9 +1,7 @@
-import { AzureVmOperations } from '../../src/azure/azure-vm-operations';
-import { StaticTestCredential } from '../../src/azure/loopback-pipeline';
 import { rescueVmRef } from '../../src/azure/rescue/rescue-names';
 import { approveStep } from '../../src/azure/vm-operations';
 import { ErrorCodes } from '../../src/core/errors';
-import { ArmSimulator } from '../../src/simulator/arm-simulator';
+import { SimSubscription, useArmSimulator } from '../helpers/arm-sim';
 
 /**
  * The offline repair's Azure operations through the real SDK (@azure/arm-compute,
@@ -11,28 +9,9 @@ import { ArmSimulator } from '../../src/simulator/arm-simulator';
  * the rescue VM that change the copy, detach, swap, clean-up, swap-back; and what must never
  * happen (a second rescue VM, using or deleting what carries no incident tag).
  */
-const SUB = '11111111-2222-3333-4444-555555555555';
-let sim: ArmSimulator;
-let url: string;
-
-beforeEach(async () => {
-  sim = new ArmSimulator({ subscriptionId: SUB });
-  url = await sim.listen();
-});
-afterEach(async () => {
-  await sim.close();
-});
-
-function azure() {
-  return new AzureVmOperations({
-    subscriptionId: SUB,
-    credential: new StaticTestCredential(),
-    loopbackEndpoint: url,
-    pollIntervalMs: 5,
-    agentReadyTimeoutMs: 5_000,
-    sleep: async () => undefined,
-  });
-}
+const SUB = SimSubscription;
+const arm = useArmSimulator();
+const azure = () => arm.azure({ sleep: async () => undefined });
 
 function step(vm: string, stepId: string, incidentId = 'inc0001') {
   return approveStep({
@@ -94,7 +73,7 @@ test('a VM whose agent is down is repaired on a rescue VM and comes back with it
   });
 
   // The rescue VM's NIC is in the source VM's subnet, with no public IP; the VM and its disks carry both tags.
-  const nicPut = sim.requests.find(
+  const nicPut = arm.sim.requests.find(
     (r) => r.method === 'PUT' && r.path.endsWith('/rdpfix-rescue-inc0001-nic'),
   )!;
   const nicBody = nicPut.body as {
@@ -104,7 +83,7 @@ test('a VM whose agent is down is repaired on a rescue VM and comes back with it
     id: `/subscriptions/${SUB}/resourceGroups/rg-sim/providers/Microsoft.Network/virtualNetworks/sim-vnet/subnets/default`,
   });
   expect(nicBody.properties.ipConfigurations[0]!.properties.publicIPAddress).toBeUndefined();
-  const vmPut = sim.requests.find(
+  const vmPut = arm.sim.requests.find(
     (r) => r.method === 'PUT' && r.path.endsWith('/virtualMachines/rdpfix-rescue-inc0001'),
   )!;
   expect((vmPut.body as { tags: Record<string, string> }).tags).toEqual({
@@ -112,7 +91,7 @@ test('a VM whose agent is down is repaired on a rescue VM and comes back with it
     'rdp-fix': 'rescue',
   });
   // The copy is a Copy of this incident's snapshot ("Disks - Create Or Update").
-  const diskPut = sim.requests.find(
+  const diskPut = arm.sim.requests.find(
     (r) => r.method === 'PUT' && r.path.endsWith('/disks/sim-agent-down-cert-rdpfix-repair-inc0001'),
   )!;
   expect((diskPut.body as { properties: { creationData: unknown } }).properties.creationData).toEqual({
@@ -128,19 +107,19 @@ test('a VM whose agent is down is repaired on a rescue VM and comes back with it
   );
   expect(resultOf(keys.stdout).ok).toBe(true);
   // The source VM's own Windows is untouched until the swap.
-  expect(sim.windowsVm('rg-sim', 'sim-agent-down-cert')!.state.certificate?.keyAccess).toBe(
+  expect(arm.sim.windowsVm('rg-sim', 'sim-agent-down-cert')!.state.certificate?.keyAccess).toBe(
     'networkServiceDenied',
   );
 
   await rescue.detachRepairDisk(step('sim-agent-down-cert', 'rescue-detach-disk'));
   const swapped = await rescue.swapOsDisk(step('sim-agent-down-cert', 'rescue-swap-disk'));
   expect(swapped.originalDiskId).toMatch(/\/disks\/sim-agent-down-cert-osdisk$/);
-  const source = sim.windowsVm('rg-sim', 'sim-agent-down-cert')!;
+  const source = arm.sim.windowsVm('rg-sim', 'sim-agent-down-cert')!;
   expect(source.state).toMatchObject({ power: 'running', agentReady: true });
   expect(source.state.certificate?.keyAccess).toBe('readable');
   expect(await ops.checkVm(step('sim-agent-down-cert', 'x').vm)).toEqual({ status: 'ready' });
   // Azure was asked to deallocate before the OS disk changed.
-  const calls = sim.requests.map((r) => `${r.method} ${r.path.split('/').slice(-2).join('/')}`);
+  const calls = arm.sim.requests.map((r) => `${r.method} ${r.path.split('/').slice(-2).join('/')}`);
   expect(calls.indexOf('POST sim-agent-down-cert/deallocate')).toBeLessThan(
     calls.indexOf('PATCH virtualMachines/sim-agent-down-cert'),
   );
@@ -166,12 +145,12 @@ test('swap-back puts the original disk back and deletes the repaired copy', asyn
   const { rescue } = await repairOnRescueVm('sim-agent-down-tls');
   await rescue.detachRepairDisk(step('sim-agent-down-tls', 'rescue-detach-disk'));
   await rescue.swapOsDisk(step('sim-agent-down-tls', 'rescue-swap-disk'));
-  expect(sim.windowsVm('rg-sim', 'sim-agent-down-tls')!.state.tls['TLS 1.2']).toBe(0);
+  expect(arm.sim.windowsVm('rg-sim', 'sim-agent-down-tls')!.state.tls['TLS 1.2']).toBe(0);
   const back = await rescue.swapBackOsDisk(step('sim-agent-down-tls', 'rescue-swap-back'));
   expect(back.originalDiskId).toMatch(/\/disks\/sim-agent-down-tls-osdisk$/);
   const left = await rescue.listIncidentResources('inc0001', step('sim-agent-down-tls', 'x').vm);
   expect(left.filter((r) => r.type === 'disk' && r.resourceGroup === 'rg-sim')).toEqual([]);
-  expect(sim.windowsVm('rg-sim', 'sim-agent-down-tls')!.state.power).toBe('running');
+  expect(arm.sim.windowsVm('rg-sim', 'sim-agent-down-tls')!.state.power).toBe('running');
 });
 
 test('a second run after a crash finds the rescue VM instead of creating another', async () => {
@@ -179,7 +158,7 @@ test('a second run after a crash finds the rescue VM instead of creating another
   const again = await rescue.createRescueVm(step('sim-agent-down-tls', 'rescue-create-vm'));
   expect(again.reused).toBe(true);
   expect(await rescue.attachRepairDisk(step('sim-agent-down-tls', 'rescue-attach-disk'))).toEqual({ lun: 0 });
-  const vmPuts = sim.requests.filter(
+  const vmPuts = arm.sim.requests.filter(
     (r) => r.method === 'PUT' && /\/virtualMachines\/rdpfix-rescue-inc0001$/.test(r.path),
   );
   expect(vmPuts).toHaveLength(1);
@@ -194,7 +173,7 @@ test('a swap Azure refuses leaves the original disk in place and the VM started'
     code: ErrorCodes.RescueSwapFailed,
     message: expect.stringContaining('the original disk sim-agent-down-swap-fails-osdisk is back in place'),
   });
-  const vm = sim.windowsVm('rg-sim', 'sim-agent-down-swap-fails')!;
+  const vm = arm.sim.windowsVm('rg-sim', 'sim-agent-down-swap-fails')!;
   expect(vm.state.power).toBe('running');
   const cleaned = await rescue.deleteRescueResources(step('sim-agent-down-swap-fails', 'rescue-cleanup'));
   expect(cleaned.deleted).toContain('sim-agent-down-swap-fails-rdpfix-repair-inc0001');
@@ -205,9 +184,7 @@ test('a swap Azure refuses leaves the original disk in place and the VM started'
 test('an encrypted disk and a generation-2 disk are reported as they are', async () => {
   const encrypted = await repairOnRescueVm('sim-agent-down-encrypted');
   expect(encrypted.found).toMatchObject({ ok: false, data: { bitlocker: true } });
-  await sim.close();
-  sim = new ArmSimulator({ subscriptionId: SUB });
-  url = await sim.listen();
+  await arm.restart();
   const gen2 = await repairOnRescueVm('sim-agent-down-gen2');
   expect(gen2.found.data).toMatchObject({ generation: 2, bitlocker: false, windowsDrive: 'F' });
 });
@@ -228,5 +205,5 @@ test('a resource under a rescue name without the incident tags is neither used n
   });
   const cleaned = await rescue.deleteRescueResources(step('sim-agent-down-tls', 'rescue-cleanup', 'inc0002'));
   expect(cleaned.deleted).toEqual([]);
-  expect(sim.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
+  expect(arm.sim.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
 });

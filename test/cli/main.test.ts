@@ -27,7 +27,7 @@ describe('rdp-fix playbook', () => {
   test('validate reports the playbook', async () => {
     expect(await run(['playbook', 'validate'])).toEqual({
       code: 0,
-      out: 'ok: rdp-internal-error v1: 47 steps, 8 causes, 15 scripts\n',
+      out: 'ok: rdp-internal-error v1: 48 steps, 8 causes, 15 scripts\n',
       err: '',
     });
   });

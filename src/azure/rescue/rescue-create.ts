@@ -2,6 +2,7 @@ import type { VirtualMachine } from '@azure/arm-compute';
 import { ErrorCodes, RdpFixError } from '../../core/errors';
 import { generateAdminPassword } from '../../lab/admin-password';
 import { callAzure } from '../azure-errors';
+import { privateNicBody, privateWindowsVmBody } from '../private-windows-vm';
 import { parseId } from '../resource-id';
 import type { ApprovedStep } from '../vm-operations';
 import {
@@ -138,18 +139,11 @@ export async function createRescueVm(c: RescueClients, step: ApprovedStep, signa
     found(() => c.network.networkInterfaces.get(plan.resourceGroup, plan.nic, { abortSignal: signal })),
   );
   if (oldNic) assertOurs(oldNic, step);
-  // No publicIPAddress: the rescue VM is reached through Run Command only.
   const nic = await callAzure('create the rescue network interface', () =>
     c.network.networkInterfaces.createOrUpdate(
       plan.resourceGroup,
       plan.nic,
-      {
-        location,
-        tags,
-        ipConfigurations: [
-          { name: 'ipconfig1', subnet: { id: subnetId }, privateIPAllocationMethod: 'Dynamic' },
-        ],
-      },
+      privateNicBody(location, tags, subnetId),
       pollOptions(c, signal),
     ),
   );
@@ -158,29 +152,20 @@ export async function createRescueVm(c: RescueClients, step: ApprovedStep, signa
       .createOrUpdate(
         plan.resourceGroup,
         plan.vm,
-        {
+        privateWindowsVmBody({
           location,
           ...(vm.zones?.length ? { zones: vm.zones } : {}),
           tags,
-          hardwareProfile: { vmSize: RescueVmSize },
-          storageProfile: {
-            imageReference: { ...RescueImage },
-            osDisk: {
-              name: plan.osDisk,
-              createOption: 'FromImage',
-              managedDisk: { storageAccountType: 'StandardSSD_LRS' },
-              // Kept when the VM goes, so that the clean-up deletes it by its tags like the rest.
-              deleteOption: 'Detach',
-            },
-          },
-          osProfile: {
-            computerName: RescueComputerName,
-            adminUsername: RescueAdminUser,
-            adminPassword: generateAdminPassword(),
-            windowsConfiguration: { provisionVMAgent: true, enableAutomaticUpdates: false },
-          },
-          networkProfile: { networkInterfaces: [{ id: nic.id ?? '', primary: true }] },
-        },
+          size: RescueVmSize,
+          image: RescueImage,
+          osDiskName: plan.osDisk,
+          computerName: RescueComputerName,
+          adminUser: RescueAdminUser,
+          adminPassword: generateAdminPassword(),
+          nicId: nic.id ?? '',
+          // Nothing may restart it in the middle of a repair.
+          automaticUpdates: false,
+        }),
         pollOptions(c, signal),
       )
       .pollUntilDone({ abortSignal: signal }),
