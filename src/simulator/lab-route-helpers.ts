@@ -10,6 +10,10 @@ export const LabLatency = {
   vmDelete: 60_000,
   network: 10_000,
   diskDelete: 10_000,
+  /** A managed disk copied from a snapshot (the offline repair's copy). */
+  diskCopy: 10_000,
+  /** A VM update: a data disk attached or detached, an OS disk swapped. */
+  vmUpdate: 10_000,
   /** How long Azure keeps a deleted VM's NIC for it. */
   nicReservation: 180_000,
 };

@@ -61,7 +61,7 @@ export function putDisk(
     },
   };
   lab.set('disks', rg, body);
-  const op = lab.start('Microsoft.Compute', LabLatency.diskDelete * state.scale(), () => {
+  const op = lab.start('Microsoft.Compute', LabLatency.diskCopy * state.scale(), () => {
     body.properties.provisioningState = 'Succeeded';
     state.disks.set(id, contents);
   });
@@ -92,7 +92,7 @@ export function patchVm(
     }[];
     osDisk?: { managedDisk?: { id?: string } };
   };
-  const done = () => lab.start('Microsoft.Compute', LabLatency.network * state.scale(), () => undefined);
+  const done = () => lab.start('Microsoft.Compute', LabLatency.vmUpdate * state.scale(), () => undefined);
   const labVm = lab.get('virtualmachines', rg, name);
   if (labVm) {
     const profile = labVm.properties.storageProfile as {
