@@ -3,6 +3,26 @@ import type { ApprovedStep, VmOperations } from '../azure/vm-operations';
 import { ErrorCodes, RdpFixError } from '../core/errors';
 import type { AzureAction } from '../playbook/schema';
 
+/**
+ * The offline repair's actions are idempotent by construction (src/azure/rescue/: names from
+ * the incident id, what exists is found and finished, never made twice): after a crash the
+ * approved step is sent again and carries on from what Azure holds, as a saved poll resumes a
+ * Run Command. Every other change goes back to a person ("outcome unknown").
+ */
+const ResumableActions: ReadonlySet<AzureAction> = new Set([
+  'createRepairDisk',
+  'createRescueVm',
+  'attachRepairDisk',
+  'detachRepairDisk',
+  'swapOsDisk',
+  'swapBackOsDisk',
+  'deleteRescueResources',
+]);
+
+export function isResumableAction(action: AzureAction): boolean {
+  return ResumableActions.has(action);
+}
+
 /** Runs an approved `azure` step (not a script) and returns what the machine keeps of it. */
 export async function runAzureAction(
   vm: VmOperations,

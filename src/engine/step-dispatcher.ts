@@ -9,7 +9,7 @@ import type { Playbook } from '../playbook/load-playbook';
 import type { IncidentContext, StepError, StepRunResult } from '../playbook/machine-types';
 import { engineParamsFor } from '../playbook/script-header';
 import type { DispatchLeases, DispatchRecord, IncidentRecord } from '../store/incident-store';
-import { runAzureAction } from './azure-action';
+import { isResumableAction, runAzureAction } from './azure-action';
 import type { CommandInbox } from './commands';
 import type { DirectMessages } from './direct-messages';
 import type { EngineMetrics } from './engine-metrics';
@@ -109,9 +109,9 @@ export class StepDispatcher {
 
   /**
    * After a restart, or when another replica stopped heartbeating, for a step that was
-   * running: a finished result is delivered, a saved poll is resumed, a read-only step is
-   * sent again, and anything else is put back to a person ("outcome unknown"), never re-run
-   * silently. A dispatch whose owner still holds its lease is left alone.
+   * running: a finished result is delivered, a saved poll is resumed, a read-only step or an
+   * idempotent offline-repair action (isResumableAction) is sent again, and anything else is
+   * put back to a person ("outcome unknown"), never re-run silently. A dispatch whose owner still holds its lease is left alone.
    */
   async resume(record: IncidentRecord, playbook: Playbook, stepId: string, attempt: number): Promise<void> {
     const existing = await this.deps.store.getDispatch(record.id, stepId, attempt);
@@ -127,7 +127,12 @@ export class StepDispatcher {
     if (!found) return;
     if (found.status === 'polling' && found.pollerState)
       return this.execute(record, playbook, stepId, attempt, found.pollerState);
-    if (step && 'risk' in step && step.risk === 'readOnly')
+    // A read-only step, or an Azure action that finds and finishes what a first run began.
+    if (
+      step &&
+      'risk' in step &&
+      (step.risk === 'readOnly' || (step.kind === 'azure' && isResumableAction(step.action)))
+    )
       return this.execute(record, playbook, stepId, attempt, undefined);
     return this.finish(found, { outcome: 'unknown' }, [], []);
   }

@@ -237,7 +237,7 @@ async function until(check: () => boolean | Promise<boolean>, what: string, ms =
   throw new Error(`timed out waiting for ${what}`);
 }
 
-test('a crash between "rescue VM created" and "disk attached": the restarted process asks again and never makes a second rescue VM', async () => {
+test('a crash between "rescue VM created" and "disk attached": the restarted process carries the approved step on and never makes a second rescue VM', async () => {
   const store = new MemoryIncidentStore();
   const first = harness(store);
   const id = await open(first, 'sim-agent-down-cert', true);
@@ -254,22 +254,22 @@ test('a crash between "rescue VM created" and "disk attached": the restarted pro
   first.engine.close();
   await first.engine.idle();
   expect((await currentStep(first, id)).record.state).toBe('rescue-create-vm.running');
+  expect(arm.sim.requests.some((r) => r.method === 'PATCH' && r.path.includes('/disks/'))).toBe(false);
 
+  // The next process resumes the approved step from what Azure holds: it waits for the VM the
+  // first one began, tags its OS disk, and the incident goes on to the attach, attempt 1 still.
   const second = harness(store);
   await second.engine.recover();
   await second.engine.idle();
-  // Its outcome is unknown: a person is asked again (attempt 2), nothing is re-sent silently.
-  const again = await currentStep(second, id);
-  expect([again.stepId, again.attempt]).toEqual(['rescue-create-vm', 2]);
+  const next = await currentStep(second, id);
+  expect([next.stepId, next.attempt]).toEqual(['rescue-attach-disk', 1]);
+  const transcript = await second.store.transcript(id);
+  const created = transcript.filter((e) => e.kind === 'step.output' && e.data.stepId === 'rescue-create-vm');
+  expect(created.map((e) => e.data.outcome)).toEqual(['ok']);
   arm.sim.setLatencyScale(0);
   await driveToEnd(second, id, bob, { 'rescue-decide': 'keep-repair' });
   expect((await currentStep(second, id)).record.outcome).toBe('resolved');
   expect(arm.sim.requests.filter(vmPut)).toHaveLength(1);
-  const transcript = await second.store.transcript(id);
-  const created = transcript.find(
-    (e) => e.kind === 'step.output' && e.data.stepId === 'rescue-create-vm' && e.data.attempt === 2,
-  );
-  expect(created?.data).toMatchObject({ outcome: 'ok' });
   expect(await resourcesOf(id, 'sim-agent-down-cert')).toEqual([
     `disk sim-agent-down-cert-rdpfix-repair-${id} (attached to sim-agent-down-cert)`,
     `snapshot sim-agent-down-cert-rdpfix-${id} (backup of the OS disk)`,
