@@ -23,6 +23,7 @@ import { LabStore } from './lab-store';
 import { ManagedRunCommands } from './managed-run-commands';
 import { RescueDisks, traitsOfScenario } from './rescue-disks';
 import { routeRescueRequest } from './rescue-routes';
+import { isRescueVm, rescueVmRecord } from './rescue-vm-record';
 import { scenarioFor } from './scenarios';
 import { SimulatedWindowsVm } from './windows-vm';
 
@@ -143,13 +144,22 @@ export class ArmSimulator {
     this.snapshots.clear();
     this.state.disks.clear();
     for (const entry of entries) {
-      // A lab VM starts healthy and keeps running the lab's break scripts.
-      if (this.lab.get('virtualmachines', entry.resourceGroup, entry.name))
+      const { resourceGroup: rg, name } = entry;
+      const labVm = this.lab.get('virtualmachines', rg, name);
+      // A lab VM starts healthy and keeps running the lab's break scripts; a rescue VM still
+      // sees its data disks.
+      if (labVm)
         this.vms.set(
-          key(entry.resourceGroup, entry.name),
-          labVmRecord(this.state, entry.resourceGroup, entry.name),
+          key(rg, name),
+          isRescueVm(labVm.tags)
+            ? rescueVmRecord(this.state, this.lab, rg, name)
+            : labVmRecord(this.state, rg, name),
         );
-      else this.addVm(entry);
+      else {
+        // Its own OS disk again: one an offline repair swapped out goes.
+        this.lab.remove('disks', rg, `${name}-osdisk`);
+        this.addVm(entry);
+      }
     }
     return entries.length;
   }

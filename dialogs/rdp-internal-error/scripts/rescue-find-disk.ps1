@@ -21,10 +21,19 @@ $EfiType = '{c12a7328-f81f-11d2-ba4b-00a0c93ec93b}'
 # Partitions below 1 GiB are boot, recovery or reserved partitions, never Windows.
 $OneGiB = 1073741824
 
-# A letter for a partition that has none (Add-PartitionAccessPath -AssignDriveLetter), then its letter.
+# A letter for a partition that has none, then its letter. Add-PartitionAccessPath
+# -AssignDriveLetter first; an EFI system partition may refuse it, so diskpart's "assign" (the
+# way the offline scripts' own messages give) is the fallback
+# (learn.microsoft.com/windows-server/administration/windows-commands/assign).
 function Get-PartitionLetter($Partition) {
     if (-not $Partition.DriveLetter -or $Partition.DriveLetter -eq [char]0) {
-        Add-PartitionAccessPath -DiskNumber $Partition.DiskNumber -PartitionNumber $Partition.PartitionNumber -AssignDriveLetter
+        try {
+            Add-PartitionAccessPath -DiskNumber $Partition.DiskNumber -PartitionNumber $Partition.PartitionNumber -AssignDriveLetter
+        } catch {
+            Write-Log "Add-PartitionAccessPath refused (disk $($Partition.DiskNumber), partition $($Partition.PartitionNumber)): $($_.Exception.Message); trying diskpart"
+            $commands = "select disk $($Partition.DiskNumber)`r`nselect partition $($Partition.PartitionNumber)`r`nassign`r`n"
+            $commands | & diskpart.exe | Out-String | ForEach-Object { Write-Log $_ }
+        }
         $Partition = Get-Partition -DiskNumber $Partition.DiskNumber -PartitionNumber $Partition.PartitionNumber
     }
     if (-not $Partition.DriveLetter -or $Partition.DriveLetter -eq [char]0) { return $null }
