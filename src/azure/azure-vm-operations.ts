@@ -213,7 +213,7 @@ export class AzureVmOperations implements VmOperations {
     const disk = vm.storageProfile?.osDisk?.managedDisk?.id;
     if (!disk)
       throw new RdpFixError(ErrorCodes.AzureOperationFailed, 'the VM has no managed OS disk to snapshot');
-    const name = snapshotNameOf(step.vm.name, step.incidentId);
+    const name = snapshotNameOf(step.vm.name, step.incidentId, step.stepId);
     const snapshot = await callAzure('create the snapshot', () =>
       this.compute.snapshots
         .createOrUpdate(

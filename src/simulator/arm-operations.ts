@@ -184,6 +184,7 @@ export class ArmOperations {
  */
 export function bootVm(vm: SimulatedWindowsVm): void {
   vm.state.power = 'running';
-  vm.state.agentReady = true;
   vm.restart();
+  // After the boot: a fresh start on a host brings the agent up whatever a restart would do.
+  vm.state.agentReady = true;
 }

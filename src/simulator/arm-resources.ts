@@ -52,6 +52,7 @@ export function defaultInventory(): SimulatedVmEntry[] {
     'sim-agent-down-encrypted',
     'sim-agent-down-gen2',
     'sim-agent-down-swap-fails',
+    'sim-tls-agent-lost',
     'sim-deallocated',
     'sim-busy',
     'sim-throttled',

@@ -186,6 +186,14 @@ export const Scenarios: Record<string, (now: Date) => WindowsVmState> = {
   'sim-agent-down-encrypted': (now) => ({ ...healthyVmState(now), ...keyDenied(now), agentReady: false }),
   'sim-agent-down-gen2': (now) => ({ ...healthyVmState(now), ...tlsSwitchedOff(), agentReady: false }),
   'sim-agent-down-swap-fails': (now) => ({ ...healthyVmState(now), ...keyDenied(now), agentReady: false }),
+  // TLS switched off, and the restart after the fix never brings the agent back: the offline
+  // repair is offered (restart-failed) with RDPFIX_RESCUE=true.
+  'sim-tls-agent-lost': (now) => ({
+    ...healthyVmState(now),
+    ...tlsSwitchedOff(),
+    events: { ...NoEvents, schannel36874: 9 },
+    agentLostOnRestart: true,
+  }),
   'sim-deallocated': (now) => ({ ...healthyVmState(now), power: 'deallocated', agentReady: false }),
   // The diagnostic never ends (its RDP probe waits forever): only a time limit frees the VM.
   'sim-hung': (now) => ({ ...healthyVmState(now), hangsIn: ['diagnose'] }),

@@ -108,7 +108,7 @@ test('/rdp-fix sim-agent-down-cert --offline: repaired on a rescue VM, verified 
   // What is left: the backup snapshot and the repaired disk the VM runs on; the original disk is kept.
   expect(await resourcesOf(id, 'sim-agent-down-cert')).toEqual([
     `disk sim-agent-down-cert-rdpfix-repair-${id} (attached to sim-agent-down-cert)`,
-    `snapshot sim-agent-down-cert-rdpfix-${id} (backup of the OS disk)`,
+    `snapshot sim-agent-down-cert-rdpfix-rescue-${id} (backup of the OS disk)`,
   ]);
   const disks = arm.sim.requests.filter((r) => r.method === 'DELETE' && r.path.includes('/disks/'));
   expect(disks.map((r) => r.path.split('/').at(-1))).toEqual([`rdpfix-rescue-${id}-osdisk`]);
@@ -172,7 +172,7 @@ test('an encrypted disk stops the path with the unlock steps; the clean-up leave
   const said = JSON.stringify(h.deliveries);
   expect(said).toContain('encrypted with BitLocker');
   expect(await resourcesOf(id, 'sim-agent-down-encrypted')).toEqual([
-    `snapshot sim-agent-down-encrypted-rdpfix-${id} (backup of the OS disk)`,
+    `snapshot sim-agent-down-encrypted-rdpfix-rescue-${id} (backup of the OS disk)`,
   ]);
   // The VM still has its own disk.
   const vm = arm.sim.requests.filter(
@@ -190,7 +190,7 @@ test('a swap Azure refuses: the original disk goes back, the VM runs, nothing is
   expect(steps.slice(-2)).toEqual(['rescue-swap-disk:failed', 'rescue-cleanup:ok']);
   expect(JSON.stringify(h.deliveries)).toContain('is back in place');
   expect(await resourcesOf(id, 'sim-agent-down-swap-fails')).toEqual([
-    `snapshot sim-agent-down-swap-fails-rdpfix-${id} (backup of the OS disk)`,
+    `snapshot sim-agent-down-swap-fails-rdpfix-rescue-${id} (backup of the OS disk)`,
   ]);
   const vm = await azure()
     .rescueOperations(undefined)
@@ -206,7 +206,7 @@ test('swap-back after the repair puts the original disk back and deletes the cop
   expect((await currentStep(h, id)).record.outcome).toBe('unresolved');
   expect((await walked(h, id)).slice(-2)).toEqual(['rescue-decide:swap-back', 'rescue-swap-back:ok']);
   expect(await resourcesOf(id, 'sim-agent-down-tls')).toEqual([
-    `snapshot sim-agent-down-tls-rdpfix-${id} (backup of the OS disk)`,
+    `snapshot sim-agent-down-tls-rdpfix-rescue-${id} (backup of the OS disk)`,
   ]);
   expect(arm.sim.windowsVm('rg-sim', 'sim-agent-down-tls')!.state.tls['TLS 1.2']).toBe(0);
 });
@@ -224,7 +224,7 @@ test('aborted after the rescue VM exists: the clean-up is offered before the end
   await driveToEnd(h, id, bob);
   expect((await currentStep(h, id)).record.outcome).toBe('aborted');
   expect(await resourcesOf(id, 'sim-agent-down-tls')).toEqual([
-    `snapshot sim-agent-down-tls-rdpfix-${id} (backup of the OS disk)`,
+    `snapshot sim-agent-down-tls-rdpfix-rescue-${id} (backup of the OS disk)`,
   ]);
 });
 
@@ -272,7 +272,7 @@ test('a crash between "rescue VM created" and "disk attached": the restarted pro
   expect(arm.sim.requests.filter(vmPut)).toHaveLength(1);
   expect(await resourcesOf(id, 'sim-agent-down-cert')).toEqual([
     `disk sim-agent-down-cert-rdpfix-repair-${id} (attached to sim-agent-down-cert)`,
-    `snapshot sim-agent-down-cert-rdpfix-${id} (backup of the OS disk)`,
+    `snapshot sim-agent-down-cert-rdpfix-rescue-${id} (backup of the OS disk)`,
   ]);
 });
 
@@ -317,4 +317,31 @@ test('chat: "/rdp-fix <vm> --offline" opens the offline repair; "keep-repair <id
   expect(kept.kind).not.toBe('refusal');
   await h.engine.idle();
   expect((await currentStep(h, id)).record.outcome).toBe('resolved');
+});
+
+test('the VM does not come back Ready after the restart: the offline repair is offered and brings it back', async () => {
+  const vm = arm.azure({ agentReadyTimeoutMs: 50 });
+  const h = makeHarness({
+    vm,
+    rescue: { operations: vm.rescueOperations(undefined), resourceGroup: undefined },
+  });
+  const id = await open(h, 'sim-tls-agent-lost', false);
+  await driveToEnd(h, id, bob, { 'restart-failed': 'offline', 'rescue-decide': 'keep-repair' });
+  const steps = await walked(h, id);
+  expect(steps.slice(0, steps.indexOf('restart-failed:offline') + 2)).toEqual([
+    'diagnose:causes',
+    'check-rdp-security:ok',
+    'snapshot-os-disk:ok',
+    'enable-tls:ok',
+    'restart-vm:failed',
+    'restart-failed:offline',
+    'rescue-snapshot:ok',
+  ]);
+  // The copy already had TLS on (enable-tls ran before the restart); the verification reads it online.
+  expect(steps).toContain('rescue-verify:clear');
+  expect((await currentStep(h, id)).record.outcome).toBe('resolved');
+  expect(arm.sim.windowsVm('rg-sim', 'sim-tls-agent-lost')!.state).toMatchObject({
+    power: 'running',
+    agentReady: true,
+  });
 });

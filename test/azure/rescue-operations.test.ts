@@ -96,7 +96,7 @@ test('a VM whose agent is down is repaired on a rescue VM and comes back with it
   )!;
   expect((diskPut.body as { properties: { creationData: unknown } }).properties.creationData).toEqual({
     createOption: 'Copy',
-    sourceResourceId: `/subscriptions/${SUB}/resourceGroups/rg-sim/providers/Microsoft.Compute/snapshots/sim-agent-down-cert-rdpfix-inc0001`,
+    sourceResourceId: `/subscriptions/${SUB}/resourceGroups/rg-sim/providers/Microsoft.Compute/snapshots/sim-agent-down-cert-rdpfix-rescue-inc0001`,
   });
 
   // The article's offline fix on the copy, through Run Command on the rescue VM.
@@ -137,7 +137,7 @@ test('a VM whose agent is down is repaired on a rescue VM and comes back with it
   const left = await rescue.listIncidentResources('inc0001', step('sim-agent-down-cert', 'x').vm);
   expect(left.map((r) => `${r.type} ${r.name} ${r.state}`).sort()).toEqual([
     'disk sim-agent-down-cert-rdpfix-repair-inc0001 attached to sim-agent-down-cert',
-    'snapshot sim-agent-down-cert-rdpfix-inc0001 backup of the OS disk',
+    'snapshot sim-agent-down-cert-rdpfix-rescue-inc0001 backup of the OS disk',
   ]);
 });
 

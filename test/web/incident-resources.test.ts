@@ -63,7 +63,7 @@ test('the incident page lists what the offline repair has in Azure now, and noth
       `disk sim-agent-down-tls-rdpfix-repair-${id}: attached to rdpfix-rescue-${id}`,
       `networkInterface rdpfix-rescue-${id}-nic: rescue VM network interface`,
       `resourceGroup rdpfix-rescue-${id}: rescue group`,
-      `snapshot sim-agent-down-tls-rdpfix-${id}: backup of the OS disk`,
+      `snapshot sim-agent-down-tls-rdpfix-rescue-${id}: backup of the OS disk`,
       `virtualMachine rdpfix-rescue-${id}: rescue VM`,
     ].sort(),
   );
@@ -79,5 +79,5 @@ test('the incident page lists what the offline repair has in Azure now, and noth
     from: conversation,
   });
   await engine.idle();
-  expect(await page(id)).toEqual([`snapshot sim-agent-down-tls-rdpfix-${id}: backup of the OS disk`]);
+  expect(await page(id)).toEqual([`snapshot sim-agent-down-tls-rdpfix-rescue-${id}: backup of the OS disk`]);
 });

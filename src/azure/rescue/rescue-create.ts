@@ -60,10 +60,18 @@ export async function createRepairDisk(c: RescueClients, step: ApprovedStep, sig
   const osDisk = await callAzure('read the OS disk', () =>
     c.compute.disks.get(source.resourceGroup, source.name, { abortSignal: signal }),
   );
-  const snapshotName = snapshotNameOf(step.vm.name, step.incidentId);
-  const snapshot = await callAzure('read the snapshot', () =>
-    found(() => c.compute.snapshots.get(step.vm.resourceGroup, snapshotName, { abortSignal: signal })),
-  );
+  // The offline repair's snapshot; else the incident's backup (a playbook without a rescue snapshot step).
+  const names = [
+    snapshotNameOf(step.vm.name, step.incidentId, 'rescue-'),
+    snapshotNameOf(step.vm.name, step.incidentId),
+  ];
+  const snapshotName = names[0]!;
+  let snapshot: Awaited<ReturnType<typeof c.compute.snapshots.get>> | undefined;
+  for (const name of names) {
+    snapshot ??= await callAzure('read the snapshot', () =>
+      found(() => c.compute.snapshots.get(step.vm.resourceGroup, name, { abortSignal: signal })),
+    );
+  }
   if (!snapshot?.id)
     throw new RdpFixError(
       ErrorCodes.RescueBlocked,

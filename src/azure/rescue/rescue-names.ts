@@ -21,9 +21,14 @@ export function isRescueResourceOf(tags: Record<string, string> | undefined, inc
   return tags?.[IncidentTag] === incidentId && tags?.[RoleTag] === RescueRole;
 }
 
-/** The snapshot `snapshotDisk` takes of the OS disk (in the VM's resource group). */
-export function snapshotNameOf(vmName: string, incidentId: string): string {
-  return `${vmName}-rdpfix-${incidentId}`.slice(0, 80);
+/**
+ * The snapshot `snapshotDisk` takes of the OS disk (in the VM's resource group). The offline
+ * repair's own (a step whose id starts with `rescue-`) has a name of its own, so that it never
+ * replaces the backup an earlier step of the incident took before the first change.
+ */
+export function snapshotNameOf(vmName: string, incidentId: string, stepId = ''): string {
+  const rescue = stepId.startsWith('rescue-') ? 'rescue-' : '';
+  return `${vmName}-rdpfix-${rescue}${incidentId}`.slice(0, 80);
 }
 
 /** Where and under which names the rescue resources of an incident live. */
