@@ -43,7 +43,9 @@ const RescueAdminUser = 'rdpfixrescue';
  * "Disks - Create Or Update" (REST reference, learn.microsoft.com/rest/api/compute/disks/create-or-update):
  * `creationData: { createOption: "Copy", sourceResourceId: <snapshot id> }`, in the source
  * disk's location and zone, with its SKU, OS type and Hyper-V generation, so that it can
- * replace the OS disk later. Tagged with the incident and the disk it repairs.
+ * replace the OS disk later. Tagged with the incident and the disk it repairs. `az vm repair
+ * create` copies the same four properties and also keeps the copy in the source VM's resource
+ * group (Azure/azure-cli-extensions, src/vm-repair/azext_vm_repair/custom.py, `create`).
  */
 export async function createRepairDisk(c: RescueClients, step: ApprovedStep, signal?: AbortSignal) {
   const plan = planOf(c, step);

@@ -10,7 +10,8 @@ import { OriginalDiskTag } from './rescue-names';
  * virtual-machines/windows/os-disk-swap: stop-deallocate the VM, then "Virtual Machines -
  * Update" with `storageProfile.osDisk.managedDisk.id` (and `name`) of the other disk, then
  * start). Azure refuses to change the OS disk of a VM that is not deallocated. As `az vm
- * update --os-disk` does (azure-cli, vm/custom.py), the VM's own osDisk is sent back with only
+ * update --os-disk` does (azure-cli, vm/custom.py; `az vm repair restore` swaps with it,
+ * azure-cli-extensions src/vm-repair/azext_vm_repair/custom.py), the VM's own osDisk is sent back with only
  * the disk's id and name changed (its createOption is required and stays as it was).
  */
 async function setOsDisk(
