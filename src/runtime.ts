@@ -1,8 +1,7 @@
 import type { Registry } from 'prom-client';
 import { AzureVmOperations } from './azure/azure-vm-operations';
 import { isLoopback, StaticTestCredential } from './azure/loopback-pipeline';
-import { NeededActions } from './azure/needed-actions';
-import { RescueActions } from './azure/rescue/rescue-actions';
+import { actionsNeeded } from './azure/rescue/rescue-actions';
 import type { IncidentResource } from './azure/rescue/rescue-operations';
 import type { VmOperations } from './azure/vm-operations';
 import type { Config } from './config';
@@ -155,7 +154,7 @@ async function connectAzure(config: Config, logger: Logger) {
       subscriptionId: SimulatorSubscription,
       latencyScale,
       // The simulated identity holds the roles this configuration needs (the rescue one too when on).
-      grantedActions: neededActions(config.rescue.enabled),
+      grantedActions: actionsNeeded(config.rescue.enabled),
       ...(inventoryFile ? { vms: loadInventory(inventoryFile) } : {}),
     });
     const url = await simulator.listen();
@@ -207,16 +206,11 @@ async function connectAzure(config: Config, logger: Logger) {
   return { vm, simulator: undefined, subscriptionId };
 }
 
-/** The operator role's actions, and the rescue role's when the offline repair is on. */
-function neededActions(rescue: boolean): string[] {
-  return [...new Set<string>([...NeededActions, ...(rescue ? RescueActions : [])])];
-}
-
 /** Warns at start-up about rights the identity lacks (steps would fail) or has beyond need. */
 async function reportPermissions(vm: VmOperations, logger: Logger, rescue: boolean): Promise<void> {
   if (!(vm instanceof AzureVmOperations)) return;
   try {
-    for (const report of await vm.checkPermissions(neededActions(rescue))) {
+    for (const report of await vm.checkPermissions(actionsNeeded(rescue))) {
       if (report.missing.length)
         logger.warn('azure permissions missing: steps needing them will fail with 403', { ...report });
       if (report.excess.length)

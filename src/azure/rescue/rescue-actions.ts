@@ -1,3 +1,5 @@
+import { NeededActions } from '../needed-actions';
+
 /**
  * Every ARM action the offline repair performs (src/azure/rescue/), on the served resource
  * groups (the copy of the OS disk, the swap) and on the rescue group (or the subscription,
@@ -35,3 +37,8 @@ export const RescueActions = [
   'Microsoft.Resources/subscriptions/resourceGroups/delete',
   'Microsoft.Resources/subscriptions/resourceGroups/resources/read',
 ] as const;
+
+/** What the start-up check compares the identity's rights with: the operator role, and the rescue role when it is on. */
+export function actionsNeeded(rescue: boolean): string[] {
+  return [...new Set<string>([...NeededActions, ...(rescue ? RescueActions : [])])];
+}
