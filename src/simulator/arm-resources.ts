@@ -52,6 +52,7 @@ export function defaultInventory(): SimulatedVmEntry[] {
     'sim-agent-down-encrypted',
     'sim-agent-down-gen2',
     'sim-agent-down-swap-fails',
+    'sim-agent-down-zonal',
     'sim-tls-agent-lost',
     'sim-deallocated',
     'sim-busy',
@@ -107,6 +108,7 @@ export class ResourceShapes {
       name: entry.name,
       type: 'Microsoft.Compute/virtualMachines',
       location: 'westeurope',
+      ...(record.traits.zone ? { zones: [record.traits.zone] } : {}),
       properties: {
         vmId: `00000000-0000-4000-8000-${hex12(entry.resourceGroup + entry.name)}`,
         provisioningState: 'Succeeded',

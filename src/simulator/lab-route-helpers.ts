@@ -21,6 +21,8 @@ export const LabLatency = {
 export type Input = {
   location?: string;
   tags?: Record<string, string>;
+  /** Availability zones (a zonal VM or disk): `["2"]`. */
+  zones?: string[];
   properties?: Record<string, unknown>;
 };
 

@@ -6,6 +6,7 @@ import { accepted, type Input, LabLatency, requireLocation } from './lab-route-h
 import type { ArmBody, LabStore } from './lab-store';
 import { osDiskBodyOf } from './rescue-disks';
 
+const zoneOf = (r: Record<string, unknown>) => String((r.zones as string[] | undefined) ?? []);
 const sameId = (a: unknown, b: unknown) => String(a ?? '').toLowerCase() === String(b ?? '').toLowerCase();
 
 /**
@@ -113,6 +114,17 @@ export function patchVm(
               `Disk ${disk.name} is already attached to VM ${String(disk.managedBy)}.`,
             ),
           );
+        // A zonal disk attaches only to a VM in its zone (zonal resources stay in the zone named
+        // at their creation: "What are availability zones?", learn.microsoft.com/azure/reliability).
+        if (zoneOf(disk) !== zoneOf(labVm))
+          return send(
+            res,
+            400,
+            armError(
+              'BadRequest',
+              `Disk ${disk.name} is in zone ${zoneOf(disk) || 'none'}, the VM in zone ${zoneOf(labVm) || 'none'}.`,
+            ),
+          );
       }
       for (const old of profile.dataDisks) {
         if (wanted.some((d) => sameId(d.managedDisk?.id, old.managedDisk.id))) continue;
@@ -165,6 +177,12 @@ function swapRefusal(state: ArmState, lab: LabStore, record: VmRecord, wanted: s
       status: 409,
       code: 'OperationNotAllowed',
       message: `Disk ${disk.name} is attached to VM ${String(disk.managedBy)}.`,
+    };
+  if (zoneOf(disk) !== String(record.traits.zone ?? ''))
+    return {
+      status: 400,
+      code: 'BadRequest',
+      message: `Disk ${disk.name} is in zone ${zoneOf(disk) || 'none'}, VM ${record.entry.name} in zone ${record.traits.zone ?? 'none'}.`,
     };
   if (record.traits.swapRefused)
     return {

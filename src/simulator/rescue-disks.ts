@@ -9,6 +9,8 @@ export interface DiskTraits {
   bitlocker: boolean;
   /** The simulator refuses to make this disk's copy an OS disk (scenario sim-agent-down-swap-fails). */
   swapRefused: boolean;
+  /** The availability zone of a zonal VM and its OS disk. */
+  zone?: string;
 }
 
 const PlainDisk: DiskTraits = { generation: 1, bitlocker: false, swapRefused: false };
@@ -18,6 +20,7 @@ const ScenarioTraits: Record<string, Partial<DiskTraits>> = {
   'sim-agent-down-encrypted': { bitlocker: true },
   'sim-agent-down-gen2': { generation: 2 },
   'sim-agent-down-swap-fails': { swapRefused: true },
+  'sim-agent-down-zonal': { zone: '2' },
 };
 
 export function traitsOfScenario(scenario: string): DiskTraits {
@@ -82,6 +85,7 @@ export function osDiskBodyOf(subscriptionId: string, record: VmRecord): ArmBody 
     location: 'westeurope',
     managedBy: `${rgId}/providers/Microsoft.Compute/virtualMachines/${name}`,
     sku: { name: 'Premium_LRS', tier: 'Premium' },
+    ...(record.traits.zone ? { zones: [record.traits.zone] } : {}),
     tags: {},
     properties: {
       osType: 'Windows',

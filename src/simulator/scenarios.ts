@@ -185,6 +185,7 @@ export const Scenarios: Record<string, (now: Date) => WindowsVmState> = {
   }),
   'sim-agent-down-encrypted': (now) => ({ ...healthyVmState(now), ...keyDenied(now), agentReady: false }),
   'sim-agent-down-gen2': (now) => ({ ...healthyVmState(now), ...tlsSwitchedOff(), agentReady: false }),
+  'sim-agent-down-zonal': (now) => ({ ...healthyVmState(now), ...tlsSwitchedOff(), agentReady: false }),
   'sim-agent-down-swap-fails': (now) => ({ ...healthyVmState(now), ...keyDenied(now), agentReady: false }),
   // TLS switched off, and the restart after the fix never brings the agent back: the offline
   // repair is offered (restart-failed) with RDPFIX_RESCUE=true.

@@ -207,3 +207,18 @@ test('a resource under a rescue name without the incident tags is neither used n
   expect(cleaned.deleted).toEqual([]);
   expect(arm.sim.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
 });
+
+test('a zonal VM: the copy and the rescue VM go to its zone, so that the copy can be attached and swapped in', async () => {
+  const { rescue, found } = await repairOnRescueVm('sim-agent-down-zonal');
+  expect(found.ok).toBe(true);
+  const put = (suffix: string) =>
+    arm.sim.requests.find((r) => r.method === 'PUT' && r.path.endsWith(suffix))?.body as { zones?: string[] };
+  expect(put('/disks/sim-agent-down-zonal-rdpfix-repair-inc0001').zones).toEqual(['2']);
+  expect(put('/virtualMachines/rdpfix-rescue-inc0001').zones).toEqual(['2']);
+  await rescue.detachRepairDisk(step('sim-agent-down-zonal', 'rescue-detach-disk'));
+  await rescue.swapOsDisk(step('sim-agent-down-zonal', 'rescue-swap-disk'));
+  expect(arm.sim.windowsVm('rg-sim', 'sim-agent-down-zonal')!.state).toMatchObject({
+    power: 'running',
+    agentReady: true,
+  });
+});
