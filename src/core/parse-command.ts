@@ -1,7 +1,8 @@
 import { shorten } from './shorten';
 /**
  * The `/rdp-fix …` command language, shared by every channel:
- *   <vm> [--rg <group>] [--all] | help | status | history [vm] | transcript <id> | cancel <id> | undo <id>
+ *   <vm> [--rg <group>] [--all] | help | status | history [vm] | transcript <id> | cancel <id>
+ *   | undo <id> [step]
  * Names follow Azure's rules, so hostile text never gets further than this parser.
  */
 export type ParsedCommand =
@@ -11,7 +12,7 @@ export type ParsedCommand =
   | { kind: 'history'; vmName?: string }
   | { kind: 'transcript'; incidentId: string }
   | { kind: 'cancel'; incidentId: string }
-  | { kind: 'undo'; incidentId: string }
+  | { kind: 'undo'; incidentId: string; step?: string }
   | { kind: 'invalid'; problem: string };
 
 /** Azure VM names: 1–64 letters, digits, `_ . -`, starting with a letter or digit, not ending in `.` or `-`. */
@@ -19,6 +20,8 @@ export const VmNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?$
 /** Azure resource group names: 1–90 letters, digits, `_ . - ( )`, not ending in `.`. */
 export const ResourceGroupPattern = /^[A-Za-z0-9_.()-]{0,89}[A-Za-z0-9_()-]$/;
 const IncidentIdPattern = /^[a-z0-9]{6,40}$/;
+/** Playbook step ids (schema.ts): kebab-case. */
+const StepIdPattern = /^[a-z][a-z0-9-]{1,62}$/;
 const MaxInput = 500;
 
 export function parseCommand(text: string): ParsedCommand {
@@ -41,6 +44,14 @@ export function parseCommand(text: string): ParsedCommand {
       const id = rest[0] ?? '';
       if (!IncidentIdPattern.test(id))
         return { kind: 'invalid', problem: `"${shorten(id, 40)}" is not an incident id` };
+      const step = first === 'undo' ? rest[1] : undefined;
+      if (rest.length > (first === 'undo' ? 2 : 1))
+        return { kind: 'invalid', problem: `unexpected "${shorten(rest.at(-1) ?? '', 40)}"` };
+      if (step !== undefined) {
+        if (!StepIdPattern.test(step))
+          return { kind: 'invalid', problem: `"${shorten(step, 40)}" is not a step id` };
+        return { kind: 'undo', incidentId: id, step };
+      }
       return { kind: first, incidentId: id };
     }
   }

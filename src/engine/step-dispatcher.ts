@@ -243,6 +243,8 @@ export class StepDispatcher {
       text: timedOut ? timedOutText(step.title, timedOut) : resultText(step.title, result, step.result),
       elapsedMs: ended.getTime() - started.getTime(),
       done: true,
+      // A change the undo can take back alone: its result offers that (the Undo button).
+      ...(result.outcome === 'ok' && playbook.undoable.has(stepId) ? { undo: { attempt } } : {}),
     };
     const story = posted([done]);
     await this.finish(

@@ -12,6 +12,7 @@ import type {
 } from './machine-types';
 import { SuccessOutcomes } from './outcomes';
 import type { StepDef } from './schema';
+import { factsOf } from './step-params';
 
 type StepParam = { stepId: string };
 const noSideEffect = () => {
@@ -144,6 +145,10 @@ export function setupIncidentMachine(playbook: Playbook) {
         stepId,
       })),
       enableWalkAll: assign({ walkAll: true }),
+      /** `undo <incident> <step>` names one step; a plain `undo` (or none) undoes them all. */
+      recordUndoStep: assign(({ event }) => ({
+        undoStep: event.type === 'UNDO' ? (event.step ?? null) : null,
+      })),
       recordVmStatus: assign(({ event }) =>
         event.type === 'VM_STATUS' ? { vmStatus: { status: event.status, detail: event.detail } } : {},
       ),
@@ -213,14 +218,17 @@ export function isEvidenceStep(step: StepDef | undefined): step is Extract<StepD
 }
 
 /**
- * Whether a step applies: always in walk-all mode or without a `when`; otherwise when any
- * listed cause is present (or no evidence exists yet to rule it out) or any listed step
- * finished with success.
+ * Whether a step applies: never while its `when.if` fails on the incident's facts; always in
+ * walk-all mode or without a `when`; otherwise when any listed cause is present (or no evidence
+ * exists yet to rule it out) or any listed step finished with success (or none is listed).
  */
 export function applies(step: StepDef | undefined, context: IncidentContext): boolean {
+  // `if` holds even in walk-all mode: it says whether the step can make sense at all.
+  if (step?.when?.if && !matches(step.when.if, factsOf(context))) return false;
   if (!step?.when || context.walkAll) return true;
   const { causes, ran, unless } = step.when;
   if (unless && context.evidence !== null && matches(unless, context.evidence)) return false;
+  if (!causes && !ran) return true;
   if (causes && (context.evidence === null || causes.some((c) => context.causes.some((f) => f.id === c)))) {
     return true;
   }

@@ -62,6 +62,8 @@ export interface IncidentContext {
   owedUndo?: string[];
   /** The end an incident was heading for when an owed undo step was offered instead. */
   pendingEnd?: { outcome: EndOutcome; reason: string | null } | null;
+  /** The one step an `UNDO` asked to undo (the undo step's `Step` default); absent: all of them. */
+  undoStep?: string | null;
 }
 
 export interface IncidentInput {
@@ -78,7 +80,7 @@ export type IncidentEvent =
   | { type: 'STEP_RESULT'; stepId: string; attempt: number; result: StepRunResult }
   | { type: 'EXPIRE'; stepId: string; attempt: number; at: string }
   | { type: 'ABORT'; decision: Decision; reason?: string }
-  | { type: 'UNDO'; decision: Decision };
+  | { type: 'UNDO'; decision: Decision; step?: string };
 
 /** What the machine tells the engine about (messages, transcript). */
 export type IncidentEmitted =

@@ -15,11 +15,12 @@ const id = z
 /**
  * A parameter default read from the incident's facts by a `/`-separated path:
  * `evidence/listener/services/0` (latest evidence), `firstEvidence/rdpPort` (the first
- * diagnosis, before any change) or `params/<step-id>/<Param>` (a parameter an earlier step ran with). Paths use `/` because evidence keys hold dots
- * ("TLS 1.2").
+ * diagnosis, before any change), `params/<step-id>/<Param>` (a parameter an earlier step ran with)
+ * or `undo/step` (the one step `undo <incident> <step>` asked to undo, `all` otherwise). Paths use
+ * `/` because evidence keys hold dots ("TLS 1.2").
  */
 const fromFacts = z
-  .object({ from: z.string().regex(/^(evidence|firstEvidence|params)\/[^/]+(\/[^/]+)*$/) })
+  .object({ from: z.string().regex(/^(evidence|firstEvidence|params|undo)\/[^/]+(\/[^/]+)*$/) })
   .strict();
 
 const paramBase = {
@@ -116,13 +117,16 @@ const answerSchema = z
 
 /**
  * When a step applies: any listed cause is present, or any listed step finished `ok`; never
- * while `unless` holds on the latest evidence (e.g. stopping a port owner that cannot be stopped).
+ * while `unless` holds on the latest evidence (e.g. stopping a port owner that cannot be stopped);
+ * only while `if` holds on the incident's facts, read as parameter defaults are (`params/…`,
+ * `evidence/…`: the NSG rule goes back only when the undo put the port back).
  */
 const whenSchema = z
   .object({
     causes: z.array(id).optional(),
     ran: z.array(id).optional(),
     unless: conditionSchema.optional(),
+    if: conditionSchema.optional(),
   })
   .strict();
 
@@ -229,7 +233,11 @@ export const playbookSchema = z
     onAgentNotReady: id,
     /** Where to go when the VM is stopped or deallocated (a step that starts it); else the incident ends. */
     onVmStopped: id.optional(),
-    /** The step `undo <incident>` in chat leads to, from any step waiting for a person, once a change was made. */
+    /**
+     * The step `undo <incident> [step]` in chat (or a result's Undo button) leads to, from any step
+     * waiting for a person, once a change was made. Its `Step` enum parameter lists the steps it
+     * can undo one by one, and `all` (load-playbook.ts checks both).
+     */
     onUndo: id.optional(),
     causes: z.array(causeSchema),
     steps: z.array(stepSchema).min(1),

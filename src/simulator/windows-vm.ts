@@ -267,11 +267,21 @@ export class SimulatedWindowsVm {
       case 'reset-machinekeys-acl':
         return resetKeyFileAcl(s, stamp(this.now()));
       case 'undo-changes': {
-        // As undo-changes.ps1: the saved changes first, newest first, then Group Policy back on.
-        const { restored } = undoChanges(s, assertIncidentId(params.IncidentId));
-        const groupPolicy = restoreGroupPolicy(s, () => this.applyGroupPolicy());
-        const data = { restored, failed: [], groupPolicy };
-        const error = groupPolicy.error ? `Not restored: Group Policy: ${groupPolicy.error}` : undefined;
+        // As undo-changes.ps1: the saved changes first, newest first (all, or one step's), then
+        // Group Policy back on when the TLS change went back.
+        const step = params.Step ?? 'all';
+        if (!/^(all|[a-z][a-z0-9-]{1,62})$/.test(step)) throw new Error(`Invalid step '${step}'`);
+        const { restored } = undoChanges(s, assertIncidentId(params.IncidentId), step);
+        const groupPolicy =
+          step === 'all' || step === 'enable-tls'
+            ? restoreGroupPolicy(s, () => this.applyGroupPolicy())
+            : null;
+        const data = { step, restored, failed: [], groupPolicy };
+        const problems = [
+          ...(step !== 'all' && restored.length === 0 ? [`no saved change of ${step} in this incident`] : []),
+          ...(groupPolicy?.error ? [`Group Policy: ${groupPolicy.error}`] : []),
+        ];
+        const error = problems.length ? `Not restored: ${problems.join('; ')}` : undefined;
         return { ok: !error, data, ...(error ? { error } : {}) };
       }
       case 'restore-group-policy': {

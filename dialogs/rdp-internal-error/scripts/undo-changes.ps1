@@ -5,8 +5,12 @@
 # cannot be restored does not keep the others from being restored; a restored change's file is
 # removed, one that failed stays (running this again retries it). Group Policy is switched back
 # on as after enable-tls (lib/group-policy.ps1). A certificate the renewal deleted cannot come
-# back (it was expired or broken): that change is not recorded. Safe to run twice.
+# back (it was expired or broken): that change is not recorded. With -Step, only that step's
+# changes go back, and Group Policy only with enable-tls's (it paused Group Policy so that a
+# domain policy cannot switch TLS off again before the restart). Safe to run twice.
 param(
+    # One step's change (its id, as the journal files name it), or all of them.
+    [string]$Step = 'all',
     # Supplied by rdp-fix itself, not a person: the incident this change belongs to (lib/undo-journal.ps1).
     [string]$IncidentId = ''
 )
@@ -85,8 +89,9 @@ function Restore-Change($Entry) {
     }
 }
 
-$data = [ordered]@{ restored = @(); failed = @(); groupPolicy = $null }
+$data = [ordered]@{ step = $Step; restored = @(); failed = @(); groupPolicy = $null }
 try {
+    if ($Step -notmatch '^(all|[a-z][a-z0-9-]{1,62})$') { throw "Invalid step '$Step'" }
     $folder = Get-UndoFolder
     $files = @(Get-ChildItem -LiteralPath $folder -Filter '*.json' -ErrorAction SilentlyContinue | Sort-Object -Property Name -Descending)
     foreach ($file in $files) {
@@ -95,6 +100,7 @@ try {
             # A file that does not parse is one failure, not the end of the undo.
             $entry = Get-Content -LiteralPath $file.FullName -Raw | ConvertFrom-Json
             $what = $entry.step
+            if ($Step -ne 'all' -and $entry.step -ne $Step) { continue }
             Write-Log "undo $($entry.step) from $($file.Name)"
             Restore-Change $entry
             Remove-PriorState $file.FullName
@@ -104,8 +110,10 @@ try {
             $data.failed += "${what}: $($_.Exception.Message)"
         }
     }
-    $data.groupPolicy = Restore-GroupPolicy
+    if ($Step -eq 'all' -or $Step -eq 'enable-tls') { $data.groupPolicy = Restore-GroupPolicy }
     $problems = @($data.failed)
+    # One step asked for and nothing of it saved: say so rather than report an undo that did nothing.
+    if ($Step -ne 'all' -and $data.restored.Count -eq 0 -and $data.failed.Count -eq 0) { $problems += "no saved change of $Step in this incident" }
     if ($data.groupPolicy.error) { $problems += "Group Policy: $($data.groupPolicy.error)" }
     $message = if ($problems.Count -gt 0) { 'Not restored: ' + ($problems -join '; ') } else { $null }
     Write-Result ($problems.Count -eq 0) $data $message
