@@ -44,10 +44,11 @@ export function parseCommand(text: string): ParsedCommand {
       const id = rest[0] ?? '';
       if (!IncidentIdPattern.test(id))
         return { kind: 'invalid', problem: `"${shorten(id, 40)}" is not an incident id` };
+      // `undo <id> <step>` undoes one step's change; `undo <id> all` (or nothing) all of them.
       const step = first === 'undo' ? rest[1] : undefined;
-      if (rest.length > (first === 'undo' ? 2 : 1))
-        return { kind: 'invalid', problem: `unexpected "${shorten(rest.at(-1) ?? '', 40)}"` };
-      if (step !== undefined) {
+      if (first === 'undo' && rest.length > 2)
+        return { kind: 'invalid', problem: `unexpected "${shorten(rest[2] ?? '', 40)}"` };
+      if (step !== undefined && step !== 'all') {
         if (!StepIdPattern.test(step))
           return { kind: 'invalid', problem: `"${shorten(step, 40)}" is not a step id` };
         return { kind: 'undo', incidentId: id, step };

@@ -13,9 +13,9 @@ import { stepOfState } from '../playbook/compile-playbook';
 import type { Playbook } from '../playbook/load-playbook';
 import { changeMade } from '../playbook/machine-setup';
 import type { Decision, IncidentContext, IncidentEvent } from '../playbook/machine-types';
-import { needsApproval, SuccessOutcomes } from '../playbook/outcomes';
+import { needsApproval } from '../playbook/outcomes';
 import type { StepDef } from '../playbook/schema';
-import { factsOf, resolveParams } from '../playbook/step-params';
+import { factsOf, resolveParams, UndoAll } from '../playbook/step-params';
 import type { IncidentRecord, PendingDecision } from '../store/incident-store';
 import {
   agreedParams,
@@ -179,8 +179,10 @@ export function decideCommand(
         context.current.stepId === playbook.onUndo
       )
         throw new Refusal(ErrorCodes.StepNotCurrent, Texts.refused.nothingToUndo());
-      if (command.step !== undefined) assertUndoable(playbook, context, command.step);
-      const step = command.step ? { step: command.step } : {};
+      // `undo <id> all` is the plain undo.
+      const named = command.step === UndoAll ? undefined : command.step;
+      if (named !== undefined) assertUndoable(playbook, context, named);
+      const step = named ? { step: named } : {};
       return {
         event: { type: 'UNDO', decision: { by: command.user, at }, ...step },
         drafts: [{ kind: 'incident.undoAsked', actor: command.user.id, data: { by: command.user, ...step } }],
@@ -189,8 +191,8 @@ export function decideCommand(
             record.id,
             context.current.stepId,
             context.current.attempt,
-            command.step
-              ? Texts.ended.undoStepAsked(who(command.user), command.step)
+            named
+              ? Texts.ended.undoStepAsked(who(command.user), named)
               : Texts.ended.undoAsked(who(command.user)),
           ),
         ],
@@ -305,11 +307,11 @@ function assertDecidable(
 }
 
 /**
- * `undo <incident> <step>`: the step must be one the undo can take back alone, and it must have
- * changed the VM in this incident; the refusal names the steps that can.
+ * `undo <incident> <step>`: the step must be one the undo can take back alone, and its prior
+ * state must be saved on the VM and not yet put back; the refusal names the steps that can.
  */
 function assertUndoable(playbook: Playbook, context: IncidentContext, step: string): void {
-  const done = [...playbook.undoable].filter((id) => SuccessOutcomes.has(context.steps[id]?.outcome ?? ''));
+  const done = [...playbook.undoable].filter((id) => context.steps[id]?.priorSaved);
   if (done.includes(step)) return;
   const shown = shorten(step, 64);
   throw new Refusal(

@@ -116,7 +116,19 @@ export function setupIncidentMachine(playbook: Playbook) {
         const owedUndo = (context.owedUndo ?? []).filter(
           (owing) => !(settles[owing] && data !== undefined && matches(settles[owing], data)),
         );
-        return { owedUndo, steps: updateStep(context, stepId, patch), current: null };
+        // The journal on the VM, mirrored: a saved prior state stays saved until an undo restores it.
+        if (savedPriorState(data)) patch.priorSaved = true;
+        let steps = updateStep(context, stepId, patch);
+        if (stepId === playbook.onUndo) {
+          for (const restored of restoredSteps(data))
+            if (steps[restored]) steps = { ...steps, [restored]: { ...steps[restored]!, priorSaved: false } };
+        }
+        return {
+          owedUndo,
+          steps,
+          current: null,
+          ...(stepId === playbook.onUndo ? { undoStep: null } : {}),
+        };
       }),
       holdEnd: assign(({ event }, { outcome }: { outcome: EndOutcome }) => ({
         pendingEnd: pendingEndOf(event, outcome),
@@ -145,10 +157,24 @@ export function setupIncidentMachine(playbook: Playbook) {
         stepId,
       })),
       enableWalkAll: assign({ walkAll: true }),
-      /** `undo <incident> <step>` names one step; a plain `undo` (or none) undoes them all. */
-      recordUndoStep: assign(({ event }) => ({
-        undoStep: event.type === 'UNDO' ? (event.step ?? null) : null,
-      })),
+      /**
+       * `undo <incident> <step>` names one step; a plain `undo` (or none) undoes them all. Asked
+       * on the card of an owed undo (restore-group-policy, offered before an end), that undo is
+       * owed again: offering it discharged it, but no one declined it, and an undo of one other
+       * step leaves Group Policy paused.
+       */
+      recordUndoStep: assign(({ context, event }) => {
+        const offered = context.current?.stepId;
+        const owed = context.owedUndo ?? [];
+        const owing = playbook.steps
+          .filter((s) => undoOf(s) !== undefined && undoOf(s) === offered && context.steps[s.id]?.approvedBy)
+          .map((s) => s.id)
+          .filter((id) => !owed.includes(id));
+        return {
+          undoStep: event.type === 'UNDO' ? (event.step ?? null) : null,
+          owedUndo: [...owed, ...owing],
+        };
+      }),
       recordVmStatus: assign(({ event }) =>
         event.type === 'VM_STATUS' ? { vmStatus: { status: event.status, detail: event.detail } } : {},
       ),
@@ -253,4 +279,16 @@ export function changeMade(
       SuccessOutcomes.has(s.outcome ?? '')
     );
   });
+}
+
+/** Whether a step's result says it saved a prior state for an undo (lib/undo-journal.ps1's file). */
+export function savedPriorState(data: unknown): boolean {
+  const file = (data as { undoFile?: unknown } | null | undefined)?.undoFile;
+  return typeof file === 'string' && file.length > 0;
+}
+
+/** The steps an undo's result says it put back (undo-changes.ps1 `restored`). */
+function restoredSteps(data: unknown): string[] {
+  const restored = (data as { restored?: unknown } | null | undefined)?.restored;
+  return Array.isArray(restored) ? restored.filter((s): s is string => typeof s === 'string') : [];
 }

@@ -36,6 +36,11 @@ export interface StepRecord {
   approvedBy?: Decision;
   params?: StepParams;
   error?: StepError;
+  /**
+   * The step saved its prior state on the VM for an undo (a result naming its `undoFile`, even
+   * a failed one) and no undo has put it back since: `undo <id> <step>` and the Undo button.
+   */
+  priorSaved?: boolean;
 }
 
 export type EndOutcome = 'resolved' | 'unresolved' | 'aborted' | 'expired' | 'failed';

@@ -191,9 +191,14 @@ export class SimulatedWindowsVm {
     try {
       const saved = priorStateOf(id, this.state, params);
       const outcome = this.apply(id, params);
-      // Saved before the change; a run that changed nothing (or put everything back) leaves none.
-      if (saved && changedSince(saved, this.state)) this.state.undoJournal.push(saved);
-      return print(outcome.ok, outcome.data, outcome.error);
+      // Saved before the change; a run that changed nothing (or put everything back) leaves none,
+      // and only a saved state is named in the result (lib/undo-journal.ps1's file).
+      const { undoFile: _, ...data } = outcome.data as Record<string, unknown>;
+      if (saved && changedSince(saved, this.state)) {
+        this.state.undoJournal.push(saved);
+        data.undoFile = `C:\\ProgramData\\rdp-fix\\undo\\${saved.incidentId}\\${stamp(this.now())}-${id}.json`;
+      }
+      return print(outcome.ok, data, outcome.error);
     } catch (err) {
       return print(false, {}, (err as Error).message);
     }
@@ -277,11 +282,7 @@ export class SimulatedWindowsVm {
             ? restoreGroupPolicy(s, () => this.applyGroupPolicy())
             : null;
         const data = { step, restored, failed: [], groupPolicy };
-        const problems = [
-          ...(step !== 'all' && restored.length === 0 ? [`no saved change of ${step} in this incident`] : []),
-          ...(groupPolicy?.error ? [`Group Policy: ${groupPolicy.error}`] : []),
-        ];
-        const error = problems.length ? `Not restored: ${problems.join('; ')}` : undefined;
+        const error = groupPolicy?.error ? `Not restored: Group Policy: ${groupPolicy.error}` : undefined;
         return { ok: !error, data, ...(error ? { error } : {}) };
       }
       case 'restore-group-policy': {

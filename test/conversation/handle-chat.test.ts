@@ -321,3 +321,57 @@ test('undo <id> reset-machinekeys-acl: the key file as before, TLS stays repaire
   expect(vm().gpsvcStart).toBe(before.start!.gpsvcStart);
   expect(await h.store.get(id)).toMatchObject({ status: 'closed', outcome: 'unresolved' });
 });
+
+test('a step that saved nothing (free-rdp-port only started TermService) offers no Undo, and `undo <id> free-rdp-port` is refused', async () => {
+  const h = makeConversation();
+  const id = await openThrough(h, 'sim-rdp-stopped');
+  for (let i = 0; i < 6 && (await currentStep(h, id)).stepId !== 'test-rdp'; i++) {
+    await approveStep(h, id, (await currentStep(h, id)).stepId!, { from: opsChannel });
+    await h.engine.idle();
+  }
+  expect((await currentStep(h, id)).context.steps['free-rdp-port']).toMatchObject({ outcome: 'ok' });
+  const results = (await h.store.transcript(id))
+    .filter((e) => e.kind === 'message.posted')
+    .map(
+      (e) =>
+        (e.data as { message: { kind: string; stepId?: string; done?: boolean; undo?: unknown } }).message,
+    )
+    .filter((m) => m.kind === 'progress' && m.done);
+  expect(results.find((m) => m.stepId === 'free-rdp-port')).not.toHaveProperty('undo');
+  expect(
+    await h.conversation.handleChat(parseCommand(`undo ${id} free-rdp-port`), asAlice, opsChannel),
+  ).toMatchObject({
+    kind: 'refusal',
+    text: { en: '"free-rdp-port" has not changed the VM in this incident.' },
+  });
+  expect((await currentStep(h, id)).stepId).toBe('test-rdp');
+});
+
+test('an undo of one step asked on the "switch Group Policy back on" card: that card comes back before the end', async () => {
+  const { h, id, vm, before } = await allThreeBeforeRestart();
+  // Aborted at the restart: Group Policy is paused, so its switch-back is offered first.
+  await h.engine.handle({ type: 'abort', incidentId: id, user: alice, from: opsChannel });
+  await h.engine.idle();
+  expect((await currentStep(h, id)).stepId).toBe('restore-group-policy');
+  await h.conversation.handleChat(parseCommand(`undo ${id} reset-machinekeys-acl`), asAlice, opsChannel);
+  await h.engine.idle();
+  await approveStep(h, id, 'undo-changes', { from: opsChannel });
+  await h.engine.idle();
+  expect(vm().certificate?.keyAccess).toBe('networkServiceDenied');
+  expect(vm().gpsvcStart).toBe(4);
+  // Offered again, and the key repair, put back, can no longer be undone alone.
+  const { stepId, attempt } = await currentStep(h, id);
+  expect(stepId).toBe('restore-group-policy');
+  expect(
+    await h.conversation.handleChat(parseCommand(`undo ${id} reset-machinekeys-acl`), asAlice, opsChannel),
+  ).toMatchObject({
+    kind: 'refusal',
+    text: {
+      en: '"reset-machinekeys-acl" has not changed the VM in this incident. Changes that can be undone one by one: enable-tls.',
+    },
+  });
+  await approveStep(h, id, 'restore-group-policy', { attempt, from: opsChannel });
+  await h.engine.idle();
+  expect(vm().gpsvcStart).toBe(before.start!.gpsvcStart);
+  expect(await h.store.get(id)).toMatchObject({ status: 'closed' });
+});

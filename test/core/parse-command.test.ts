@@ -63,5 +63,5 @@ test('undo <id> [step]: a step id or nothing; anything else is refused, nothing 
     kind: 'invalid',
     problem: 'unexpected "now"',
   });
-  expect(parseCommand('cancel 0123abcd4567 enable-tls')).toMatchObject({ kind: 'invalid' });
+  expect(parseCommand('undo 0123abcd4567 all')).toEqual({ kind: 'undo', incidentId: '0123abcd4567' });
 });

@@ -7,7 +7,8 @@
 # on as after enable-tls (lib/group-policy.ps1). A certificate the renewal deleted cannot come
 # back (it was expired or broken): that change is not recorded. With -Step, only that step's
 # changes go back, and Group Policy only with enable-tls's (it paused Group Policy so that a
-# domain policy cannot switch TLS off again before the restart). Safe to run twice.
+# domain policy cannot switch TLS off again before the restart). Safe to run twice: what is
+# put back is no longer saved, so a second run restores nothing and succeeds.
 param(
     # One step's change (its id, as the journal files name it), or all of them.
     [string]$Step = 'all',
@@ -93,7 +94,10 @@ $data = [ordered]@{ step = $Step; restored = @(); failed = @(); groupPolicy = $n
 try {
     if ($Step -notmatch '^(all|[a-z][a-z0-9-]{1,62})$') { throw "Invalid step '$Step'" }
     $folder = Get-UndoFolder
-    $files = @(Get-ChildItem -LiteralPath $folder -Filter '*.json' -ErrorAction SilentlyContinue | Sort-Object -Property Name -Descending)
+    # Files are named <UTC time>-<step>.json (lib/undo-journal.ps1): one step's are found by name,
+    # so that another step's damaged file does not fail this undo.
+    $filter = if ($Step -eq 'all') { '*.json' } else { "*-$Step.json" }
+    $files = @(Get-ChildItem -LiteralPath $folder -Filter $filter -ErrorAction SilentlyContinue | Sort-Object -Property Name -Descending)
     foreach ($file in $files) {
         $what = $file.Name
         try {
@@ -111,9 +115,9 @@ try {
         }
     }
     if ($Step -eq 'all' -or $Step -eq 'enable-tls') { $data.groupPolicy = Restore-GroupPolicy }
+    # Nothing saved for the step (already put back by an earlier run whose result was lost, or a
+    # step that changed nothing): nothing to do, and no failure ("restored" says none).
     $problems = @($data.failed)
-    # One step asked for and nothing of it saved: say so rather than report an undo that did nothing.
-    if ($Step -ne 'all' -and $data.restored.Count -eq 0 -and $data.failed.Count -eq 0) { $problems += "no saved change of $Step in this incident" }
     if ($data.groupPolicy.error) { $problems += "Group Policy: $($data.groupPolicy.error)" }
     $message = if ($problems.Count -gt 0) { 'Not restored: ' + ($problems -join '; ') } else { $null }
     Write-Result ($problems.Count -eq 0) $data $message
