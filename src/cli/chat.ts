@@ -92,8 +92,8 @@ export async function runChat(
       const answer = (
         await ask(
           step.answers
-            ? '> answer number, [b] abort: '
-            : '> [a]pprove (a Name=value …), [s]kip, a[b]ort, [v]iew script: ',
+            ? '> answer number, [b] abort, [u]ndo [step]: '
+            : '> [a]pprove (a Name=value …), [s]kip, a[b]ort, [v]iew script, [u]ndo [step]: ',
         )
       )?.trim();
       if (answer === undefined) {
@@ -132,6 +132,9 @@ export function decodeAnswer(
 ): Click | string {
   const at = { incidentId, stepId: step.stepId, attempt: step.attempt };
   if (answer === 'b') return { verb: 'abort', ...at, reason: 'aborted at the terminal' };
+  // `u` undoes every change of the incident, `u <step>` one step's (as `undo <id> [step]` in chat).
+  if (answer === 'u' || answer.startsWith('u '))
+    return { verb: 'undo', ...at, stepId: answer.slice(1).trim() };
   if (step.answers) {
     const chosen = step.answers[Number(answer) - 1];
     return chosen ? { verb: 'answer', ...at, answer: chosen } : `Choose 1-${step.answers.length}.\n`;
@@ -155,7 +158,7 @@ export function decodeAnswer(
       ...(step.scriptSha256 ? { scriptSha256: step.scriptSha256 } : {}),
     };
   }
-  return 'Type a, s, b or v.\n';
+  return 'Type a, s, b, v or u.\n';
 }
 
 /** A conversation reply as terminal text; undefined when the engine's messages say it all. */
@@ -207,7 +210,8 @@ export function render(d: Delivery, locale: Locale): string {
     case 'summary':
       return `\n${m.text[locale]}${m.reason ? ` (${m.reason})` : ''}\n${m.steps.map((s) => `  ${s.stepId}: ${s.outcome}${s.approvedBy ? ` (approved by ${s.approvedBy})` : ''}`).join('\n')}\n`;
     case 'progress':
-      return m.done ? `${m.text[locale]}\n` : `  … ${m.text[locale]}\n`;
+      if (!m.done) return `  … ${m.text[locale]}\n`;
+      return `${m.text[locale]}\n${m.undo ? `  (type u ${m.stepId} at the next prompt to undo this change)\n` : ''}`;
     case 'refusal':
     case 'notice':
     case 'opened':

@@ -78,7 +78,7 @@ export async function handleChat(
       return replyTo(
         await ports.engine.handle(
           command.kind === 'undo'
-            ? { type: 'undo', ...asked }
+            ? { type: 'undo', ...asked, ...(command.step ? { step: command.step } : {}) }
             : { type: 'abort', ...asked, reason: `cancelled by ${who.user.name ?? who.user.id}` },
         ),
       );

@@ -2,7 +2,7 @@ import { shorten } from './shorten';
 /**
  * The `/rdp-fix …` command language, shared by every channel:
  *   <vm> [--rg <group>] [--all] [--offline] | help | status | history [vm] | transcript <id> |
- *   cancel <id> | undo <id> | keep-repair <id> | swap-back <id>
+ *   cancel <id> | undo <id> [step] | keep-repair <id> | swap-back <id>
  * Names follow Azure's rules, so hostile text never gets further than this parser.
  */
 export type ParsedCommand =
@@ -12,7 +12,7 @@ export type ParsedCommand =
   | { kind: 'history'; vmName?: string }
   | { kind: 'transcript'; incidentId: string }
   | { kind: 'cancel'; incidentId: string }
-  | { kind: 'undo'; incidentId: string }
+  | { kind: 'undo'; incidentId: string; step?: string }
   /** The offline repair's last decision: keep the repaired disk, or put the original back. */
   | { kind: 'keep-repair'; incidentId: string }
   | { kind: 'swap-back'; incidentId: string }
@@ -23,6 +23,8 @@ export const VmNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?$
 /** Azure resource group names: 1–90 letters, digits, `_ . - ( )`, not ending in `.`. */
 export const ResourceGroupPattern = /^[A-Za-z0-9_.()-]{0,89}[A-Za-z0-9_()-]$/;
 const IncidentIdPattern = /^[a-z0-9]{6,40}$/;
+/** Playbook step ids (schema.ts): kebab-case. */
+const StepIdPattern = /^[a-z][a-z0-9-]{1,62}$/;
 const MaxInput = 500;
 
 export function parseCommand(text: string): ParsedCommand {
@@ -47,6 +49,15 @@ export function parseCommand(text: string): ParsedCommand {
       const id = rest[0] ?? '';
       if (!IncidentIdPattern.test(id))
         return { kind: 'invalid', problem: `"${shorten(id, 40)}" is not an incident id` };
+      // `undo <id> <step>` undoes one step's change; `undo <id> all` (or nothing) all of them.
+      const step = first === 'undo' ? rest[1] : undefined;
+      if (first === 'undo' && rest.length > 2)
+        return { kind: 'invalid', problem: `unexpected "${shorten(rest[2] ?? '', 40)}"` };
+      if (step !== undefined && step !== 'all') {
+        if (!StepIdPattern.test(step))
+          return { kind: 'invalid', problem: `"${shorten(step, 40)}" is not a step id` };
+        return { kind: 'undo', incidentId: id, step };
+      }
       return { kind: first, incidentId: id };
     }
   }

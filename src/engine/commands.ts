@@ -43,7 +43,14 @@ export type Command =
       from: Origin;
     }
   | { type: 'abort'; incidentId: string; user: User; from: Origin; reason?: string }
-  | { type: 'undo'; incidentId: string; user: User; from: Origin }
+  | {
+      type: 'undo';
+      incidentId: string;
+      user: User;
+      from: Origin;
+      /** One step's change (`undo <id> <step>`, a result's Undo button); absent: every change. */
+      step?: string;
+    }
   | { type: 'stepResult'; incidentId: string; stepId: string; attempt: number; result: StepRunResult }
   | { type: 'vmChecked'; incidentId: string; status: VmStatus; detail?: string }
   | { type: 'expire'; incidentId: string; stepId: string; attempt: number };
@@ -74,8 +81,8 @@ export function refusal(code: ErrorCode, message: Localized, incidentId?: string
   return { ok: false, code, message, ...(incidentId ? { incidentId } : {}) };
 }
 
-/** What a person can press on a step card, in every channel. */
-export type CardVerb = 'approve' | 'skip' | 'abort' | 'answer';
+/** What a person can press on a step card (or, `undo`, on a changing step's result), in every channel. */
+export type CardVerb = 'approve' | 'skip' | 'abort' | 'answer' | 'undo';
 
 export interface CardClick {
   verb: CardVerb;
@@ -109,5 +116,8 @@ export function commandForCard(click: CardClick): IncidentCommand {
       return { type: 'abort', incidentId, user, from };
     case 'answer':
       return { type: 'answer', incidentId, stepId, attempt, user, from, answer: click.answer ?? '' };
+    case 'undo':
+      // The button on the step's result: that step's change only.
+      return { type: 'undo', incidentId, user, from, ...(stepId ? { step: stepId } : {}) };
   }
 }

@@ -15,7 +15,7 @@ import { changeMade } from '../playbook/machine-setup';
 import type { Decision, IncidentContext, IncidentEvent } from '../playbook/machine-types';
 import { needsApproval } from '../playbook/outcomes';
 import type { StepDef } from '../playbook/schema';
-import { resolveParams } from '../playbook/step-params';
+import { factsOf, resolveParams, UndoAll } from '../playbook/step-params';
 import type { IncidentRecord, PendingDecision } from '../store/incident-store';
 import {
   agreedParams,
@@ -27,7 +27,6 @@ import {
   who,
 } from './approval-rules';
 import type { IncidentCommand } from './commands';
-import { factsOf } from './describe-events';
 import type { OutMessage } from './messages';
 import { Texts } from './texts';
 import { contextOf, stateValueOf } from './transition-incident';
@@ -180,15 +179,21 @@ export function decideCommand(
         context.current.stepId === playbook.onUndo
       )
         throw new Refusal(ErrorCodes.StepNotCurrent, Texts.refused.nothingToUndo());
+      // `undo <id> all` is the plain undo.
+      const named = command.step === UndoAll ? undefined : command.step;
+      if (named !== undefined) assertUndoable(playbook, context, named);
+      const step = named ? { step: named } : {};
       return {
-        event: { type: 'UNDO', decision: { by: command.user, at } },
-        drafts: [{ kind: 'incident.undoAsked', actor: command.user.id, data: { by: command.user } }],
+        event: { type: 'UNDO', decision: { by: command.user, at }, ...step },
+        drafts: [{ kind: 'incident.undoAsked', actor: command.user.id, data: { by: command.user, ...step } }],
         messages: [
           closeCard(
             record.id,
             context.current.stepId,
             context.current.attempt,
-            Texts.ended.undoAsked(who(command.user)),
+            named
+              ? Texts.ended.undoStepAsked(who(command.user), named)
+              : Texts.ended.undoAsked(who(command.user)),
           ),
         ],
       };
@@ -299,4 +304,20 @@ function assertDecidable(
     throw new Refusal(ErrorCodes.StepNotCurrent, notCurrent);
   }
   return step;
+}
+
+/**
+ * `undo <incident> <step>`: the step must be one the undo can take back alone, and its prior
+ * state must be saved on the VM and not yet put back; the refusal names the steps that can.
+ */
+function assertUndoable(playbook: Playbook, context: IncidentContext, step: string): void {
+  const done = [...playbook.undoable].filter((id) => context.steps[id]?.priorSaved);
+  if (done.includes(step)) return;
+  const shown = shorten(step, 64);
+  throw new Refusal(
+    ErrorCodes.StepNotCurrent,
+    playbook.undoable.has(step)
+      ? Texts.refused.stepChangedNothing(shown, done)
+      : Texts.refused.notUndoable(shown, done),
+  );
 }

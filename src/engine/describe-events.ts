@@ -5,7 +5,7 @@ import type { Playbook } from '../playbook/load-playbook';
 import type { IncidentContext, IncidentEmitted, StepParams } from '../playbook/machine-types';
 import { needsApproval } from '../playbook/outcomes';
 import type { StepDef } from '../playbook/schema';
-import { defaultParams } from '../playbook/step-params';
+import { defaultParams, factsOf } from '../playbook/step-params';
 import { type CardParam, cardKey, type OutMessage } from './messages';
 import { Texts } from './texts';
 
@@ -157,16 +157,6 @@ export function stepCard(
         : [],
     ...(script ? { script } : {}),
     ...(extra.scriptSha256 ? { scriptSha256: extra.scriptSha256 } : {}),
-  };
-}
-
-/** The facts `{from: ...}` parameter defaults read. */
-export function factsOf(context: IncidentContext) {
-  return {
-    evidence: context.evidence,
-    firstEvidence: context.firstEvidence,
-    params: Object.fromEntries(Object.entries(context.steps).map(([id, s]) => [id, s.params])),
-    results: Object.fromEntries(Object.entries(context.steps).map(([id, s]) => [id, s.data])),
   };
 }
 

@@ -50,7 +50,19 @@ export type OutMessage =
       scriptSha256?: string;
     }
   | { kind: 'cardClosed'; key: string; stepId: string; attempt: number; text: Localized }
-  | { kind: 'progress'; key: string; stepId: string; text: Localized; elapsedMs: number; done: boolean }
+  | {
+      kind: 'progress';
+      key: string;
+      stepId: string;
+      text: Localized;
+      elapsedMs: number;
+      done: boolean;
+      /**
+       * On the result of a change the undo can take back alone: channels add an Undo button,
+       * pressed as `undo <incident> <step>` (bound to this attempt like a card's buttons).
+       */
+      undo?: { attempt: number };
+    }
   | {
       kind: 'summary';
       outcome: EndOutcome;

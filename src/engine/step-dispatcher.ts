@@ -6,6 +6,7 @@ import { ErrorCodes } from '../core/errors';
 import type { TranscriptDraft } from '../core/transcript';
 import type { User } from '../core/types';
 import type { Playbook } from '../playbook/load-playbook';
+import { savedPriorState } from '../playbook/machine-setup';
 import type { IncidentContext, StepError, StepRunResult } from '../playbook/machine-types';
 import { engineParamsFor } from '../playbook/script-header';
 import type { DispatchLeases, DispatchRecord, IncidentRecord } from '../store/incident-store';
@@ -269,6 +270,9 @@ export class StepDispatcher {
       text: timedOut ? timedOutText(step.title, timedOut) : resultText(step.title, result, step.result),
       elapsedMs: ended.getTime() - started.getTime(),
       done: true,
+      // A change the undo can take back alone, whose prior state is saved (even if the step then
+      // failed): its result offers that (the Undo button).
+      ...(playbook.undoable.has(stepId) && savedPriorState(result.data) ? { undo: { attempt } } : {}),
     };
     const story = posted([done]);
     await this.finish(

@@ -263,7 +263,15 @@ export function compilePlaybook(playbook: Playbook) {
       // `undo <incident>` in chat: from a step waiting for a person, once a step changed the VM
       // (decideCommand refuses it otherwise, with the reason).
       ...(playbook.onUndo
-        ? { UNDO: [{ guard: { type: 'changeMade' as const }, target: ref(playbook.onUndo) }] }
+        ? {
+            UNDO: [
+              {
+                guard: { type: 'changeMade' as const },
+                target: ref(playbook.onUndo),
+                actions: [{ type: 'recordUndoStep' as const }],
+              },
+            ],
+          }
         : {}),
     },
     states,

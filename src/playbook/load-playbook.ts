@@ -8,6 +8,7 @@ import { CausePrefix, outcomesOf } from './outcomes';
 import { type PlaybookFile, playbookSchema, ResumeEnd, type StepDef, Terminals, undoStepOf } from './schema';
 import { EngineParams, readScriptHeader, type ScriptHeader } from './script-header';
 import { readScript, ScriptIncludeMissing } from './script-includes';
+import { UndoAll } from './step-params';
 
 /** A script of a playbook, with the hash recorded in the transcript when it runs. */
 export interface PlaybookScript {
@@ -24,6 +25,8 @@ export interface Playbook extends PlaybookFile {
   /** Hash of the YAML and every script: stored with each incident to detect a changed playbook. */
   hash: string;
   stepById: ReadonlyMap<string, StepDef>;
+  /** Steps the `onUndo` step can undo one by one (its `Step` parameter's values but `all`). */
+  undoable: ReadonlySet<string>;
 }
 
 const PlaybookFileName = 'playbook.yaml';
@@ -57,6 +60,8 @@ export function loadPlaybook(dir: string): Playbook {
   const problems: PlaybookProblem[] = [];
   const scripts = loadScripts(dir, playbook, shown, problems);
   checkGraph(playbook, shown, problems);
+  const undoable = undoableSteps(playbook);
+  checkUndoable(playbook, scripts, undoable, shown, problems);
   if (problems.length > 0) throw new PlaybookInvalid(problems);
 
   const hash = createHash('sha256');
@@ -68,7 +73,61 @@ export function loadPlaybook(dir: string): Playbook {
     scripts,
     hash: hash.digest('hex'),
     stepById: new Map(playbook.steps.map((s) => [s.id, s])),
+    undoable,
   };
+}
+
+/** The name of the undo step's parameter that picks one step to undo, or `all`. */
+export const UndoStepParam = 'Step';
+
+function undoableSteps(playbook: PlaybookFile): Set<string> {
+  const undo = playbook.steps.find((s) => s.id === playbook.onUndo);
+  const param = undo && 'params' in undo ? undo.params[UndoStepParam] : undefined;
+  return new Set(param?.type === 'enum' ? param.values.filter((v) => v !== UndoAll) : []);
+}
+
+/**
+ * A step the undo can take back alone must save its prior state (its script takes the engine's
+ * `IncidentId`, lib/undo-journal.ps1), and every step that saves one must be undoable alone:
+ * otherwise its result would offer an Undo that restores nothing, or none at all.
+ */
+function checkUndoable(
+  playbook: PlaybookFile,
+  scripts: Record<string, PlaybookScript>,
+  undoable: ReadonlySet<string>,
+  file: string,
+  problems: PlaybookProblem[],
+): void {
+  const undo = playbook.steps.find((s) => s.id === playbook.onUndo);
+  if (!undo) return;
+  const param = 'params' in undo ? undo.params[UndoStepParam] : undefined;
+  if (param?.type !== 'enum' || !param.values.includes(UndoAll)) {
+    problems.push({
+      file,
+      path: `onUndo`,
+      problem: `the undo step "${undo.id}" needs an enum parameter ${UndoStepParam} with "${UndoAll}" and the steps it can undo`,
+    });
+    return;
+  }
+  playbook.steps.forEach((step, index) => {
+    const journals =
+      step.kind === 'runCommand' &&
+      step.id !== undo.id &&
+      Boolean(scripts[step.script]?.header.params.includes('IncidentId'));
+    if (journals !== undoable.has(step.id)) {
+      problems.push({
+        file,
+        path: `steps.${index}`,
+        problem: journals
+          ? `"${step.id}" saves its prior state but is not a value of ${undo.id}'s ${UndoStepParam}`
+          : `"${step.id}" is a value of ${undo.id}'s ${UndoStepParam} but saves no prior state (no IncidentId parameter)`,
+      });
+    }
+  });
+  for (const value of undoable) {
+    if (!playbook.steps.some((s) => s.id === value))
+      problems.push({ file, path: `onUndo`, problem: `${UndoStepParam} names unknown step "${value}"` });
+  }
 }
 
 function zodProblems(file: string, error: z.ZodError): PlaybookProblem[] {

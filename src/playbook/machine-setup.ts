@@ -12,6 +12,7 @@ import type {
 } from './machine-types';
 import { SuccessOutcomes } from './outcomes';
 import { type AzureAction, AzureActions, type StepDef, undoStepOf } from './schema';
+import { factsOf } from './step-params';
 
 type StepParam = { stepId: string };
 const noSideEffect = () => {
@@ -125,7 +126,19 @@ export function setupIncidentMachine(playbook: Playbook) {
         const owedUndo = (context.owedUndo ?? []).filter(
           (owing) => !(settles[owing] && data !== undefined && matches(settles[owing], data)),
         );
-        return { owedUndo, steps: updateStep(context, stepId, patch), current: null };
+        // The journal on the VM, mirrored: a saved prior state stays saved until an undo restores it.
+        if (savedPriorState(data)) patch.priorSaved = true;
+        let steps = updateStep(context, stepId, patch);
+        if (stepId === playbook.onUndo) {
+          for (const restored of restoredSteps(data))
+            if (steps[restored]) steps = { ...steps, [restored]: { ...steps[restored]!, priorSaved: false } };
+        }
+        return {
+          owedUndo,
+          steps,
+          current: null,
+          ...(stepId === playbook.onUndo ? { undoStep: null } : {}),
+        };
       }),
       holdEnd: assign(({ event }, { outcome }: { outcome: EndOutcome }) => ({
         pendingEnd: pendingEndOf(event, outcome),
@@ -154,6 +167,24 @@ export function setupIncidentMachine(playbook: Playbook) {
         stepId,
       })),
       enableWalkAll: assign({ walkAll: true }),
+      /**
+       * `undo <incident> <step>` names one step; a plain `undo` (or none) undoes them all. Asked
+       * on the card of an owed undo (restore-group-policy, offered before an end), that undo is
+       * owed again: offering it discharged it, but no one declined it, and an undo of one other
+       * step leaves Group Policy paused.
+       */
+      recordUndoStep: assign(({ context, event }) => {
+        const offered = context.current?.stepId;
+        const owed = context.owedUndo ?? [];
+        const owing = playbook.steps
+          .filter((s) => undoOf(s) !== undefined && undoOf(s) === offered && context.steps[s.id]?.approvedBy)
+          .map((s) => s.id)
+          .filter((id) => !owed.includes(id));
+        return {
+          undoStep: event.type === 'UNDO' ? (event.step ?? null) : null,
+          owedUndo: [...owed, ...owing],
+        };
+      }),
       recordVmStatus: assign(({ event }) =>
         event.type === 'VM_STATUS' ? { vmStatus: { status: event.status, detail: event.detail } } : {},
       ),
@@ -231,16 +262,20 @@ export function isEvidenceStep(step: StepDef | undefined): step is Extract<StepD
 }
 
 /**
- * Whether a step applies: always in walk-all mode or without a `when`; otherwise when any
- * listed cause is present (or no evidence exists yet to rule it out) or any listed step
- * finished with success.
+ * Whether a step applies: never while its `when.if` fails on the incident's facts; always in
+ * walk-all mode or without a `when`; otherwise when any listed cause is present (or no evidence
+ * exists yet to rule it out) or any listed step finished with success (or none is listed).
  */
 export function applies(step: StepDef | undefined, context: IncidentContext): boolean {
+  // `if` holds even in walk-all mode: it says whether the step can make sense at all.
+  if (step?.when?.if && !matches(step.when.if, factsOf(context))) return false;
   if (!step?.when) return true;
   const { causes, ran, unless, feature } = step.when;
+  // A feature switched off: the step is not part of the incident, walk-all included.
   if (feature && !(context.features ?? []).includes(feature)) return false;
-  if (context.walkAll || (!causes && !ran && !unless)) return true;
+  if (context.walkAll) return true;
   if (unless && context.evidence !== null && matches(unless, context.evidence)) return false;
+  if (!causes && !ran) return true;
   if (causes && (context.evidence === null || causes.some((c) => context.causes.some((f) => f.id === c)))) {
     return true;
   }
@@ -265,4 +300,16 @@ export function changeMade(
       SuccessOutcomes.has(s.outcome ?? '')
     );
   });
+}
+
+/** Whether a step's result says it saved a prior state for an undo (lib/undo-journal.ps1's file). */
+export function savedPriorState(data: unknown): boolean {
+  const file = (data as { undoFile?: unknown } | null | undefined)?.undoFile;
+  return typeof file === 'string' && file.length > 0;
+}
+
+/** The steps an undo's result says it put back (undo-changes.ps1 `restored`). */
+function restoredSteps(data: unknown): string[] {
+  const restored = (data as { restored?: unknown } | null | undefined)?.restored;
+  return Array.isArray(restored) ? restored.filter((s): s is string => typeof s === 'string') : [];
 }

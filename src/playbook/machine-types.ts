@@ -39,6 +39,11 @@ export interface StepRecord {
   error?: StepError;
   /** What the step's result said (not for evidence steps): `results/<step>/…` defaults read it. */
   data?: unknown;
+  /**
+   * The step saved its prior state on the VM for an undo (a result naming its `undoFile`, even
+   * a failed one) and no undo has put it back since: `undo <id> <step>` and the Undo button.
+   */
+  priorSaved?: boolean;
 }
 
 export type EndOutcome = 'resolved' | 'unresolved' | 'aborted' | 'expired' | 'failed';
@@ -69,6 +74,8 @@ export interface IncidentContext {
   features?: Feature[];
   /** `--offline`: go to the offline repair whatever the VM's state. */
   offline?: boolean;
+  /** The one step an `UNDO` asked to undo (the undo step's `Step` default); absent: all of them. */
+  undoStep?: string | null;
 }
 
 export interface IncidentInput {
@@ -87,7 +94,7 @@ export type IncidentEvent =
   | { type: 'STEP_RESULT'; stepId: string; attempt: number; result: StepRunResult }
   | { type: 'EXPIRE'; stepId: string; attempt: number; at: string }
   | { type: 'ABORT'; decision: Decision; reason?: string }
-  | { type: 'UNDO'; decision: Decision };
+  | { type: 'UNDO'; decision: Decision; step?: string };
 
 /** What the machine tells the engine about (messages, transcript). */
 export type IncidentEmitted =

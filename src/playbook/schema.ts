@@ -20,11 +20,12 @@ const id = z
  * A parameter default read from the incident's facts by a `/`-separated path:
  * `evidence/listener/services/0` (latest evidence), `firstEvidence/rdpPort` (the first
  * diagnosis, before any change), `params/<step-id>/<Param>` (a parameter an earlier step ran with)
- * or `results/<step-id>/<field>` (what an earlier step's result said, e.g. the drive letter the
- * rescue VM gave the attached disk). Paths use `/` because evidence keys hold dots ("TLS 1.2").
+ * `undo/step` (the one step `undo <incident> <step>` asked to undo, `all` otherwise) or
+ * `results/<step-id>/<field>` (what an earlier step's result said, e.g. the drive letter the rescue
+ * VM gave the attached disk). Paths use `/` because evidence keys hold dots ("TLS 1.2").
  */
 const fromFacts = z
-  .object({ from: z.string().regex(/^(evidence|firstEvidence|params|results)\/[^/]+(\/[^/]+)*$/) })
+  .object({ from: z.string().regex(/^(evidence|firstEvidence|params|undo|results)\/[^/]+(\/[^/]+)*$/) })
   .strict();
 
 const paramBase = {
@@ -121,7 +122,9 @@ const answerSchema = z
 
 /**
  * When a step applies: any listed cause is present, or any listed step finished `ok`; never
- * while `unless` holds on the latest evidence (e.g. stopping a port owner that cannot be stopped).
+ * while `unless` holds on the latest evidence (e.g. stopping a port owner that cannot be stopped);
+ * only while `if` holds on the incident's facts, read as parameter defaults are (`params/…`,
+ * `evidence/…`: the NSG rule goes back only when the undo put the port back).
  */
 const whenSchema = z
   .object({
@@ -130,6 +133,7 @@ const whenSchema = z
     unless: conditionSchema.optional(),
     /** Only when this feature is switched on (`rescue`: RDPFIX_RESCUE); checked before anything else, walk-all included. */
     feature: z.enum(Features).optional(),
+    if: conditionSchema.optional(),
   })
   .strict();
 
@@ -250,7 +254,11 @@ export const playbookSchema = z
     onOffline: id.optional(),
     /** Where to go when the VM is stopped or deallocated (a step that starts it); else the incident ends. */
     onVmStopped: id.optional(),
-    /** The step `undo <incident>` in chat leads to, from any step waiting for a person, once a change was made. */
+    /**
+     * The step `undo <incident> [step]` in chat (or a result's Undo button) leads to, from any step
+     * waiting for a person, once a change was made. Its `Step` enum parameter lists the steps it
+     * can undo one by one, and `all` (load-playbook.ts checks both).
+     */
     onUndo: id.optional(),
     causes: z.array(causeSchema),
     steps: z.array(stepSchema).min(1),

@@ -1,19 +1,34 @@
 import { ErrorCodes, RdpFixError } from '../core/errors';
 import { shorten } from '../core/shorten';
 import { readPath } from './facts';
-import type { StepParams } from './machine-types';
+import type { IncidentContext, StepParams } from './machine-types';
 import type { ParamDef } from './schema';
 
 /**
- * Where `{from: ...}` defaults are read: the latest evidence, the first (before any change) and
- * earlier steps' parameters.
+ * Where `{from: ...}` defaults (and a step's `when.if`) are read: the latest evidence, the first
+ * (before any change), earlier steps' parameters and the step an undo was asked for.
  */
 export interface ParamFacts {
   evidence: unknown;
   firstEvidence?: unknown;
   params: Record<string, StepParams | undefined>;
+  undo?: { step: string };
   /** What earlier steps' results said (`results/<step>/…`). */
   results?: Record<string, unknown>;
+}
+
+/** What an undo restores when no one step was named: every change of the incident. */
+export const UndoAll = 'all';
+
+/** The facts of an incident, as `{from: ...}` defaults and `when.if` read them. */
+export function factsOf(context: IncidentContext): ParamFacts {
+  return {
+    evidence: context.evidence,
+    firstEvidence: context.firstEvidence,
+    params: Object.fromEntries(Object.entries(context.steps).map(([id, s]) => [id, s.params])),
+    undo: { step: context.undoStep ?? UndoAll },
+    results: Object.fromEntries(Object.entries(context.steps).map(([id, s]) => [id, s.data])),
+  };
 }
 
 /** The default of each parameter, for the step card. Defaults that cannot be read are left out. */

@@ -54,14 +54,18 @@ export function changedSince(entry: UndoEntry, s: WindowsVmState): boolean {
   );
 }
 
-/** undo-changes.ps1: one incident's saved changes put back, newest first, and their files removed. */
-export function undoChanges(s: WindowsVmState, incidentId: string): { restored: string[] } {
+/**
+ * undo-changes.ps1: one incident's saved changes (all, or one step's) put back, newest first, and
+ * their files removed. A step's saved fields are put back whole (a field another step changed
+ * later, such as TermService's state, goes back to what this step found).
+ */
+export function undoChanges(s: WindowsVmState, incidentId: string, step = 'all'): { restored: string[] } {
   const restored: string[] = [];
-  const mine = s.undoJournal.filter((e) => e.incidentId === incidentId);
-  for (const entry of [...mine].reverse()) {
+  const chosen = (e: UndoEntry) => e.incidentId === incidentId && (step === 'all' || e.step === step);
+  for (const entry of s.undoJournal.filter(chosen).reverse()) {
     Object.assign(s, structuredClone(entry.prior));
     restored.push(entry.step);
   }
-  s.undoJournal = s.undoJournal.filter((e) => e.incidentId !== incidentId);
+  s.undoJournal = s.undoJournal.filter((e) => !chosen(e));
   return { restored };
 }

@@ -196,9 +196,14 @@ export class SimulatedWindowsVm {
     try {
       const saved = priorStateOf(id, this.state, params);
       const outcome = this.apply(id, params);
-      // Saved before the change; a run that changed nothing (or put everything back) leaves none.
-      if (saved && changedSince(saved, this.state)) this.state.undoJournal.push(saved);
-      return print(outcome.ok, outcome.data, outcome.error);
+      // Saved before the change; a run that changed nothing (or put everything back) leaves none,
+      // and only a saved state is named in the result (lib/undo-journal.ps1's file).
+      const { undoFile: _, ...data } = outcome.data as Record<string, unknown>;
+      if (saved && changedSince(saved, this.state)) {
+        this.state.undoJournal.push(saved);
+        data.undoFile = `C:\\ProgramData\\rdp-fix\\undo\\${saved.incidentId}\\${stamp(this.now())}-${id}.json`;
+      }
+      return print(outcome.ok, data, outcome.error);
     } catch (err) {
       return print(false, {}, (err as Error).message);
     }
@@ -276,11 +281,17 @@ export class SimulatedWindowsVm {
       case 'reset-machinekeys-acl':
         return resetKeyFileAcl(s, stamp(this.now()));
       case 'undo-changes': {
-        // As undo-changes.ps1: the saved changes first, newest first, then Group Policy back on.
-        const { restored } = undoChanges(s, assertIncidentId(params.IncidentId));
-        const groupPolicy = restoreGroupPolicy(s, () => this.applyGroupPolicy());
-        const data = { restored, failed: [], groupPolicy };
-        const error = groupPolicy.error ? `Not restored: Group Policy: ${groupPolicy.error}` : undefined;
+        // As undo-changes.ps1: the saved changes first, newest first (all, or one step's), then
+        // Group Policy back on when the TLS change went back.
+        const step = params.Step ?? 'all';
+        if (!/^(all|[a-z][a-z0-9-]{1,62})$/.test(step)) throw new Error(`Invalid step '${step}'`);
+        const { restored } = undoChanges(s, assertIncidentId(params.IncidentId), step);
+        const groupPolicy =
+          step === 'all' || step === 'enable-tls'
+            ? restoreGroupPolicy(s, () => this.applyGroupPolicy())
+            : null;
+        const data = { step, restored, failed: [], groupPolicy };
+        const error = groupPolicy?.error ? `Not restored: Group Policy: ${groupPolicy.error}` : undefined;
         return { ok: !error, data, ...(error ? { error } : {}) };
       }
       case 'restore-group-policy': {

@@ -56,6 +56,8 @@ export const en = {
       unresolved: () => 'Ended without a resolution.',
       aborted: () => 'Aborted.',
       undoAsked: (who: string) => `${who} asked to undo this incident's changes: the undo card follows.`,
+      undoStepAsked: (who: string, step: string) =>
+        `${who} asked to undo the change of "${step}": the undo card follows.`,
       expired: () => 'Closed: an approval expired.',
       failed: () => 'The agent could not act on this VM.',
     },
@@ -90,6 +92,10 @@ export const en = {
       nothingToUndo: () => 'Nothing to undo: no step of this incident has changed the VM yet.',
       undoWhileRunning: (step: string) =>
         `"${step}" is running on the VM; ask for the undo again once its result is in.`,
+      notUndoable: (step: string, done: string[]) =>
+        `"${step}" is not a change the undo can take back on its own.${canUndo(done)}`,
+      stepChangedNothing: (step: string, done: string[]) =>
+        `"${step}" has not changed the VM in this incident.${canUndo(done)}`,
       noPlaybook: () => 'No such playbook.',
     },
   },
@@ -102,7 +108,7 @@ export const en = {
       '`/rdp-fix history [vm]` past incidents',
       '`/rdp-fix transcript <id>` the transcript as a Markdown file',
       '`/rdp-fix cancel <id>` abort an incident',
-      "`/rdp-fix undo <id>` put the VM back as it was before the incident's changes (a card to approve)",
+      "`/rdp-fix undo <id> [step]` put the VM back as it was before the incident's changes, or one step's change (a card to approve)",
       '`/rdp-fix keep-repair <id>` after an offline repair: keep the repaired disk (the original stays in Azure for you to delete)',
       '`/rdp-fix swap-back <id>` after an offline repair: put the original OS disk back (a card to approve)',
     ].join('\n'),
@@ -136,6 +142,7 @@ export const en = {
     abort: 'Abort',
     cancel: 'Cancel',
     showScript: 'Show script',
+    undo: 'Undo this change',
     confirmTitle: 'Are you sure?',
     confirmText: 'This step',
     because: 'Because',
@@ -202,3 +209,8 @@ export const en = {
 };
 
 export type Catalogue = typeof en;
+
+/** The steps one can name in `undo <incident> <step>`, as the end of a refusal. */
+function canUndo(done: string[]): string {
+  return done.length ? ` Changes that can be undone one by one: ${done.join(', ')}.` : '';
+}

@@ -55,6 +55,8 @@ export const it: Catalogue = {
       aborted: () => 'Interrotto.',
       undoAsked: (who: string) =>
         `${who} ha chiesto di annullare le modifiche di questo incidente: segue la scheda.`,
+      undoStepAsked: (who: string, step: string) =>
+        `${who} ha chiesto di annullare la modifica di "${step}": segue la scheda.`,
       expired: () => "Chiuso: un'approvazione è scaduta.",
       failed: () => "L'agente non ha potuto intervenire su questa VM.",
     },
@@ -92,6 +94,10 @@ export const it: Catalogue = {
         'Niente da annullare: nessun passaggio di questo incidente ha ancora modificato la VM.',
       undoWhileRunning: (step: string) =>
         `"${step}" è in esecuzione sulla VM; chiedere di nuovo l'annullamento quando arriva il risultato.`,
+      notUndoable: (step: string, done: string[]) =>
+        `"${step}" non è una modifica che l'annullamento può ripristinare da sola.${canUndo(done)}`,
+      stepChangedNothing: (step: string, done: string[]) =>
+        `"${step}" non ha modificato la VM in questo incidente.${canUndo(done)}`,
       noPlaybook: () => 'Playbook inesistente.',
     },
   },
@@ -103,7 +109,7 @@ export const it: Catalogue = {
       '`/rdp-fix history [vm]` incidenti passati',
       '`/rdp-fix transcript <id>` la trascrizione come file Markdown',
       '`/rdp-fix cancel <id>` interrompe un incidente',
-      "`/rdp-fix undo <id>` riporta la VM com'era prima delle modifiche dell'incidente (una scheda da approvare)",
+      "`/rdp-fix undo <id> [passaggio]` riporta la VM com'era prima delle modifiche dell'incidente, o annulla la modifica di un passaggio (una scheda da approvare)",
       "`/rdp-fix keep-repair <id>` dopo una riparazione offline: tiene il disco riparato (l'originale resta in Azure e lo si elimina a mano)",
       '`/rdp-fix swap-back <id>` dopo una riparazione offline: rimette il disco del sistema operativo originale (una scheda da approvare)',
     ].join('\n'),
@@ -137,6 +143,7 @@ export const it: Catalogue = {
     abort: 'Interrompi',
     cancel: 'Annulla',
     showScript: 'Mostra script',
+    undo: 'Annulla questa modifica',
     confirmTitle: 'Confermi?',
     confirmText: 'Questo passaggio',
     because: 'Perché',
@@ -195,3 +202,8 @@ export const it: Catalogue = {
     otherTenant: 'Questo tenant di Teams non è quello servito da rdp-fix; non è stato fatto nulla.',
   },
 };
+
+/** I passaggi che si possono nominare in `undo <incidente> <passaggio>`, in fondo a un rifiuto. */
+function canUndo(done: string[]): string {
+  return done.length ? ` Modifiche annullabili una per una: ${done.join(', ')}.` : '';
+}

@@ -48,7 +48,9 @@ export function describeEntry(entry: TranscriptEntry): string {
     case 'incident.aborted':
       return `${by} aborted the incident${d.reason ? `: ${String(d.reason)}` : ''}`;
     case 'incident.undoAsked':
-      return `${by} asked to undo the incident's changes`;
+      return d.step
+        ? `${by} asked to undo the change of ${String(d.step)}`
+        : `${by} asked to undo the incident's changes`;
     case 'approval.expired':
       return `The approval of ${step} expired`;
     case 'incident.ended':

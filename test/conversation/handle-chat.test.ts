@@ -10,7 +10,7 @@ import {
   opsChannel,
   otherChannel,
 } from '../helpers/conversation-harness';
-import { alice, approveStep, currentStep } from '../helpers/engine-harness';
+import { AllThreeSteps, alice, approveStep, bob, currentStep } from '../helpers/engine-harness';
 
 /** The chat commands, answered by the conversation core over a real engine and in-memory store. */
 
@@ -210,4 +210,168 @@ test('undo: refused before any change and to someone who may not steer; after a 
   });
   const transcript = await h.store.transcript(id);
   expect(transcript.filter((e) => e.kind === 'incident.undoAsked').map((e) => e.actor)).toEqual([alice.id]);
+});
+
+/**
+ * sim-all-three up to the restart, the renewal skipped: two changes saved on the VM, the key
+ * file's permissions (NETWORK SERVICE denied → readable) and TLS (with Group Policy paused).
+ */
+async function allThreeBeforeRestart() {
+  const h = makeConversation();
+  const id = await openThrough(h, 'sim-all-three');
+  const vm = () => h.vm.vm('sim-all-three').state;
+  const states: Record<string, ReturnType<typeof vm>> = { start: structuredClone(vm()) };
+  for (const stepId of AllThreeSteps.slice(0, AllThreeSteps.indexOf('restart-vm'))) {
+    states[stepId] = structuredClone(vm());
+    if (stepId === 'renew-rdp-certificate')
+      await h.engine.handle({
+        type: 'skip',
+        incidentId: id,
+        stepId,
+        attempt: 1,
+        user: bob,
+        from: opsChannel,
+      });
+    else await approveStep(h, id, stepId, { from: opsChannel });
+    await h.engine.idle();
+  }
+  expect(vm().undoJournal.map((e) => e.step)).toEqual(['reset-machinekeys-acl', 'enable-tls']);
+  expect(vm().certificate?.keyAccess).toBe('readable');
+  expect((await currentStep(h, id)).stepId).toBe('restart-vm');
+  return { h, id, vm, before: states };
+}
+
+test('undo <id> <step>: a step that changed nothing here, or that the undo cannot take back alone, is refused with the steps that can', async () => {
+  const { h, id } = await allThreeBeforeRestart();
+  const undo = (step: string) =>
+    h.conversation.handleChat(parseCommand(`undo ${id} ${step}`), asAlice, opsChannel);
+  expect(await undo('change-rdp-port')).toMatchObject({
+    kind: 'refusal',
+    code: ErrorCodes.StepNotCurrent,
+    text: {
+      en: '"change-rdp-port" has not changed the VM in this incident. Changes that can be undone one by one: enable-tls, reset-machinekeys-acl.',
+      it: expect.stringContaining('"change-rdp-port" non ha modificato la VM'),
+    },
+  });
+  expect(await undo('renew-rdp-certificate')).toMatchObject({
+    kind: 'refusal',
+    text: {
+      en: expect.stringContaining(
+        '"renew-rdp-certificate" is not a change the undo can take back on its own',
+      ),
+    },
+  });
+  // Nothing moved: the restart card still waits.
+  expect((await currentStep(h, id)).stepId).toBe('restart-vm');
+});
+
+test('undo <id> enable-tls: only the TLS change goes back, with Group Policy; the key repair stays', async () => {
+  const { h, id, vm, before } = await allThreeBeforeRestart();
+  const repaired = structuredClone(vm());
+  expect(await h.conversation.handleChat(parseCommand(`undo ${id} enable-tls`), asAlice, opsChannel)).toEqual(
+    {
+      kind: 'done',
+    },
+  );
+  await h.engine.idle();
+  // The undo card proposes that one step.
+  const { stepId, context } = await currentStep(h, id);
+  expect(stepId).toBe('undo-changes');
+  expect(context.undoStep).toBe('enable-tls');
+  await approveStep(h, id, 'undo-changes', { from: opsChannel });
+  await h.engine.idle();
+  const after = vm();
+  const tlsBefore = before['enable-tls']!;
+  expect({ tls: after.tls, schannel: after.schannelServerOther, gpsvc: after.gpsvcStart }).toEqual({
+    tls: tlsBefore.tls,
+    schannel: tlsBefore.schannelServerOther,
+    gpsvc: tlsBefore.gpsvcStart,
+  });
+  expect(after.certificate).toEqual(repaired.certificate);
+  // The key repair's saved state is still on the VM: a later undo can still take it back.
+  expect(after.undoJournal.map((e) => [e.incidentId, e.step])).toEqual([[id, 'reset-machinekeys-acl']]);
+  // Group Policy is back on: no restore-group-policy is owed, the incident ends.
+  expect(await h.store.get(id)).toMatchObject({ status: 'closed', outcome: 'unresolved' });
+  const transcript = await h.store.transcript(id);
+  expect(transcript.find((e) => e.kind === 'incident.undoAsked')?.data).toMatchObject({ step: 'enable-tls' });
+  const output = transcript.find(
+    (e) => e.kind === 'step.output' && (e.data as { stepId?: string }).stepId === 'undo-changes',
+  );
+  expect(output?.data).toMatchObject({ params: { Step: 'enable-tls' } });
+});
+
+test('undo <id> reset-machinekeys-acl: the key file as before, TLS stays repaired, and Group Policy is still switched back on before the end', async () => {
+  const { h, id, vm, before } = await allThreeBeforeRestart();
+  const repaired = structuredClone(vm());
+  expect(
+    await h.conversation.handleChat(parseCommand(`undo ${id} reset-machinekeys-acl`), asAlice, opsChannel),
+  ).toEqual({ kind: 'done' });
+  await h.engine.idle();
+  await approveStep(h, id, 'undo-changes', { from: opsChannel });
+  await h.engine.idle();
+  expect(vm().certificate).toEqual(before['reset-machinekeys-acl']!.certificate);
+  expect(vm().certificate?.keyAccess).toBe('networkServiceDenied');
+  expect(vm().tls).toEqual(repaired.tls);
+  expect(vm().undoJournal.map((e) => e.step)).toEqual(['enable-tls']);
+  // enable-tls paused Group Policy and its change stays: the incident offers the switch-back first.
+  expect(vm().gpsvcStart).toBe(4);
+  expect((await currentStep(h, id)).stepId).toBe('restore-group-policy');
+  await approveStep(h, id, 'restore-group-policy', { from: opsChannel });
+  await h.engine.idle();
+  expect(vm().gpsvcStart).toBe(before.start!.gpsvcStart);
+  expect(await h.store.get(id)).toMatchObject({ status: 'closed', outcome: 'unresolved' });
+});
+
+test('a step that saved nothing (free-rdp-port only started TermService) offers no Undo, and `undo <id> free-rdp-port` is refused', async () => {
+  const h = makeConversation();
+  const id = await openThrough(h, 'sim-rdp-stopped');
+  for (let i = 0; i < 6 && (await currentStep(h, id)).stepId !== 'test-rdp'; i++) {
+    await approveStep(h, id, (await currentStep(h, id)).stepId!, { from: opsChannel });
+    await h.engine.idle();
+  }
+  expect((await currentStep(h, id)).context.steps['free-rdp-port']).toMatchObject({ outcome: 'ok' });
+  const results = (await h.store.transcript(id))
+    .filter((e) => e.kind === 'message.posted')
+    .map(
+      (e) =>
+        (e.data as { message: { kind: string; stepId?: string; done?: boolean; undo?: unknown } }).message,
+    )
+    .filter((m) => m.kind === 'progress' && m.done);
+  expect(results.find((m) => m.stepId === 'free-rdp-port')).not.toHaveProperty('undo');
+  expect(
+    await h.conversation.handleChat(parseCommand(`undo ${id} free-rdp-port`), asAlice, opsChannel),
+  ).toMatchObject({
+    kind: 'refusal',
+    text: { en: '"free-rdp-port" has not changed the VM in this incident.' },
+  });
+  expect((await currentStep(h, id)).stepId).toBe('test-rdp');
+});
+
+test('an undo of one step asked on the "switch Group Policy back on" card: that card comes back before the end', async () => {
+  const { h, id, vm, before } = await allThreeBeforeRestart();
+  // Aborted at the restart: Group Policy is paused, so its switch-back is offered first.
+  await h.engine.handle({ type: 'abort', incidentId: id, user: alice, from: opsChannel });
+  await h.engine.idle();
+  expect((await currentStep(h, id)).stepId).toBe('restore-group-policy');
+  await h.conversation.handleChat(parseCommand(`undo ${id} reset-machinekeys-acl`), asAlice, opsChannel);
+  await h.engine.idle();
+  await approveStep(h, id, 'undo-changes', { from: opsChannel });
+  await h.engine.idle();
+  expect(vm().certificate?.keyAccess).toBe('networkServiceDenied');
+  expect(vm().gpsvcStart).toBe(4);
+  // Offered again, and the key repair, put back, can no longer be undone alone.
+  const { stepId, attempt } = await currentStep(h, id);
+  expect(stepId).toBe('restore-group-policy');
+  expect(
+    await h.conversation.handleChat(parseCommand(`undo ${id} reset-machinekeys-acl`), asAlice, opsChannel),
+  ).toMatchObject({
+    kind: 'refusal',
+    text: {
+      en: '"reset-machinekeys-acl" has not changed the VM in this incident. Changes that can be undone one by one: enable-tls.',
+    },
+  });
+  await approveStep(h, id, 'restore-group-policy', { attempt, from: opsChannel });
+  await h.engine.idle();
+  expect(vm().gpsvcStart).toBe(before.start!.gpsvcStart);
+  expect(await h.store.get(id)).toMatchObject({ status: 'closed' });
 });

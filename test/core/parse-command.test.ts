@@ -60,3 +60,23 @@ test('the offline repair: --offline on a start, keep-repair and swap-back on an 
   expect(parseCommand('swap-back 0123abcd4567')).toEqual({ kind: 'swap-back', incidentId: '0123abcd4567' });
   expect(parseCommand('swap-back ../etc')).toMatchObject({ kind: 'invalid' });
 });
+
+test('undo <id> [step]: a step id or nothing; anything else is refused, nothing more is read', () => {
+  expect(parseCommand('undo 0123abcd4567')).toEqual({ kind: 'undo', incidentId: '0123abcd4567' });
+  expect(parseCommand('undo 0123abcd4567 enable-tls')).toEqual({
+    kind: 'undo',
+    incidentId: '0123abcd4567',
+    step: 'enable-tls',
+  });
+  for (const step of ['Enable-TLS', 'enable_tls', '$(whoami)', '-x', 'a'.repeat(64)]) {
+    expect(parseCommand(`undo 0123abcd4567 ${step}`)).toMatchObject({
+      kind: 'invalid',
+      problem: expect.stringContaining('is not a step id'),
+    });
+  }
+  expect(parseCommand('undo 0123abcd4567 enable-tls now')).toMatchObject({
+    kind: 'invalid',
+    problem: 'unexpected "now"',
+  });
+  expect(parseCommand('undo 0123abcd4567 all')).toEqual({ kind: 'undo', incidentId: '0123abcd4567' });
+});

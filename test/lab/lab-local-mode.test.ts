@@ -44,9 +44,9 @@ test('local mode: lab create → break tls-disabled → rdp-fix chat by name →
     const answer = (text: string) => {
       const line = text.endsWith('Type yes to go ahead: ')
         ? 'yes'
-        : text.endsWith('> answer number, [b] abort: ')
+        : text.endsWith('> answer number, [b] abort, [u]ndo [step]: ')
           ? '1'
-          : text.endsWith('[v]iew script: ')
+          : text.endsWith('[u]ndo [step]: ')
             ? 'a'
             : undefined;
       if (line === undefined) return;

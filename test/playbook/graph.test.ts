@@ -7,6 +7,7 @@ import { compilePlaybook, stepOfState } from '../../src/playbook/compile-playboo
 import { applies } from '../../src/playbook/machine-setup';
 import type { IncidentEvent, IncidentInput, StepRunResult } from '../../src/playbook/machine-types';
 import { needsApproval } from '../../src/playbook/outcomes';
+import { defaultParams, factsOf } from '../../src/playbook/step-params';
 import { AllThreeSteps, alice, bob, rdpPlaybook } from '../helpers/engine-harness';
 
 /**
@@ -36,6 +37,12 @@ const verifyEvidence = [
   { ...evidence[0], groupPolicy: stillPaused },
 ];
 
+const undos: IncidentEvent[] = [
+  { type: 'UNDO', decision },
+  { type: 'UNDO', decision, step: 'enable-tls' },
+  { type: 'UNDO', decision, step: 'change-rdp-port' },
+];
+
 function eventsFor(snapshot: Snap): IncidentEvent[] {
   if (snapshot.status === 'done') return [];
   const abort: IncidentEvent = { type: 'ABORT', decision: { by: alice, at: decision.at } };
@@ -57,13 +64,18 @@ function eventsFor(snapshot: Snap): IncidentEvent[] {
     if ('answers' in step) {
       return [
         ...step.answers.map((a) => ({ type: 'ANSWER' as const, stepId, attempt, answer: a.id, decision })),
+        ...undos,
         expire,
         abort,
       ];
     }
+    // Approved with the card's defaults, as the engine resolves them (decide-command.ts).
+    const params = defaultParams('params' in step ? step.params : {}, factsOf(snapshot.context));
     return [
-      { type: 'APPROVE', stepId, attempt, decision, params: {} },
+      { type: 'APPROVE', stepId, attempt, decision, params },
       { type: 'SKIP', stepId, attempt, decision },
+      // `undo <id>` and `undo <id> <step>` (the machine takes them once a change was made).
+      ...undos,
       // An approval for another step, or an old attempt, must change nothing.
       { type: 'APPROVE', stepId: 'restart-vm', attempt: attempt + 1, decision, params: {} },
       expire,
@@ -87,14 +99,21 @@ function eventsFor(snapshot: Snap): IncidentEvent[] {
  * with the end an undo step interrupted.
  */
 const conditional = playbook.steps.filter((s) => s.when);
+/**
+ * Steps a `when.ran` names: whether they ran decides the future even while a `when.if` hides it
+ * from `applies` (undo-nsg-rule needs update-nsg-rule AND the undo's Step, known only later).
+ */
+const ranMatters = [...new Set(conditional.flatMap((s) => s.when?.ran ?? []))];
 function serializeState(snapshot: Snap): string {
-  const { owedUndo, pendingEnd, features } = snapshot.context;
+  const { owedUndo, pendingEnd, undoStep, features } = snapshot.context;
   return JSON.stringify([
     features ?? [],
     stateText(snapshot.value),
     conditional.map((s) => applies(s, snapshot.context)),
     owedUndo ?? [],
     pendingEnd?.outcome ?? null,
+    undoStep ?? null,
+    ranMatters.filter((id) => snapshot.context.steps[id]?.outcome === 'ok'),
   ]);
 }
 
@@ -280,5 +299,34 @@ describe('Group Policy never stays paused (enable-tls owes restore-group-policy)
         expect(stateText(next.value)).toBe(state.context.pendingEnd?.outcome);
       }
     }
+  });
+});
+
+describe('undo <id> [step]', () => {
+  const undone = (v: { state: Snap }) => v.state.context.steps['undo-changes']?.params?.Step;
+
+  test('the undo card defaults to the step asked for, or all', () => {
+    const cards = vertices.filter(([, v]) => stateText(v.state.value) === 'undo-changes.awaiting');
+    const asked = new Set(cards.map(([, v]) => v.state.context.undoStep ?? 'all'));
+    expect([...asked].sort()).toEqual(['all', 'change-rdp-port', 'enable-tls']);
+    for (const [, v] of cards) {
+      const defaults = defaultParams(
+        (playbook.stepById.get('undo-changes') as { params: Parameters<typeof defaultParams>[0] }).params,
+        factsOf(v.state.context),
+      );
+      expect(defaults.Step).toBe(v.state.context.undoStep ?? 'all');
+    }
+  });
+
+  test('the NSG rule goes back only after an undo that put the port back (all, or change-rdp-port)', () => {
+    const nsgUndo = vertices.filter(([, v]) => stateText(v.state.value) === 'undo-nsg-rule.awaiting');
+    expect(nsgUndo.length).toBeGreaterThan(0);
+    for (const [, v] of nsgUndo) expect(['all', 'change-rdp-port']).toContain(undone(v));
+    // After undoing only the TLS change the incident never reaches the NSG undo.
+    const tlsOnly = vertices.filter(
+      ([, v]) => undone(v) === 'enable-tls' && v.state.context.steps['update-nsg-rule']?.outcome === 'ok',
+    );
+    expect(tlsOnly.length).toBeGreaterThan(0);
+    for (const [, v] of tlsOnly) expect(stateText(v.state.value)).not.toMatch(/^undo-nsg-rule/);
   });
 });

@@ -148,6 +148,33 @@ describe('invalid playbooks give precise errors (file: path: problem)', () => {
     expect(message).toMatch(/steps\.\d+\.settles\.diagnose: "diagnose" is no step with an undo/);
   });
 
+  test("the undo's Step values and the steps that save their prior state must agree", () => {
+    expect([...loadPlaybook(playbookDir).undoable]).toEqual([
+      'enable-tls',
+      'change-rdp-port',
+      'free-rdp-port',
+      'reset-machinekeys-acl',
+      'enable-rdp',
+    ]);
+    const message = problemsAfter((dir) =>
+      editYaml(
+        dir,
+        'values: [all, enable-tls, change-rdp-port, free-rdp-port, reset-machinekeys-acl, enable-rdp]',
+        'values: [all, enable-tls, change-rdp-port, free-rdp-port, renew-rdp-certificate, enable-rdp]',
+      ),
+    );
+    expect(message).toMatch(
+      /steps\.\d+: "renew-rdp-certificate" is a value of undo-changes's Step but saves no prior state/,
+    );
+    expect(message).toMatch(
+      /steps\.\d+: "reset-machinekeys-acl" saves its prior state but is not a value of undo-changes's Step/,
+    );
+    const noParam = problemsAfter((dir) =>
+      editYaml(dir, '      Step:\n        type: enum', '      Which:\n        type: enum'),
+    );
+    expect(noParam).toContain('the undo step "undo-changes" needs an enum parameter Step');
+  });
+
   test('broken YAML', () => {
     const message = problemsAfter((dir) => writeFileSync(join(dir, 'playbook.yaml'), 'id: [unclosed\n'));
     expect(message).toMatch(/playbook\.yaml: \(root\): YAML: /);

@@ -99,6 +99,8 @@ describe('change-rdp-port', () => {
     expect(result.error).toContain("No MSFT_NetFirewallRule objects found with property 'Name' equal to");
     expect(vm.state).toEqual(before);
     expect(result.data).toMatchObject({ previousPort: 3389, rolledBack: true });
+    // Rolled back whole: no saved state is named, so no undo is offered for it.
+    expect(result.data).not.toHaveProperty('undoFile');
   });
 
   test('records the previous port, the firewall rules’ ports and TermService’s status', () => {
@@ -114,6 +116,8 @@ describe('change-rdp-port', () => {
       termServiceBefore: { status: 'Running' },
       rdpPort: 3390,
       listening: true,
+      // the saved prior state, named as lib/undo-journal.ps1 names it
+      undoFile: 'C:\\ProgramData\\rdp-fix\\undo\\inc-1\\20261201-100000-change-rdp-port.json',
     });
     expect(vm.state).toMatchObject({ rdpPort: 3390, firewallPort: 3390 });
   });

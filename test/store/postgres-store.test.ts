@@ -242,13 +242,19 @@ describe('lock order (issue 12: a heartbeat and a settlement deadlocked)', () =>
 
   test('a deadlock that still happens (here with an outside session) is retried by the store, not thrown', async () => {
     const { store, schema, low, high, conflicts, blocker, waiting, end } = await twoClaimed();
+    // A waiter checks for a cycle once its deadlock_timeout runs out (postgresql.org/docs/current/
+    // runtime-config-locks.html), and the one whose check finds it is rolled back (PostgreSQL's
+    // src/backend/storage/lmgr/proc.c, CheckDeadLock: "deadlock detected" in that backend). Waiting
+    // first is not enough to be that backend on a loaded machine (once, the outside session was
+    // the one rolled back): the outside session checks only after 60 s, the store after 1 s.
+    await blocker.query(`set deadlock_timeout = '60s'`);
     await blocker.query('begin');
     await blocker.query(`select id from ${schema}.outbox where id = $1 for update`, [high.id]);
     // The settlement takes `low`, then waits for `high`...
     const settled = store.settleOutbox([low.id, high.id], 'r1', 'sent', T1);
     await waiting(1);
-    // ...and the outside session now waits for `low`: a cycle. The settlement waited longer,
-    // so its deadlock check (after deadlock_timeout) finds the cycle and PostgreSQL rolls it back.
+    // ...and the outside session now waits for `low`: a cycle, which the store's session finds
+    // (after its deadlock_timeout) and PostgreSQL rolls it back.
     const crossing = blocker.query(`select id from ${schema}.outbox where id = $1 for update`, [low.id]);
     await crossing;
     await blocker.query('commit');

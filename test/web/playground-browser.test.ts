@@ -216,3 +216,36 @@ test('the offline path asks twice; stopping does not', async () => {
   await page.close();
   expect(errors).toEqual([]);
 }, 60_000);
+
+test("a change's result has an Undo button: pressed, the waiting card closes and the undo card proposes that step", async () => {
+  const { page, errors } = await newPage();
+  const box = await start(page, 'sim-tls-disabled');
+  const vm = () => server.runtime.simulator!.windowsVm('rg-sim', 'sim-tls-disabled')!.state;
+  const before = structuredClone({ tls: vm().tls, gpsvc: vm().gpsvcStart });
+  for (;;) {
+    const card = openCard(box);
+    await card.waitFor();
+    if ((await card.getAttribute('data-step')) === 'restart-vm') break;
+    await decide(card);
+  }
+  // Only the change's result has the button (not the diagnosis', nor the snapshot's).
+  const undo = box.locator('.msg.result button.undo');
+  expect(await undo.count()).toBe(1);
+  const result = box.locator('.msg.result:has(button.undo)');
+  expect(await result.textContent()).toContain('Enable TLS');
+  await result.screenshot({ path: join(artifacts, 'playground-undo-button.png') });
+  await undo.click();
+  const undoCard = box.locator('.card[data-step="undo-changes"]:has(.buttons)');
+  await undoCard.waitFor();
+  expect(await undoCard.locator('select[name="Step"]').inputValue()).toBe('enable-tls');
+  expect(await box.locator('.card[data-step="restart-vm"] .decided').textContent()).toContain(
+    'you asked to undo the change of "enable-tls"',
+  );
+  await undoCard.screenshot({ path: join(artifacts, 'playground-undo-card.png') });
+  await decide(undoCard);
+  await box.locator('.summary').waitFor();
+  expect(await box.locator('.summary').textContent()).toContain('Ended without a resolution.');
+  expect({ tls: vm().tls, gpsvc: vm().gpsvcStart }).toEqual(before);
+  await page.close();
+  expect(errors).toEqual([]);
+}, 60_000);

@@ -104,7 +104,8 @@ try {
     $problems = @(Undo-PortChange $changed)
     $data.rolledBack = ($problems.Count -eq 0)
     # Rolled back whole: there is nothing left to undo.
-    if ($data.rolledBack) { Remove-PriorState $data.undoFile }
+    # (and the result names no undo file: rdp-fix offers no undo for it)
+    if ($data.rolledBack) { Remove-PriorState $data.undoFile; $data.undoFile = $null }
     if ($problems.Count -gt 0) { $data.rollbackErrors = $problems }
     Write-Result $false $data $message
 }

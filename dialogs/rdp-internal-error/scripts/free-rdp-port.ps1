@@ -106,8 +106,9 @@ try {
         Write-Log "Start-Service -Name $($data.stoppedService) (TermService still does not listen)"
         Start-Service -Name $data.stoppedService
         $data.restartedStoppedService = $true
-        # Put back by this run itself: nothing left to undo.
+        # Put back by this run itself: nothing left to undo (and the result names no undo file).
         Remove-PriorState $data.undoFile
+        $data.undoFile = $null
     }
     $message = if ($ok) { $null } else { "TermService does not listen on port $rdpPort" }
     Write-Result $ok $data $message

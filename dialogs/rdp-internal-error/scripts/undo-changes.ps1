@@ -5,8 +5,13 @@
 # cannot be restored does not keep the others from being restored; a restored change's file is
 # removed, one that failed stays (running this again retries it). Group Policy is switched back
 # on as after enable-tls (lib/group-policy.ps1). A certificate the renewal deleted cannot come
-# back (it was expired or broken): that change is not recorded. Safe to run twice.
+# back (it was expired or broken): that change is not recorded. With -Step, only that step's
+# changes go back, and Group Policy only with enable-tls's (it paused Group Policy so that a
+# domain policy cannot switch TLS off again before the restart). Safe to run twice: what is
+# put back is no longer saved, so a second run restores nothing and succeeds.
 param(
+    # One step's change (its id, as the journal files name it), or all of them.
+    [string]$Step = 'all',
     # Supplied by rdp-fix itself, not a person: the incident this change belongs to (lib/undo-journal.ps1).
     [string]$IncidentId = ''
 )
@@ -85,16 +90,21 @@ function Restore-Change($Entry) {
     }
 }
 
-$data = [ordered]@{ restored = @(); failed = @(); groupPolicy = $null }
+$data = [ordered]@{ step = $Step; restored = @(); failed = @(); groupPolicy = $null }
 try {
+    if ($Step -notmatch '^(all|[a-z][a-z0-9-]{1,62})$') { throw "Invalid step '$Step'" }
     $folder = Get-UndoFolder
-    $files = @(Get-ChildItem -LiteralPath $folder -Filter '*.json' -ErrorAction SilentlyContinue | Sort-Object -Property Name -Descending)
+    # Files are named <UTC time>-<step>.json (lib/undo-journal.ps1): one step's are found by name,
+    # so that another step's damaged file does not fail this undo.
+    $filter = if ($Step -eq 'all') { '*.json' } else { "*-$Step.json" }
+    $files = @(Get-ChildItem -LiteralPath $folder -Filter $filter -ErrorAction SilentlyContinue | Sort-Object -Property Name -Descending)
     foreach ($file in $files) {
         $what = $file.Name
         try {
             # A file that does not parse is one failure, not the end of the undo.
             $entry = Get-Content -LiteralPath $file.FullName -Raw | ConvertFrom-Json
             $what = $entry.step
+            if ($Step -ne 'all' -and $entry.step -ne $Step) { continue }
             Write-Log "undo $($entry.step) from $($file.Name)"
             Restore-Change $entry
             Remove-PriorState $file.FullName
@@ -104,7 +114,9 @@ try {
             $data.failed += "${what}: $($_.Exception.Message)"
         }
     }
-    $data.groupPolicy = Restore-GroupPolicy
+    if ($Step -eq 'all' -or $Step -eq 'enable-tls') { $data.groupPolicy = Restore-GroupPolicy }
+    # Nothing saved for the step (already put back by an earlier run whose result was lost, or a
+    # step that changed nothing): nothing to do, and no failure ("restored" says none).
     $problems = @($data.failed)
     if ($data.groupPolicy.error) { $problems += "Group Policy: $($data.groupPolicy.error)" }
     $message = if ($problems.Count -gt 0) { 'Not restored: ' + ($problems -join '; ') } else { $null }

@@ -96,6 +96,7 @@ function verbOf(actionId: string, answer: string | undefined): CardVerb | 'showS
   if (actionId === ActionIds.approve) return 'approve';
   if (actionId === ActionIds.skip) return 'skip';
   if (actionId === ActionIds.abort) return 'abort';
+  if (actionId === ActionIds.undo) return 'undo';
   if (actionId.startsWith(ActionIds.answer) && answer) return 'answer';
   return undefined;
 }

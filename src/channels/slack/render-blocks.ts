@@ -24,6 +24,7 @@ export const ActionIds = {
   abort: 'rdpfix_abort',
   showScript: 'rdpfix_script',
   answer: 'rdpfix_answer',
+  undo: 'rdpfix_undo',
 } as const;
 
 // Every text below is escaped whole with escapeSlack (escape-slack.ts says why); the marks
@@ -87,6 +88,33 @@ export function renderCard(
   if (m.actions.includes('showScript')) elements.push(button(ActionIds.showScript, CardLabels.showScript));
   if (m.actions.includes('abort')) elements.push(button(ActionIds.abort, CardLabels.abort, 'danger'));
   blocks.push({ type: 'actions', block_id: `rdpfix_${m.stepId}_${m.attempt}`.slice(0, 255), elements });
+  return blocks;
+}
+
+/**
+ * A progress line, and a step's result when it ends: a change the undo can take back alone
+ * (`m.undo`) gets an Undo button bound to that step attempt, pressed as `undo <id> <step>`.
+ */
+export function renderProgress(
+  m: Extract<OutMessage, { kind: 'progress' }>,
+  incidentId: string,
+  locale: Locale,
+): Block[] {
+  const blocks: Block[] = [mrkdwn(renderText(m, locale))];
+  if (!m.undo) return blocks;
+  const value: ButtonValue = { i: incidentId, s: m.stepId, a: m.undo.attempt };
+  blocks.push({
+    type: 'actions',
+    block_id: `rdpfix_undo_${m.stepId}_${m.undo.attempt}`.slice(0, 255),
+    elements: [
+      {
+        type: 'button',
+        action_id: ActionIds.undo,
+        text: plain(CardLabels.undo[locale]),
+        value: JSON.stringify(value),
+      },
+    ],
+  });
   return blocks;
 }
 

@@ -6,7 +6,7 @@ import type { Delivery } from '../../engine/messages';
 import { type MessageRefStore, openPlatformRefs } from '../message-refs';
 import { textBlocks } from './escape-slack';
 import { postOnce } from './post-once';
-import { type Block, renderCard, renderClosedCard, renderText } from './render-blocks';
+import { type Block, renderCard, renderClosedCard, renderProgress, renderText } from './render-blocks';
 
 export interface SlackSinkDeps {
   client: WebClient;
@@ -69,11 +69,12 @@ export function createSlackSink(deps: SlackSinkDeps): (d: Delivery) => Promise<v
       }
       case 'progress': {
         const text = renderText(m, locale);
+        const blocks = asKnown(renderProgress(m, d.incidentId, locale));
         await progress.show(
           m.key,
           m.done,
-          () => postOnce(client, d, { channel, ...inThread, text, blocks: asKnown(textBlocks(text)) }),
-          (ts) => client.chat.update({ channel, ts, text, blocks: asKnown(textBlocks(text)) }),
+          () => postOnce(client, d, { channel, ...inThread, text, blocks }),
+          (ts) => client.chat.update({ channel, ts, text, blocks }),
         );
         return;
       }

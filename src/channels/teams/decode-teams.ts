@@ -11,7 +11,7 @@ import type { TeamsUser } from './teams-identity';
 
 /** What an Action.Execute or its Action.Submit fallback carries back, checked. */
 const cardData = z.object({
-  verb: z.enum(['approve', 'skip', 'abort', 'showScript', 'answer', 'refresh']),
+  verb: z.enum(['approve', 'skip', 'abort', 'showScript', 'answer', 'undo', 'refresh']),
   ...cardFields,
 });
 

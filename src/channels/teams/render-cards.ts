@@ -16,7 +16,7 @@ export type AdaptiveCard = Record<string, unknown>;
 
 /** What an Action.Execute / Action.Submit carries back: the exact step attempt of the card. */
 export interface CardData {
-  verb: 'approve' | 'skip' | 'abort' | 'showScript' | 'answer';
+  verb: 'approve' | 'skip' | 'abort' | 'showScript' | 'answer' | 'undo';
   i: string;
   s: string;
   a: number;
@@ -44,14 +44,6 @@ export function renderAdaptiveCard(
     ...(x ? { x } : {}),
     // Binds an approval to the script this card stands for.
     ...(m.scriptSha256 ? { h: m.scriptSha256 } : {}),
-  });
-  const action = (title: string, d: CardData, style?: 'positive' | 'destructive') => ({
-    type: 'Action.Execute',
-    title,
-    verb: d.verb,
-    data: d,
-    ...(style ? { style } : {}),
-    fallback: { type: 'Action.Submit', title, data: { ...d, msteams: { type: 'messageBack', text: '' } } },
   });
   const actions = [
     // An answer to confirm opens a small card whose "Yes" decides (card-extras.ts).
@@ -93,6 +85,42 @@ export function renderAdaptiveCard(
       riskParagraph(m, locale),
     ],
     actions,
+  };
+}
+
+/**
+ * An Action.Execute button (Universal Actions) and, for clients without them, the same as an
+ * Action.Submit through its `fallback`.
+ */
+function action(title: string, d: CardData, style?: 'positive' | 'destructive') {
+  return {
+    type: 'Action.Execute',
+    title,
+    verb: d.verb,
+    data: d,
+    ...(style ? { style } : {}),
+    fallback: { type: 'Action.Submit', title, data: { ...d, msteams: { type: 'messageBack', text: '' } } },
+  };
+}
+
+/**
+ * A step's result that a change the undo can take back alone (`m.undo`): the result as a card
+ * with one Undo button bound to that step attempt, pressed as `undo <id> <step>`.
+ */
+export function renderUndoCard(
+  m: Extract<OutMessage, { kind: 'progress' }>,
+  incidentId: string,
+  locale: Locale,
+): AdaptiveCard | undefined {
+  if (!m.undo) return undefined;
+  return {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.5',
+    body: [paragraph(textRun(m.text[locale]))],
+    actions: [
+      action(CardLabels.undo[locale], { verb: 'undo', i: incidentId, s: m.stepId, a: m.undo.attempt }),
+    ],
   };
 }
 

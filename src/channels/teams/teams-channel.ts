@@ -16,6 +16,7 @@ import {
   renderAdaptiveCard,
   renderClosedAdaptiveCard,
   renderTeamsText,
+  renderUndoCard,
 } from './render-cards';
 import { replyText } from './reply-text';
 import { renderScriptCard } from './script-card';
@@ -193,12 +194,19 @@ export function createTeamsChannel(deps: ChannelDeps, options: TeamsOptions, log
           return;
         }
         case 'progress': {
-          const text = renderTeamsText(m, d.locale);
+          // A result with an Undo button is the same text as a card (render-cards.ts renderUndoCard).
+          const card = renderUndoCard(m, d.incidentId, d.locale);
+          const activity = card
+            ? {
+                type: 'message',
+                attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: card }],
+              }
+            : { type: 'message', text: renderTeamsText(m, d.locale) };
           await progress.show(
             m.key,
             m.done,
-            () => ctx.sendActivity(text).then((r) => r?.id),
-            (id) => ctx.updateActivity(Activity.fromObject({ type: 'message', id, text })),
+            () => ctx.sendActivity(Activity.fromObject(activity)).then((r) => r?.id),
+            (id) => ctx.updateActivity(Activity.fromObject({ ...activity, id })),
           );
           return;
         }

@@ -30,7 +30,7 @@ const actionBody = z.object({
   incidentId: z.string().max(64),
   stepId: z.string().max(64),
   attempt: z.number().int().min(1).max(10_000),
-  verb: z.enum(['approve', 'skip', 'abort', 'answer', 'showScript']),
+  verb: z.enum(['approve', 'skip', 'abort', 'answer', 'showScript', 'undo']),
   answer: z.string().max(64).optional(),
   params: paramValues.optional(),
   /** The script hash the card showed (the playground's cards carry it like Slack's and Teams'). */

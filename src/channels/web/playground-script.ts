@@ -139,6 +139,16 @@ function render(s, m) {
     if (!p) { p = say(m.text.en, '', s.box); s.cards.set(m.key, p); } else p.textContent = plain(human(m.text.en));
     // The result goes below what was said while the step ran (a retry notice).
     if (m.done) { p.className = 'msg result'; s.box.appendChild(p); }
+    // A change the undo can take back alone: its Undo button, as in Slack and Teams.
+    if (m.done && m.undo && !p.querySelector('button')) {
+      const b = el('button', 'undo', T.card.undo); b.dataset.verb = 'undo';
+      b.addEventListener('click', async () => {
+        b.disabled = true;
+        const r = await post('/api/playground/action', { incidentId: s.id, stepId: m.stepId, attempt: m.undo.attempt, verb: 'undo' });
+        if (r.text) { say(r.text, 'muted', s.box); b.disabled = false; }
+      });
+      p.appendChild(document.createTextNode(' ')); p.appendChild(b);
+    }
     return;
   }
   if (m.kind === 'causes') { say(m.text.en + ' ' + m.causes.map((c) => c.title.en + ': ' + c.reason.en).join(' · '), '', s.box); return; }

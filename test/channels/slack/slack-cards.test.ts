@@ -272,3 +272,47 @@ test('offline work is confirmed: "Disk attached" asks first, "Stop here" does no
   });
   expect(answer('stop').confirm).toBeUndefined();
 });
+
+test("a change's result carries an Undo button; pressed, the waiting card closes and the undo card proposes that one step", async () => {
+  await post(slashCommand('sim-tls-disabled'));
+  const restart = await walkTo('restart-vm');
+  // The enable-tls result: the progress line updated in place, with the button bound to that attempt.
+  const result = slack
+    .of('chat.update')
+    .map((c) => c.args.blocks as Block[])
+    .find((blocks) => blocks.some((b) => b.elements?.some((e) => e.action_id === 'rdpfix_undo')))!;
+  expect(result).toBeDefined();
+  const undoButton = result.find((b) => b.type === 'actions')!.elements![0]!;
+  expect(undoButton.text.text).toBe('Undo this change');
+  expect(JSON.parse(undoButton.value!)).toEqual({
+    i: expect.stringMatching(/^[0-9a-f]{12}$/),
+    s: 'enable-tls',
+    a: 1,
+  });
+  // Read-only steps' results carry none.
+  const undoable = slack
+    .of('chat.update')
+    .filter((c) =>
+      (c.args.blocks as Block[]).some((b) => b.elements?.some((e) => e.action_id === 'rdpfix_undo')),
+    );
+  expect(undoable).toHaveLength(1);
+
+  // A forged value (another step) is still only an undo request, checked like the chat command.
+  const forged = JSON.stringify({ ...JSON.parse(undoButton.value!), s: 'change-rdp-port' });
+  await post(buttonClick('rdpfix_undo', forged));
+  const refusal = await until(
+    'the refusal',
+    () => slack.of('chat.postEphemeral', (a) => String(a.text).includes('change-rdp-port'))[0],
+  );
+  expect(refusal.args.text).toContain('"change-rdp-port" has not changed the VM in this incident');
+
+  await post(buttonClick('rdpfix_undo', undoButton.value!));
+  const card = await until('the undo card', () =>
+    openCard()?.step === 'undo-changes' ? openCard() : undefined,
+  );
+  const step = card.blocks.find((b) => b.type === 'input' && b.element?.action_id === 'rdpfix_param_Step')!;
+  expect(step.element?.initial_option?.value).toBe('enable-tls');
+  // The restart card closed, saying who asked for which undo.
+  const closed = slack.of('chat.update', (a) => a.ts === restart.call.answer?.ts).at(-1)!;
+  expect(JSON.stringify(closed.args.blocks)).toContain('bob asked to undo the change of \\"enable-tls\\"');
+});

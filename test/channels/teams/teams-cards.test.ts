@@ -278,3 +278,34 @@ test('offline work is confirmed: "Disk attached" opens a confirmation card, "Sto
     verb: 'answer',
   });
 });
+
+test("a change's result becomes a card with an Undo button; pressed, the undo card proposes that one step", async () => {
+  await boot();
+  await send(channelMessage(serviceUrl, 'rdp-fix sim-tls-disabled'));
+  await walkTo('restart-vm');
+  // The enable-tls result: the progress message updated in place (PUT) into a card with one button.
+  const results = connector.calls.filter(
+    (c) =>
+      c.method === 'PUT' &&
+      (c.body.attachments as { content: { actions?: Action[] } }[] | undefined)?.[0]?.content.actions?.some(
+        (a) => a.verb === 'undo',
+      ),
+  );
+  expect(results).toHaveLength(1);
+  const content = (results[0]!.body.attachments as { content: { body: Element[]; actions: Action[] } }[])[0]!
+    .content;
+  expect(JSON.stringify(content.body)).toContain('Enable TLS');
+  const undo = content.actions[0]!;
+  expect(undo).toMatchObject({ type: 'Action.Execute', title: 'Undo this change', verb: 'undo' });
+  expect(undo.data).toEqual({
+    verb: 'undo',
+    i: expect.stringMatching(/^[0-9a-f]{12}$/),
+    s: 'enable-tls',
+    a: 1,
+  });
+  await send(cardAction(serviceUrl, 'undo', undo.data!));
+  const card = await until('the undo card', () =>
+    openCard()?.step === 'undo-changes' ? openCard() : undefined,
+  );
+  expect(card.body.find((e) => e.id === 'param_Step')).toMatchObject({ value: 'enable-tls' });
+});
