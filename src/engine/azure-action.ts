@@ -1,7 +1,7 @@
 import type { RescueOperations } from '../azure/rescue/rescue-operations';
 import type { ApprovedStep, VmOperations } from '../azure/vm-operations';
 import { ErrorCodes, RdpFixError } from '../core/errors';
-import type { AzureAction } from '../playbook/schema';
+import { type AzureAction, type RescueAzureAction, RescueAzureActions } from '../playbook/schema';
 
 /**
  * The offline repair's actions are idempotent by construction (src/azure/rescue/: names from
@@ -9,15 +9,7 @@ import type { AzureAction } from '../playbook/schema';
  * approved step is sent again and carries on from what Azure holds, as a saved poll resumes a
  * Run Command. Every other change goes back to a person ("outcome unknown").
  */
-const ResumableActions: ReadonlySet<AzureAction> = new Set([
-  'createRepairDisk',
-  'createRescueVm',
-  'attachRepairDisk',
-  'detachRepairDisk',
-  'swapOsDisk',
-  'swapBackOsDisk',
-  'deleteRescueResources',
-]);
+const ResumableActions: ReadonlySet<AzureAction> = new Set(RescueAzureActions);
 
 export function isResumableAction(action: AzureAction): boolean {
   return ResumableActions.has(action);
@@ -61,10 +53,7 @@ function rescueOf(rescue: RescueOperations | undefined): RescueOperations {
 /** The offline repair's actions (src/azure/rescue/). */
 function rescueAction(
   rescue: RescueOperations,
-  action: Exclude<
-    AzureAction,
-    'snapshotDisk' | 'restartVm' | 'updateNsgRule' | 'checkRdpSecurity' | 'startVm'
-  >,
+  action: RescueAzureAction,
   step: ApprovedStep,
   signal: AbortSignal,
 ): Promise<object> {

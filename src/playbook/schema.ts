@@ -161,13 +161,8 @@ const stepBase = {
  */
 export const DefaultStepTimeoutSeconds = 600;
 
-export const AzureActions = [
-  'snapshotDisk',
-  'restartVm',
-  'updateNsgRule',
-  'startVm',
-  'checkRdpSecurity',
-  // The offline repair on a rescue VM (src/azure/rescue/, shared/DESIGN.md "Offline repair contract").
+/** The offline repair on a rescue VM (src/azure/rescue/, shared/DESIGN.md "Offline repair contract"). */
+export const RescueAzureActions = [
   'createRepairDisk',
   'createRescueVm',
   'attachRepairDisk',
@@ -175,6 +170,16 @@ export const AzureActions = [
   'swapOsDisk',
   'swapBackOsDisk',
   'deleteRescueResources',
+] as const;
+export type RescueAzureAction = (typeof RescueAzureActions)[number];
+
+export const AzureActions = [
+  'snapshotDisk',
+  'restartVm',
+  'updateNsgRule',
+  'startVm',
+  'checkRdpSecurity',
+  ...RescueAzureActions,
 ] as const;
 export type AzureAction = (typeof AzureActions)[number];
 
