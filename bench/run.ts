@@ -13,6 +13,7 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   memory: async () =>
     (await import('./core-bench')).benchOpenIncidents(Number(process.env.BENCH_OPEN_INCIDENTS ?? 1_000)),
   scenarios: async () => (await import('./scenario-bench')).benchScenarios(),
+  offline: async () => (await import('./offline-bench')).benchOffline(),
   slack: async () => (await import('./slack-bench')).benchSlackAcks(),
   replicas: async () => (await import('./replicas-bench')).benchReplicas(),
   hops: async () => (await import('./hops-bench')).benchHops(),
@@ -24,6 +25,7 @@ const plan: { suite: string; flags: string[] }[] = [
   { suite: 'memory', flags: [] },
   { suite: 'memory', flags: ['--max-semi-space-size=2'] },
   { suite: 'scenarios', flags: [] },
+  { suite: 'offline', flags: [] },
   { suite: 'slack', flags: [] },
   { suite: 'replicas', flags: [] },
   { suite: 'hops', flags: [] },

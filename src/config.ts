@@ -73,6 +73,14 @@ const envSchema = z.object({
   RDPFIX_SIM_INVENTORY: z.string().optional(),
   RDPFIX_POLL_INTERVAL_MS: z.coerce.number().int().min(1).max(60_000).optional(),
   RDPFIX_RUN_COMMAND: z.enum(RunCommandKinds).default('managed'),
+  // The automated offline repair on a rescue VM: off unless asked for (it creates billed resources).
+  RDPFIX_RESCUE: flag,
+  RDPFIX_RESCUE_RESOURCE_GROUP: unsetWhenEmpty(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.()-]{1,90}$/, 'must be a resource group name')
+      .optional(),
+  ),
   RDPFIX_REPLICA_ID: z
     .string()
     .regex(/^[\w.:@-]{1,100}$/, 'letters, digits and . : @ - _ only')
@@ -136,6 +144,11 @@ export interface Config {
     /** Which Run Command runs the scripts: `managed` (with a timeout Azure enforces) or `action`. */
     runCommand: RunCommandKind;
   };
+  /**
+   * The offline repair on a rescue VM (`RDPFIX_RESCUE`); `resourceGroup`: where rescue VMs go
+   * (`RDPFIX_RESCUE_RESOURCE_GROUP`), else a new `rdpfix-rescue-<incident>` per incident.
+   */
+  rescue: { enabled: boolean; resourceGroup: string | undefined };
   /**
    * Several replicas on one database: this one's name (default host:port, stable across a
    * restart), how long its work stays its own without a heartbeat, and how long a SIGTERM
@@ -214,6 +227,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       armEndpoint: e.AZURE_ARM_ENDPOINT,
       runCommand: e.RDPFIX_RUN_COMMAND,
     },
+    rescue: { enabled: e.RDPFIX_RESCUE === true, resourceGroup: e.RDPFIX_RESCUE_RESOURCE_GROUP },
     slack:
       e.SLACK_SIGNING_SECRET && e.SLACK_BOT_TOKEN
         ? {

@@ -1,12 +1,14 @@
 import type { Registry } from 'prom-client';
 import { AzureVmOperations } from './azure/azure-vm-operations';
 import { isLoopback, StaticTestCredential } from './azure/loopback-pipeline';
-import { NeededActions } from './azure/needed-actions';
+import { actionsNeeded } from './azure/rescue/rescue-actions';
+import type { IncidentResource } from './azure/rescue/rescue-operations';
 import type { VmOperations } from './azure/vm-operations';
 import type { Config } from './config';
 import { type Conversation, createConversation } from './conversation/conversation';
 import { ErrorCodes, isRdpFixError, messageOf } from './core/errors';
 import { type Logger, silentLogger } from './core/logger';
+import type { VmRef } from './core/types';
 import { IncidentEngine } from './engine/incident-engine';
 import type { MessageSink } from './engine/messages';
 import { loggedConversation } from './observability/logged-conversation';
@@ -24,6 +26,8 @@ export interface Runtime {
   engine: IncidentEngine;
   store: IncidentStore;
   vm: VmOperations;
+  /** With the offline repair on: what Azure holds for an incident now, found by its tag. */
+  incidentResources?: (record: { id: string; vm: VmRef }) => Promise<IncidentResource[]>;
   /** Set in local mode: the in-process ARM simulator the real SDK talks to. */
   simulator: ArmSimulator | undefined;
   /** Puts the simulated VMs back as their scenarios start: there only when the simulator runs. */
@@ -52,10 +56,15 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
     onError: (err) => logger.warn('metrics: could not read the store', { error: messageOf(err) }),
   });
   const azure = await connectAzure(config, logger);
+  const rescue =
+    config.rescue.enabled && azure.vm instanceof AzureVmOperations
+      ? azure.vm.rescueOperations(config.rescue.resourceGroup)
+      : undefined;
   const engine = new IncidentEngine({
     store,
     playbooks,
     vm: azure.vm,
+    ...(rescue ? { rescue: { operations: rescue, resourceGroup: config.rescue.resourceGroup } } : {}),
     policy: config.policy,
     sink,
     metrics: metrics.engine,
@@ -84,11 +93,12 @@ export async function createRuntime(config: Config, sink: MessageSink, logger: L
       }),
   });
   await engine.recover();
-  await reportPermissions(azure.vm, logger);
+  await reportPermissions(azure.vm, logger, config.rescue.enabled);
   return {
     engine,
     store,
     vm: azure.vm,
+    ...(rescue ? { incidentResources: (record) => rescue.listIncidentResources(record.id, record.vm) } : {}),
     simulator: azure.simulator,
     resetSimulatedVms: azure.simulator ? () => azure.simulator.reset() : undefined,
     playbooks,
@@ -143,6 +153,8 @@ async function connectAzure(config: Config, logger: Logger) {
     const simulator = new ArmSimulator({
       subscriptionId: SimulatorSubscription,
       latencyScale,
+      // The simulated identity holds the roles this configuration needs (the rescue one too when on).
+      grantedActions: actionsNeeded(config.rescue.enabled),
       ...(inventoryFile ? { vms: loadInventory(inventoryFile) } : {}),
     });
     const url = await simulator.listen();
@@ -195,10 +207,10 @@ async function connectAzure(config: Config, logger: Logger) {
 }
 
 /** Warns at start-up about rights the identity lacks (steps would fail) or has beyond need. */
-async function reportPermissions(vm: VmOperations, logger: Logger): Promise<void> {
+async function reportPermissions(vm: VmOperations, logger: Logger, rescue: boolean): Promise<void> {
   if (!(vm instanceof AzureVmOperations)) return;
   try {
-    for (const report of await vm.checkPermissions(NeededActions)) {
+    for (const report of await vm.checkPermissions(actionsNeeded(rescue))) {
       if (report.missing.length)
         logger.warn('azure permissions missing: steps needing them will fail with 403', { ...report });
       if (report.excess.length)

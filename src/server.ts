@@ -90,6 +90,7 @@ export async function startServer(
       playground: runtime.simulator !== undefined,
       playbooks: (id) => runtime.playbooks.find((p) => p.id === id),
       ...(runtime.resetSimulatedVms ? { resetVms: runtime.resetSimulatedVms } : {}),
+      ...(runtime.incidentResources ? { azureResources: runtime.incidentResources } : {}),
     },
     config,
   );

@@ -10,6 +10,8 @@ import { comparePermissions, type PermissionReport, readPermissions } from './ch
 import { loopbackRedirectPolicy } from './loopback-pipeline';
 import { ManagedRunCommand, managedStateOf, type RunCommandKind } from './managed-run-command';
 import { type RdpExposure, readRdpExposure } from './rdp-exposure';
+import { AzureRescueOperations } from './rescue/azure-rescue-operations';
+import { snapshotNameOf } from './rescue/rescue-names';
 import { parseId } from './resource-id';
 import { updateNsgRule } from './update-nsg-rule';
 import type { ApprovedStep, RunHooks, RunOutput, ScriptToRun, VmCheck, VmOperations } from './vm-operations';
@@ -70,6 +72,28 @@ export class AzureVmOperations implements VmOperations {
       call: callAzure,
     });
     this.action = new ActionRunCommand(this.compute, options.pollIntervalMs ?? 5_000);
+  }
+
+  /**
+   * The offline repair's operations on the same clients; rescue VMs go to `rescueGroup`
+   * (`RDPFIX_RESCUE_RESOURCE_GROUP`) or to a new group per incident.
+   */
+  rescueOperations(rescueGroup: string | undefined): AzureRescueOperations {
+    return new AzureRescueOperations({
+      compute: this.compute,
+      network: this.network,
+      groups: {
+        pipeline: this.compute.pipeline,
+        endpoint: this.options.loopbackEndpoint
+          ? AzureManagement
+          : (this.options.endpoint ?? AzureManagement),
+        subscriptionId: this.options.subscriptionId,
+      },
+      pollIntervalMs: this.options.pollIntervalMs ?? 5_000,
+      rescueGroup,
+      sleep: (ms) => this.sleep(ms),
+      startAndWait: (step, signal) => this.start(step, signal),
+    });
   }
 
   /** The identity's rights on each served resource group, against what the agent needs. */
@@ -189,7 +213,7 @@ export class AzureVmOperations implements VmOperations {
     const disk = vm.storageProfile?.osDisk?.managedDisk?.id;
     if (!disk)
       throw new RdpFixError(ErrorCodes.AzureOperationFailed, 'the VM has no managed OS disk to snapshot');
-    const name = `${step.vm.name}-rdpfix-${step.incidentId}`.slice(0, 80);
+    const name = snapshotNameOf(step.vm.name, step.incidentId, step.stepId);
     const snapshot = await callAzure('create the snapshot', () =>
       this.compute.snapshots
         .createOrUpdate(

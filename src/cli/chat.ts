@@ -45,7 +45,7 @@ export async function runChat(
   const parsed = parseCommand(args.join(' '));
   if (parsed.kind !== 'start') {
     out(
-      `${parsed.kind === 'invalid' ? `${parsed.problem}\n` : ''}usage: rdp-fix chat <vm> [--rg <group>] [--all]\n`,
+      `${parsed.kind === 'invalid' ? `${parsed.problem}\n` : ''}usage: rdp-fix chat <vm> [--rg <group>] [--all] [--offline]\n`,
     );
     return 2;
   }

@@ -43,7 +43,7 @@ Usage:
   rdp-fix transcripts show <id>         print an incident's transcript (Markdown)
   rdp-fix transcripts export <id> --format md|json [--out <file>]
   rdp-fix transcripts verify <id>       check the transcript's hash chain (exit 1 if broken)
-  rdp-fix chat <vm> [--rg <group>] [--all]   run a whole incident in the terminal (simulator by default)
+  rdp-fix chat <vm> [--rg <group>] [--all] [--offline]   run a whole incident in the terminal (simulator by default)
   rdp-fix simulate [--port N] [--latency F] [--inventory file.json]   run the ARM simulator alone
   rdp-fix simulate --reset [--endpoint http://127.0.0.1:PORT]   put a running simulator's VMs back
                                         in their starting state (default endpoint: AZURE_ARM_ENDPOINT).

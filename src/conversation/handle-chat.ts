@@ -4,6 +4,7 @@ import type { ChannelRef } from '../core/types';
 import { Texts } from '../engine/texts';
 import { buildExport, renderMarkdown } from '../transcripts/render-transcript';
 import { ChatTexts } from './chat-texts';
+import { findWaitingStep } from './find-waiting-step';
 import type { Asker } from './inputs';
 import { listIncidents } from './list-incidents';
 import type { ConversationPorts } from './ports';
@@ -37,6 +38,7 @@ export async function handleChat(
         channel: where,
         locale: who.locale,
         walkAll: command.walkAll,
+        ...(command.offline ? { offline: true } : {}),
       });
       if (result.ok) return { kind: 'opened', incidentId: result.incidentId };
       if (result.code === ErrorCodes.IncidentAlreadyOpen && result.openIncidentId) {
@@ -60,6 +62,9 @@ export async function handleChat(
       };
     case 'transcript':
       return exportTranscript(ports, command.incidentId, who, where);
+    case 'keep-repair':
+    case 'swap-back':
+      return answerRepairDecision(ports, command.kind, command.incidentId, who, where);
     case 'cancel':
     case 'undo': {
       // Not readable here: the engine's own answer for an id it does not know.
@@ -79,6 +84,35 @@ export async function handleChat(
       );
     }
   }
+}
+
+/**
+ * `keep-repair <id>` / `swap-back <id>`: the answer of the same name to the step the incident
+ * waits on (the offline repair's last question), as if clicked on its card; refused when no
+ * step waits for that answer.
+ */
+async function answerRepairDecision(
+  ports: ConversationPorts,
+  answer: 'keep-repair' | 'swap-back',
+  incidentId: string,
+  who: Asker,
+  where: ChannelRef,
+): Promise<Reply> {
+  if (!(await readableIncident(ports, incidentId, who, where))) return notFoundReply(incidentId);
+  const waiting = await findWaitingStep(ports, incidentId);
+  if (waiting.state !== 'awaiting' || !waiting.answers?.includes(answer))
+    return { kind: 'text', text: ChatTexts.noRepairDecision(incidentId, answer) };
+  return replyTo(
+    await ports.engine.handle({
+      type: 'answer',
+      incidentId,
+      stepId: waiting.stepId,
+      attempt: waiting.attempt,
+      answer,
+      user: who.user,
+      from: { platform: where.platform, channel: where.channel },
+    }),
+  );
 }
 
 /** The incident's transcript as a Markdown file; in its own thread when asked from its channel. */

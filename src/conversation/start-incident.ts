@@ -12,6 +12,8 @@ export interface StartRequest {
   channel: ChannelRef;
   locale: Locale;
   walkAll?: boolean;
+  /** `--offline`: straight to the offline repair. */
+  offline?: boolean;
 }
 
 /**
@@ -47,5 +49,6 @@ export async function startIncident(
     channel: request.channel,
     locale: request.locale,
     walkAll: request.walkAll ?? false,
+    ...(request.offline ? { offline: true } : {}),
   });
 }

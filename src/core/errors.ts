@@ -44,6 +44,12 @@ export const ErrorCodes = {
   IncidentAlreadyOpen: 'INCIDENT_ALREADY_OPEN',
   /** The person has as many open incidents as `RDPFIX_MAX_OPEN_PER_USER` allows. */
   TooManyOpen: 'TOO_MANY_OPEN',
+  /** A resource of a rescue name exists without the incident's tags: never adopted, changed or deleted. */
+  RescueResourceNotOurs: 'RESCUE_RESOURCE_NOT_OURS',
+  /** The offline repair cannot go on (no snapshot to copy, the copy still attached, an encrypted disk). */
+  RescueBlocked: 'RESCUE_BLOCKED',
+  /** The OS disk swap failed; the original disk was put back. */
+  RescueSwapFailed: 'RESCUE_SWAP_FAILED',
   /** A fault that is not one of the above (a bug, a library's own error): logged, never decided on. */
   Unexpected: 'UNEXPECTED',
 } as const;

@@ -1,18 +1,21 @@
 import { shorten } from './shorten';
 /**
  * The `/rdp-fix …` command language, shared by every channel:
- *   <vm> [--rg <group>] [--all] | help | status | history [vm] | transcript <id> | cancel <id>
- *   | undo <id> [step]
+ *   <vm> [--rg <group>] [--all] [--offline] | help | status | history [vm] | transcript <id> |
+ *   cancel <id> | undo <id> [step] | keep-repair <id> | swap-back <id>
  * Names follow Azure's rules, so hostile text never gets further than this parser.
  */
 export type ParsedCommand =
-  | { kind: 'start'; vmName: string; resourceGroup?: string; walkAll: boolean }
+  | { kind: 'start'; vmName: string; resourceGroup?: string; walkAll: boolean; offline?: boolean }
   | { kind: 'help' }
   | { kind: 'status' }
   | { kind: 'history'; vmName?: string }
   | { kind: 'transcript'; incidentId: string }
   | { kind: 'cancel'; incidentId: string }
   | { kind: 'undo'; incidentId: string; step?: string }
+  /** The offline repair's last decision: keep the repaired disk, or put the original back. */
+  | { kind: 'keep-repair'; incidentId: string }
+  | { kind: 'swap-back'; incidentId: string }
   | { kind: 'invalid'; problem: string };
 
 /** Azure VM names: 1–64 letters, digits, `_ . -`, starting with a letter or digit, not ending in `.` or `-`. */
@@ -40,7 +43,9 @@ export function parseCommand(text: string): ParsedCommand {
     }
     case 'transcript':
     case 'cancel':
-    case 'undo': {
+    case 'undo':
+    case 'keep-repair':
+    case 'swap-back': {
       const id = rest[0] ?? '';
       if (!IncidentIdPattern.test(id))
         return { kind: 'invalid', problem: `"${shorten(id, 40)}" is not an incident id` };
@@ -59,6 +64,7 @@ export function parseCommand(text: string): ParsedCommand {
   if (!VmNamePattern.test(first)) return invalidVm(first);
   let resourceGroup: string | undefined;
   let walkAll = false;
+  let offline = false;
   for (let i = 0; i < rest.length; i++) {
     const word = rest[i]!;
     if (word === '--rg' || word === '-g') {
@@ -68,11 +74,19 @@ export function parseCommand(text: string): ParsedCommand {
       resourceGroup = group;
     } else if (word === '--all') {
       walkAll = true;
+    } else if (word === '--offline') {
+      offline = true;
     } else {
       return { kind: 'invalid', problem: `unknown option "${shorten(word, 40)}"` };
     }
   }
-  return { kind: 'start', vmName: first, ...(resourceGroup ? { resourceGroup } : {}), walkAll };
+  return {
+    kind: 'start',
+    vmName: first,
+    ...(resourceGroup ? { resourceGroup } : {}),
+    walkAll,
+    ...(offline ? { offline } : {}),
+  };
 }
 
 function invalidVm(name: string): ParsedCommand {

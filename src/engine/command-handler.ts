@@ -7,6 +7,7 @@ import { formatVm } from '../core/types';
 import type { SideEffect } from '../playbook/compile-playbook';
 import type { Playbook } from '../playbook/load-playbook';
 import type { IncidentContext, IncidentEvent } from '../playbook/machine-types';
+import type { Feature } from '../playbook/schema';
 import type { IncidentLog, IncidentRecord, PendingApproval } from '../store/incident-store';
 import { type Command, type CommandResult, type IncidentCommand, type Refused, refusal } from './commands';
 import { decideCommand, StaleCard } from './decide-command';
@@ -41,6 +42,8 @@ export interface CommandHandlerDeps {
   metrics: EngineMetrics;
   now: () => Date;
   newId?: () => string;
+  /** Features new incidents open with (`rescue` when the offline repair is on). */
+  features?: Feature[];
 }
 
 /** Attempts of a command that lost a race with another replica (it is re-decided on the new state). */
@@ -78,10 +81,13 @@ export class CommandHandler {
     }
     const incidentId = (this.deps.newId ?? shortId)();
     const walkAll = command.walkAll ?? false;
+    const offline = command.offline ?? false;
     const run = initialIncident(playbooks.machineOf(playbook), {
       incidentId,
       requester: command.requester,
       walkAll,
+      features: this.deps.features ?? [],
+      offline,
     });
     const opened = posted([
       {
@@ -98,6 +104,7 @@ export class CommandHandler {
         channel: command.channel,
         playbook: { id: playbook.id, version: playbook.version, hash: playbook.hash },
         walkAll,
+        ...(offline ? { offline } : {}),
       },
     };
     let record: IncidentRecord;

@@ -18,6 +18,8 @@ export type Command =
       locale: Locale;
       playbookId?: string;
       walkAll?: boolean;
+      /** `--offline`: the offline repair, whatever the VM's state. */
+      offline?: boolean;
     }
   | {
       type: 'approve';

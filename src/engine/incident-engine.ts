@@ -14,6 +14,7 @@ import { LeaseSweeper } from './lease-sweeper';
 import type { MessageSink } from './messages';
 import { Outbox } from './outbox';
 import { PlaybookRegistry } from './playbook-registry';
+import type { RescueSetting } from './step-dispatcher';
 import { StepDispatcher, type StepFailure } from './step-dispatcher';
 
 export type { Command, CommandResult } from './commands';
@@ -27,6 +28,11 @@ export interface EngineDeps {
   store: IncidentStore;
   playbooks: readonly Playbook[];
   vm: VmOperations;
+  /**
+   * The offline repair (RDPFIX_RESCUE): its Azure operations and the rescue resource group.
+   * Absent: the feature is off and the playbook's manual offline guidance is offered instead.
+   */
+  rescue?: RescueSetting;
   policy: ApprovalPolicy;
   sink: MessageSink;
   now?: () => Date;
@@ -95,12 +101,14 @@ export class IncidentEngine implements CommandInbox {
       metrics,
       now,
       ...(deps.newId ? { newId: deps.newId } : {}),
+      features: deps.rescue ? ['rescue'] : [],
     });
     this.dispatcher = new StepDispatcher({
       store,
       owner: this.owner,
       leaseMs,
       vm: deps.vm,
+      ...(deps.rescue ? { rescue: deps.rescue } : {}),
       now,
       progressIntervalMs: deps.progressIntervalMs ?? 10_000,
       messages,

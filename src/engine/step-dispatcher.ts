@@ -1,4 +1,6 @@
 import { setMaxListeners } from 'node:events';
+import { rescueVmRef } from '../azure/rescue/rescue-names';
+import type { RescueOperations } from '../azure/rescue/rescue-operations';
 import { approveStep, type VmOperations } from '../azure/vm-operations';
 import { ErrorCodes } from '../core/errors';
 import type { TranscriptDraft } from '../core/transcript';
@@ -8,7 +10,7 @@ import { savedPriorState } from '../playbook/machine-setup';
 import type { IncidentContext, StepError, StepRunResult } from '../playbook/machine-types';
 import { engineParamsFor } from '../playbook/script-header';
 import type { DispatchLeases, DispatchRecord, IncidentRecord } from '../store/incident-store';
-import { runAzureAction } from './azure-action';
+import { isResumableAction, runAzureAction } from './azure-action';
 import type { CommandInbox } from './commands';
 import type { DirectMessages } from './direct-messages';
 import type { EngineMetrics } from './engine-metrics';
@@ -28,6 +30,13 @@ export interface StepFailure {
   requester: User;
 }
 
+/** The offline repair, when switched on: its Azure operations and where rescue VMs go. */
+export interface RescueSetting {
+  operations: RescueOperations;
+  /** `RDPFIX_RESCUE_RESOURCE_GROUP`; undefined: a new group per incident. */
+  resourceGroup: string | undefined;
+}
+
 export interface DispatcherDeps {
   store: DispatchLeases;
   /** This replica: the owner of the dispatches it runs. */
@@ -35,6 +44,7 @@ export interface DispatcherDeps {
   /** How long a dispatch stays ours without a heartbeat. */
   leaseMs: number;
   vm: VmOperations;
+  rescue?: RescueSetting;
   now: () => Date;
   progressIntervalMs: number;
   /** Progress lines and retry notices: said now, not queued. */
@@ -100,9 +110,9 @@ export class StepDispatcher {
 
   /**
    * After a restart, or when another replica stopped heartbeating, for a step that was
-   * running: a finished result is delivered, a saved poll is resumed, a read-only step is
-   * sent again, and anything else is put back to a person ("outcome unknown"), never re-run
-   * silently. A dispatch whose owner still holds its lease is left alone.
+   * running: a finished result is delivered, a saved poll is resumed, a read-only step or an
+   * idempotent offline-repair action (isResumableAction) is sent again, and anything else is
+   * put back to a person ("outcome unknown"), never re-run silently. A dispatch whose owner still holds its lease is left alone.
    */
   async resume(record: IncidentRecord, playbook: Playbook, stepId: string, attempt: number): Promise<void> {
     const existing = await this.deps.store.getDispatch(record.id, stepId, attempt);
@@ -118,7 +128,12 @@ export class StepDispatcher {
     if (!found) return;
     if (found.status === 'polling' && found.pollerState)
       return this.execute(record, playbook, stepId, attempt, found.pollerState);
-    if (step && 'risk' in step && step.risk === 'readOnly')
+    // A read-only step, or an Azure action that finds and finishes what a first run began.
+    if (
+      step &&
+      'risk' in step &&
+      (step.risk === 'readOnly' || (step.kind === 'azure' && isResumableAction(step.action)))
+    )
       return this.execute(record, playbook, stepId, attempt, undefined);
     return this.finish(found, { outcome: 'unknown' }, [], []);
   }
@@ -158,11 +173,16 @@ export class StepDispatcher {
         [],
       );
     }
+    // A script for the rescue VM runs there; everything else concerns the incident's VM.
+    const target =
+      step.kind === 'runCommand' && step.on === 'rescue'
+        ? rescueVmRef(record.id, record.vm, this.deps.rescue?.resourceGroup)
+        : record.vm;
     const approved = approveStep({
       incidentId: record.id,
       stepId,
       attempt,
-      vm: record.vm,
+      vm: target,
       risk: step.risk,
       params: stepRecord.params ?? {},
       approvedBy: stepRecord.approvedBy,
@@ -200,7 +220,13 @@ export class StepDispatcher {
         result = interpret(output, script.header.scriptId ?? step.script);
       } else {
         Object.assign(drafts, { action: step.action, params: approved.params });
-        const data = await runAzureAction(this.deps.vm, step.action, approved, this.aborter.signal);
+        const data = await runAzureAction(
+          this.deps.vm,
+          step.action,
+          approved,
+          this.aborter.signal,
+          this.deps.rescue?.operations,
+        );
         result = { outcome: 'ok', data };
       }
     } catch (err) {

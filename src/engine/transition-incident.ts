@@ -1,7 +1,11 @@
 import { initialTransition, type SnapshotFrom, transition } from 'xstate';
-import type { User } from '../core/types';
 import { type IncidentMachine, type SideEffect, SideEffects } from '../playbook/compile-playbook';
-import type { IncidentContext, IncidentEmitted, IncidentEvent } from '../playbook/machine-types';
+import type {
+  IncidentContext,
+  IncidentEmitted,
+  IncidentEvent,
+  IncidentInput,
+} from '../playbook/machine-types';
 
 export interface Transitioned {
   /** The persisted snapshot, as JSON-safe data for the store. */
@@ -21,10 +25,7 @@ type Snapshot = SnapshotFrom<IncidentMachine>;
  * the snapshot and the actions to run instead of running them (xstate 5.33,
  * `packages/core/src/transition.ts`).
  */
-export function initialIncident(
-  machine: IncidentMachine,
-  input: { incidentId: string; requester: User; walkAll: boolean },
-): Transitioned {
+export function initialIncident(machine: IncidentMachine, input: IncidentInput): Transitioned {
   const [next, actions] = initialTransition(machine, input);
   return transitioned(machine, next, actions);
 }

@@ -1,5 +1,6 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 import { callAzure } from '../azure/azure-errors';
+import { privateNicBody, privateWindowsVmBody } from '../azure/private-windows-vm';
 import { ErrorCodes, RdpFixError } from '../core/errors';
 import { LabAdminUser, LabImage, type LabPlan } from './lab-plan';
 import { putShutdownSchedule } from './lab-schedules';
@@ -50,46 +51,25 @@ export async function createLab(
     throw new RdpFixError(ErrorCodes.AzureOperationFailed, `${plan.vnet} came back without its subnet`);
   // No publicIPAddress: the lab is reached through Run Command only.
   const nic = await callAzure('create the network interface', () =>
-    network.networkInterfaces.createOrUpdate(
-      rg,
-      plan.nic,
-      {
-        location,
-        tags,
-        ipConfigurations: [
-          { name: 'ipconfig1', subnet: { id: subnetId }, privateIPAllocationMethod: 'Dynamic' },
-        ],
-      },
-      poll,
-    ),
+    network.networkInterfaces.createOrUpdate(rg, plan.nic, privateNicBody(location, tags, subnetId), poll),
   );
   progress(`created network interface ${plan.nic} (no public IP)`);
   const vm = await callAzure('create the VM', () =>
     compute.virtualMachines.createOrUpdate(
       rg,
       plan.vm,
-      {
+      privateWindowsVmBody({
         location,
         tags,
-        hardwareProfile: { vmSize: size },
-        storageProfile: {
-          imageReference: { ...LabImage },
-          osDisk: {
-            name: plan.osDisk,
-            createOption: 'FromImage',
-            managedDisk: { storageAccountType: 'StandardSSD_LRS' },
-            // Kept when the VM goes, so that destroy deletes it by its tag like the rest.
-            deleteOption: 'Detach',
-          },
-        },
-        osProfile: {
-          computerName: plan.vm,
-          adminUsername: LabAdminUser,
-          adminPassword,
-          windowsConfiguration: { provisionVMAgent: true, enableAutomaticUpdates: true },
-        },
-        networkProfile: { networkInterfaces: [{ id: nic.id!, primary: true }] },
-      },
+        size,
+        image: LabImage,
+        osDiskName: plan.osDisk,
+        computerName: plan.vm,
+        adminUser: LabAdminUser,
+        adminPassword,
+        nicId: nic.id!,
+        automaticUpdates: true,
+      }),
       poll,
     ),
   );

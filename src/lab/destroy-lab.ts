@@ -1,5 +1,5 @@
-import { isRestError } from '@azure/core-rest-pipeline';
 import { callAzure } from '../azure/azure-errors';
+import { deleteNicWaitingOutReservation } from '../azure/delete-nic';
 import { ErrorCodes, isRdpFixError } from '../core/errors';
 import { LabKinds, type LabResource } from './find-lab';
 import { deleteSchedule } from './lab-schedules';
@@ -47,36 +47,19 @@ export async function destroyLab(
   }
 }
 
-/** Azure keeps a deleted VM's NIC reserved for it for 180 seconds; a little longer is waited. */
-const NicReservationMs = 240_000;
-
-/**
- * Deletes a NIC, waiting out `NicReservedForAnotherVm` (400: "reserved for another Virtual
- * Machine for 180 seconds … retry after 180 seconds"), which a NIC deleted right after its VM
- * meets.
- */
-async function deleteNic(
+function deleteNic(
   clients: LabClients,
   rg: string,
   name: string,
   progress: (line: string) => void,
   sleep: (ms: number) => Promise<void>,
 ): Promise<void> {
-  const every = clients.target.pollIntervalMs * 3;
-  const deadline = Date.now() + NicReservationMs;
-  for (let told = false; ; told = true) {
-    try {
-      await clients.network.networkInterfaces.delete(rg, name, {
-        updateIntervalInMs: clients.target.pollIntervalMs,
-      });
-      return;
-    } catch (err) {
-      if (!(isRestError(err) && err.code === 'NicReservedForAnotherVm') || Date.now() > deadline) throw err;
-      if (!told)
-        progress(
-          `network interface ${name} is still reserved for the deleted VM (Azure holds it up to 180 s): waiting`,
-        );
-      await sleep(every);
-    }
-  }
+  return deleteNicWaitingOutReservation(clients.network, rg, name, {
+    pollIntervalMs: clients.target.pollIntervalMs,
+    sleep,
+    onWait: () =>
+      progress(
+        `network interface ${name} is still reserved for the deleted VM (Azure holds it up to 180 s): waiting`,
+      ),
+  });
 }

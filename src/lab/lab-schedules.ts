@@ -1,9 +1,4 @@
-import {
-  createDefaultHttpClient,
-  createHttpHeaders,
-  createPipelineRequest,
-  RestError,
-} from '@azure/core-rest-pipeline';
+import { sendArm } from '../azure/arm-request';
 import { callAzure } from '../azure/azure-errors';
 import type { LabClients } from './lab-target';
 
@@ -29,26 +24,8 @@ function urlOf(clients: LabClients, rg: string, name?: string): string {
   return `${base}${name ? `/${encodeURIComponent(name)}` : ''}?api-version=${ApiVersion}`;
 }
 
-async function send(clients: LabClients, method: 'GET' | 'PUT' | 'DELETE', url: string, body?: unknown) {
-  const request = createPipelineRequest({
-    url,
-    method,
-    headers: createHttpHeaders({ 'content-type': 'application/json' }),
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const response = await clients.compute.pipeline.sendRequest(createDefaultHttpClient(), request);
-  if (response.status >= 300) {
-    // An ARM error body, thrown as the SDKs throw it, so callAzure codes it the same way.
-    const error = (JSON.parse(response.bodyAsText || '{}') as { error?: { code?: string; message?: string } })
-      .error;
-    throw new RestError(error?.message ?? `HTTP ${response.status}`, {
-      code: error?.code ?? String(response.status),
-      statusCode: response.status,
-      request,
-      response,
-    });
-  }
-  return response.bodyAsText ? (JSON.parse(response.bodyAsText) as unknown) : undefined;
+function send(clients: LabClients, method: 'GET' | 'PUT' | 'DELETE', url: string, body?: unknown) {
+  return sendArm(clients.compute.pipeline, method, url, body);
 }
 
 export function putShutdownSchedule(

@@ -54,11 +54,14 @@ export function commandText(command: ParsedCommand): string {
         command.vmName,
         ...(command.resourceGroup ? ['--rg', command.resourceGroup] : []),
         ...(command.walkAll ? ['--all'] : []),
+        ...(command.offline ? ['--offline'] : []),
       ].join(' ');
     case 'history':
       return command.vmName ? `history ${command.vmName}` : 'history';
     case 'transcript':
     case 'cancel':
+    case 'keep-repair':
+    case 'swap-back':
       return `${command.kind} ${command.incidentId}`;
     case 'invalid':
       return `(invalid: ${command.problem})`;

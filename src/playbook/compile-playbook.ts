@@ -2,21 +2,13 @@ import type { Playbook } from './load-playbook';
 import { isEvidenceStep, setupIncidentMachine, undoOf } from './machine-setup';
 import type { EndOutcome } from './machine-types';
 import { CausePrefix } from './outcomes';
-import { ResumeEnd, type StepDef } from './schema';
+import { AzureActions, ResumeEnd, type StepDef } from './schema';
 
 /**
  * Names of the side effects the machine asks for. The engine never runs them through xstate:
  * its pure `transition()` returns them as actions, run only after the transition is saved.
  */
-export const SideEffects = [
-  'checkVm',
-  'runStep',
-  'snapshotDisk',
-  'restartVm',
-  'updateNsgRule',
-  'startVm',
-  'checkRdpSecurity',
-] as const;
+export const SideEffects = ['checkVm', 'runStep', ...AzureActions] as const;
 export type SideEffect = (typeof SideEffects)[number];
 
 /** The root id: targets are written `#incident.<state>`. */
@@ -62,6 +54,11 @@ export function compilePlaybook(playbook: Playbook) {
     const skippedTo = step.next.skipped;
     const check: StateConfig = {
       always: [
+        // A feature switched off: the step is not part of this incident at all, so it is passed
+        // by without a word (the automated offline path gives way to the manual guidance).
+        ...(skippedTo && step.when?.feature
+          ? [{ guard: { type: 'featureOff' as const, params: p }, target: target(skippedTo) }]
+          : []),
         ...(skippedTo && step.when
           ? [
               {
@@ -189,6 +186,12 @@ export function compilePlaybook(playbook: Playbook) {
       entry: [{ type: 'checkVm' }],
       on: {
         VM_STATUS: [
+          // `--offline`: the offline repair whatever the VM's state, as long as it exists.
+          {
+            guard: { type: 'offlineAsked' },
+            target: target(playbook.onOffline ?? playbook.onAgentNotReady),
+            actions: [{ type: 'recordVmStatus' }],
+          },
           {
             guard: { type: 'vmStatusIs', params: { status: 'ready' } },
             target: target(playbook.entry),
@@ -242,6 +245,8 @@ export function compilePlaybook(playbook: Playbook) {
       incidentId: input.incidentId,
       requester: input.requester,
       walkAll: input.walkAll ?? false,
+      features: input.features ?? [],
+      offline: input.offline ?? false,
       evidence: null,
       firstEvidence: null,
       causes: [],

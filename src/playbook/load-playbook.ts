@@ -5,7 +5,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { PlaybookInvalid, type PlaybookProblem } from '../core/errors';
 import { CausePrefix, outcomesOf } from './outcomes';
-import { type PlaybookFile, playbookSchema, ResumeEnd, type StepDef, Terminals } from './schema';
+import { type PlaybookFile, playbookSchema, ResumeEnd, type StepDef, Terminals, undoStepOf } from './schema';
 import { EngineParams, readScriptHeader, type ScriptHeader } from './script-header';
 import { readScript, ScriptIncludeMissing } from './script-includes';
 import { UndoAll } from './step-params';
@@ -197,9 +197,13 @@ function checkGraph(playbook: PlaybookFile, file: string, problems: PlaybookProb
   const stepIds = new Set<string>();
   const causeIds = new Set(playbook.causes.map((c) => c.id));
   const reserved = new Set<string>([...Terminals, ResumeEnd, 'preflight', 'aborted', 'expired', 'failed']);
-  const undoSteps = new Set(
-    playbook.steps.flatMap((s) => (s.kind === 'runCommand' && s.undo ? [s.undo] : [])),
-  );
+  const undoSteps = new Set(playbook.steps.flatMap((s) => undoStepOf(s) ?? []));
+  // An undo step, or a step an undo step leads to (the rescue clean-up's last question), may
+  // resume the end the undo interrupted.
+  const mayResumeEnd = new Set([
+    ...undoSteps,
+    ...playbook.steps.filter((s) => undoSteps.has(s.id)).flatMap((s) => Object.values(s.next)),
+  ]);
   const problem = (path: string, text: string) => problems.push({ file, path, problem: text });
 
   playbook.causes.forEach((c, i) => {
@@ -216,6 +220,7 @@ function checkGraph(playbook: PlaybookFile, file: string, problems: PlaybookProb
   for (const [key, target] of [
     ['entry', playbook.entry],
     ['onAgentNotReady', playbook.onAgentNotReady],
+    ['onOffline', playbook.onOffline],
     ['onVmStopped', playbook.onVmStopped],
     ['onUndo', playbook.onUndo],
   ] as const) {
@@ -239,8 +244,11 @@ function checkGraph(playbook: PlaybookFile, file: string, problems: PlaybookProb
         );
       }
       if (target === ResumeEnd) {
-        if (!undoSteps.has(step.id))
-          problem(`${at}.next.${key}`, `only an undo step may go to "${ResumeEnd}" (the end it interrupted)`);
+        if (!mayResumeEnd.has(step.id))
+          problem(
+            `${at}.next.${key}`,
+            `only an undo step (or a step it leads to) may go to "${ResumeEnd}" (the end it interrupted)`,
+          );
       } else if (!isTarget(target)) problem(`${at}.next.${key}`, `unknown transition target "${target}"`);
     }
     for (const outcome of outcomes) {
@@ -252,12 +260,12 @@ function checkGraph(playbook: PlaybookFile, file: string, problems: PlaybookProb
     step.when?.ran?.forEach((s, j) => {
       if (!stepIds.has(s)) problem(`${at}.when.ran.${j}`, `unknown step "${s}"`);
     });
+    const undo = undoStepOf(step);
+    if (undo && !stepIds.has(undo)) problem(`${at}.undo`, `unknown step "${undo}"`);
     if (step.kind === 'runCommand') {
-      if (step.undo && !stepIds.has(step.undo)) problem(`${at}.undo`, `unknown step "${step.undo}"`);
       for (const owing of Object.keys(step.settles ?? {})) {
         const owes = playbook.steps.find((s) => s.id === owing);
-        if (!(owes?.kind === 'runCommand' && owes.undo))
-          problem(`${at}.settles.${owing}`, `"${owing}" is no step with an undo`);
+        if (!undoStepOf(owes)) problem(`${at}.settles.${owing}`, `"${owing}" is no step with an undo`);
       }
     }
     if ('params' in step) checkParams(step, at, paramsOf, problem);
@@ -282,6 +290,9 @@ function checkParams(
       const [root, stepId, param] = d.from.split('/');
       if (root === 'params' && !(stepId && param && param in (paramsOf.get(stepId) ?? {}))) {
         problem(`${where}.default`, `"${d.from}" names no parameter of another step`);
+      }
+      if (root === 'results' && !(stepId && paramsOf.has(stepId))) {
+        problem(`${where}.default`, `"${d.from}" names no step`);
       }
       continue;
     }
@@ -310,10 +321,11 @@ function checkReachable(playbook: PlaybookFile, problem: (path: string, text: st
   const byId = new Map(playbook.steps.map((s) => [s.id, s]));
   const seen = new Set<string>();
   // Undo steps are reached from any end (or an abort) after the step that owes them.
-  const undos = playbook.steps.flatMap((s) => (s.kind === 'runCommand' && s.undo ? [s.undo] : []));
+  const undos = playbook.steps.flatMap((s) => undoStepOf(s) ?? []);
   const queue = [
     playbook.entry,
     playbook.onAgentNotReady,
+    ...(playbook.onOffline ? [playbook.onOffline] : []),
     ...(playbook.onVmStopped ? [playbook.onVmStopped] : []),
     ...(playbook.onUndo ? [playbook.onUndo] : []),
     ...undos,

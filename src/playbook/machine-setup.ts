@@ -11,7 +11,7 @@ import type {
   StepRecord,
 } from './machine-types';
 import { SuccessOutcomes } from './outcomes';
-import type { StepDef } from './schema';
+import { type AzureAction, AzureActions, type StepDef, undoStepOf } from './schema';
 import { factsOf } from './step-params';
 
 type StepParam = { stepId: string };
@@ -19,6 +19,12 @@ const noSideEffect = () => {
   // Never called by the engine: xstate's transition() returns the named action instead of
   // running it (src/engine/transition-incident.ts). Declared so the names type-check.
 };
+
+const stepEffect = (_: unknown, _params: StepParam) => noSideEffect();
+const azureEffects = Object.fromEntries(AzureActions.map((a) => [a, stepEffect])) as Record<
+  AzureAction,
+  typeof stepEffect
+>;
 
 function isCurrent(
   context: IncidentContext,
@@ -66,14 +72,11 @@ export function setupIncidentMachine(playbook: Playbook) {
       emitted: {} as IncidentEmitted,
     },
     actions: {
-      // The side effects, one per name in SideEffects (compile-playbook.ts).
+      // The side effects, one per name in SideEffects (compile-playbook.ts): checkVm, runStep
+      // and one per Azure action.
       checkVm: noSideEffect,
-      runStep: (_: unknown, _params: StepParam) => noSideEffect(),
-      snapshotDisk: (_: unknown, _params: StepParam) => noSideEffect(),
-      restartVm: (_: unknown, _params: StepParam) => noSideEffect(),
-      updateNsgRule: (_: unknown, _params: StepParam) => noSideEffect(),
-      startVm: (_: unknown, _params: StepParam) => noSideEffect(),
-      checkRdpSecurity: (_: unknown, _params: StepParam) => noSideEffect(),
+      runStep: stepEffect,
+      ...azureEffects,
       startAttempt: assign(({ context, event }, { stepId }: StepParam) => {
         const attempt = (context.steps[stepId]?.attempt ?? 0) + 1;
         const afterUnknown = event.type === 'STEP_RESULT' && event.result.outcome === 'unknown';
@@ -111,6 +114,13 @@ export function setupIncidentMachine(playbook: Playbook) {
       recordOutcome: assign(({ context, event }, { stepId, outcome }: StepParam & { outcome: string }) => {
         const patch: Partial<StepRecord> = { outcome };
         if (event.type === 'STEP_RESULT' && event.result.error) patch.error = event.result.error;
+        // What a step said, for later steps' `results/<step>/…` defaults (the evidence is kept apart).
+        if (
+          event.type === 'STEP_RESULT' &&
+          event.result.data !== undefined &&
+          !isEvidenceStep(stepById.get(stepId))
+        )
+          patch.data = event.result.data;
         const settles = settlesOf(stepById.get(stepId));
         const data = event.type === 'STEP_RESULT' ? event.result.data : undefined;
         const owedUndo = (context.owedUndo ?? []).filter(
@@ -196,6 +206,10 @@ export function setupIncidentMachine(playbook: Playbook) {
       isCurrent: ({ context, event }, { stepId }: StepParam) =>
         'stepId' in event && 'attempt' in event && isCurrent(context, event, stepId),
       notApplicable: ({ context }, { stepId }: StepParam) => !applies(stepById.get(stepId), context),
+      featureOff: ({ context }, { stepId }: StepParam) => {
+        const feature = stepById.get(stepId)?.when?.feature;
+        return Boolean(feature && !(context.features ?? []).includes(feature));
+      },
       resultIs: ({ context, event }, { stepId, outcome }: StepParam & { outcome: string }) =>
         event.type === 'STEP_RESULT' && isCurrent(context, event, stepId) && event.result.outcome === outcome,
       evidenceHas: ({ context, event }, { stepId, cause }: StepParam & { cause: string | null }) => {
@@ -215,6 +229,10 @@ export function setupIncidentMachine(playbook: Playbook) {
       },
       answerIs: ({ context, event }, { stepId, answer }: StepParam & { answer: string }) =>
         event.type === 'ANSWER' && isCurrent(context, event, stepId) && event.answer === answer,
+      offlineAsked: ({ context, event }) =>
+        context.offline === true &&
+        event.type === 'VM_STATUS' &&
+        ['ready', 'agentNotReady', 'stopped'].includes(event.status),
       vmStatusIs: ({ event }, { status }: { status: string }) =>
         event.type === 'VM_STATUS' && event.status === status,
       /** An approved step still owes this undo step, and a person is not already being offered it. */
@@ -230,7 +248,7 @@ export function setupIncidentMachine(playbook: Playbook) {
 
 /** The step that undoes this one, if any (`undo`). */
 export function undoOf(step: StepDef | undefined): string | undefined {
-  return step?.kind === 'runCommand' ? step.undo : undefined;
+  return undoStepOf(step);
 }
 
 /** The undos a step discharges (`settles`), by owing step id. */
@@ -251,8 +269,11 @@ export function isEvidenceStep(step: StepDef | undefined): step is Extract<StepD
 export function applies(step: StepDef | undefined, context: IncidentContext): boolean {
   // `if` holds even in walk-all mode: it says whether the step can make sense at all.
   if (step?.when?.if && !matches(step.when.if, factsOf(context))) return false;
-  if (!step?.when || context.walkAll) return true;
-  const { causes, ran, unless } = step.when;
+  if (!step?.when) return true;
+  const { causes, ran, unless, feature } = step.when;
+  // A feature switched off: the step is not part of the incident, walk-all included.
+  if (feature && !(context.features ?? []).includes(feature)) return false;
+  if (context.walkAll) return true;
   if (unless && context.evidence !== null && matches(unless, context.evidence)) return false;
   if (!causes && !ran) return true;
   if (causes && (context.evidence === null || causes.some((c) => context.causes.some((f) => f.id === c)))) {

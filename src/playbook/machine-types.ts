@@ -1,5 +1,6 @@
 import type { User } from '../core/types';
 import type { CauseFinding } from './evaluate-causes';
+import type { Feature } from './schema';
 
 /** A parameter value as passed to Run Command (always a string there) or an Azure action. */
 export type ParamValue = string | number | boolean;
@@ -36,6 +37,8 @@ export interface StepRecord {
   approvedBy?: Decision;
   params?: StepParams;
   error?: StepError;
+  /** What the step's result said (not for evidence steps): `results/<step>/…` defaults read it. */
+  data?: unknown;
   /**
    * The step saved its prior state on the VM for an undo (a result naming its `undoFile`, even
    * a failed one) and no undo has put it back since: `undo <id> <step>` and the Undo button.
@@ -67,6 +70,10 @@ export interface IncidentContext {
   owedUndo?: string[];
   /** The end an incident was heading for when an owed undo step was offered instead. */
   pendingEnd?: { outcome: EndOutcome; reason: string | null } | null;
+  /** Features switched on when the incident opened (`rescue`); optional for snapshots from before. */
+  features?: Feature[];
+  /** `--offline`: go to the offline repair whatever the VM's state. */
+  offline?: boolean;
   /** The one step an `UNDO` asked to undo (the undo step's `Step` default); absent: all of them. */
   undoStep?: string | null;
 }
@@ -75,6 +82,8 @@ export interface IncidentInput {
   incidentId: string;
   requester: User;
   walkAll?: boolean;
+  features?: Feature[];
+  offline?: boolean;
 }
 
 export type IncidentEvent =

@@ -6,6 +6,10 @@ import { Risks } from '../core/types';
  * inside the engine a `Playbook` is trusted.
  */
 
+/** Features a step may depend on (`when.feature`), switched on by configuration. */
+export const Features = ['rescue'] as const;
+export type Feature = (typeof Features)[number];
+
 const localized = z.object({ en: z.string().min(1), it: z.string().min(1) }).strict();
 
 const id = z
@@ -16,11 +20,12 @@ const id = z
  * A parameter default read from the incident's facts by a `/`-separated path:
  * `evidence/listener/services/0` (latest evidence), `firstEvidence/rdpPort` (the first
  * diagnosis, before any change), `params/<step-id>/<Param>` (a parameter an earlier step ran with)
- * or `undo/step` (the one step `undo <incident> <step>` asked to undo, `all` otherwise). Paths use
- * `/` because evidence keys hold dots ("TLS 1.2").
+ * `undo/step` (the one step `undo <incident> <step>` asked to undo, `all` otherwise) or
+ * `results/<step-id>/<field>` (what an earlier step's result said, e.g. the drive letter the rescue
+ * VM gave the attached disk). Paths use `/` because evidence keys hold dots ("TLS 1.2").
  */
 const fromFacts = z
-  .object({ from: z.string().regex(/^(evidence|firstEvidence|params|undo)\/[^/]+(\/[^/]+)*$/) })
+  .object({ from: z.string().regex(/^(evidence|firstEvidence|params|undo|results)\/[^/]+(\/[^/]+)*$/) })
   .strict();
 
 const paramBase = {
@@ -126,6 +131,8 @@ const whenSchema = z
     causes: z.array(id).optional(),
     ran: z.array(id).optional(),
     unless: conditionSchema.optional(),
+    /** Only when this feature is switched on (`rescue`: RDPFIX_RESCUE); checked before anything else, walk-all included. */
+    feature: z.enum(Features).optional(),
     if: conditionSchema.optional(),
   })
   .strict();
@@ -154,12 +161,25 @@ const stepBase = {
  */
 export const DefaultStepTimeoutSeconds = 600;
 
+/** The offline repair on a rescue VM (src/azure/rescue/, shared/DESIGN.md "Offline repair contract"). */
+export const RescueAzureActions = [
+  'createRepairDisk',
+  'createRescueVm',
+  'attachRepairDisk',
+  'detachRepairDisk',
+  'swapOsDisk',
+  'swapBackOsDisk',
+  'deleteRescueResources',
+] as const;
+export type RescueAzureAction = (typeof RescueAzureActions)[number];
+
 export const AzureActions = [
   'snapshotDisk',
   'restartVm',
   'updateNsgRule',
   'startVm',
   'checkRdpSecurity',
+  ...RescueAzureActions,
 ] as const;
 export type AzureAction = (typeof AzureActions)[number];
 
@@ -173,6 +193,8 @@ export const stepSchema = z.discriminatedUnion('kind', [
       evidence: z.boolean().default(false),
       /** Seconds the script may run; Azure stops it then (managed Run Command `timeoutInSeconds`). */
       timeoutSeconds: z.number().int().min(30).max(5400).default(DefaultStepTimeoutSeconds),
+      /** Where the script runs: the incident's VM, or the offline repair's rescue VM (with the copy attached). */
+      on: z.enum(['vm', 'rescue']).default('vm'),
       params: paramsField,
       confirm: z.boolean().optional(),
       /**
@@ -197,6 +219,8 @@ export const stepSchema = z.discriminatedUnion('kind', [
       risk: z.enum(Risks),
       params: paramsField,
       confirm: z.boolean().optional(),
+      /** As for runCommand steps: the step that takes away what this one created (the rescue clean-up). */
+      undo: id.optional(),
       ...stepBase,
     })
     .strict(),
@@ -231,6 +255,8 @@ export const playbookSchema = z
     entry: id,
     /** Where to go when the VM agent is not Ready (Run Command cannot work). */
     onAgentNotReady: id,
+    /** Where `/rdp-fix <vm> --offline` goes, whatever the VM's state; `onAgentNotReady` when absent. */
+    onOffline: id.optional(),
     /** Where to go when the VM is stopped or deallocated (a step that starts it); else the incident ends. */
     onVmStopped: id.optional(),
     /**
@@ -256,3 +282,8 @@ export type Terminal = (typeof Terminals)[number];
 
 /** The target of an undo step's outcomes: the end the incident was heading for when it was offered. */
 export const ResumeEnd = 'end';
+
+/** The step that undoes this one (`undo`: a runCommand step's, or an azure step's such as the rescue clean-up). */
+export function undoStepOf(step: StepDef | undefined): string | undefined {
+  return step?.kind === 'runCommand' || step?.kind === 'azure' ? step.undo : undefined;
+}

@@ -13,6 +13,8 @@ export interface ParamFacts {
   firstEvidence?: unknown;
   params: Record<string, StepParams | undefined>;
   undo?: { step: string };
+  /** What earlier steps' results said (`results/<step>/…`). */
+  results?: Record<string, unknown>;
 }
 
 /** What an undo restores when no one step was named: every change of the incident. */
@@ -25,6 +27,7 @@ export function factsOf(context: IncidentContext): ParamFacts {
     firstEvidence: context.firstEvidence,
     params: Object.fromEntries(Object.entries(context.steps).map(([id, s]) => [id, s.params])),
     undo: { step: context.undoStep ?? UndoAll },
+    results: Object.fromEntries(Object.entries(context.steps).map(([id, s]) => [id, s.data])),
   };
 }
 

@@ -3,8 +3,9 @@ import type { ArmRequest, ArmState } from './arm-routes';
 import { armError, key, type Sent, send } from './arm-wire';
 import { deleteDisk, deleteVm, patchDisk, putSchedule, putVm } from './lab-compute-routes';
 import { deleteNic, deleteVnet, putNic, putVnet } from './lab-network-routes';
-import { type Input, notFound } from './lab-route-helpers';
+import { type Input, notFound, subscriptionPath } from './lab-route-helpers';
 import type { LabStore, LabType } from './lab-store';
+import { osDiskBodyOf } from './rescue-disks';
 
 export { labVmRecord } from './lab-compute-routes';
 
@@ -22,12 +23,9 @@ export function routeLabRequest(
   res: ServerResponse,
 ): Sent | undefined {
   const { url, method } = req;
-  // Missing api-version or token: the product's routes answer ARM's errors.
-  if (!url.searchParams.get('api-version') || !/^Bearer \S+/.test(String(req.headers.authorization ?? '')))
-    return undefined;
-  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  const lower = parts.map((p) => p.toLowerCase());
-  if (lower[0] !== 'subscriptions' || parts[1] !== state.subscriptionId) return undefined;
+  const path = subscriptionPath(state.subscriptionId, req);
+  if (!path) return undefined;
+  const { parts, lower } = path;
   if (lower[2] === 'providers' && lower[4] === 'locations' && lower[6] === 'operations' && parts[7]) {
     return lab.has(parts[7]) ? lab.poll(res, parts[7], lower[8] === 'result') : undefined;
   }
@@ -119,7 +117,7 @@ function list(
       return send(res, 200, { value: [...inRg.map((v) => state.shapes.nic(v)), ...lab.list(type, rg)] });
     case 'disks':
       return send(res, 200, {
-        value: [...inRg.map((v) => simulatedOsDisk(state, v.entry.name, rg)), ...lab.list(type, rg)],
+        value: [...inRg.map((v) => osDiskBodyOf(state.subscriptionId, v)), ...lab.list(type, rg)],
       });
     case 'virtualnetworks':
     case 'schedules':
@@ -155,16 +153,4 @@ function vmWithView(
   if (url.searchParams.get('$expand') !== 'instanceView' || !record) return body;
   const instanceView = state.shapes.instanceView(record, state.operations.restarting(key(rg, name)));
   return { ...body, properties: { ...body.properties, instanceView } };
-}
-
-function simulatedOsDisk(state: ArmState, vm: string, rg: string): Record<string, unknown> {
-  const id = `/subscriptions/${state.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/disks/${vm}-osdisk`;
-  return {
-    id,
-    name: `${vm}-osdisk`,
-    type: 'Microsoft.Compute/disks',
-    location: 'westeurope',
-    managedBy: id.replace(/disks\/.*$/, `virtualMachines/${vm}`),
-    properties: { osType: 'Windows', diskState: 'Attached', provisioningState: 'Succeeded' },
-  };
 }

@@ -27,7 +27,7 @@ export function scaledLatency(scale: number): Latency {
 export interface Operation {
   id: string;
   vmKey: string;
-  kind: 'runCommand' | 'restart' | 'start';
+  kind: 'runCommand' | 'restart' | 'start' | 'deallocate';
   doneAt: number;
   script?: string[];
   params?: Record<string, string>;
@@ -121,7 +121,7 @@ export class ArmOperations {
       });
     }
     if (op.status === 'InProgress') return this.accepted(res, op);
-    if (op.kind === 'restart' || !op.output) return send(res, 200, {});
+    if (op.kind !== 'runCommand' || !op.output) return send(res, 200, {});
     return send(res, 200, {
       value: [
         {
@@ -155,6 +155,13 @@ export class ArmOperations {
       op.status = 'Succeeded';
       return true;
     }
+    if (op.kind === 'deallocate') {
+      // Deallocated: off its host, billed for its disks only; the agent reports nothing.
+      record.vm.state.power = 'deallocated';
+      record.vm.state.agentReady = false;
+      op.status = 'Succeeded';
+      return true;
+    }
     if (!record.vm.state.agentReady) {
       op.status = 'Failed';
       op.error = {
@@ -177,6 +184,7 @@ export class ArmOperations {
  */
 export function bootVm(vm: SimulatedWindowsVm): void {
   vm.state.power = 'running';
-  vm.state.agentReady = true;
   vm.restart();
+  // After the boot: a fresh start on a host brings the agent up whatever a restart would do.
+  vm.state.agentReady = true;
 }

@@ -1,4 +1,6 @@
 import type { VmFaults } from './arm-faults';
+import type { ArmBody } from './lab-store';
+import type { DiskTraits } from './rescue-disks';
 import type { SimulatedWindowsVm } from './windows-vm';
 
 /** One VM of the simulator's inventory. */
@@ -15,6 +17,10 @@ export interface VmRecord {
   vm: SimulatedWindowsVm;
   nsgRules: Map<string, Record<string, unknown>>;
   faults: VmFaults;
+  /** Its OS disk's traits (generation, BitLocker); a plain generation-1 disk when absent. */
+  traits: DiskTraits;
+  /** Its OS disk once a swap made another disk the OS disk (rescue-routes.ts); `<vm>-osdisk` before. */
+  osDisk?: { body: ArmBody };
 }
 
 /** The default inventory: one VM per scenario in rg-sim, and one name that exists twice. */
@@ -40,6 +46,14 @@ export function defaultInventory(): SimulatedVmEntry[] {
     'sim-machinekeys-unreadable',
     'sim-pinned-cert',
     'sim-agent-down',
+    'sim-agent-down-cert',
+    'sim-agent-down-tls',
+    'sim-agent-down-nla',
+    'sim-agent-down-encrypted',
+    'sim-agent-down-gen2',
+    'sim-agent-down-swap-fails',
+    'sim-agent-down-zonal',
+    'sim-tls-agent-lost',
     'sim-deallocated',
     'sim-busy',
     'sim-throttled',
@@ -94,16 +108,20 @@ export class ResourceShapes {
       name: entry.name,
       type: 'Microsoft.Compute/virtualMachines',
       location: 'westeurope',
+      ...(record.traits.zone ? { zones: [record.traits.zone] } : {}),
       properties: {
         vmId: `00000000-0000-4000-8000-${hex12(entry.resourceGroup + entry.name)}`,
         provisioningState: 'Succeeded',
         storageProfile: {
           osDisk: {
             osType: 'Windows',
-            name: `${entry.name}-osdisk`,
-            createOption: 'FromImage',
-            managedDisk: { id: `${rgId}/providers/Microsoft.Compute/disks/${entry.name}-osdisk` },
+            name: record.osDisk?.body.name ?? `${entry.name}-osdisk`,
+            createOption: record.osDisk ? 'Attach' : 'FromImage',
+            managedDisk: {
+              id: record.osDisk?.body.id ?? `${rgId}/providers/Microsoft.Compute/disks/${entry.name}-osdisk`,
+            },
           },
+          dataDisks: [],
         },
         networkProfile: {
           networkInterfaces: [
@@ -158,8 +176,20 @@ export class ResourceShapes {
         networkSecurityGroup: {
           id: `${rgId}/providers/Microsoft.Network/networkSecurityGroups/${record.entry.name}-nsg`,
         },
+        ipConfigurations: [
+          {
+            id: `${rgId}/providers/Microsoft.Network/networkInterfaces/${record.entry.name}-nic/ipConfigurations/ipconfig1`,
+            name: 'ipconfig1',
+            properties: { privateIPAllocationMethod: 'Dynamic', subnet: { id: this.subnetId(record) } },
+          },
+        ],
       },
     };
+  }
+
+  /** The subnet every simulated VM of a resource group is in: `sim-vnet/default`. */
+  subnetId(record: VmRecord): string {
+    return `/subscriptions/${this.subscriptionId}/resourceGroups/${record.entry.resourceGroup}/providers/Microsoft.Network/virtualNetworks/sim-vnet/subnets/default`;
   }
 
   nsg(record: VmRecord): Record<string, unknown> {

@@ -5,6 +5,7 @@ import type { ArmOperations, Latency } from './arm-operations';
 import type { ResourceShapes, VmRecord } from './arm-resources';
 import { armError, key, type Sent, send } from './arm-wire';
 import type { ManagedRunCommands } from './managed-run-commands';
+import { captureSnapshot, type RescueDisks } from './rescue-disks';
 
 /** One request the simulator received, for wire-level tests. */
 export interface RecordedRequest {
@@ -75,6 +76,10 @@ export interface ArmState {
   grantedActions: string[] | undefined;
   vms: Map<string, VmRecord>;
   snapshots: Map<string, Record<string, unknown>>;
+  /** What is on disks and snapshots that no VM runs now (rescue-disks.ts). */
+  disks: RescueDisks;
+  /** Resource groups created through ARM (rescue-routes.ts); groups with resources exist anyway. */
+  groups: Map<string, { name: string; location: string; tags: Record<string, string> }>;
   shapes: ResourceShapes;
   operations: ArmOperations;
   managed: ManagedRunCommands;
@@ -153,16 +158,7 @@ export function routeArmRequest(state: ArmState, req: ArmRequest, res: ServerRes
       });
     }
     const record = state.vms.get(key(rg, name));
-    if (!record) {
-      return send(
-        res,
-        404,
-        armError(
-          'ResourceNotFound',
-          `The Resource 'Microsoft.Compute/virtualMachines/${name}' under resource group '${rg}' was not found.`,
-        ),
-      );
-    }
+    if (!record) return vmNotFound(res, rg, name);
     const action = lower[8];
     if (!action && method === 'GET') {
       const expand = url.searchParams.get('$expand') === 'instanceView';
@@ -223,6 +219,18 @@ export function routeArmRequest(state: ArmState, req: ArmRequest, res: ServerRes
     }
   }
   return send(res, 404, armError('NotFound', `No route for ${method} ${url.pathname}`));
+}
+
+/** ARM's 404 for a VM that does not exist. */
+export function vmNotFound(res: ServerResponse, rg: string, name: string): Sent {
+  return send(
+    res,
+    404,
+    armError(
+      'ResourceNotFound',
+      `The Resource 'Microsoft.Compute/virtualMachines/${name}' under resource group '${rg}' was not found.`,
+    ),
+  );
 }
 
 function instanceView(state: ArmState, record: VmRecord): Record<string, unknown> {
@@ -299,5 +307,6 @@ function snapshot(state: ArmState, res: ServerResponse, rg: string, name: string
     return send(res, 400, armError('InvalidParameter', 'creationData.sourceResourceId is required.'));
   const created = state.shapes.snapshot(rg, name, body, state.now());
   state.snapshots.set(name, created);
+  captureSnapshot(state, created.id as string, source);
   return send(res, 200, created);
 }

@@ -21,6 +21,9 @@ import {
 import { armError, key, readBody, type Sent, send } from './arm-wire';
 import { LabStore } from './lab-store';
 import { ManagedRunCommands } from './managed-run-commands';
+import { RescueDisks, traitsOfScenario } from './rescue-disks';
+import { routeRescueRequest } from './rescue-routes';
+import { isRescueVm, rescueVmRecord } from './rescue-vm-record';
 import { scenarioFor } from './scenarios';
 import { SimulatedWindowsVm } from './windows-vm';
 
@@ -93,6 +96,8 @@ export class ArmSimulator {
       grantedActions: options.grantedActions,
       vms: this.vms,
       snapshots: this.snapshots,
+      disks: new RescueDisks(),
+      groups: new Map(),
       shapes,
       operations: this.operations,
       managed: this.managed,
@@ -123,6 +128,7 @@ export class ArmSimulator {
       vm,
       nsgRules: defaultNsgRules(),
       faults: faultsOfScenario(scenarioName),
+      traits: traitsOfScenario(scenarioName),
     });
   }
 
@@ -136,14 +142,24 @@ export class ArmSimulator {
     const entries = [...this.vms.values()].map((record) => record.entry);
     this.vms.clear();
     this.snapshots.clear();
+    this.state.disks.clear();
     for (const entry of entries) {
-      // A lab VM starts healthy and keeps running the lab's break scripts.
-      if (this.lab.get('virtualmachines', entry.resourceGroup, entry.name))
+      const { resourceGroup: rg, name } = entry;
+      const labVm = this.lab.get('virtualmachines', rg, name);
+      // A lab VM starts healthy and keeps running the lab's break scripts; a rescue VM still
+      // sees its data disks.
+      if (labVm)
         this.vms.set(
-          key(entry.resourceGroup, entry.name),
-          labVmRecord(this.state, entry.resourceGroup, entry.name),
+          key(rg, name),
+          isRescueVm(labVm.tags)
+            ? rescueVmRecord(this.state, this.lab, rg, name)
+            : labVmRecord(this.state, rg, name),
         );
-      else this.addVm(entry);
+      else {
+        // Its own OS disk again: one an offline repair swapped out goes.
+        this.lab.remove('disks', rg, `${name}-osdisk`);
+        this.addVm(entry);
+      }
     }
     return entries.length;
   }
@@ -214,7 +230,9 @@ export class ArmSimulator {
     });
     const armRequest = { method: req.method ?? 'GET', url, headers: req.headers, body };
     return (
-      routeLabRequest(this.state, this.lab, armRequest, res) ?? routeArmRequest(this.state, armRequest, res)
+      routeRescueRequest(this.state, this.lab, armRequest, res) ??
+      routeLabRequest(this.state, this.lab, armRequest, res) ??
+      routeArmRequest(this.state, armRequest, res)
     );
   }
 }

@@ -6,6 +6,8 @@ import { LabWindowsVm } from './lab-breaks';
 import { accepted, type Input, LabLatency, notFound, requireLocation } from './lab-route-helpers';
 import { osDiskBody, scheduleBody, vmBody } from './lab-shapes';
 import type { LabStore } from './lab-store';
+import { plainDisk } from './rescue-disks';
+import { isRescueVm, rescueVmRecord } from './rescue-vm-record';
 
 /**
  * The lab's VM, its OS disk and its auto-shutdown in the simulator. A VM's PUT is checked as
@@ -79,7 +81,11 @@ export function putVm(
   const op = lab.start('Microsoft.Compute', LabLatency.vmCreate * state.scale(), () => {
     body.properties.provisioningState = 'Succeeded';
     lab.set('disks', rg, osDiskBody(lab, rg, body));
-    state.vms.set(key(rg, name), labVmRecord(state, rg, name));
+    // A VM tagged as a rescue VM also sees its data disks' Windows (rescue-vm.ts).
+    state.vms.set(
+      key(rg, name),
+      isRescueVm(body.tags) ? rescueVmRecord(state, lab, rg, name) : labVmRecord(state, rg, name),
+    );
   });
   return accepted(lab, res, 201, body, op);
 }
@@ -91,6 +97,7 @@ export function labVmRecord(state: ArmState, rg: string, name: string) {
     vm: new LabWindowsVm(name, state.now),
     nsgRules: new Map<string, Record<string, unknown>>(),
     faults: faultsOfScenario('sim-healthy'),
+    traits: plainDisk(),
   };
 }
 

@@ -75,7 +75,9 @@ export function putNic(
   }[];
   const subnetId = configs[0]?.properties?.subnet?.id ?? '';
   const vnet = lab.byId(subnetId.replace(/\/subnets\/[^/]+$/i, ''));
-  const subnet = vnet && subnetsOf(vnet).find((s) => s.id.toLowerCase() === subnetId.toLowerCase());
+  const subnet =
+    (vnet && subnetsOf(vnet).find((s) => s.id.toLowerCase() === subnetId.toLowerCase())) ??
+    simulatedSubnet(state, subnetId);
   if (!subnet) {
     return send(
       res,
@@ -94,6 +96,14 @@ export function putNic(
   subnet.properties.ipConfigurations.push(...configIds);
   const op = lab.start('Microsoft.Network', LabLatency.network * state.scale(), () => undefined);
   return accepted(lab, res, existed ? 200 : 201, body, op);
+}
+
+/** The subnet of the simulator's own VMs (a rescue VM's NIC goes there); nothing keeps its list of NICs. */
+function simulatedSubnet(state: ArmState, subnetId: string) {
+  const known = [...state.vms.values()].some(
+    (r) => state.shapes.subnetId(r).toLowerCase() === subnetId.toLowerCase(),
+  );
+  return known ? { id: subnetId, properties: { ipConfigurations: [] as { id: string }[] } } : undefined;
 }
 
 export function deleteNic(

@@ -10,6 +10,10 @@ export const LabLatency = {
   vmDelete: 60_000,
   network: 10_000,
   diskDelete: 10_000,
+  /** A managed disk copied from a snapshot (the offline repair's copy). */
+  diskCopy: 10_000,
+  /** A VM update: a data disk attached or detached, an OS disk swapped. */
+  vmUpdate: 10_000,
   /** How long Azure keeps a deleted VM's NIC for it. */
   nicReservation: 180_000,
 };
@@ -17,6 +21,8 @@ export const LabLatency = {
 export type Input = {
   location?: string;
   tags?: Record<string, string>;
+  /** Availability zones (a zonal VM or disk): `["2"]`. */
+  zones?: string[];
   properties?: Record<string, unknown>;
 };
 
@@ -43,4 +49,23 @@ export function accepted(
   op: Parameters<LabStore['asyncHeaders']>[0],
 ): Sent {
   return send(res, status, body, lab.asyncHeaders(op));
+}
+
+/**
+ * The path segments of a well-formed request to this subscription (as given and lower-cased),
+ * for the routes asked before the product's own; undefined hands the request on, and a missing
+ * api-version or token is left to the product's routes, which answer ARM's errors.
+ */
+export function subscriptionPath(
+  subscriptionId: string,
+  req: { url: URL; headers: { authorization?: string | undefined } },
+): { parts: string[]; lower: string[] } | undefined {
+  if (
+    !req.url.searchParams.get('api-version') ||
+    !/^Bearer \S+/.test(String(req.headers.authorization ?? ''))
+  )
+    return undefined;
+  const parts = req.url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const lower = parts.map((p) => p.toLowerCase());
+  return lower[0] === 'subscriptions' && parts[1] === subscriptionId ? { parts, lower } : undefined;
 }

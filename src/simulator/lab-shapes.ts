@@ -8,7 +8,12 @@ import type { ArmBody, LabStore } from './lab-store';
  * Update", "Network Interfaces - Create Or Update", "Virtual Machines - Create Or Update",
  * "Disks - Get" and DevTest Labs "Global Schedules - Create Or Update" (api 2018-09-15).
  */
-type Input = { location?: string; tags?: Record<string, string>; properties?: Record<string, unknown> };
+type Input = {
+  location?: string;
+  tags?: Record<string, string>;
+  zones?: string[];
+  properties?: Record<string, unknown>;
+};
 
 export function vnetBody(lab: LabStore, rg: string, name: string, input: Input, state: string): ArmBody {
   const id = lab.idOf('virtualnetworks', rg, name);
@@ -88,6 +93,7 @@ export function vmBody(lab: LabStore, rg: string, name: string, input: Input, st
     type: 'Microsoft.Compute/virtualMachines',
     location: input.location ?? '',
     tags: input.tags ?? {},
+    ...(input.zones?.length ? { zones: [...input.zones] } : {}),
     properties: {
       vmId: uuidOf(id),
       provisioningState: state,

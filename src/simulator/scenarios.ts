@@ -164,6 +164,37 @@ export const Scenarios: Record<string, (now: Date) => WindowsVmState> = {
     },
   }),
   'sim-agent-down': (now) => ({ ...healthyVmState(now), agentReady: false }),
+  // The agent is down and an article cause is on the disk: only the offline repair reaches it
+  // (rescue-disks.ts gives the disk traits: generation 2, BitLocker, a swap Azure refuses).
+  'sim-agent-down-cert': (now) => ({
+    ...healthyVmState(now),
+    ...keyDenied(now),
+    events: { ...NoEvents, schannel36870: 6 },
+    agentReady: false,
+  }),
+  'sim-agent-down-tls': (now) => ({
+    ...healthyVmState(now),
+    ...tlsSwitchedOff(),
+    events: { ...NoEvents, schannel36874: 9 },
+    agentReady: false,
+  }),
+  'sim-agent-down-nla': (now) => ({
+    ...healthyVmState(now),
+    nla: { userAuthentication: 0, securityLayer: 0 },
+    agentReady: false,
+  }),
+  'sim-agent-down-encrypted': (now) => ({ ...healthyVmState(now), ...keyDenied(now), agentReady: false }),
+  'sim-agent-down-gen2': (now) => ({ ...healthyVmState(now), ...tlsSwitchedOff(), agentReady: false }),
+  'sim-agent-down-zonal': (now) => ({ ...healthyVmState(now), ...tlsSwitchedOff(), agentReady: false }),
+  'sim-agent-down-swap-fails': (now) => ({ ...healthyVmState(now), ...keyDenied(now), agentReady: false }),
+  // TLS switched off, and the restart after the fix never brings the agent back: the offline
+  // repair is offered (restart-failed) with RDPFIX_RESCUE=true.
+  'sim-tls-agent-lost': (now) => ({
+    ...healthyVmState(now),
+    ...tlsSwitchedOff(),
+    events: { ...NoEvents, schannel36874: 9 },
+    agentLostOnRestart: true,
+  }),
   'sim-deallocated': (now) => ({ ...healthyVmState(now), power: 'deallocated', agentReady: false }),
   // The diagnostic never ends (its RDP probe waits forever): only a time limit frees the VM.
   'sim-hung': (now) => ({ ...healthyVmState(now), hangsIn: ['diagnose'] }),
@@ -176,9 +207,12 @@ export const ScenarioNames = Object.keys(Scenarios);
  * (`sim-all-three-42`), so that many VMs can share one scenario.
  */
 export function scenarioFor(vmName: string): ((now: Date) => WindowsVmState) | undefined {
-  if (Scenarios[vmName]) return Scenarios[vmName];
-  const match = ScenarioNames.filter((s) => vmName.startsWith(`${s}-`)).sort(
-    (a, b) => b.length - a.length,
-  )[0];
-  return match ? Scenarios[match] : undefined;
+  const name = scenarioNameFor(vmName);
+  return name ? Scenarios[name] : undefined;
+}
+
+/** The name of the scenario `scenarioFor` picks for a VM name. */
+export function scenarioNameFor(vmName: string): string | undefined {
+  if (Scenarios[vmName]) return vmName;
+  return ScenarioNames.filter((s) => vmName.startsWith(`${s}-`)).sort((a, b) => b.length - a.length)[0];
 }

@@ -58,6 +58,11 @@ export interface WindowsVmState extends FixScriptState {
   /** Scripts (by step id) that never finish on this VM: they print a little, then hang. */
   hangsIn: string[];
   /**
+   * The next restart leaves the VM agent down (the guest comes back without it, as with
+   * VMAgentStatusCommunicationError); once only: a deallocate and start on a new host boots clean.
+   */
+  agentLostOnRestart?: boolean;
+  /**
    * %ProgramData%\rdp-fix\undo: the prior state each changing script saved before it changed
    * anything (lib/undo-journal.ps1), oldest first; undo-changes.ps1 restores them newest first.
    */
@@ -213,6 +218,10 @@ export class SimulatedWindowsVm {
   restart(): void {
     const s = this.state;
     s.restarts += 1;
+    if (s.agentLostOnRestart) {
+      s.agentLostOnRestart = false;
+      s.agentReady = false;
+    }
     s.termService = rdpCanStart(s) ? 'Running' : 'Stopped';
     s.sessionEnv = 'Running';
     // TermService makes itself a new self-signed certificate at start when it has none it can
@@ -247,7 +256,7 @@ export class SimulatedWindowsVm {
     };
   }
 
-  private apply(
+  protected apply(
     id: string,
     params: Record<string, string>,
   ): { ok: boolean; data: Record<string, unknown>; error?: string } {

@@ -103,13 +103,17 @@ export const en = {
   chat: {
     help: [
       '*rdp-fix* — fixes Azure VMs that refuse Remote Desktop with "An internal error has occurred".',
-      '`/rdp-fix <vm> [--rg <group>] [--all]` open an incident (`--all`: walk every step of the article)',
+      '`/rdp-fix <vm> [--rg <group>] [--all] [--offline]` open an incident (`--all`: walk every step of the article; `--offline`: repair the disk on a rescue VM)',
       '`/rdp-fix status` open incidents in this channel',
       '`/rdp-fix history [vm]` past incidents',
       '`/rdp-fix transcript <id>` the transcript as a Markdown file',
       '`/rdp-fix cancel <id>` abort an incident',
       "`/rdp-fix undo <id> [step]` put the VM back as it was before the incident's changes, or one step's change (a card to approve)",
+      '`/rdp-fix keep-repair <id>` after an offline repair: keep the repaired disk (the original stays in Azure for you to delete)',
+      '`/rdp-fix swap-back <id>` after an offline repair: put the original OS disk back (a card to approve)',
     ].join('\n'),
+    noRepairDecision: (id: string, answer: string) =>
+      `Incident ${id} is not waiting for the offline repair's last decision, so "${answer}" changes nothing.`,
     noneOpen: 'No open incident in this channel.',
     noHistory: 'No incident yet.',
     badButton: 'That button is not one rdp-fix made, or it is too old; nothing was changed.',
@@ -190,6 +194,9 @@ export const en = {
     after: 'After',
     changed: 'changed',
     viewScript: 'view script',
+    azureResources: 'Azure resources of this incident, now',
+    azureResourcesNone: "Nothing in Azure carries this incident's tag now.",
+    azureResourcesUnread: 'Could not read them from Azure: {error}',
     scriptChanged:
       'The playbook has changed since this incident: this is not the script that ran (sha256 {sha}).',
   },

@@ -104,13 +104,17 @@ export const it: Catalogue = {
   chat: {
     help: [
       '*rdp-fix* — ripara le VM di Azure che rifiutano Desktop remoto con "Si è verificato un errore interno".',
-      "`/rdp-fix <vm> [--rg <gruppo>] [--all]` apre un incidente (`--all`: tutti i passaggi dell'articolo)",
+      "`/rdp-fix <vm> [--rg <gruppo>] [--all] [--offline]` apre un incidente (`--all`: tutti i passaggi dell'articolo; `--offline`: ripara il disco su una VM di ripristino)",
       '`/rdp-fix status` incidenti aperti in questo canale',
       '`/rdp-fix history [vm]` incidenti passati',
       '`/rdp-fix transcript <id>` la trascrizione come file Markdown',
       '`/rdp-fix cancel <id>` interrompe un incidente',
       "`/rdp-fix undo <id> [passaggio]` riporta la VM com'era prima delle modifiche dell'incidente, o annulla la modifica di un passaggio (una scheda da approvare)",
+      "`/rdp-fix keep-repair <id>` dopo una riparazione offline: tiene il disco riparato (l'originale resta in Azure e lo si elimina a mano)",
+      '`/rdp-fix swap-back <id>` dopo una riparazione offline: rimette il disco del sistema operativo originale (una scheda da approvare)',
     ].join('\n'),
+    noRepairDecision: (id: string, answer: string) =>
+      `L'incidente ${id} non attende l'ultima decisione della riparazione offline, quindi "${answer}" non cambia nulla.`,
     noneOpen: 'Nessun incidente aperto in questo canale.',
     noHistory: 'Ancora nessun incidente.',
     badButton: 'Quel pulsante non è di rdp-fix o è troppo vecchio; non è stato modificato nulla.',
@@ -185,6 +189,9 @@ export const it: Catalogue = {
     after: 'Dopo',
     changed: 'cambiato',
     viewScript: 'vedi lo script',
+    azureResources: 'Risorse Azure di questo incidente, ora',
+    azureResourcesNone: 'Ora nessuna risorsa in Azure ha il tag di questo incidente.',
+    azureResourcesUnread: 'Impossibile leggerle da Azure: {error}',
     scriptChanged:
       'Il playbook è cambiato da questo incidente: questo non è lo script eseguito (sha256 {sha}).',
   },

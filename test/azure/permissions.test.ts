@@ -2,6 +2,7 @@ import { AzureVmOperations } from '../../src/azure/azure-vm-operations';
 import { comparePermissions, covers } from '../../src/azure/check-permissions';
 import { StaticTestCredential } from '../../src/azure/loopback-pipeline';
 import { NeededActions } from '../../src/azure/needed-actions';
+import { actionsNeeded, RescueActions } from '../../src/azure/rescue/rescue-actions';
 import { ArmSimulator } from '../../src/simulator/arm-simulator';
 
 const SUB = '11111111-2222-3333-4444-555555555555';
@@ -48,6 +49,27 @@ test.each([
     expect(request?.path).toBe(
       `/subscriptions/${SUB}/resourceGroups/rg-sim/providers/Microsoft.Authorization/permissions`,
     );
+  } finally {
+    await sim.close();
+  }
+});
+
+test('with RDPFIX_RESCUE=true the start-up check also wants the rescue role: the operator role alone lacks exactly its own actions', async () => {
+  const sim = new ArmSimulator({ subscriptionId: SUB });
+  const url = await sim.listen();
+  try {
+    const azure = new AzureVmOperations({
+      subscriptionId: SUB,
+      credential: new StaticTestCredential(),
+      loopbackEndpoint: url,
+      resourceGroups: ['rg-sim'],
+    });
+    const [report] = await azure.checkPermissions(actionsNeeded(true));
+    expect(report?.missing.sort()).toEqual(
+      RescueActions.filter((a) => !NeededActions.includes(a as never)).sort(),
+    );
+    const [off] = await azure.checkPermissions(actionsNeeded(false));
+    expect(off).toEqual({ scope: 'rg-sim', missing: [], excess: [] });
   } finally {
     await sim.close();
   }

@@ -27,7 +27,7 @@ describe('rdp-fix playbook', () => {
   test('validate reports the playbook', async () => {
     expect(await run(['playbook', 'validate'])).toEqual({
       code: 0,
-      out: 'ok: rdp-internal-error v1: 31 steps, 8 causes, 14 scripts\n',
+      out: 'ok: rdp-internal-error v1: 48 steps, 8 causes, 15 scripts\n',
       err: '',
     });
   });
@@ -51,7 +51,9 @@ describe('rdp-fix playbook', () => {
     for (const step of rdpPlaybook().steps) expect(out).toContain(`s_${step.id.replace(/-/g, '_')}`);
     expect(out).toContain('s_restart_vm[["Restart the VM<br/>restartsVm, approval"]]');
     expect(out).toContain('s_verify -->|cause:tls-disabled| s_gpo_enforced');
-    expect(out).toContain('s_preflight -->|agentNotReady| s_offline_attach_disk');
+    expect(out).toContain('s_preflight -->|agentNotReady| s_rescue_snapshot');
+    // The offline repair switched off: its first step gives way to the manual guidance.
+    expect(out).toContain('s_rescue_snapshot -->|skipped| s_offline_attach_disk');
   });
 
   test('unknown commands and help', async () => {

@@ -46,6 +46,21 @@ test('hostile options and long input', () => {
   expect(parseCommand('transcript ../../etc/passwd')).toMatchObject({ kind: 'invalid' });
 });
 
+test('the offline repair: --offline on a start, keep-repair and swap-back on an incident', () => {
+  expect(parseCommand('sim-agent-down-cert --offline')).toEqual({
+    kind: 'start',
+    vmName: 'sim-agent-down-cert',
+    walkAll: false,
+    offline: true,
+  });
+  expect(parseCommand('keep-repair 0123abcd4567')).toEqual({
+    kind: 'keep-repair',
+    incidentId: '0123abcd4567',
+  });
+  expect(parseCommand('swap-back 0123abcd4567')).toEqual({ kind: 'swap-back', incidentId: '0123abcd4567' });
+  expect(parseCommand('swap-back ../etc')).toMatchObject({ kind: 'invalid' });
+});
+
 test('undo <id> [step]: a step id or nothing; anything else is refused, nothing more is read', () => {
   expect(parseCommand('undo 0123abcd4567')).toEqual({ kind: 'undo', incidentId: '0123abcd4567' });
   expect(parseCommand('undo 0123abcd4567 enable-tls')).toEqual({

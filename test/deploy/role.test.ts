@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NeededActions } from '../../src/azure/needed-actions';
+import { RescueActions } from '../../src/azure/rescue/rescue-actions';
 
 /** Every Azure call the agent makes is covered by the role, and the role grants nothing else. */
 test('the operator role holds exactly the actions the Azure code uses', () => {
@@ -31,5 +32,15 @@ test('the operator role holds exactly the actions the Azure code uses', () => {
         !/snapshots\/write|securityRules\/write|virtualMachines\/runCommands\/(write|delete)$/.test(a),
     ),
   ).toBe(false);
+  expect(role.DataActions).toEqual([]);
+});
+
+/** The offline repair's own role: exactly what src/azure/rescue/ calls, deletes included (by tag only). */
+test('the rescue role holds exactly the actions the offline repair uses', () => {
+  const role = JSON.parse(
+    readFileSync(join(__dirname, '..', '..', 'deploy', 'azure', 'rdp-fix-rescue.role.json'), 'utf8'),
+  );
+  expect([...role.Actions].sort()).toEqual([...RescueActions].sort());
+  expect(role.Actions.some((a: string) => a.includes('*'))).toBe(false);
   expect(role.DataActions).toEqual([]);
 });

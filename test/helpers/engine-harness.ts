@@ -110,6 +110,8 @@ export function makeHarness(
     policy?: ApprovalPolicy;
     now?: () => Date;
     schedule?: EngineDeps['schedule'];
+    /** The offline repair switched on (RDPFIX_RESCUE): its operations. */
+    rescue?: EngineDeps['rescue'];
   } = {},
 ): Harness {
   const store = options.store ?? new MemoryIncidentStore();
@@ -126,6 +128,7 @@ export function makeHarness(
     },
     progressIntervalMs: 0,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.rescue ? { rescue: options.rescue } : {}),
     ...(options.schedule ? { schedule: options.schedule } : {}),
     onError: (err, where) => {
       throw new Error(`engine error in ${where}: ${String(err)}`);

@@ -142,7 +142,9 @@ describe('invalid playbooks give precise errors (file: path: problem)', () => {
       );
     });
     expect(message).toMatch(/steps\.\d+\.undo: unknown step "restore-gpo"/);
-    expect(message).toMatch(/steps\.\d+\.next\.works: only an undo step may go to "end"/);
+    expect(message).toMatch(
+      /steps\.\d+\.next\.works: only an undo step \(or a step it leads to\) may go to "end"/,
+    );
     expect(message).toMatch(/steps\.\d+\.settles\.diagnose: "diagnose" is no step with an undo/);
   });
 

@@ -4,6 +4,7 @@ import { contextOf } from '../../engine/transition-incident';
 import { Texts } from '../../texts/catalogue';
 import { describeEntry } from '../../transcripts/describe-entry';
 import type { TranscriptExport } from '../../transcripts/render-transcript';
+import { type ResourcesNow, resourcesSection } from './azure-resources';
 import type { CauseNames, PlaybookLookup } from './cause-names';
 import { evidenceTable } from './evidence-table';
 import { esc } from './html';
@@ -100,6 +101,7 @@ export function timelinePage(
   names: CauseNames,
   playbooks?: PlaybookLookup,
   now = new Date(),
+  resources?: ResourcesNow,
 ): string {
   const i = x.incident;
   const chain = x.verification.ok
@@ -133,6 +135,7 @@ export function timelinePage(
 <p><a id="export-md" href="/api/incidents/${esc(i.id)}/transcript?format=md" download="rdp-fix-${esc(i.id)}.md">Export Markdown</a> · <a id="export-json" href="/api/incidents/${esc(i.id)}/transcript?format=json" download="rdp-fix-${esc(i.id)}.json">Export JSON</a></p>
 <h2>Steps over time</h2>${gantt(x.entries)}
 <h2>Evidence before and after</h2>${evidenceTable(ctx.firstEvidence, ctx.evidence)}
+${resourcesSection(resources)}
 <h2>Timeline</h2><p id="timeline-count" class="muted">${esc(count)}</p><table id="timeline"><thead><tr><th>#</th><th>Time</th><th>Who</th><th>What</th></tr></thead><tbody>${rows}</tbody></table>`,
   );
 }

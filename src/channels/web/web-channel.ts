@@ -1,9 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncidentResource } from '../../azure/rescue/rescue-operations';
 import type { Config } from '../../config';
 import type { Conversation } from '../../conversation/conversation';
-import type { IncidentReader } from '../../conversation/ports';
+import type { IncidentReader, IncidentRecord } from '../../conversation/ports';
+import { messageOf } from '../../core/errors';
 import type { Delivery } from '../../engine/messages';
 import { buildExport, renderJson, renderMarkdown } from '../../transcripts/render-transcript';
+import type { ResourcesNow } from './azure-resources';
 import { type CauseNames, causeNamesOf, type PlaybookLookup } from './cause-names';
 import { csrfTokens } from './csrf-token';
 import { dashboardPage, filterRecords, incidentsPage, type ListQuery, PageSize } from './pages';
@@ -33,6 +36,8 @@ export interface WebDeps {
   playbooks?: PlaybookLookup;
   /** Puts the simulated VMs back as their scenarios start (local mode only). */
   resetVms?: () => number;
+  /** With the offline repair on: what Azure holds for an incident now (by its tag), for its page. */
+  azureResources?: (record: IncidentRecord) => Promise<IncidentResource[]>;
 }
 
 /** The review pages, their JSON API, and the playground (a third channel of the engine). */
@@ -43,6 +48,16 @@ export function createWebChannel(deps: WebDeps, config: Pick<Config, 'host' | 'w
   const names: CauseNames = causeNamesOf(deps.playbooks);
 
   const csrf = csrfTokens();
+
+  /** Read when the page is shown; Azure's refusal is said on the page, not turned into an error page. */
+  async function resourcesOf(record: IncidentRecord): Promise<ResourcesNow | undefined> {
+    if (!deps.azureResources) return undefined;
+    try {
+      return { list: await deps.azureResources(record) };
+    } catch (err) {
+      return { error: messageOf(err) };
+    }
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const url = new URL(req.url ?? '/', 'http://local');
@@ -128,7 +143,7 @@ export function createWebChannel(deps: WebDeps, config: Pick<Config, 'host' | 'w
         return json(res, 400, { error: 'format must be md or json' });
       }
       if (path.startsWith('/api/')) return json(res, 200, x);
-      return html(res, timelinePage(x, record, names, deps.playbooks));
+      return html(res, timelinePage(x, record, names, deps.playbooks, new Date(), await resourcesOf(record)));
     }
     if (method === 'GET' && path === '/dashboard') {
       const since = new Date(Date.now() - 30 * 86_400_000).toISOString();
