@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { runCommandParameters } from '../../src/azure/managed-run-command';
+import { runCommandParameters } from '../../src/azure/run-command-parameters';
 import type { RdpExposure } from '../../src/azure/rdp-exposure';
 import type {
   ApprovedStep,
