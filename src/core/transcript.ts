@@ -83,15 +83,15 @@ function collectKeys(value: unknown, keys: Set<string>, depth: number): void {
   if (value === null || typeof value !== 'object' || depth > 256) return;
   const json = (value as { toJSON?: unknown }).toJSON;
   // What JSON.stringify writes of an object with toJSON is what toJSON returns.
-  if (typeof json === 'function') return collectKeys(json.call(value), keys, depth + 1);
-  if (Array.isArray(value)) {
+  if (typeof json === 'function') collectKeys(json.call(value), keys, depth + 1);
+  else if (Array.isArray(value)) {
     for (const item of value) collectKeys(item, keys, depth + 1);
-    return;
-  }
-  for (const key in value) {
-    if (!Object.hasOwn(value, key)) continue;
-    keys.add(key);
-    collectKeys((value as Record<string, unknown>)[key], keys, depth + 1);
+  } else {
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      keys.add(key);
+      collectKeys((value as Record<string, unknown>)[key], keys, depth + 1);
+    }
   }
 }
 
