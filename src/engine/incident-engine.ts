@@ -212,7 +212,10 @@ export class IncidentEngine implements CommandInbox {
   /**
    * What follows a saved transition: its deadline is armed, and in the background its
    * messages go out first (in order), then its side effects run; the command returns as soon
-   * as the transition is durable.
+   * as the transition is durable. The background part starts after the event loop has read
+   * what arrived meanwhile (setImmediate runs after the poll phase): a request waiting to be
+   * acked is answered before this work, not behind it (issue 20). Immediates run in the order
+   * set, so a later command's work still starts after this one's.
    */
   private followUp(handled: Handled): CommandResult {
     const { saved } = handled;
@@ -220,7 +223,9 @@ export class IncidentEngine implements CommandInbox {
       this.deadlines.arm(saved.record);
       const { record, playbook, effects } = saved;
       this.work.track(
-        this.outbox.flush(record.id, record).then(() => this.effects.run(record, playbook, effects)),
+        afterPendingIo()
+          .then(() => this.outbox.flush(record.id, record))
+          .then(() => this.effects.run(record, playbook, effects)),
         record.id,
       );
     }
@@ -242,4 +247,9 @@ export class IncidentEngine implements CommandInbox {
     timer.unref();
     this.background.push(timer);
   }
+}
+
+/** Resolves once the event loop has handled the I/O that is ready now. */
+function afterPendingIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
