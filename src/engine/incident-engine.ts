@@ -151,7 +151,13 @@ export class IncidentEngine implements CommandInbox {
 
   /** Handles one command. Refusals come back as `ok: false` with a message for the person. */
   async handle(command: Command): Promise<CommandResult> {
-    if (command.type === 'start') return this.followUp(await this.commands.start(command));
+    // One person's starts one after another: each sees the incidents the one before opened, so
+    // the per-user limit holds on this replica however close together they arrive (starts
+    // that waited on one shared VM listing used to reach the check at the same moment).
+    if (command.type === 'start')
+      return this.queue.run(`start:${command.requester.id}`, async () =>
+        this.followUp(await this.commands.start(command)),
+      );
     // What follows a save is started inside the incident's turn, so that a later command's
     // deadline or effects never start before this one's.
     return this.queue.run(command.incidentId, async () => this.followUp(await this.commands.handle(command)));
