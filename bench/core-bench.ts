@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { User } from '../src/core/types';
 import { contextOf, IncidentEngine } from '../src/engine/incident-engine';
 import { stepOfState } from '../src/playbook/compile-playbook';
@@ -119,6 +120,13 @@ export async function benchTransitions(target = 10_000): Promise<BenchRow[]> {
   ];
 }
 
+/** The memory V8's young generation holds now (its semi-spaces, committed). */
+function youngGeneration(): number {
+  return getHeapSpaceStatistics()
+    .filter((space) => space.space_name === 'new_space' || space.space_name === 'new_large_object_space')
+    .reduce((sum, space) => sum + space.physical_space_size, 0);
+}
+
 /** Memory held with 1,000 incidents open, each waiting for an approval. */
 export async function benchOpenIncidents(count = 1_000): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'rdpfix-bench-'));
@@ -156,7 +164,11 @@ export async function benchOpenIncidents(count = 1_000): Promise<BenchRow[]> {
       name: `${open} open incidents waiting for approval${gc ? '' : ' (run with --expose-gc for settled figures)'}`,
       figures: {
         rss_mb: mb(after.rss),
+        // The process before the first incident (Node, the engine, SQLite, the playbook): the base.
+        base_rss_mb: mb(before.rss),
         rss_growth_mb: mb(after.rss - before.rss),
+        // V8's young generation: sized by the burst that made the incidents, not by the incidents.
+        young_generation_mb: mb(youngGeneration()),
         heap_growth_kb_per_incident: Math.round(
           (after.heapUsed - before.heapUsed) / 1024 / Math.max(open, 1),
         ),

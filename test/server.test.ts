@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from './helpers/until';
 import { ReplicaProcess } from './support/replica-process';
 
 /** `npm start`'s program, as a process: local mode on loopback, health, incidents API, SIGTERM. */
@@ -16,10 +17,14 @@ test('starts in local mode with the simulator, serves the API, stops on SIGTERM'
     expect(server.logs()).toContain(
       'local mode: no AZURE_SUBSCRIPTION_ID, so the Azure SDK talks to the built-in ARM simulator',
     );
-    const listening = server
-      .logs()
-      .split('\n')
-      .find((l) => l.includes('"msg":"rdp-fix listening"'));
+    // The log reaches this process through a pipe, independently of the health check's
+    // answer: the line may come in a moment after /healthz answered.
+    const listening = await until('the listening line', () =>
+      server
+        .logs()
+        .split('\n')
+        .find((l) => l.includes('"msg":"rdp-fix listening"')),
+    );
     expect(listening).toContain(`"url":"${server.url}"`);
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ ok: true });

@@ -1,6 +1,6 @@
 import { type ComputeManagementClient, restorePoller } from '@azure/arm-compute';
 import { callAzure } from './azure-errors';
-import { runCommandParameters } from './managed-run-command';
+import { runCommandParameters } from './run-command-parameters';
 import type { ApprovedStep, RunHooks, RunOutput, ScriptToRun } from './vm-operations';
 
 /**

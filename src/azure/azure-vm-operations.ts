@@ -48,6 +48,8 @@ export class AzureVmOperations implements VmOperations {
   private readonly network: NetworkManagementClient;
   private readonly groups: string[];
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The VM listing running now, joined by the lookups that arrive meanwhile (sharedListing). */
+  private listing: Promise<VmRef[]> | undefined;
   private readonly managed: ManagedRunCommand;
   private readonly action: ActionRunCommand;
 
@@ -128,20 +130,37 @@ export class AzureVmOperations implements VmOperations {
           throw err;
         }
       }
-      const found: VmRef[] = [];
-      const pages =
-        this.groups.length > 0
-          ? this.options.resourceGroups!.map((rg) =>
-              this.compute.virtualMachines.list(rg, { abortSignal: signal }),
-            )
-          : [this.compute.virtualMachines.listAll({ abortSignal: signal })];
-      for (const page of pages) {
-        for await (const vm of page) {
-          if (vm.name?.toLowerCase() === name.toLowerCase()) found.push(this.refOf(vm));
-        }
-      }
-      return found.filter((ref) => inScope(ref.resourceGroup));
+      const all = signal ? await this.listVms(signal) : await this.sharedListing();
+      return all.filter((ref) => ref.name.toLowerCase() === name.toLowerCase() && inScope(ref.resourceGroup));
     });
+  }
+
+  /**
+   * Every VM in scope, one listing for all the lookups that wait at the same time: a name
+   * without its resource group means listing the subscription (or the allowed groups), and
+   * each start listing hundreds of VMs on its own made most of a burst's Azure traffic and
+   * CPU (issue 20). A lookup joins only a listing still running, so it is never older than
+   * the lookup.
+   */
+  private sharedListing(): Promise<VmRef[]> {
+    this.listing ??= this.listVms().finally(() => {
+      this.listing = undefined;
+    });
+    return this.listing;
+  }
+
+  private async listVms(signal?: AbortSignal): Promise<VmRef[]> {
+    const found: VmRef[] = [];
+    const pages =
+      this.groups.length > 0
+        ? this.options.resourceGroups!.map((rg) =>
+            this.compute.virtualMachines.list(rg, { abortSignal: signal }),
+          )
+        : [this.compute.virtualMachines.listAll({ abortSignal: signal })];
+    for (const page of pages) {
+      for await (const vm of page) found.push(this.refOf(vm));
+    }
+    return found;
   }
 
   async checkVm(vm: VmRef, signal?: AbortSignal): Promise<VmCheck> {

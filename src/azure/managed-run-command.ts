@@ -2,6 +2,7 @@ import type { ComputeManagementClient, VirtualMachineRunCommandInstanceView } fr
 import { isRestError } from '@azure/core-rest-pipeline';
 import { ErrorCodes, RdpFixError } from '../core/errors';
 import { DefaultStepTimeoutSeconds } from '../playbook/schema';
+import { runCommandParameters } from './run-command-parameters';
 import type { ApprovedStep, RunHooks, RunOutput, ScriptToRun } from './vm-operations';
 
 /**
@@ -43,22 +44,6 @@ export function runCommandNameOf(step: ApprovedStep): string {
   return `rdpfix-${step.stepId}-${step.attempt}-${step.incidentId}`
     .replace(/[^A-Za-z0-9_.-]/g, '-')
     .slice(0, 80);
-}
-
-/**
- * A step's parameters as Run Command hands them to the script's param() block: named strings,
- * never spliced into the script text (both Run Commands take `[{name, value}]`).
- */
-export function runCommandParameters(
-  step: ApprovedStep,
-  script: ScriptToRun,
-): { name: string; value: string }[] {
-  return [...Object.entries(step.params), ...Object.entries(script.engineParams ?? {})].map(
-    ([name, value]) => ({
-      name,
-      value: String(value),
-    }),
-  );
 }
 
 /** Instance view states after which the script no longer runs (KnownExecutionState, arm-compute 25). */

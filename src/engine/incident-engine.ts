@@ -159,7 +159,13 @@ export class IncidentEngine implements CommandInbox {
 
   /** Handles one command. Refusals come back as `ok: false` with a message for the person. */
   async handle(command: Command): Promise<CommandResult> {
-    if (command.type === 'start') return this.followUp(await this.commands.start(command));
+    // One person's starts one after another: each sees the incidents the one before opened, so
+    // the per-user limit holds on this replica however close together they arrive (starts
+    // that waited on one shared VM listing used to reach the check at the same moment).
+    if (command.type === 'start')
+      return this.queue.run(`start:${command.requester.id}`, async () =>
+        this.followUp(await this.commands.start(command)),
+      );
     // What follows a save is started inside the incident's turn, so that a later command's
     // deadline or effects never start before this one's.
     return this.queue.run(command.incidentId, async () => this.followUp(await this.commands.handle(command)));
@@ -220,7 +226,10 @@ export class IncidentEngine implements CommandInbox {
   /**
    * What follows a saved transition: its deadline is armed, and in the background its
    * messages go out first (in order), then its side effects run; the command returns as soon
-   * as the transition is durable.
+   * as the transition is durable. The background part starts after the event loop has read
+   * what arrived meanwhile (setImmediate runs after the poll phase): a request waiting to be
+   * acked is answered before this work, not behind it (issue 20). Immediates run in the order
+   * set, so a later command's work still starts after this one's.
    */
   private followUp(handled: Handled): CommandResult {
     const { saved } = handled;
@@ -228,7 +237,9 @@ export class IncidentEngine implements CommandInbox {
       this.deadlines.arm(saved.record);
       const { record, playbook, effects } = saved;
       this.work.track(
-        this.outbox.flush(record.id, record).then(() => this.effects.run(record, playbook, effects)),
+        afterPendingIo()
+          .then(() => this.outbox.flush(record.id, record))
+          .then(() => this.effects.run(record, playbook, effects)),
         record.id,
       );
     }
@@ -250,4 +261,9 @@ export class IncidentEngine implements CommandInbox {
     timer.unref();
     this.background.push(timer);
   }
+}
+
+/** Resolves once the event loop has handled the I/O that is ready now. */
+function afterPendingIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -1,4 +1,4 @@
-import { initialTransition, type SnapshotFrom, transition } from 'xstate';
+import { createActor, initialTransition, type SnapshotFrom } from 'xstate';
 import { type IncidentMachine, type SideEffect, SideEffects } from '../playbook/compile-playbook';
 import type {
   IncidentContext,
@@ -42,8 +42,51 @@ export function transitionIncident(
   // The machine has no child actors and no history states: the persisted value and context
   // are the whole state (`resolveState` rebuilds the rest).
   const from = machine.resolveState(stored as Parameters<IncidentMachine['resolveState']>[0]);
-  const [next, actions] = transition(machine, from, event);
+  // xstate's `transition(logic, snapshot, event)` does this with a fresh inert actor per call,
+  // whose constructor computes the machine's initial state (and, without input, throws and
+  // catches an Error): most of a transition's CPU and garbage (issue 20). The scope below is
+  // made once per machine; only the collector of actions is new per call.
+  const actions: { type: string; params?: unknown }[] = [];
+  const next = machine.transition(from, event, {
+    ...inertScope(machine),
+    actionExecutor: (action) => {
+      actions.push(action);
+    },
+  });
   return transitioned(machine, next, actions);
+}
+
+type Scope = Parameters<IncidentMachine['transition']>[2];
+const scopes = new WeakMap<IncidentMachine, Scope>();
+
+/**
+ * The actor scope `transition` runs the machine in: the same fields as xstate 5.33's
+ * `createInertActorScope` (packages/core/src/transition.ts), kept per machine. Sharing it is
+ * safe because nothing in it changes during a transition: the machine has no child actors or
+ * delayed events (the system's registry and scheduler are never used; an action that would use
+ * them is refused by `transitioned`), and emits and actions go to the per-call collector.
+ */
+function inertScope(machine: IncidentMachine): Scope {
+  let scope = scopes.get(machine);
+  if (!scope) {
+    // Never started: only the `self` and `system` the actions' arguments name.
+    const self = createActor(machine, {
+      input: { incidentId: '', requester: { id: '' }, walkAll: false },
+    });
+    scope = {
+      self,
+      defer: () => {},
+      id: '',
+      logger: () => {},
+      sessionId: '',
+      stopChild: () => {},
+      system: self.system,
+      emit: () => {},
+      actionExecutor: () => {},
+    } as unknown as Scope;
+    scopes.set(machine, scope);
+  }
+  return scope;
 }
 
 /**

@@ -13,7 +13,8 @@ import { SqliteReplicaLeases } from './sqlite/replica-leases';
  * connection, so that a write of one part can run inside another's transaction.
  */
 export class SqliteIncidentStore extends ComposedIncidentStore {
-  private readonly db: Database.Database;
+  /** The one connection (the SQLite thread commits groups of calls on it: sqlite-worker.ts). */
+  readonly db: Database.Database;
 
   constructor(file: string) {
     const db = openDatabase(file);

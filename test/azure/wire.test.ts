@@ -230,6 +230,28 @@ test('a VM name outside the resource-group allow-list is not found, and no reque
   expect(seen).toHaveLength(0);
 });
 
+test('lookups by name alone at the same time share one listing of the subscription; a later one lists again', async () => {
+  const vm = (rg: string, name: string) => ({
+    id: `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${name}`,
+    name,
+    location: 'westeurope',
+  });
+  route = () => ({
+    status: 200,
+    body: { value: [vm('rg-a', 'vm-one'), vm('rg-b', 'VM-TWO'), vm('rg-c', 'vm-two')] },
+  });
+  const ops = client();
+  const [one, two] = await Promise.all([ops.resolveVm('vm-one'), ops.resolveVm('vm-two')]);
+  expect(one).toEqual([{ subscriptionId: SUB, resourceGroup: 'rg-a', name: 'vm-one' }]);
+  expect(two.map((r) => r.resourceGroup)).toEqual(['rg-b', 'rg-c']);
+  const listings = () =>
+    seen.filter((s) => s.path === `/subscriptions/${SUB}/providers/Microsoft.Compute/virtualMachines`);
+  expect(listings()).toHaveLength(1);
+  // Never a finished listing: a lookup after it asks Azure again.
+  expect(await ops.resolveVm('vm-one')).toHaveLength(1);
+  expect(listings()).toHaveLength(2);
+});
+
 test('the redirect refuses a non-loopback target', () => {
   expect(
     () =>

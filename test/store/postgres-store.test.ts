@@ -12,10 +12,15 @@ const url = process.env.RDPFIX_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0
 const schemas: string[] = [];
 let n = 0;
 
-async function fresh(): Promise<PostgresIncidentStore> {
+/** A store in a new schema; `settings` (`-c name=value …`) start its sessions with them too. */
+async function fresh(settings?: string): Promise<PostgresIncidentStore> {
   const schema = `rdpfix_test_${process.pid}_${++n}`;
   schemas.push(schema);
-  const store = new PostgresIncidentStore(url, schema);
+  // Startup options in the URL take the place of the store's own (its search_path), so both go here.
+  const connection = settings
+    ? `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema} ${settings}`)}`
+    : url;
+  const store = new PostgresIncidentStore(connection, schema);
   await store.migrate();
   return store;
 }
@@ -194,7 +199,13 @@ describe('lock order (issue 12: a heartbeat and a settlement deadlocked)', () =>
    * settlement by primary key locked `low` first.
    */
   async function twoClaimed() {
-    const store = await fresh();
+    // Which side of a deadlock PostgreSQL rolls back is the session whose deadlock check runs
+    // once the cycle exists; each checks once, deadlock_timeout after it began to wait. With
+    // the default 1 s for both, a loaded machine could form the cycle after the store's check
+    // had passed, and the blocker's check then found it (the test failed with the blocker's
+    // "deadlock detected"). The store's sessions check after 3 s, the blocker's after 60 s: the
+    // store's check is the one that finds it, however slowly the blocker reaches its wait.
+    const store = await fresh('-c deadlock_timeout=3s');
     const schema = schemas.at(-1)!;
     await store.create(newIncident('i-z'), [message(1)], T0, [{ n: 1 }]);
     await store.create(newIncident('i-a'), [message(2)], T0, [{ n: 2 }]);
@@ -204,6 +215,7 @@ describe('lock order (issue 12: a heartbeat and a settlement deadlocked)', () =>
     store.onConflictRetry = (err) => conflicts.push(err);
     const blocker = new Client({ connectionString: url, application_name: `blocker:${schema}` });
     await blocker.connect();
+    await blocker.query(`set deadlock_timeout = '60s'`);
     // A session of its own: inside the blocker's transaction pg_stat_activity would be a snapshot.
     const monitor = new Client({ connectionString: url });
     await monitor.connect();
@@ -242,19 +254,13 @@ describe('lock order (issue 12: a heartbeat and a settlement deadlocked)', () =>
 
   test('a deadlock that still happens (here with an outside session) is retried by the store, not thrown', async () => {
     const { store, schema, low, high, conflicts, blocker, waiting, end } = await twoClaimed();
-    // A waiter checks for a cycle once its deadlock_timeout runs out (postgresql.org/docs/current/
-    // runtime-config-locks.html), and the one whose check finds it is rolled back (PostgreSQL's
-    // src/backend/storage/lmgr/proc.c, CheckDeadLock: "deadlock detected" in that backend). Waiting
-    // first is not enough to be that backend on a loaded machine (once, the outside session was
-    // the one rolled back): the outside session checks only after 60 s, the store after 1 s.
-    await blocker.query(`set deadlock_timeout = '60s'`);
     await blocker.query('begin');
     await blocker.query(`select id from ${schema}.outbox where id = $1 for update`, [high.id]);
     // The settlement takes `low`, then waits for `high`...
     const settled = store.settleOutbox([low.id, high.id], 'r1', 'sent', T1);
     await waiting(1);
     // ...and the outside session now waits for `low`: a cycle, which the store's session finds
-    // (after its deadlock_timeout) and PostgreSQL rolls it back.
+    // (after its deadlock_timeout: twoClaimed says why it is the store's) and PostgreSQL rolls it back.
     const crossing = blocker.query(`select id from ${schema}.outbox where id = $1 for update`, [low.id]);
     await crossing;
     await blocker.query('commit');

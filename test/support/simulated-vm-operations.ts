@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { runCommandParameters } from '../../src/azure/managed-run-command';
 import type { RdpExposure } from '../../src/azure/rdp-exposure';
+import { runCommandParameters } from '../../src/azure/run-command-parameters';
 import type {
   ApprovedStep,
   RunHooks,

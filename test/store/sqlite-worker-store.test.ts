@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ErrorCodes, isRdpFixError } from '../../src/core/errors';
+import { SqliteWorkerStore } from '../../src/store/sqlite/worker-store';
+import { SqliteIncidentStore } from '../../src/store/sqlite-store';
+import { describeStoreContracts } from './contract';
+import { newIncident } from './contract/fixtures';
+
+/**
+ * The SQLite store on its own thread (what the server runs): the same contract suite, and
+ * what crossing the thread must keep — error codes and details callers decide by, the order
+ * of calls, opening failures.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'rdpfix-sqlite-worker-'));
+let n = 0;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describeStoreContracts('sqlite on a worker thread', async () =>
+  SqliteWorkerStore.open(join(dir, `contract-${++n}`, 'rdp-fix.db')),
+);
+
+describe('SQLite on a worker thread', () => {
+  test('a refusal keeps its code and details across the thread (one open incident per VM)', async () => {
+    const store = await SqliteWorkerStore.open(join(dir, 'codes.db'));
+    const first = await store.create(newIncident('i1'), [], 't');
+    const err = await store.create(newIncident('i2', { vm: first.vm }), [], 't').catch((e: unknown) => e);
+    expect(isRdpFixError(err) && err.code).toBe(ErrorCodes.IncidentAlreadyOpen);
+    expect(isRdpFixError(err) && err.details).toEqual({ incidentId: 'i1' });
+    const stale = await store.save('i1', 9, { pending: null }, [], 't').catch((e: unknown) => e);
+    expect(isRdpFixError(stale) && stale.code).toBe(ErrorCodes.VersionConflict);
+    await store.close();
+  });
+
+  test('calls run in the order sent, and what one wrote is read by the next, in the file', async () => {
+    const file = join(dir, 'order.db');
+    const store = await SqliteWorkerStore.open(file);
+    const created = store.create(
+      newIncident('i1'),
+      [{ kind: 'incident.started', actor: 'U1', data: {} }],
+      't',
+    );
+    const appended = store.append('i1', [{ kind: 'step.approved', actor: 'U2', data: {} }], 't');
+    const read = store.transcript('i1');
+    await Promise.all([created, appended]);
+    expect((await read).map((e) => e.kind)).toEqual(['incident.started', 'step.approved']);
+    await store.close();
+    const direct = new SqliteIncidentStore(file);
+    expect(await direct.transcript('i1')).toHaveLength(2);
+    await direct.close();
+  });
+
+  test('calls sent together commit together, each keeping its own outcome: a refused one takes nothing with it', async () => {
+    const file = join(dir, 'group.db');
+    const store = await SqliteWorkerStore.open(file);
+    const ids = Array.from({ length: 20 }, (_, i) => `g${i}`);
+    const creates = ids.map((id) =>
+      store.create(newIncident(id), [{ kind: 'incident.started', actor: 'U1', data: { id } }], 't'),
+    );
+    // In the same group: a save of a version that does not exist yet, refused alone.
+    const stale = store.save('g3', 7, { pending: null }, [], 't').catch((e: unknown) => e);
+    const created = await Promise.all(creates);
+    expect(created.map((r) => r.id)).toEqual(ids);
+    expect(isRdpFixError(await stale) && ((await stale) as { code: string }).code).toBe(
+      ErrorCodes.VersionConflict,
+    );
+    await store.close();
+    const direct = new SqliteIncidentStore(file);
+    expect((await direct.list({ limit: 100 })).map((r) => r.id).sort()).toEqual([...ids].sort());
+    expect(await direct.transcript('g7')).toHaveLength(1);
+    await direct.close();
+  });
+
+  test('a file that cannot be opened fails the open, and a closed store refuses calls', async () => {
+    const notADatabase = join(dir, 'garbage.db');
+    writeFileSync(notADatabase, 'not a database'.repeat(100));
+    await expect(SqliteWorkerStore.open(notADatabase)).rejects.toThrow(/not a database/);
+    const store = await SqliteWorkerStore.open(join(dir, 'closed.db'));
+    await store.close();
+    await expect(store.get('i1')).rejects.toThrow(/closed/);
+  });
+});
