@@ -92,6 +92,13 @@ test('hostile input through every field: refused, or passed only as a Run Comman
     const forged = JSON.stringify({ ...JSON.parse(change.value), p: { Port: '3390; Stop-Computer' } });
     await post(buttonClick(change.action_id, forged));
     await post(buttonClick(change.action_id, change.value));
+    // Slack gets its ack before the click is handled (slack-channel.ts ackFirst): the engine has
+    // nothing to be idle about until the approval reaches it, so wait for the run it starts.
+    await until('the port change run', () =>
+      server!.runtime
+        .simulator!.scriptDispatches()
+        .find((d) => d.text.startsWith('# rdp-fix-step: change-rdp-port')),
+    );
     await server.runtime.engine.idle();
 
     // Every script Azure received is byte-for-byte the playbook file (its lib/ includes spliced in); values travel as parameters.
