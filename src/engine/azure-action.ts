@@ -50,27 +50,15 @@ function rescueOf(rescue: RescueOperations | undefined): RescueOperations {
   return rescue;
 }
 
-/** The offline repair's actions (src/azure/rescue/). */
+/**
+ * The offline repair's actions (src/azure/rescue/): each action is the RescueOperations method
+ * of the same name.
+ */
 function rescueAction(
   rescue: RescueOperations,
   action: RescueAzureAction,
   step: ApprovedStep,
   signal: AbortSignal,
 ): Promise<object> {
-  switch (action) {
-    case 'createRepairDisk':
-      return rescue.createRepairDisk(step, signal);
-    case 'createRescueVm':
-      return rescue.createRescueVm(step, signal);
-    case 'attachRepairDisk':
-      return rescue.attachRepairDisk(step, signal);
-    case 'detachRepairDisk':
-      return rescue.detachRepairDisk(step, signal);
-    case 'swapOsDisk':
-      return rescue.swapOsDisk(step, signal);
-    case 'swapBackOsDisk':
-      return rescue.swapBackOsDisk(step, signal);
-    case 'deleteRescueResources':
-      return rescue.deleteRescueResources(step, signal);
-  }
+  return rescue[action](step, signal);
 }

@@ -84,14 +84,23 @@ export async function listIncidentResources(
   const mine = (tags?: Record<string, string>) => tags?.[IncidentTag] === step.incidentId;
   const out: IncidentResource[] = [];
   const source = step.vm.resourceGroup;
-  for await (const s of c.compute.snapshots.listByResourceGroup(source, { abortSignal: signal }))
-    if (mine(s.tags))
-      out.push({
-        type: 'snapshot',
-        name: s.name ?? '',
-        resourceGroup: source,
-        state: 'backup of the OS disk',
-      });
+  /** The listed resources that carry the incident's tag, as the page shows them. */
+  const collect = async <T extends { name?: string; tags?: Record<string, string> }>(
+    listed: AsyncIterable<T>,
+    type: IncidentResource['type'],
+    resourceGroup: string,
+    state: (r: T) => string,
+  ) => {
+    for await (const r of listed)
+      if (mine(r.tags)) out.push({ type, name: r.name ?? '', resourceGroup, state: state(r) });
+  };
+  const paged = { abortSignal: signal };
+  await collect(
+    c.compute.snapshots.listByResourceGroup(source, paged),
+    'snapshot',
+    source,
+    () => 'backup of the OS disk',
+  );
   const group = await found(() => getGroup(c.groups, plan.resourceGroup));
   const groups = [...new Set([source, ...(group ? [plan.resourceGroup] : [])])];
   if (group && mine(group.tags))
@@ -101,33 +110,19 @@ export async function listIncidentResources(
       resourceGroup: plan.resourceGroup,
       state: 'rescue group',
     });
-  for (const rg of groups) {
-    for await (const d of c.compute.disks.listByResourceGroup(rg, { abortSignal: signal }))
-      if (mine(d.tags))
-        out.push({
-          type: 'disk',
-          name: d.name ?? '',
-          resourceGroup: rg,
-          state: d.managedBy ? `attached to ${d.managedBy.split('/').at(-1)}` : 'unattached',
-        });
-  }
+  for (const rg of groups)
+    await collect(c.compute.disks.listByResourceGroup(rg, paged), 'disk', rg, (d) =>
+      d.managedBy ? `attached to ${d.managedBy.split('/').at(-1)}` : 'unattached',
+    );
   if (group) {
-    for await (const vm of c.compute.virtualMachines.list(plan.resourceGroup, { abortSignal: signal }))
-      if (mine(vm.tags))
-        out.push({
-          type: 'virtualMachine',
-          name: vm.name ?? '',
-          resourceGroup: plan.resourceGroup,
-          state: 'rescue VM',
-        });
-    for await (const nic of c.network.networkInterfaces.list(plan.resourceGroup, { abortSignal: signal }))
-      if (mine(nic.tags))
-        out.push({
-          type: 'networkInterface',
-          name: nic.name ?? '',
-          resourceGroup: plan.resourceGroup,
-          state: 'rescue VM network interface',
-        });
+    const rg = plan.resourceGroup;
+    await collect(c.compute.virtualMachines.list(rg, paged), 'virtualMachine', rg, () => 'rescue VM');
+    await collect(
+      c.network.networkInterfaces.list(rg, paged),
+      'networkInterface',
+      rg,
+      () => 'rescue VM network interface',
+    );
   }
   return out;
 }
