@@ -35,6 +35,8 @@ export class FakeSlack {
    * took the message but the sender died before it heard so (tests of the outbox).
    */
   holdAnswer: ((method: string, args: Record<string, unknown>) => boolean) | undefined;
+  /** Told of each call answered with 200, just before the answer is written (benchmarks forward them). */
+  onAnswer: ((call: SlackCall) => void) | undefined;
   /** Calls accepted and held by `holdAnswer`. */
   readonly held: SlackCall[] = [];
   /** Messages posted, as Slack keeps them (ts, thread, text, metadata), for conversations.* reads. */
@@ -79,6 +81,7 @@ export class FakeSlack {
         this.held.push(call);
         return; // stop() closes the connection
       }
+      this.onAnswer?.(call);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(call.answer));
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));

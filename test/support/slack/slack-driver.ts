@@ -31,7 +31,8 @@ export class SlackDriver {
   private readonly cardTs = new Map<string, SlackThread>();
   private readonly waiting = new Set<string>();
 
-  constructor(private readonly slack: FakeSlack) {}
+  /** `slack`: the fake itself, or its calls as forwarded from another process (benchmarks). */
+  constructor(private readonly slack: Pick<FakeSlack, 'calls'>) {}
 
   /** The thread of the incident opened for this VM, once its root message was posted. */
   thread(vmName: string): SlackThread | undefined {
