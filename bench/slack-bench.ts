@@ -95,6 +95,10 @@ export async function benchSlackAcks(): Promise<BenchRow[]> {
     SLACK_SIGNING_SECRET: SigningSecret,
     SLACK_BOT_TOKEN: 'xoxb-bench',
     SLACK_API_URL: doubles.ready.slackUrl,
+    // BENCH_CPU_PROF_DIR=<dir>: the server writes a V8 CPU profile there when it stops.
+    ...(process.env.BENCH_CPU_PROF_DIR
+      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}` }
+      : {}),
   });
   const card = (vm: string) => driver.openCard(vm);
   try {
