@@ -1,4 +1,6 @@
 import { Client } from 'pg';
+import { ErrorCodes } from '../../src/core/errors';
+import { verifyChain } from '../../src/core/transcript';
 import { PostgresIncidentStore } from '../../src/store/postgres-store';
 import { until } from '../helpers/until';
 import { describeStoreContracts } from './contract';
@@ -268,5 +270,60 @@ describe('lock order (issue 12: a heartbeat and a settlement deadlocked)', () =>
     expect(conflicts.map((e) => (e as { code?: string }).code)).toEqual(['40P01']);
     expect(await store.outboxDepth()).toBe(0);
     await end();
+  });
+});
+
+describe('a row read by one replica, then changed by another (the store writes against the row it read)', () => {
+  const started = { kind: 'incident.started' as const, actor: 'U1', data: {} };
+  const approved = (by: string) => ({ kind: 'step.approved' as const, actor: by, data: {} });
+
+  async function twoReplicas(): Promise<[PostgresIncidentStore, PostgresIncidentStore]> {
+    const schema = `rdpfix_test_${process.pid}_${++n}`;
+    schemas.push(schema);
+    const a = new PostgresIncidentStore(url, schema);
+    const b = new PostgresIncidentStore(url, schema);
+    await a.migrate();
+    await a.create(newIncident('i1'), [started], 't0');
+    return [a, b];
+  }
+
+  test('a thread set since the read is kept by the save', async () => {
+    const [a, b] = await twoReplicas();
+    expect((await a.get('i1'))?.version).toBe(1);
+    await b.setThread('i1', '1700000000.000100');
+    const saved = await a.save('i1', 1, { state: 'diagnose.awaiting' }, [approved('U2')], 't1');
+    expect(saved).toMatchObject({ version: 2, state: 'diagnose.awaiting' });
+    expect(saved.channel.thread).toBe('1700000000.000100');
+    expect(await b.get('i1')).toMatchObject({ version: 2, channel: { thread: '1700000000.000100' } });
+    expect(verifyChain(await b.transcript('i1')).ok).toBe(true);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test('a version saved since the read is a conflict, and nothing of the losing save is written', async () => {
+    const [a, b] = await twoReplicas();
+    await a.get('i1');
+    await b.save('i1', 1, { state: 'by-b' }, [approved('U2')], 't1', [{ n: 1 }]);
+    await expect(
+      a.save('i1', 1, { state: 'by-a' }, [approved('U3')], 't2', [{ n: 2 }]),
+    ).rejects.toMatchObject({
+      code: ErrorCodes.VersionConflict,
+    });
+    expect(await a.get('i1')).toMatchObject({ version: 2, state: 'by-b' });
+    expect((await a.transcript('i1')).map((e) => e.actor)).toEqual(['U1', 'U2']);
+    expect(await a.outboxDepth()).toBe(1);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test('a thread set on a row saved since the read keeps that save', async () => {
+    const [a, b] = await twoReplicas();
+    await a.get('i1');
+    await b.save('i1', 1, { state: 'by-b' }, [approved('U2')], 't1');
+    await a.setThread('i1', '1700000000.000200');
+    expect(await b.get('i1')).toMatchObject({
+      version: 2,
+      state: 'by-b',
+      channel: { thread: '1700000000.000200' },
+    });
+    await Promise.all([a.close(), b.close()]);
   });
 });
