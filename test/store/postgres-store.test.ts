@@ -4,7 +4,7 @@ import { verifyChain } from '../../src/core/transcript';
 import { PostgresIncidentStore } from '../../src/store/postgres-store';
 import { until } from '../helpers/until';
 import { describeStoreContracts } from './contract';
-import { newIncident } from './contract/fixtures';
+import { dispatch, newIncident, T0, T1, T2 } from './contract/fixtures';
 
 /**
  * The same contract against the machine's PostgreSQL (127.0.0.1:5432, database test;
@@ -326,4 +326,33 @@ describe('a row read by one replica, then changed by another (the store writes a
     });
     await Promise.all([a.close(), b.close()]);
   });
+});
+
+test('statements prepared before a newer replica adds columns still run (no `select *` in a prepared statement)', async () => {
+  const store = await fresh();
+  const schema = schemas.at(-1)!;
+  await store.create(newIncident('i1'), [{ kind: 'incident.started', actor: 'U1', data: {} }], T0);
+  await store.claimDispatch(dispatch());
+  // The lease (until T1) has lapsed at T2; replica-b takes it over and keeps it lapsed.
+  const key = { incidentId: 'i1', stepId: 'enable-tls', attempt: 1 };
+  const reads = () =>
+    Promise.all([
+      store.transcript('i1'),
+      store.getDispatch('i1', 'enable-tls', 1),
+      store.lapsedDispatches(T2, 10),
+      store.takeOverDispatch(key, 'replica-b', T1, T2),
+    ]);
+  // Every connection of the pool prepares them (ten at once: the pool holds at most ten).
+  for (let i = 0; i < 3; i++) await Promise.all(Array.from({ length: 10 }, reads));
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  await client.query(`alter table ${schema}.transcript add column later text`);
+  await client.query(`alter table ${schema}.dispatches add column later text`);
+  await client.end();
+  const [entries, found, lapsed, taken] = await reads();
+  expect(entries).toHaveLength(1);
+  expect(found).toMatchObject(key);
+  expect(lapsed).toHaveLength(1);
+  expect(taken).toMatchObject({ ...key, owner: 'replica-b' });
+  await store.close();
 });

@@ -232,7 +232,8 @@ export class PostgresIncidentLog implements IncidentLog {
 
   async transcript(id: string): Promise<TranscriptEntry[]> {
     const { rows } = await this.db.read<EntryRow>(
-      'select * from transcript where incident_id = $1 order by seq',
+      // Named columns, not `*`: see DispatchColumns (dispatch-leases.ts).
+      'select incident_id, seq, at, kind, actor, data, prev_hash, hash from transcript where incident_id = $1 order by seq',
       [id],
     );
     return rows.map(toEntry);
