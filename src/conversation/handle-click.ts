@@ -33,12 +33,14 @@ export async function handleClick(
   });
   if (command.type === 'approve' && click.params) command.params = click.params;
   if (command.type === 'abort' && click.reason) command.reason = click.reason;
-  const readable = await readableIncident(ports, incidentId, who, where);
   const result = await ports.engine.handle(command);
   // A card pressed where its incident may not be read (its data replayed from another
   // conversation): the engine refuses it and records the attempt (WRONG_CONVERSATION); the
-  // person hears what an unknown id gets, no hint that the incident exists.
-  if (!readable && !result.ok) return notFoundReply(incidentId);
+  // person hears what an unknown id gets, no hint that the incident exists. Asked after the
+  // command and only of a refusal, so that a press that goes through reads the incident once
+  // (the engine's read): who may read it depends on its conversation, which never changes.
+  if (!result.ok && !(await readableIncident(ports, incidentId, who, where)))
+    return notFoundReply(incidentId);
   return replyTo(result);
 }
 

@@ -31,7 +31,12 @@ const ClaimLimit = 20;
  */
 export class Outbox {
   private readonly deliveries = new Map<string, Promise<void>>();
-  private readonly again = new Set<string>();
+  /**
+   * Incidents to deliver once more when their running delivery ends, with the newest record a
+   * transition saved meanwhile (if any): that round then reads the incident only when the
+   * record cannot serve (see deliverInOrder), instead of at every round.
+   */
+  private readonly again = new Map<string, IncidentRecord | undefined>();
   /**
    * Messages the platform accepted, here. A claim read just before our mark can still list
    * one; it is marked again, never sent again.
@@ -58,7 +63,7 @@ export class Outbox {
    * delivery goes round once more.
    */
   flush(incidentId: string, saved?: IncidentRecord): Promise<void> {
-    return this.track(incidentId, () => this.claimAndDeliver(incidentId, saved));
+    return this.track(incidentId, () => this.claimAndDeliver(incidentId, saved), saved);
   }
 
   /** One background round: messages due for a retry, or left by a replica that stopped. */
@@ -105,17 +110,18 @@ export class Outbox {
     };
   }
 
-  private track(incidentId: string, first: () => Promise<void>): Promise<void> {
+  private track(incidentId: string, first: () => Promise<void>, saved?: IncidentRecord): Promise<void> {
     const running = this.deliveries.get(incidentId);
     if (running) {
-      this.again.add(incidentId);
+      this.again.set(incidentId, newest(this.again.get(incidentId), saved));
       return running;
     }
     const done = (async () => {
       await first();
       while (this.again.has(incidentId) && !this.closed) {
+        const known = this.again.get(incidentId);
         this.again.delete(incidentId);
-        await this.claimAndDeliver(incidentId);
+        await this.claimAndDeliver(incidentId, known);
       }
     })()
       .then(() => {
@@ -127,13 +133,14 @@ export class Outbox {
         // the failure may have been brief; a second failure in a row waits for the next poll.
         if (!this.failing.has(incidentId) && !this.closed) {
           this.failing.add(incidentId);
-          this.again.add(incidentId);
+          this.again.set(incidentId, undefined);
         }
       })
       .finally(() => {
         this.deliveries.delete(incidentId);
         // Asked for while this delivery was ending: go once more.
-        if (this.again.delete(incidentId) && !this.closed) void this.flush(incidentId);
+        const known = this.again.get(incidentId);
+        if (this.again.delete(incidentId) && !this.closed) void this.flush(incidentId, known);
       });
     this.deliveries.set(incidentId, done);
     return done;
@@ -283,6 +290,13 @@ const Remembered = 10_000;
 
 function first<T>(values: IterableIterator<T>): T {
   return values.next().value as T;
+}
+
+/** The later of two saved records of one incident (a missing one is no news). */
+function newest(a: IncidentRecord | undefined, b: IncidentRecord | undefined): IncidentRecord | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return b.version >= a.version ? b : a;
 }
 
 function groupByIncident(items: OutboxItem[]): Map<string, OutboxItem[]> {

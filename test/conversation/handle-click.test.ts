@@ -1,4 +1,5 @@
 import { ChatTexts } from '../../src/conversation/chat-texts';
+import { createConversation } from '../../src/conversation/conversation';
 import type { Click } from '../../src/conversation/inputs';
 import { ErrorCodes } from '../../src/core/errors';
 import {
@@ -8,8 +9,9 @@ import {
   makeConversation,
   openThrough,
   opsChannel,
+  otherChannel,
 } from '../helpers/conversation-harness';
-import { scriptHashOf } from '../helpers/engine-harness';
+import { scriptHashOf, twoPersonPolicy } from '../helpers/engine-harness';
 
 /** Card clicks, answered by the conversation core over a real engine and in-memory store. */
 
@@ -125,4 +127,32 @@ test('a forged button is answered as such and reaches no engine', async () => {
     text: ChatTexts.badButton,
   });
   expect(h.deliveries).toHaveLength(0);
+});
+
+test('a press that goes through reads the incident once (the engine); a refused one is checked for who may read it', async () => {
+  const h = makeConversation();
+  const id = await openThrough(h, 'sim-healthy');
+  const reads: string[] = [];
+  // The conversation's own reads of the store, counted; the engine reads the same store uncounted.
+  const conversation = createConversation({
+    engine: h.engine,
+    vms: h.vm,
+    incidents: {
+      get: (incidentId) => {
+        reads.push(incidentId);
+        return h.store.get(incidentId);
+      },
+      transcript: (incidentId) => h.store.transcript(incidentId),
+      list: (filter) => h.store.list(filter),
+    },
+    threads: h.store,
+    policy: twoPersonPolicy,
+  });
+  expect(await conversation.handleClick(diagnose(id), asBob, opsChannel)).toEqual({ kind: 'done' });
+  expect(reads).toEqual([]);
+  await h.engine.idle();
+  // The same card replayed from another conversation: refused, and answered as an unknown id.
+  const replayed = await conversation.handleClick(diagnose(id), asMallory, otherChannel);
+  expect(replayed).toMatchObject({ kind: 'refusal', code: ErrorCodes.IncidentNotFound });
+  expect(reads).toEqual([id]);
 });

@@ -121,6 +121,28 @@ test('a flush with the saved record reads no incident; one without it reads it o
   );
 });
 
+test('a flush asked for while a delivery runs keeps its saved record for the next round: no read', async () => {
+  const { store, outbox, gets, delivered } = rig();
+  await store.create(incident, [], at);
+  await store.setThread(id, 'thread-0');
+  const threaded = (await store.get(id))!;
+  const saved = await save(store, threaded, [notice(1)]);
+  const first = outbox.flush(id, saved);
+  const later = await save(store, saved, [notice(2)]);
+  const newer = await save(store, later, [notice(3)]);
+  expect(outbox.busy).toBe(true);
+  // Two flushes during the first round, the newer record first: the round after it uses that one.
+  const second = outbox.flush(id, newer);
+  const third = outbox.flush(id, later);
+  await Promise.all([first, second, third]);
+  await outbox.idle();
+  expect(gets).toEqual([]);
+  expect(delivered.map((d) => (d.message as { text: { en: string } }).text.en)).toEqual(
+    [1, 2, 3].map((n) => `notice ${n}`),
+  );
+  expect(delivered.map((d) => d.channel.thread)).toEqual(['thread-0', 'thread-0', 'thread-0']);
+});
+
 test('after the root message the incident is read again: the next messages go into the thread the channel recorded', async () => {
   const { store, outbox, gets, delivered } = rig();
   const created = await store.create(incident, [], at, [opened, notice(1), notice(2)]);

@@ -12,14 +12,16 @@ import { dispatch, newIncident, T0, T1, T2 } from './contract/fixtures';
 const url = process.env.RDPFIX_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `rdpfix_test_trips_${process.pid}`;
 let store: PostgresIncidentStore;
+let other: PostgresIncidentStore;
 
 beforeAll(async () => {
   store = new PostgresIncidentStore(url, schema);
+  other = new PostgresIncidentStore(url, schema);
   await store.migrate();
 });
 
 afterAll(async () => {
-  await store.close();
+  await Promise.all([store.close(), other.close()]);
   const client = new Client({ connectionString: url });
   await client.connect();
   await client.query(`drop schema if exists ${schema} cascade`);
@@ -29,18 +31,20 @@ afterAll(async () => {
 const Later = '2026-11-25T10:02:00.000Z';
 const posted = (n: number) => ({ kind: 'message.posted' as const, actor: null, data: { message: { n } } });
 
-/** Round trips `operation` took. */
-async function trips(operation: () => Promise<unknown>): Promise<number> {
-  const before = store.roundTrips;
+/** Round trips `operation` took on `on`'s connection. */
+async function trips(operation: () => Promise<unknown>, on = store): Promise<number> {
+  const before = on.roundTrips;
   await operation();
-  return store.roundTrips - before;
+  return on.roundTrips - before;
 }
 
 test('round trips per operation: a transition with its entries and messages, a create, a finished dispatch, a claim, a settlement', async () => {
   const counts = {
     // An incident, its first entry and its first message.
     create: await trips(() => store.create(newIncident('i1'), [posted(1)], T0, [{ n: 1 }])),
-    // A transition: snapshot, three entries, two messages.
+    // A command reads its incident first (CommandHandler), …
+    get: await trips(() => store.get('i1')),
+    // … then its transition: snapshot, three entries, two messages, written against that read.
     save: await trips(() =>
       store.save(
         'i1',
@@ -71,6 +75,8 @@ test('round trips per operation: a transition with its entries and messages, a c
     // Another replica's sweep, once replica-a's lease has lapsed.
     claimAll: await trips(() => store.claimOutbox({ owner: 'replica-b', until: Later, now: T2, limit: 10 })),
     renewLeases: await trips(() => store.renewLeases('replica-b', Later)),
+    // Another replica (another store) saving an incident it has not read itself reads it first.
+    saveUnread: await trips(() => other.save('i1', 2, { state: 'diagnose.running' }, [], T0), other),
   };
   // The messages replica-b claimed, accepted by the platform.
   const claimed = await store.claimOutbox({ owner: 'replica-b', until: Later, now: T2, limit: 10 });
@@ -86,16 +92,19 @@ test('round trips per operation: a transition with its entries and messages, a c
   expect(counts).toEqual({
     // Each one statement with its entries and messages (before issue 20: 6, 10, 6, 4, 1, 8).
     create: 1,
-    // The incident as it is, then the statement (setThread the same).
-    save: 2,
+    get: 1,
+    // The statement alone: the row the command read is the one it writes against (setThread
+    // the same; before: the incident read again, then the statement).
+    save: 1,
     append: 1,
-    setThread: 2,
+    setThread: 1,
     claimDispatch: 1,
     finishDispatch: 1,
     // One statement, no advisory lock (before: begin, the lock, the claim, commit).
     claimOneIncident: 1,
     claimAll: 1,
     renewLeases: 4,
+    saveUnread: 2,
   });
   expect(settle).toBe(1);
   // What was counted was done: the chain holds, every message went out in order.

@@ -1,8 +1,10 @@
 import { Client } from 'pg';
+import { ErrorCodes } from '../../src/core/errors';
+import { verifyChain } from '../../src/core/transcript';
 import { PostgresIncidentStore } from '../../src/store/postgres-store';
 import { until } from '../helpers/until';
 import { describeStoreContracts } from './contract';
-import { newIncident } from './contract/fixtures';
+import { dispatch, newIncident, T0, T1, T2 } from './contract/fixtures';
 
 /**
  * The same contract against the machine's PostgreSQL (127.0.0.1:5432, database test;
@@ -269,4 +271,88 @@ describe('lock order (issue 12: a heartbeat and a settlement deadlocked)', () =>
     expect(await store.outboxDepth()).toBe(0);
     await end();
   });
+});
+
+describe('a row read by one replica, then changed by another (the store writes against the row it read)', () => {
+  const started = { kind: 'incident.started' as const, actor: 'U1', data: {} };
+  const approved = (by: string) => ({ kind: 'step.approved' as const, actor: by, data: {} });
+
+  async function twoReplicas(): Promise<[PostgresIncidentStore, PostgresIncidentStore]> {
+    const schema = `rdpfix_test_${process.pid}_${++n}`;
+    schemas.push(schema);
+    const a = new PostgresIncidentStore(url, schema);
+    const b = new PostgresIncidentStore(url, schema);
+    await a.migrate();
+    await a.create(newIncident('i1'), [started], 't0');
+    return [a, b];
+  }
+
+  test('a thread set since the read is kept by the save', async () => {
+    const [a, b] = await twoReplicas();
+    expect((await a.get('i1'))?.version).toBe(1);
+    await b.setThread('i1', '1700000000.000100');
+    const saved = await a.save('i1', 1, { state: 'diagnose.awaiting' }, [approved('U2')], 't1');
+    expect(saved).toMatchObject({ version: 2, state: 'diagnose.awaiting' });
+    expect(saved.channel.thread).toBe('1700000000.000100');
+    expect(await b.get('i1')).toMatchObject({ version: 2, channel: { thread: '1700000000.000100' } });
+    expect(verifyChain(await b.transcript('i1')).ok).toBe(true);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test('a version saved since the read is a conflict, and nothing of the losing save is written', async () => {
+    const [a, b] = await twoReplicas();
+    await a.get('i1');
+    await b.save('i1', 1, { state: 'by-b' }, [approved('U2')], 't1', [{ n: 1 }]);
+    await expect(
+      a.save('i1', 1, { state: 'by-a' }, [approved('U3')], 't2', [{ n: 2 }]),
+    ).rejects.toMatchObject({
+      code: ErrorCodes.VersionConflict,
+    });
+    expect(await a.get('i1')).toMatchObject({ version: 2, state: 'by-b' });
+    expect((await a.transcript('i1')).map((e) => e.actor)).toEqual(['U1', 'U2']);
+    expect(await a.outboxDepth()).toBe(1);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test('a thread set on a row saved since the read keeps that save', async () => {
+    const [a, b] = await twoReplicas();
+    await a.get('i1');
+    await b.save('i1', 1, { state: 'by-b' }, [approved('U2')], 't1');
+    await a.setThread('i1', '1700000000.000200');
+    expect(await b.get('i1')).toMatchObject({
+      version: 2,
+      state: 'by-b',
+      channel: { thread: '1700000000.000200' },
+    });
+    await Promise.all([a.close(), b.close()]);
+  });
+});
+
+test('statements prepared before a newer replica adds columns still run (no `select *` in a prepared statement)', async () => {
+  const store = await fresh();
+  const schema = schemas.at(-1)!;
+  await store.create(newIncident('i1'), [{ kind: 'incident.started', actor: 'U1', data: {} }], T0);
+  await store.claimDispatch(dispatch());
+  // The lease (until T1) has lapsed at T2; replica-b takes it over and keeps it lapsed.
+  const key = { incidentId: 'i1', stepId: 'enable-tls', attempt: 1 };
+  const reads = () =>
+    Promise.all([
+      store.transcript('i1'),
+      store.getDispatch('i1', 'enable-tls', 1),
+      store.lapsedDispatches(T2, 10),
+      store.takeOverDispatch(key, 'replica-b', T1, T2),
+    ]);
+  // Every connection of the pool prepares them (ten at once: the pool holds at most ten).
+  for (let i = 0; i < 3; i++) await Promise.all(Array.from({ length: 10 }, reads));
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  await client.query(`alter table ${schema}.transcript add column later text`);
+  await client.query(`alter table ${schema}.dispatches add column later text`);
+  await client.end();
+  const [entries, found, lapsed, taken] = await reads();
+  expect(entries).toHaveLength(1);
+  expect(found).toMatchObject(key);
+  expect(lapsed).toHaveLength(1);
+  expect(taken).toMatchObject({ ...key, owner: 'replica-b' });
+  await store.close();
 });

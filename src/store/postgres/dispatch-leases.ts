@@ -5,6 +5,15 @@ import { appendArgs, appendCtes, whileChainMoves } from './append-in-statement';
 import type { PostgresConnection } from './connection';
 
 /**
+ * The columns of a DispatchRow, named: a prepared statement (connection.ts) that selects `*`
+ * fails with "cached plan must not change result type" once a newer replica's migration adds
+ * a column (PostgreSQL docs, PREPARE: the result row type must not change), until the
+ * connection closes.
+ */
+const DispatchColumns =
+  'incident_id, step_id, attempt, status, poller_state, result, updated_at, owner, lease_until';
+
+/**
  * Run Commands in flight on PostgreSQL. finishDispatch takes locks 1 and 2 of the store's
  * lock order (lock-order.ts): the incident row, then the dispatch row.
  */
@@ -82,7 +91,7 @@ export class PostgresDispatchLeases implements DispatchLeases {
     attempt: number,
   ): Promise<DispatchRecord | undefined> {
     const { rows } = await this.db.read<DispatchRow>(
-      'select * from dispatches where incident_id = $1 and step_id = $2 and attempt = $3',
+      `select ${DispatchColumns} from dispatches where incident_id = $1 and step_id = $2 and attempt = $3`,
       [incidentId, stepId, attempt],
     );
     return rows[0] ? toDispatch(rows[0]) : undefined;
@@ -98,7 +107,7 @@ export class PostgresDispatchLeases implements DispatchLeases {
       `update dispatches set owner = $4, lease_until = $5
        where incident_id = $1 and step_id = $2 and attempt = $3 and status <> 'done'
          and (lease_until is null or lease_until < $6 or owner = $4)
-       returning *`,
+       returning ${DispatchColumns}`,
       [key.incidentId, key.stepId, key.attempt, owner, until, now],
     );
     return rows[0] ? toDispatch(rows[0]) : undefined;
@@ -106,7 +115,7 @@ export class PostgresDispatchLeases implements DispatchLeases {
 
   async lapsedDispatches(now: string, limit: number): Promise<DispatchRecord[]> {
     const { rows } = await this.db.read<DispatchRow>(
-      `select * from dispatches where status <> 'done' and (lease_until is null or lease_until < $1)
+      `select ${DispatchColumns} from dispatches where status <> 'done' and (lease_until is null or lease_until < $1)
        order by updated_at limit $2`,
       [now, limit],
     );

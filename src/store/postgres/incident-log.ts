@@ -20,9 +20,19 @@ import type { PostgresConnection } from './connection';
  * one statement. save, append and setThread take lock 1 of the store's lock order
  * (lock-order.ts) and no other (inserting transcript and outbox rows locks nothing another
  * statement waits for). create, append and finishDispatch are one round trip with their
- * entries and messages, save and setThread two (append-in-statement.ts says how).
+ * entries and messages (append-in-statement.ts says how); save and setThread one after the
+ * incident was read here (the command's `get`), two otherwise.
  */
 export class PostgresIncidentLog implements IncidentLog {
+  /**
+   * Each incident's row as this store last read or wrote it (bounded). A command reads its
+   * incident (`get`) and then saves it: save and setThread write against this row instead of
+   * reading it a second time, so a transition is one round trip after the command's read.
+   * The write itself checks the row is still this one (version and body hash), so a stale
+   * entry costs only a read and a second try, never a lost change.
+   */
+  private readonly seen = new Map<string, IncidentRow>();
+
   constructor(private readonly db: PostgresConnection) {}
 
   async create(
@@ -33,6 +43,7 @@ export class PostgresIncidentLog implements IncidentLog {
   ): Promise<IncidentRecord> {
     const record: IncidentRecord = { ...incident, version: 1, createdAt: at, updatedAt: at };
     const openVm = record.status === 'open' ? openVmKey(record.vm) : null;
+    const body = JSON.stringify(record);
     try {
       // One statement: the incident, its first entries and messages (a new incident's chain
       // cannot move under it, so it never runs twice).
@@ -52,7 +63,7 @@ export class PostgresIncidentLog implements IncidentLog {
           record.channel.channel,
           record.status,
           at,
-          JSON.stringify(record),
+          body,
           openVm,
           record.requester.id,
           ...appendArgs(record.id, entries, at, outbox),
@@ -60,6 +71,7 @@ export class PostgresIncidentLog implements IncidentLog {
       );
       if (Number(rows[0]?.created) !== 1)
         throw new RdpFixError(ErrorCodes.VersionConflict, `incident ${incident.id} already exists`);
+      this.remember(record.id, { body, version: 1, created_at: at, updated_at: at });
       return record;
     } catch (err) {
       // 23505 unique_violation on open_vm: the VM has an open incident (another replica's, maybe).
@@ -80,7 +92,8 @@ export class PostgresIncidentLog implements IncidentLog {
   }
 
   /**
-   * Two round trips: the incident as it is (a read, no lock), then one statement that writes
+   * Two round trips, or one when the row was just read here (`seen`): the incident as it is
+   * (a read, no lock), then one statement that writes
    * the new snapshot where the row is still that one — its version, and its body, which
    * setThread changes without a new version — and appends the entries and messages under the
    * row lock that update takes. A row that changed in between is read again: a new version
@@ -95,7 +108,7 @@ export class PostgresIncidentLog implements IncidentLog {
     outbox: readonly object[] = [],
   ): Promise<IncidentRecord> {
     for (let attempt = 1; ; attempt++) {
-      const row = await this.row(id);
+      const row = this.take(id, expectedVersion) ?? (await this.row(id));
       const next = nextVersion(id, row && toRecord(row), expectedVersion, patch, at);
       const body = JSON.stringify(next);
       const { rows } = await whileChainMoves(() =>
@@ -122,8 +135,11 @@ export class PostgresIncidentLog implements IncidentLog {
           ],
         ),
       );
-      if (rows[0])
-        return toRecord({ body, version: next.version, created_at: rows[0].created_at, updated_at: at });
+      if (rows[0]) {
+        const written = { body, version: next.version, created_at: rows[0].created_at, updated_at: at };
+        this.remember(id, written);
+        return toRecord(written);
+      }
       if (attempt >= RowRetries) throw keptChanging(id);
     }
   }
@@ -151,15 +167,19 @@ export class PostgresIncidentLog implements IncidentLog {
   /** The body as read, written back with the thread where it is still that body (as save does). */
   async setThread(id: string, thread: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const row = await this.row(id);
+      const row = this.take(id) ?? (await this.row(id));
       if (!row) throw new RdpFixError(ErrorCodes.IncidentNotFound, `incident ${id} not found`);
       const body = JSON.parse(row.body) as IncidentRecord;
       body.channel = { ...body.channel, thread };
+      const text = JSON.stringify(body);
       const { rowCount } = await this.db.write(
         `update incidents set body = $2 where id = $1 and ${BodyHashSql} = $3`,
-        [id, JSON.stringify(body), bodyHash(row.body)],
+        [id, text, bodyHash(row.body)],
       );
-      if (rowCount === 1) return;
+      if (rowCount === 1) {
+        this.remember(id, { ...row, body: text });
+        return;
+      }
       if (attempt >= RowRetries) throw keptChanging(id);
     }
   }
@@ -189,17 +209,39 @@ export class PostgresIncidentLog implements IncidentLog {
       'select body, version, created_at, updated_at from incidents where id = $1',
       [id],
     );
+    if (rows[0]) this.remember(id, rows[0]);
+    else this.seen.delete(id);
     return rows[0];
+  }
+
+  private remember(id: string, row: IncidentRow): void {
+    this.seen.delete(id);
+    this.seen.set(id, row);
+    if (this.seen.size > Remembered) this.seen.delete(this.seen.keys().next().value as string);
+  }
+
+  /**
+   * The row last seen, once (a write that fails reads the row again); only at `version` when
+   * given, as a save expecting another version must learn the row's actual state.
+   */
+  private take(id: string, version?: number): IncidentRow | undefined {
+    const row = this.seen.get(id);
+    this.seen.delete(id);
+    return row && (version === undefined || row.version === version) ? row : undefined;
   }
 
   async transcript(id: string): Promise<TranscriptEntry[]> {
     const { rows } = await this.db.read<EntryRow>(
-      'select * from transcript where incident_id = $1 order by seq',
+      // Named columns, not `*`: see DispatchColumns (dispatch-leases.ts).
+      'select incident_id, seq, at, kind, actor, data, prev_hash, hash from transcript where incident_id = $1 order by seq',
       [id],
     );
     return rows.map(toEntry);
   }
 }
+
+/** Incidents whose last row is kept (`seen`): more than are usually worked on at once; a miss costs one read. */
+const Remembered = 512;
 
 /** Reads of a row that keeps changing before it can be written; each lost race means another write went through. */
 const RowRetries = 8;
