@@ -28,9 +28,19 @@ async function timedPost(url: string, body: string): Promise<number> {
   return performance.now() - started;
 }
 
-/** Forks a bench process and waits (bounded) for its `ready` message. */
-async function forkReady<T>(script: string, args: string[], onMessage?: (m: unknown) => void) {
+/**
+ * Forks a bench process and waits (bounded) for its `ready` message. The child is added to
+ * `children` at once, so that the caller stops it whatever happens next (a child left running
+ * keeps this process, and `npm run bench`, waiting forever on its IPC channel).
+ */
+async function forkReady<T>(
+  children: ChildProcess[],
+  script: string,
+  args: string[],
+  onMessage?: (m: unknown) => void,
+) {
   const child = fork(join(__dirname, script), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  children.push(child);
   const ready = await new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} not ready in 30 s`)), 30_000);
     child.on('message', (m: { ready?: T }) => {
@@ -39,16 +49,29 @@ async function forkReady<T>(script: string, args: string[], onMessage?: (m: unkn
         resolve(m.ready);
       } else onMessage?.(m);
     });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited (${code ?? signal})`));
+    });
   });
   return { child, ready };
 }
 
+/** Ends a bench process: by closing its IPC channel (it then exits by itself), else by a signal. */
 async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
-  child.disconnect();
+  if (child.connected) child.disconnect();
+  else child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
+  clearTimeout(timer);
+}
+
+/** A request's ack time; an answer other than 200 stops the benchmark (a fast error is no ack). */
+function acked(sent: { status: number; ms: number } | undefined): number | undefined {
+  if (sent && sent.status !== 200) throw new Error(`HTTP ${sent.status} from the server`);
+  return sent?.ms;
 }
 
 /** Waits (bounded) until a condition holds, polling. */
@@ -74,47 +97,51 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function benchSlackAcks(): Promise<BenchRow[]> {
   const names = Array.from({ length: InFlight + WarmUp }, (_, i) => `sim-all-three-s${i}`);
   const calls: SlackCall[] = [];
-  const doubles = await forkReady<{ armUrl: string; slackUrl: string }>(
-    'slack-doubles.js',
-    [Subscription, ...names],
-    (m) => {
-      const call = (m as { call?: SlackCall }).call;
-      if (call) calls.push(call);
-    },
-  );
-  const driver = new SlackDriver({ calls });
+  const children: ChildProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'rdpfix-slack-bench-'));
-  const server = await ReplicaProcess.start('slack-bench', {
-    DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`,
-    AZURE_SUBSCRIPTION_ID: Subscription,
-    AZURE_ARM_ENDPOINT: doubles.ready.armUrl,
-    RDPFIX_POLL_INTERVAL_MS: '200',
-    RDPFIX_APPROVERS: 'U_BOB',
-    // One requester opens all 105: above Azure mode's per-user limit (5).
-    RDPFIX_MAX_OPEN_PER_USER: '1000',
-    SLACK_SIGNING_SECRET: SigningSecret,
-    SLACK_BOT_TOKEN: 'xoxb-bench',
-    SLACK_API_URL: doubles.ready.slackUrl,
-    // BENCH_CPU_PROF_DIR=<dir>: the server writes a V8 CPU profile there when it stops.
-    ...(process.env.BENCH_CPU_PROF_DIR
-      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}` }
-      : {}),
-  });
-  const card = (vm: string) => driver.openCard(vm);
+  let server: ReplicaProcess | undefined;
   try {
+    const doubles = await forkReady<{ armUrl: string; slackUrl: string }>(
+      children,
+      'slack-doubles.js',
+      [Subscription, ...names],
+      (m) => {
+        const call = (m as { call?: SlackCall }).call;
+        if (call) calls.push(call);
+      },
+    );
+    const driver = new SlackDriver({ calls });
+    server = await ReplicaProcess.start('slack-bench', {
+      DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`,
+      AZURE_SUBSCRIPTION_ID: Subscription,
+      AZURE_ARM_ENDPOINT: doubles.ready.armUrl,
+      RDPFIX_POLL_INTERVAL_MS: '200',
+      RDPFIX_APPROVERS: 'U_BOB',
+      // One requester opens all 105: above Azure mode's per-user limit (5).
+      RDPFIX_MAX_OPEN_PER_USER: '1000',
+      SLACK_SIGNING_SECRET: SigningSecret,
+      SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_API_URL: doubles.ready.slackUrl,
+      // BENCH_CPU_PROF_DIR=<dir>: the server writes a V8 CPU profile there when it stops.
+      ...(process.env.BENCH_CPU_PROF_DIR
+        ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}` }
+        : {}),
+    });
+    const base = server.url;
+    const card = (vm: string) => driver.openCard(vm);
     // Warm-up incidents (not measured, their cards not clicked): the last VMs.
-    for (const vm of names.slice(InFlight)) await driver.start(server.url, vm);
+    for (const vm of names.slice(InFlight)) acked(await driver.start(base, vm));
     await until('the warm-up cards', () => names.slice(InFlight).every((vm) => card(vm)));
     await pause(SettleMs);
     // Half the slash commands back to back (the previous one's work still running), half once it settled.
     const commandMs: number[] = [];
     const settledCommandMs: number[] = [];
     for (const [n, vm] of names.slice(0, InFlight).entries()) {
-      if (n % 2 === 0) commandMs.push((await driver.start(server.url, vm)).ms);
+      if (n % 2 === 0) commandMs.push(acked(await driver.start(base, vm))!);
       else {
         await until(`the card of ${names[n - 1]}`, () => card(names[n - 1]!) !== undefined);
         await pause(SettleMs);
-        settledCommandMs.push((await driver.start(server.url, vm)).ms);
+        settledCommandMs.push(acked(await driver.start(base, vm))!);
       }
     }
     await until('every first card', () => names.every((vm) => card(vm)));
@@ -124,22 +151,27 @@ export async function benchSlackAcks(): Promise<BenchRow[]> {
     const settledClickMs: number[] = [];
     for (const [n, vm] of names.slice(0, InFlight).entries()) {
       if (n % 2 === 0) {
-        const click = await driver.clickOpenCard(server.url, vm);
-        if (click) clickMs.push(click.ms);
+        const ms = acked(await driver.clickOpenCard(base, vm));
+        if (ms !== undefined) clickMs.push(ms);
       } else {
         // The previous click's work ends with its next card (after a Run Command).
         const previous = names[n - 1]!;
         await until(`the next card of ${previous}`, () => (driver.thread(previous)?.cards.length ?? 0) >= 2);
         await pause(SettleMs);
-        const click = await driver.clickOpenCard(server.url, vm);
-        if (click) settledClickMs.push(click.ms);
+        const ms = acked(await driver.clickOpenCard(base, vm));
+        if (ms !== undefined) settledClickMs.push(ms);
       }
     }
     await until('the diagnoses to end', () =>
       names.slice(0, InFlight).every((vm) => (driver.thread(vm)?.cards.length ?? 0) >= 2),
     );
+    // The bare app is measured alone: the server and the doubles are stopped first, so that
+    // neither app's figure includes the other's background work.
+    await server.stop();
+    server = undefined;
+    await stopChild(doubles.child);
 
-    const bare = await forkReady<{ url: string }>('bare-bolt.js', []);
+    const bare = await forkReady<{ url: string }>(children, 'bare-bolt.js', []);
     const bareCommandMs: number[] = [];
     const bareClickMs: number[] = [];
     const click = buttonClick('rdpfix_approve', '{"i":"x","s":"diagnose","a":1}');
@@ -150,7 +182,6 @@ export async function benchSlackAcks(): Promise<BenchRow[]> {
     for (const vm of names.slice(0, InFlight))
       bareCommandMs.push(await timedPost(bare.ready.url, slashCommand(vm)));
     for (let i = 0; i < InFlight; i++) bareClickMs.push(await timedPost(bare.ready.url, click));
-    await stopChild(bare.child);
 
     const row = (name: string, ms: number[], bareMs: number[], targeted: boolean): BenchRow => {
       const p99 = percentile(ms, 99);
@@ -190,8 +221,8 @@ export async function benchSlackAcks(): Promise<BenchRow[]> {
       ),
     ];
   } finally {
-    await server.stop();
-    await stopChild(doubles.child);
+    await server?.stop();
+    for (const child of children) await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
   }
 }
