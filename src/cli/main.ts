@@ -28,7 +28,12 @@ export interface CliIo {
 }
 
 const defaultIo: CliIo = {
-  input: process.stdin,
+  // Read when a command asks for it, not when this module loads: `process.stdin` opens fd 0
+  // on first use (a Socket when it is a pipe), and an open stdin kept a test worker that only
+  // imported this module (for `Usage`, or `main` with its own io) from exiting.
+  get input() {
+    return process.stdin;
+  },
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
   env: process.env,
