@@ -44,6 +44,17 @@ export interface OutboxRow {
   claims: number;
 }
 
+/**
+ * Each row's columns, named, for both SQL stores: they select these, never `*`. PostgreSQL
+ * keeps a named prepared statement's result type, so one that selects `*` fails with "cached
+ * plan must not change result type" once a newer replica's migration adds a column
+ * (PostgreSQL docs, PREPARE: the result row type must not change), until the connection closes.
+ */
+export const IncidentColumns = 'body, version, created_at, updated_at';
+export const EntryColumns = 'incident_id, seq, at, kind, actor, data, prev_hash, hash';
+export const DispatchColumns =
+  'incident_id, step_id, attempt, status, poller_state, result, updated_at, owner, lease_until';
+
 export function toRecord(row: IncidentRow): IncidentRecord {
   return {
     ...(JSON.parse(row.body) as IncidentRecord),

@@ -1,17 +1,8 @@
 import type { TranscriptDraft } from '../../core/transcript';
 import type { DispatchLeases, DispatchRecord } from '../incident-store';
-import { type DispatchRow, dispatchArgs, toDispatch } from '../sql-rows';
+import { DispatchColumns, type DispatchRow, dispatchArgs, toDispatch } from '../sql-rows';
 import { appendArgs, appendCtes, whileChainMoves } from './append-in-statement';
 import type { PostgresConnection } from './connection';
-
-/**
- * The columns of a DispatchRow, named: a prepared statement (connection.ts) that selects `*`
- * fails with "cached plan must not change result type" once a newer replica's migration adds
- * a column (PostgreSQL docs, PREPARE: the result row type must not change), until the
- * connection closes.
- */
-const DispatchColumns =
-  'incident_id, step_id, attempt, status, poller_state, result, updated_at, owner, lease_until';
 
 /**
  * Run Commands in flight on PostgreSQL. finishDispatch takes locks 1 and 2 of the store's

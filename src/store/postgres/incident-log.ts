@@ -11,7 +11,14 @@ import type {
 } from '../incident-store';
 import { nextVersion } from '../next-version';
 import { alreadyOpen, openVmKey } from '../open-vm-key';
-import { type EntryRow, type IncidentRow, toEntry, toRecord } from '../sql-rows';
+import {
+  EntryColumns,
+  type EntryRow,
+  IncidentColumns,
+  type IncidentRow,
+  toEntry,
+  toRecord,
+} from '../sql-rows';
 import { appendArgs, appendCtes, whileChainMoves } from './append-in-statement';
 import type { PostgresConnection } from './connection';
 
@@ -197,7 +204,7 @@ export class PostgresIncidentLog implements IncidentLog {
     if (filter.requester) add('requester_id = ?', filter.requester);
     args.push(filter.limit ?? DefaultListLimit);
     const { rows } = await this.db.read<IncidentRow>(
-      `select body, version, created_at, updated_at from incidents ${where.length ? `where ${where.join(' and ')}` : ''}
+      `select ${IncidentColumns} from incidents ${where.length ? `where ${where.join(' and ')}` : ''}
        order by created_at desc, id desc limit $${args.length}`,
       args,
     );
@@ -206,7 +213,7 @@ export class PostgresIncidentLog implements IncidentLog {
 
   private async row(id: string): Promise<IncidentRow | undefined> {
     const { rows } = await this.db.read<IncidentRow>(
-      'select body, version, created_at, updated_at from incidents where id = $1',
+      `select ${IncidentColumns} from incidents where id = $1`,
       [id],
     );
     if (rows[0]) this.remember(id, rows[0]);
@@ -232,8 +239,7 @@ export class PostgresIncidentLog implements IncidentLog {
 
   async transcript(id: string): Promise<TranscriptEntry[]> {
     const { rows } = await this.db.read<EntryRow>(
-      // Named columns, not `*`: see DispatchColumns (dispatch-leases.ts).
-      'select incident_id, seq, at, kind, actor, data, prev_hash, hash from transcript where incident_id = $1 order by seq',
+      `select ${EntryColumns} from transcript where incident_id = $1 order by seq`,
       [id],
     );
     return rows.map(toEntry);

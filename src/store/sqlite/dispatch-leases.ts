@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { TranscriptDraft } from '../../core/transcript';
 import type { DispatchLeases, DispatchRecord } from '../incident-store';
-import { type DispatchRow, dispatchArgs, toDispatch } from '../sql-rows';
+import { DispatchColumns, type DispatchRow, dispatchArgs, toDispatch } from '../sql-rows';
 import { insertEntries } from './incident-log';
 import { inTransaction, statement } from './statements';
 
@@ -42,7 +42,7 @@ export class SqliteDispatchLeases implements DispatchLeases {
   ): Promise<DispatchRecord | undefined> {
     const row = statement(
       this.db,
-      'select * from dispatches where incident_id = ? and step_id = ? and attempt = ?',
+      `select ${DispatchColumns} from dispatches where incident_id = ? and step_id = ? and attempt = ?`,
     ).get(incidentId, stepId, attempt) as DispatchRow | undefined;
     return row ? toDispatch(row) : undefined;
   }
@@ -66,7 +66,7 @@ export class SqliteDispatchLeases implements DispatchLeases {
   async lapsedDispatches(now: string, limit: number): Promise<DispatchRecord[]> {
     const rows = statement(
       this.db,
-      `select * from dispatches where status <> 'done' and (lease_until is null or lease_until < ?)
+      `select ${DispatchColumns} from dispatches where status <> 'done' and (lease_until is null or lease_until < ?)
          order by updated_at limit ?`,
     ).all(now, limit) as DispatchRow[];
     return rows.map(toDispatch);

@@ -11,7 +11,14 @@ import type {
 } from '../incident-store';
 import { nextVersion } from '../next-version';
 import { alreadyOpen, openVmKey } from '../open-vm-key';
-import { type EntryRow, type IncidentRow, toEntry, toRecord } from '../sql-rows';
+import {
+  EntryColumns,
+  type EntryRow,
+  IncidentColumns,
+  type IncidentRow,
+  toEntry,
+  toRecord,
+} from '../sql-rows';
 import { queueMessages } from './outbox-queue';
 import { inTransaction, statement } from './statements';
 
@@ -68,10 +75,9 @@ export class SqliteIncidentLog implements IncidentLog {
   }
 
   async get(id: string): Promise<IncidentRecord | undefined> {
-    const row = statement(
-      this.db,
-      'select body, version, created_at, updated_at from incidents where id = ?',
-    ).get(id) as IncidentRow | undefined;
+    const row = statement(this.db, `select ${IncidentColumns} from incidents where id = ?`).get(id) as
+      | IncidentRow
+      | undefined;
     return row ? toRecord(row) : undefined;
   }
 
@@ -84,10 +90,9 @@ export class SqliteIncidentLog implements IncidentLog {
     outbox: readonly object[] = [],
   ): Promise<IncidentRecord> {
     return inTransaction(this.db, () => {
-      const row = statement(
-        this.db,
-        'select body, version, created_at, updated_at from incidents where id = ?',
-      ).get(id) as IncidentRow | undefined;
+      const row = statement(this.db, `select ${IncidentColumns} from incidents where id = ?`).get(id) as
+        | IncidentRow
+        | undefined;
       const next = nextVersion(id, row && toRecord(row), expectedVersion, patch, at);
       statement(
         this.db,
@@ -150,15 +155,16 @@ export class SqliteIncidentLog implements IncidentLog {
       where.push('requester_id = @requester');
       args.requester = filter.requester;
     }
-    const sql = `select body, version, created_at, updated_at from incidents
+    const sql = `select ${IncidentColumns} from incidents
       ${where.length ? `where ${where.join(' and ')}` : ''} order by created_at desc, id desc limit @limit`;
     return (statement(this.db, sql).all(args) as IncidentRow[]).map(toRecord);
   }
 
   async transcript(id: string): Promise<TranscriptEntry[]> {
-    const rows = statement(this.db, 'select * from transcript where incident_id = ? order by seq').all(
-      id,
-    ) as EntryRow[];
+    const rows = statement(
+      this.db,
+      `select ${EntryColumns} from transcript where incident_id = ? order by seq`,
+    ).all(id) as EntryRow[];
     return rows.map(toEntry);
   }
 }
