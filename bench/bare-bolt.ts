@@ -26,9 +26,7 @@ async function main(): Promise<void> {
   app.action(/.*/, async ({ ack }) => ack());
   const server: Server = createServer(receiver.app as unknown as Parameters<typeof createServer>[1]);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  process.send?.({
-    ready: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events` },
-  });
+  process.send?.({ ready: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } });
   process.once('disconnect', () => server.close(() => process.exit(0)));
 }
 

@@ -2,10 +2,11 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until as waitUntil } from '../test/helpers/until';
 import { ReplicaProcess } from '../test/support/replica-process';
 import type { SlackCall } from '../test/support/slack/fake-slack-api';
-import { SlackDriver } from '../test/support/slack/slack-driver';
-import { buttonClick, SigningSecret, signed, slashCommand } from '../test/support/slack/slack-requests';
+import { post, SlackDriver } from '../test/support/slack/slack-driver';
+import { buttonClick, SigningSecret, slashCommand } from '../test/support/slack/slack-requests';
 import { type BenchRow, percentile } from './stats';
 
 const Subscription = '00000000-0000-4000-8000-0000000000b5';
@@ -19,14 +20,6 @@ const InFlight = 100;
 const WarmUp = 5;
 /** After a thread shows its card, the time left for the work behind it (outbox, refs) to end. */
 const SettleMs = 50;
-
-async function timedPost(url: string, body: string): Promise<number> {
-  const started = performance.now();
-  const res = await fetch(url, { method: 'POST', headers: signed(body), body });
-  await res.arrayBuffer();
-  if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-  return performance.now() - started;
-}
 
 /**
  * Forks a bench process and waits (bounded) for its `ready` message. The child is added to
@@ -69,19 +62,13 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** A request's ack time; an answer other than 200 stops the benchmark (a fast error is no ack). */
-function acked(sent: { status: number; ms: number } | undefined): number | undefined {
-  if (sent && sent.status !== 200) throw new Error(`HTTP ${sent.status} from the server`);
-  return sent?.ms;
+function acked(sent: { status: number; ms: number }): number {
+  if (sent.status !== 200) throw new Error(`HTTP ${sent.status} from the server`);
+  return sent.ms;
 }
 
-/** Waits (bounded) until a condition holds, polling. */
-async function until(what: string, condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** Waits (bounded, 60 s) until a condition holds. */
+const until = (what: string, holds: () => boolean) => waitUntil(what, () => holds() || undefined, 60_000);
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -137,11 +124,11 @@ export async function benchSlackAcks(): Promise<BenchRow[]> {
     const commandMs: number[] = [];
     const settledCommandMs: number[] = [];
     for (const [n, vm] of names.slice(0, InFlight).entries()) {
-      if (n % 2 === 0) commandMs.push(acked(await driver.start(base, vm))!);
+      if (n % 2 === 0) commandMs.push(acked(await driver.start(base, vm)));
       else {
         await until(`the card of ${names[n - 1]}`, () => card(names[n - 1]!) !== undefined);
         await pause(SettleMs);
-        settledCommandMs.push(acked(await driver.start(base, vm))!);
+        settledCommandMs.push(acked(await driver.start(base, vm)));
       }
     }
     await until('every first card', () => names.every((vm) => card(vm)));
@@ -151,15 +138,15 @@ export async function benchSlackAcks(): Promise<BenchRow[]> {
     const settledClickMs: number[] = [];
     for (const [n, vm] of names.slice(0, InFlight).entries()) {
       if (n % 2 === 0) {
-        const ms = acked(await driver.clickOpenCard(base, vm));
-        if (ms !== undefined) clickMs.push(ms);
+        const click = await driver.clickOpenCard(base, vm);
+        if (click) clickMs.push(acked(click));
       } else {
         // The previous click's work ends with its next card (after a Run Command).
         const previous = names[n - 1]!;
         await until(`the next card of ${previous}`, () => (driver.thread(previous)?.cards.length ?? 0) >= 2);
         await pause(SettleMs);
-        const ms = acked(await driver.clickOpenCard(base, vm));
-        if (ms !== undefined) settledClickMs.push(ms);
+        const click = await driver.clickOpenCard(base, vm);
+        if (click) settledClickMs.push(acked(click));
       }
     }
     await until('the diagnoses to end', () =>
@@ -176,12 +163,12 @@ export async function benchSlackAcks(): Promise<BenchRow[]> {
     const bareClickMs: number[] = [];
     const click = buttonClick('rdpfix_approve', '{"i":"x","s":"diagnose","a":1}');
     for (let i = 0; i < WarmUp; i++) {
-      await timedPost(bare.ready.url, slashCommand(names[i]!));
-      await timedPost(bare.ready.url, click);
+      acked(await post(bare.ready.url, slashCommand(names[i]!)));
+      acked(await post(bare.ready.url, click));
     }
     for (const vm of names.slice(0, InFlight))
-      bareCommandMs.push(await timedPost(bare.ready.url, slashCommand(vm)));
-    for (let i = 0; i < InFlight; i++) bareClickMs.push(await timedPost(bare.ready.url, click));
+      bareCommandMs.push(acked(await post(bare.ready.url, slashCommand(vm))));
+    for (let i = 0; i < InFlight; i++) bareClickMs.push(acked(await post(bare.ready.url, click)));
 
     const row = (name: string, ms: number[], bareMs: number[], targeted: boolean): BenchRow => {
       const p99 = percentile(ms, 99);

@@ -123,7 +123,8 @@ function mentions(text: string, name: string): boolean {
   return new RegExp(`(^|[^\\w-])${escaped}([^\\w-]|$)`).test(text);
 }
 
-async function post(baseUrl: string, body: string): Promise<{ status: number; ms: number }> {
+/** Posts a signed body to a server's `/slack/events`; the HTTP status and how long the answer took. */
+export async function post(baseUrl: string, body: string): Promise<{ status: number; ms: number }> {
   const started = performance.now();
   const res = await fetch(`${baseUrl}/slack/events`, { method: 'POST', headers: signed(body), body });
   await res.arrayBuffer();
