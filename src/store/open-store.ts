@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import type { IncidentStore } from './incident-store';
 import { MemoryIncidentStore } from './memory-store';
 import { PostgresIncidentStore } from './postgres-store';
-import { SqliteWorkerStore } from './sqlite/worker-store';
+import { SqliteGroupCommitStore } from './sqlite/group-commit-store';
 
 /** What the store tells the operator about problems it recovered from by itself. */
 export interface StoreLog {
@@ -15,8 +15,8 @@ export async function openStore(database: Config['database'], log?: StoreLog): P
     case 'memory':
       return new MemoryIncidentStore();
     case 'sqlite':
-      // On a thread of its own: its commits wait for the disk, never the event loop (worker-store.ts).
-      return SqliteWorkerStore.open(database.file);
+      // The calls of one event-loop turn share one commit (group-commit-store.ts).
+      return new SqliteGroupCommitStore(database.file);
     case 'postgres': {
       const store = new PostgresIncidentStore(database.url, database.schema, { poolSize: database.poolSize });
       if (log) {

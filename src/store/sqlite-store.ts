@@ -13,7 +13,7 @@ import { SqliteReplicaLeases } from './sqlite/replica-leases';
  * connection, so that a write of one part can run inside another's transaction.
  */
 export class SqliteIncidentStore extends ComposedIncidentStore {
-  /** The one connection (the SQLite thread commits groups of calls on it: sqlite-worker.ts). */
+  /** The one connection (the server commits groups of calls on it: group-commit-store.ts). */
   readonly db: Database.Database;
 
   constructor(file: string) {

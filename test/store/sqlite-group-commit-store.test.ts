@@ -2,27 +2,31 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes, isRdpFixError } from '../../src/core/errors';
-import { SqliteWorkerStore } from '../../src/store/sqlite/worker-store';
+import { SqliteGroupCommitStore } from '../../src/store/sqlite/group-commit-store';
 import { SqliteIncidentStore } from '../../src/store/sqlite-store';
 import { describeStoreContracts } from './contract';
 import { newIncident } from './contract/fixtures';
 
 /**
- * The SQLite store on its own thread (what the server runs): the same contract suite, and
- * what crossing the thread must keep — error codes and details callers decide by, the order
- * of calls, opening failures.
+ * The SQLite store with group commit (what the server runs): the same contract suite, and
+ * what sharing a commit must keep — error codes and details callers decide by, the order of
+ * calls, each call's own outcome, nothing answered before it is in the file, opening failures.
  */
-const dir = mkdtempSync(join(tmpdir(), 'rdpfix-sqlite-worker-'));
+const dir = mkdtempSync(join(tmpdir(), 'rdpfix-sqlite-group-'));
 let n = 0;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describeStoreContracts('sqlite on a worker thread', async () =>
-  SqliteWorkerStore.open(join(dir, `contract-${++n}`, 'rdp-fix.db')),
+describeStoreContracts('sqlite with group commit', async () =>
+  open(join(dir, `contract-${++n}`, 'rdp-fix.db')),
 );
 
-describe('SQLite on a worker thread', () => {
-  test('a refusal keeps its code and details across the thread (one open incident per VM)', async () => {
-    const store = await SqliteWorkerStore.open(join(dir, 'codes.db'));
+async function open(file: string): Promise<SqliteGroupCommitStore> {
+  return new SqliteGroupCommitStore(file);
+}
+
+describe('SQLite with group commit', () => {
+  test('a refusal keeps its code and details (one open incident per VM)', async () => {
+    const store = await open(join(dir, 'codes.db'));
     const first = await store.create(newIncident('i1'), [], 't');
     const err = await store.create(newIncident('i2', { vm: first.vm }), [], 't').catch((e: unknown) => e);
     expect(isRdpFixError(err) && err.code).toBe(ErrorCodes.IncidentAlreadyOpen);
@@ -34,7 +38,7 @@ describe('SQLite on a worker thread', () => {
 
   test('calls run in the order sent, and what one wrote is read by the next, in the file', async () => {
     const file = join(dir, 'order.db');
-    const store = await SqliteWorkerStore.open(file);
+    const store = await open(file);
     const created = store.create(
       newIncident('i1'),
       [{ kind: 'incident.started', actor: 'U1', data: {} }],
@@ -50,9 +54,9 @@ describe('SQLite on a worker thread', () => {
     await direct.close();
   });
 
-  test('calls sent together commit together, each keeping its own outcome: a refused one takes nothing with it', async () => {
+  test('calls made together commit together, each keeping its own outcome: a refused one takes nothing with it', async () => {
     const file = join(dir, 'group.db');
-    const store = await SqliteWorkerStore.open(file);
+    const store = await open(file);
     const ids = Array.from({ length: 20 }, (_, i) => `g${i}`);
     const creates = ids.map((id) =>
       store.create(newIncident(id), [{ kind: 'incident.started', actor: 'U1', data: { id } }], 't'),
@@ -71,11 +75,50 @@ describe('SQLite on a worker thread', () => {
     await direct.close();
   });
 
+  test('an answer leaves only once its write is in the file: another connection reads it then', async () => {
+    const file = join(dir, 'durable.db');
+    const store = await open(file);
+    const other = new SqliteIncidentStore(file);
+    const created = store.create(
+      newIncident('d1'),
+      [{ kind: 'incident.started', actor: 'U1', data: {} }],
+      't',
+    );
+    // Made, not yet committed: the group's transaction is open until the loop's immediates.
+    expect(await other.get('d1')).toBeUndefined();
+    await created;
+    expect((await other.get('d1'))?.id).toBe('d1');
+    await store.close();
+    await other.close();
+  });
+
+  test('a call reads its arguments when made: changing them afterwards changes nothing written', async () => {
+    const store = await open(join(dir, 'args.db'));
+    const entry = { kind: 'incident.started' as const, actor: 'U1', data: { note: 'as made' } };
+    const created = store.create(newIncident('a1'), [entry], 't');
+    entry.data.note = 'changed later';
+    await created;
+    expect((await store.transcript('a1'))[0]?.data).toEqual({ note: 'as made' });
+    await store.close();
+  });
+
+  test('close commits what is open; a closed store refuses calls', async () => {
+    const file = join(dir, 'close.db');
+    const store = await open(file);
+    const created = store.create(newIncident('c1'), [], 't');
+    await store.close();
+    expect((await created).id).toBe('c1');
+    await expect(store.get('c1')).rejects.toThrow(/closed/);
+    const direct = new SqliteIncidentStore(file);
+    expect((await direct.get('c1'))?.id).toBe('c1');
+    await direct.close();
+  });
+
   test('a file that cannot be opened fails the open, and a closed store refuses calls', async () => {
     const notADatabase = join(dir, 'garbage.db');
     writeFileSync(notADatabase, 'not a database'.repeat(100));
-    await expect(SqliteWorkerStore.open(notADatabase)).rejects.toThrow(/not a database/);
-    const store = await SqliteWorkerStore.open(join(dir, 'closed.db'));
+    await expect(open(notADatabase)).rejects.toThrow(/not a database/);
+    const store = await open(join(dir, 'closed.db'));
     await store.close();
     await expect(store.get('i1')).rejects.toThrow(/closed/);
   });
