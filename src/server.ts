@@ -13,6 +13,7 @@ import { requestGuard } from './http/request-guards';
 import { pinoLogger } from './observability/pino-logger';
 import { startupSummary } from './observability/startup-summary';
 import { conversationOf, createRuntime, type Runtime } from './runtime';
+import { settleMemoryWhenQuiet } from './settle-memory';
 
 export interface RunningServer {
   url: string;
@@ -42,6 +43,15 @@ export async function startServer(
     for (const s of sinks) await s(d);
   };
   const runtime = await createRuntime(config, sink, logger);
+  // After a burst, V8 keeps the burst's memory until long after it ended (settle-memory.ts).
+  const settler = settleMemoryWhenQuiet({
+    onSettled: ({ rssBefore, rssAfter, ms }) =>
+      logger.info('memory given back after a busy period', {
+        rssMbBefore: Math.round(rssBefore / 1_048_576),
+        rssMbAfter: Math.round(rssAfter / 1_048_576),
+        pauseMs: Math.round(ms),
+      }),
+  });
   // Every channel talks to the same conversation core; their message handles live in the store.
   const conversation = conversationOf(runtime, config, logger);
   const deps = { conversation, refs: runtime.store };
@@ -162,6 +172,7 @@ export async function startServer(
     metricsUrl: metricsServer?.url,
     runtime,
     async close() {
+      settler.stop();
       await stopHttp(server);
       await metricsServer?.close();
       await slack?.stop();

@@ -1,0 +1,60 @@
+import { getHeapSpaceStatistics } from 'node:v8';
+import { settleMemoryWhenQuiet } from '../src/settle-memory';
+import { until } from './helpers/until';
+
+/** V8's young generation as committed now (its semi-spaces). */
+function youngGenerationMb(): number {
+  const space = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+  return (space?.physical_space_size ?? 0) / 1_048_576;
+}
+
+/**
+ * A burst like the one that opens many incidents: objects that live across a few scavenges
+ * (kept in a window of the last ones made), which is what makes V8 grow its young generation.
+ */
+function burst(): void {
+  const window: object[] = [];
+  for (let i = 0; i < 400_000; i++) {
+    window.push({ i, text: `incident ${i}`, list: [i, i + 1, i + 2] });
+    if (window.length > 60_000) window.splice(0, 20_000);
+  }
+}
+
+describe('memory settling after a burst (issue 20)', () => {
+  test('once the event loop is quiet, the young generation the burst grew is given back, once', async () => {
+    burst();
+    const grown = youngGenerationMb();
+    expect(grown).toBeGreaterThan(4);
+    const settled: { rssBefore: number; rssAfter: number }[] = [];
+    const settler = settleMemoryWhenQuiet({ checkMs: 100, slackMb: 2, onSettled: (s) => settled.push(s) });
+    try {
+      await until('the settling', () => (settler.count > 0 ? true : undefined), 10_000);
+      expect(youngGenerationMb()).toBeLessThan(grown / 2);
+      expect(settled[0]!.rssAfter).toBeLessThan(settled[0]!.rssBefore);
+      // Nothing new happened: several quiet periods later it has not collected again.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(settler.count).toBe(1);
+    } finally {
+      settler.stop();
+    }
+  });
+
+  test('a busy event loop is left alone: nothing is collected while work keeps it busy', async () => {
+    burst();
+    const settler = settleMemoryWhenQuiet({ checkMs: 100, slackMb: 2 });
+    try {
+      // Busy for 600 ms: the loop is blocked 90 ms of every 100.
+      const end = Date.now() + 600;
+      while (Date.now() < end) {
+        const blockedUntil = Date.now() + 90;
+        while (Date.now() < blockedUntil) {
+          /* work */
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(settler.count).toBe(0);
+    } finally {
+      settler.stop();
+    }
+  });
+});
