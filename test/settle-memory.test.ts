@@ -1,4 +1,4 @@
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { settleMemoryWhenQuiet } from '../src/settle-memory';
 import { until } from './helpers/until';
 
@@ -34,6 +34,41 @@ describe('memory settling after a burst (issue 20)', () => {
       // Nothing new happened: several quiet periods later it has not collected again.
       await new Promise((resolve) => setTimeout(resolve, 600));
       expect(settler.count).toBe(1);
+    } finally {
+      settler.stop();
+    }
+  });
+
+  test('a steady trickle that never makes a period busy gets no collection; the next burst does', async () => {
+    // Busy means blocked for half a period or more: a burst is, the trickle below is not.
+    const settler = settleMemoryWhenQuiet({ checkMs: 400, slackMb: 1, spacingMs: 0, quietBelow: 0.5 });
+    const unused = () => {
+      const heap = getHeapStatistics();
+      return heap.total_physical_size - heap.used_heap_size;
+    };
+    try {
+      burst();
+      await until('the first settling', () => (settler.count > 0 ? true : undefined), 10_000);
+      const after = unused();
+      // 3 s of small allocations kept a while: the loop stays far from half busy.
+      const kept: object[][] = [];
+      let most = after;
+      for (let i = 0; i < 60; i++) {
+        kept.push(Array.from({ length: 5_000 }, (_, n) => ({ n, text: `entry ${n}` })));
+        if (kept.length > 10) kept.shift();
+        most = Math.max(most, unused());
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      // Not a vacuous check: the trickle did leave slack that a collection would take back.
+      expect(most - after).toBeGreaterThan(1_048_576);
+      expect(settler.count).toBe(1);
+      // A burst that keeps the loop busy for whole periods.
+      for (const end = Date.now() + 1_000; Date.now() < end; ) burst();
+      await until(
+        'the settling after the second burst',
+        () => (settler.count > 1 ? true : undefined),
+        10_000,
+      );
     } finally {
       settler.stop();
     }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { ErrorCodes, isRdpFixError } from '../../src/core/errors';
 import { SqliteGroupCommitStore } from '../../src/store/sqlite/group-commit-store';
 import { SqliteIncidentStore } from '../../src/store/sqlite-store';
@@ -101,6 +102,27 @@ describe('SQLite with group commit', () => {
     expect((await store.transcript('a1'))[0]?.data).toEqual({ note: 'as made' });
     await store.close();
   });
+
+  test('another process holding the write lock: reads go on, a write fails as a rejection and the store carries on', async () => {
+    const file = join(dir, 'locked.db');
+    const store = await open(file);
+    await store.create(newIncident('l1'), [], 't');
+    // Another connection (the CLI, the sqlite3 shell) holds the write lock.
+    const other = new Database(file);
+    other.exec('begin immediate');
+    // A read needs no lock in WAL mode: answered at once, the event loop not held.
+    const started = Date.now();
+    expect((await store.get('l1'))?.id).toBe('l1');
+    expect(await store.list({ limit: 10 })).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    // A write waits busy_timeout (5 s) for the lock, then fails: a rejected promise, not a throw.
+    const write = store.create(newIncident('l2'), [], 't');
+    await expect(write).rejects.toThrow(/locked/);
+    other.exec('rollback');
+    other.close();
+    expect((await store.create(newIncident('l3'), [], 't')).id).toBe('l3');
+    await store.close();
+  }, 20_000);
 
   test('close commits what is open; a closed store refuses calls', async () => {
     const file = join(dir, 'close.db');

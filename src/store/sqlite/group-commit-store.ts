@@ -8,6 +8,17 @@ type Result<K extends keyof IncidentStore> = IncidentStore[K] extends (...args: 
   : never;
 
 /** A call that ran in the open transaction, answered once that transaction has committed. */
+/** The port's methods that only read: outside a group they need no transaction. */
+const Reads: ReadonlySet<keyof IncidentStore> = new Set<keyof IncidentStore>([
+  'get',
+  'list',
+  'transcript',
+  'getDispatch',
+  'lapsedDispatches',
+  'outboxDepth',
+  'getRef',
+]);
+
 type Waiting = {
   result: Promise<unknown>;
   resolve: (value: unknown) => void;
@@ -21,10 +32,20 @@ type Waiting = {
  * calls made in one turn of the event loop share a transaction that commits once, when the
  * loop next runs its immediates (after the I/O it has read): one fsync serves them all.
  *
- * Each call runs when it is made (its arguments are read then, as a direct call would), as a
- * savepoint of the group's transaction (better-sqlite3's nested `transaction()`), so a refused
- * call takes nothing else with it. No answer leaves before the commit: nobody acts on a write
- * that could still be lost. A commit that fails fails every call of its group.
+ * Each write runs when it is made (its arguments are read then, as a direct call would) inside
+ * the group's transaction: a method that writes several statements does so in a savepoint of
+ * it (`inTransaction`: better-sqlite3's nested `transaction()`), and a single statement that
+ * fails undoes only itself, so a refused call takes nothing else with it. No answer leaves
+ * before the commit: nobody acts on a write that could still be lost. A commit that fails
+ * fails every call of its group.
+ *
+ * A read made while no group is open runs on its own, without the write lock (in WAL mode a
+ * read needs none, sqlite.org/wal.html), and is answered at once: what it read is committed.
+ * A read made while a group is open joins it (it may read the group's writes) and waits for
+ * the commit like them. Other processes on the file (the CLI) thus wait only for the server's
+ * writes. Taking the write lock waits up to `busy_timeout` (5 s) for another writer, on the
+ * event loop: only a process outside rdp-fix writing to the file (SQLite is one replica's)
+ * can make it wait.
  *
  * This replaced a worker thread that did the same off the main thread: measured on the same
  * machine, the worker gave no better acks or throughput (bench, replicas suite: 1,080 vs
@@ -117,7 +138,15 @@ export class SqliteGroupCommitStore implements IncidentStore {
   private call(method: keyof IncidentStore, args: unknown[]): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('the store is closed'));
     const { db } = this.store;
-    if (!db.inTransaction) db.exec('begin immediate');
+    if (!db.inTransaction) {
+      if (Reads.has(method)) return this.invoke(method, args);
+      try {
+        db.exec('begin immediate');
+      } catch (err) {
+        // Another process held the write lock past busy_timeout: this call fails, alone.
+        return Promise.reject(err);
+      }
+    }
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.commit());
@@ -155,7 +184,11 @@ export class SqliteGroupCommitStore implements IncidentStore {
     try {
       db.exec('commit');
     } catch (err) {
-      if (db.inTransaction) db.exec('rollback');
+      try {
+        if (db.inTransaction) db.exec('rollback');
+      } catch {
+        // Nothing of the group was committed either way; its calls are failed below.
+      }
       this.failGroup(new Error(`the SQLite commit failed: ${messageOf(err)}`));
       return;
     }
