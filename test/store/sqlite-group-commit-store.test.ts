@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ErrorCodes, isRdpFixError } from '../../src/core/errors';
 import { SqliteGroupCommitStore } from '../../src/store/sqlite/group-commit-store';
 import { SqliteIncidentStore } from '../../src/store/sqlite-store';
+import { until } from '../helpers/until';
 import { describeStoreContracts } from './contract';
 import { newIncident } from './contract/fixtures';
 
@@ -123,6 +124,65 @@ describe('SQLite with group commit', () => {
     expect((await store.create(newIncident('l3'), [], 't')).id).toBe('l3');
     await store.close();
   }, 20_000);
+
+  test('an answer waits for its commit to be on disk (the WAL synced off the event loop), and so does a read of it', async () => {
+    const store = await open(join(dir, 'sync.db'));
+    await store.create(newIncident('s0'), [], 't');
+    // The disk, held: each fdatasync completes only when the test lets it.
+    const held: (() => void)[] = [];
+    const real = fs.fdatasync;
+    const spy = jest.spyOn(fs, 'fdatasync').mockImplementation(((
+      fd: number,
+      done: (e: Error | null) => void,
+    ) => {
+      held.push(() => real(fd, done));
+    }) as typeof fs.fdatasync);
+    try {
+      let created = false;
+      const creating = store.create(newIncident('s1'), [], 't').then(() => {
+        created = true;
+      });
+      await until('the WAL sync to start', () => (held.length > 0 ? true : undefined));
+      // The event loop runs on (timers fire) while the sync is out; the call is not answered.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(created).toBe(false);
+      // Committed but not yet on disk: a read of it waits for the same sync.
+      let read = false;
+      const reading = store.get('s1').then((r) => {
+        read = true;
+        return r;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(read).toBe(false);
+      held.shift()!();
+      await creating;
+      expect((await reading)?.id).toBe('s1');
+    } finally {
+      spy.mockRestore();
+      await store.close();
+    }
+  });
+
+  test('a sync that fails fails its group, and the next commit is synced again', async () => {
+    const store = await open(join(dir, 'sync-fail.db'));
+    await store.create(newIncident('f0'), [], 't');
+    const spy = jest.spyOn(fs, 'fdatasync').mockImplementationOnce(((
+      _fd: number,
+      done: (e: Error | null) => void,
+    ) => {
+      done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    }) as typeof fs.fdatasync);
+    try {
+      await expect(store.create(newIncident('f1'), [], 't')).rejects.toThrow(
+        /could not be synced to disk: EIO/,
+      );
+      expect((await store.create(newIncident('f2'), [], 't')).id).toBe('f2');
+      expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+      await store.close();
+    }
+  });
 
   test('close commits what is open; a closed store refuses calls', async () => {
     const file = join(dir, 'close.db');

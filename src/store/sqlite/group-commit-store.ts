@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { messageOf } from '../../core/errors';
 import type { IncidentStore } from '../incident-store';
 import { SqliteIncidentStore } from '../sqlite-store';
@@ -7,7 +8,6 @@ type Result<K extends keyof IncidentStore> = IncidentStore[K] extends (...args: 
   ? R
   : never;
 
-/** A call that ran in the open transaction, answered once that transaction has committed. */
 /** The port's methods that only read: outside a group they need no transaction. */
 const Reads: ReadonlySet<keyof IncidentStore> = new Set<keyof IncidentStore>([
   'get',
@@ -19,6 +19,7 @@ const Reads: ReadonlySet<keyof IncidentStore> = new Set<keyof IncidentStore>([
   'getRef',
 ]);
 
+/** A call that ran in the open transaction, answered once that transaction is durable. */
 type Waiting = {
   result: Promise<unknown>;
   resolve: (value: unknown) => void;
@@ -26,47 +27,67 @@ type Waiting = {
 };
 
 /**
- * The SQLite store as the server runs it: group commit on the one connection. Every commit
- * waits for its fsync (`synchronous = FULL`), and under load the commits were half of a
- * replica's time (issue 20: a --cpu-prof under the 500-incident run, ~19 of 37 s). Here the
- * calls made in one turn of the event loop share a transaction that commits once, when the
- * loop next runs its immediates (after the I/O it has read): one fsync serves them all.
+ * The SQLite store as the server runs it: group commit on the one connection, and the commit's
+ * fsync off the event loop.
  *
- * Each write runs when it is made (its arguments are read then, as a direct call would) inside
- * the group's transaction: a method that writes several statements does so in a savepoint of
- * it (`inTransaction`: better-sqlite3's nested `transaction()`), and a single statement that
- * fails undoes only itself, so a refused call takes nothing else with it. No answer leaves
- * before the commit: nobody acts on a write that could still be lost. A commit that fails
+ * With `synchronous = FULL` every commit fsyncs the WAL on the event loop; under load that
+ * was the server's largest frame (a --cpu-prof of the Slack benchmark: better-sqlite3's
+ * `exec`, 2.7 of 10.8 s of busy time) and the Slack acks waited behind it. SQLite's pragma
+ * page says FULL in WAL mode is NORMAL plus "an additional sync operation of the WAL file
+ * after each transaction commit" (sqlite.org/pragma.html#pragma_synchronous). So the
+ * connection runs NORMAL and this store makes that sync itself, with `fdatasync` on the WAL
+ * in libuv's thread pool, and answers a commit's calls only once it has completed: a call
+ * that was answered is as durable as under FULL (power loss included), and the event loop
+ * never waits for the disk. (NORMAL still syncs around checkpoints, in the commit that
+ * triggers one.)
+ *
+ * The calls made in one turn of the event loop share a transaction that commits once, when
+ * the loop next runs its immediates (after the I/O it has read). Each write runs when it is
+ * made (its arguments are read then, as a direct call would) inside that transaction: a
+ * method that writes several statements does so in a savepoint of it (`inTransaction`:
+ * better-sqlite3's nested `transaction()`), and a single statement that fails undoes only
+ * itself, so a refused call takes nothing else with it. No answer leaves before its commit is
+ * on disk: nobody acts on a write that could still be lost. A commit or a sync that fails
  * fails every call of its group.
  *
  * A read made while no group is open runs on its own, without the write lock (in WAL mode a
- * read needs none, sqlite.org/wal.html), and is answered at once: what it read is committed.
- * A read made while a group is open joins it (it may read the group's writes) and waits for
- * the commit like them. Other processes on the file (the CLI) thus wait only for the server's
- * writes. Taking the write lock waits up to `busy_timeout` (5 s) for another writer, on the
- * event loop: only a process outside rdp-fix writing to the file (SQLite is one replica's)
- * can make it wait.
+ * read needs none, sqlite.org/wal.html), and is answered once the last commit is on disk
+ * (what it read may be that commit's). A read made while a group is open joins it. Other
+ * processes on the file (the CLI) thus wait only for the server's writes. Taking the write
+ * lock waits up to `busy_timeout` (5 s) for another writer, on the event loop: only a process
+ * outside rdp-fix writing to the file (SQLite is one replica's) can make it wait.
  *
- * This replaced a worker thread that did the same off the main thread: measured on the same
- * machine, the worker gave no better acks or throughput (bench, replicas suite: 1,080 vs
- * 1,096 incidents a minute, ack p99 82 vs 68 ms) and an idle worker alone costs 18 MB of RSS
- * (its own V8 isolate and Node environment), a fifth of the 100 MB the idle figure allows.
+ * Until December 2026 the store ran on a worker thread, which kept the fsyncs off the event
+ * loop too; an idle worker alone costs 18 MB of RSS (its own V8 isolate and Node
+ * environment), a fifth of the 100 MB issue 20 allows 1,000 idle incidents.
  */
 export class SqliteGroupCommitStore implements IncidentStore {
   private readonly store: SqliteIncidentStore;
   private waiting: Waiting[] = [];
   private scheduled = false;
   private closed = false;
+  /** The WAL this store syncs (none for an in-memory database), opened at the first sync. */
+  private readonly wal: string | undefined;
+  private walFd: number | undefined;
+  /** The sync running now, and the one queued to start after it (it covers later commits). */
+  private syncRunning: Promise<void> | undefined;
+  private syncQueued: Promise<void> | undefined;
+  /** Resolves once the last commit is on disk (whether its sync worked or not). */
+  private lastDurable: Promise<void> = Promise.resolve();
 
   constructor(file: string) {
     this.store = new SqliteIncidentStore(file);
+    this.store.db.pragma('synchronous = NORMAL');
+    this.wal = file === ':memory:' ? undefined : `${file}-wal`;
   }
 
-  /** Commits what is open, then closes the file; later calls are refused. */
+  /** Commits what is open and waits for it to be on disk, then closes the file; later calls are refused. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.commit();
     this.closed = true;
+    await this.lastDurable;
+    if (this.walFd !== undefined) fs.closeSync(this.walFd);
     await this.store.close();
   }
 
@@ -139,7 +160,10 @@ export class SqliteGroupCommitStore implements IncidentStore {
     if (this.closed) return Promise.reject(new Error('the store is closed'));
     const { db } = this.store;
     if (!db.inTransaction) {
-      if (Reads.has(method)) return this.invoke(method, args);
+      if (Reads.has(method)) {
+        const read = this.invoke(method, args);
+        return this.lastDurable.then(() => read);
+      }
       try {
         db.exec('begin immediate');
       } catch (err) {
@@ -192,7 +216,51 @@ export class SqliteGroupCommitStore implements IncidentStore {
       this.failGroup(new Error(`the SQLite commit failed: ${messageOf(err)}`));
       return;
     }
-    for (const { result, resolve, reject } of this.waiting.splice(0)) result.then(resolve, reject);
+    const group = this.waiting.splice(0);
+    const synced = this.sync();
+    this.lastDurable = synced.catch(() => undefined);
+    synced.then(
+      () => {
+        for (const { result, resolve, reject } of group) result.then(resolve, reject);
+      },
+      (err: unknown) => {
+        const failed = new Error(`the SQLite WAL could not be synced to disk: ${messageOf(err)}`);
+        for (const { reject } of group) reject(failed);
+      },
+    );
+  }
+
+  /**
+   * Syncs the WAL once what was committed so far is in it: a sync already running may have
+   * started before this commit's frames were written, so a new one starts after it; commits
+   * made meanwhile share that queued one.
+   */
+  private sync(): Promise<void> {
+    const wal = this.wal;
+    if (!wal) return Promise.resolve();
+    const start = (): Promise<void> => {
+      const running: Promise<void> = new Promise<void>((resolve, reject) => {
+        try {
+          this.walFd ??= fs.openSync(wal, 'r');
+        } catch (err) {
+          reject(err);
+          return;
+        }
+        fs.fdatasync(this.walFd, (err) => (err ? reject(err) : resolve()));
+      }).finally(() => {
+        if (this.syncRunning === running) this.syncRunning = undefined;
+      });
+      this.syncRunning = running;
+      return running;
+    };
+    if (!this.syncRunning) return start();
+    this.syncQueued ??= this.syncRunning
+      .catch(() => undefined)
+      .then(() => {
+        this.syncQueued = undefined;
+        return start();
+      });
+    return this.syncQueued;
   }
 
   private failGroup(err: Error): void {
