@@ -18,8 +18,8 @@ import { runInNewContext } from 'node:vm';
  * than it uses than after the last settling, and the last settling is `spacingMs` old, it
  * asks V8 for the collection a process under memory pressure gets (`flavor: 'last-resort'`,
  * V8's CollectAllAvailableGarbage: it compacts, shrinks the young generation and frees the
- * pooled pages). It costs a pause on a quiet event loop: 40–130 ms
- * after the 1,000-incident burst of the benchmark, 261 ms once at a local-mode server's start.
+ * pooled pages). It costs a pause on a quiet event loop: 55–130 ms after the 1,000-incident
+ * burst of the benchmark, 261 ms once at a local-mode server's start.
  */
 export interface SettleOptions {
   /** How long the event loop must be quiet before the heap is settled. */
@@ -93,12 +93,12 @@ function slack(): number {
 
 /**
  * V8's `gc()`, without starting Node with `--expose-gc`: the flag set at run time applies to
- * contexts created after it (every later vm context and worker thread gets a global `gc` too:
- * nothing in rdp-fix runs code it did not write in one), and a new context is made to fetch
- * the function (the npm
- * package expose-gc does the same; nodejs.org/api/v8.html#v8setflagsfromstringflags warns
- * that flags set after start-up may do nothing, hence the check). The gc extension's options
- * (type, execution, flavor) are V8's src/extensions/gc-extension.cc. Undefined if V8 refuses.
+ * contexts created after it, and a new context is made to fetch the function (the npm package
+ * expose-gc does the same; nodejs.org/api/v8.html#v8setflagsfromstringflags warns that flags
+ * set after start-up may do nothing, hence the check). Every later vm context and worker
+ * thread gets a global `gc` too: nothing in rdp-fix runs code it did not write in one. The gc
+ * extension's options (type, execution, flavor) are V8's src/extensions/gc-extension.cc.
+ * Undefined if V8 refuses.
  */
 function exposeGc(): Gc | undefined {
   const existing = (globalThis as { gc?: unknown }).gc;

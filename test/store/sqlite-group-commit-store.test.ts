@@ -152,11 +152,19 @@ describe('SQLite with group commit', () => {
         read = true;
         return r;
       });
+      // A read that fails waits too, and its failure is not an unhandled rejection meanwhile.
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      const failing = store.get({ not: 'an id' } as unknown as string);
       await new Promise((resolve) => setTimeout(resolve, 20));
+      process.off('unhandledRejection', onUnhandled);
+      expect(unhandled).toEqual([]);
       expect(read).toBe(false);
       held.shift()!();
       await creating;
       expect((await reading)?.id).toBe('s1');
+      await expect(failing).rejects.toThrow();
     } finally {
       spy.mockRestore();
       await store.close();

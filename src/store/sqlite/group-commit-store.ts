@@ -162,6 +162,8 @@ export class SqliteGroupCommitStore implements IncidentStore {
     if (!db.inTransaction) {
       if (Reads.has(method)) {
         const read = this.invoke(method, args);
+        // Handled now (it is answered after the sync): a failed read is not "unhandled" meanwhile.
+        read.catch(() => undefined);
         return this.lastDurable.then(() => read);
       }
       try {
