@@ -53,8 +53,18 @@ export class LeaseSweeper {
         work.track(this.resume(record, running), record.id);
       else work.track(dispatcher.abandon(lapsed), lapsed.incidentId);
     }
-    for (const record of await store.list({ status: 'open', limit: 100_000 })) {
+    // Every open incident, a few fields each; loaded whole only when there is something to do
+    // for it: a deadline to arm (waiting, and no timer here yet), or a step or VM check that may
+    // have been left (preflight, or a running step, unchanged for a lease). Idle incidents stay
+    // in the store (issue 20: loading all of them every sweep kept 1,000 idle incidents' memory).
+    for (const open of await store.openIncidents()) {
       if (this.closed) return;
+      const toArm = open.waiting && !deadlines.isArmed(open.id);
+      const quiet = startup || now.getTime() - Date.parse(open.updatedAt) >= this.deps.leaseMs;
+      const mayBeLeft = quiet && (open.state === 'preflight' || open.state.endsWith('.running'));
+      if (!toArm && !mayBeLeft) continue;
+      const record = await store.get(open.id);
+      if (!record || record.status !== 'open') continue;
       if (!deadlines.isArmed(record.id)) deadlines.arm(record);
       if (!startup && now.getTime() - Date.parse(record.updatedAt) < this.deps.leaseMs) continue;
       const running = runningStep(record);

@@ -51,6 +51,9 @@ export abstract class ComposedIncidentStore implements IncidentStore {
   list(...args: Args<'list'>): Result<'list'> {
     return this.parts.log.list(...args);
   }
+  openIncidents(): Result<'openIncidents'> {
+    return this.parts.log.openIncidents();
+  }
   transcript(...args: Args<'transcript'>): Result<'transcript'> {
     return this.parts.log.transcript(...args);
   }

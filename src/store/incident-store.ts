@@ -137,7 +137,23 @@ export interface IncidentLog {
    */
   setThread(id: string, thread: string): Promise<void>;
   list(filter?: IncidentFilter): Promise<IncidentRecord[]>;
+  /**
+   * Every open incident in a few fields, read without its body being parsed here: the lease
+   * sweep looks at all of them every few seconds and loads only those it has work for
+   * (issue 20: loading 1,000 idle incidents every 10 s kept their memory in the process).
+   */
+  openIncidents(): Promise<OpenIncident[]>;
   transcript(id: string): Promise<TranscriptEntry[]>;
+}
+
+/** An open incident as the lease sweep sees it first. */
+export interface OpenIncident {
+  id: string;
+  updatedAt: string;
+  /** `IncidentRecord.state`. */
+  state: string;
+  /** Whether it waits for a person (`IncidentRecord.pending` is set): it has a deadline. */
+  waiting: boolean;
 }
 
 /** Run Commands and Azure actions in flight, each held by one replica under a lease. */

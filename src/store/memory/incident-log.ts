@@ -7,6 +7,7 @@ import type {
   IncidentPatch,
   IncidentRecord,
   NewIncident,
+  OpenIncident,
 } from '../incident-store';
 import { nextVersion } from '../next-version';
 import { alreadyOpen, openVmKey } from '../open-vm-key';
@@ -75,6 +76,12 @@ export class MemoryIncidentLog implements IncidentLog {
 
   async list(filter: IncidentFilter = {}): Promise<IncidentRecord[]> {
     return filterIncidents([...this.tables.incidents.values()], filter).map(clone);
+  }
+
+  async openIncidents(): Promise<OpenIncident[]> {
+    return [...this.tables.incidents.values()]
+      .filter((r) => r.status === 'open')
+      .map((r) => ({ id: r.id, updatedAt: r.updatedAt, state: r.state, waiting: Boolean(r.pending) }));
   }
 
   async transcript(id: string): Promise<TranscriptEntry[]> {

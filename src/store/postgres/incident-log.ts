@@ -8,6 +8,7 @@ import type {
   IncidentPatch,
   IncidentRecord,
   NewIncident,
+  OpenIncident,
 } from '../incident-store';
 import { nextVersion } from '../next-version';
 import { alreadyOpen, openVmKey } from '../open-vm-key';
@@ -209,6 +210,26 @@ export class PostgresIncidentLog implements IncidentLog {
       args,
     );
     return rows.map(toRecord);
+  }
+
+  async openIncidents(): Promise<OpenIncident[]> {
+    // PostgreSQL reads the two fields out of the JSON (its json operators and json_typeof):
+    // the bodies never cross the wire.
+    const { rows } = await this.db.read<{
+      id: string;
+      updated_at: string;
+      state: string | null;
+      waiting: boolean | null;
+    }>(
+      `select id, updated_at, j->>'state' as state, json_typeof(j->'pending') = 'object' as waiting
+       from (select id, updated_at, body::json as j from incidents where status = 'open') open_incidents`,
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      updatedAt: r.updated_at,
+      state: r.state ?? '',
+      waiting: r.waiting === true,
+    }));
   }
 
   private async row(id: string): Promise<IncidentRow | undefined> {

@@ -12,6 +12,7 @@ type Result<K extends keyof IncidentStore> = IncidentStore[K] extends (...args: 
 const Reads: ReadonlySet<keyof IncidentStore> = new Set<keyof IncidentStore>([
   'get',
   'list',
+  'openIncidents',
   'transcript',
   'getDispatch',
   'lapsedDispatches',
@@ -109,6 +110,9 @@ export class SqliteGroupCommitStore implements IncidentStore {
   }
   list(...args: Args<'list'>): Result<'list'> {
     return this.call('list', args) as Result<'list'>;
+  }
+  openIncidents(...args: Args<'openIncidents'>): Result<'openIncidents'> {
+    return this.call('openIncidents', args) as Result<'openIncidents'>;
   }
   transcript(...args: Args<'transcript'>): Result<'transcript'> {
     return this.call('transcript', args) as Result<'transcript'>;

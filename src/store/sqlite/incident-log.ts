@@ -8,6 +8,7 @@ import type {
   IncidentPatch,
   IncidentRecord,
   NewIncident,
+  OpenIncident,
 } from '../incident-store';
 import { nextVersion } from '../next-version';
 import { alreadyOpen, openVmKey } from '../open-vm-key';
@@ -158,6 +159,23 @@ export class SqliteIncidentLog implements IncidentLog {
     const sql = `select ${IncidentColumns} from incidents
       ${where.length ? `where ${where.join(' and ')}` : ''} order by created_at desc, id desc limit @limit`;
     return (statement(this.db, sql).all(args) as IncidentRow[]).map(toRecord);
+  }
+
+  async openIncidents(): Promise<OpenIncident[]> {
+    // SQLite reads the two fields out of the JSON itself (sqlite.org/json1.html: json_extract,
+    // json_type), so no body becomes a JavaScript object.
+    const rows = statement(
+      this.db,
+      `select id, updated_at, json_extract(body, '$.state') as state,
+         json_type(body, '$.pending') = 'object' as waiting
+       from incidents where status = 'open'`,
+    ).all() as { id: string; updated_at: string; state: string | null; waiting: number | null }[];
+    return rows.map((r) => ({
+      id: r.id,
+      updatedAt: r.updated_at,
+      state: r.state ?? '',
+      waiting: r.waiting === 1,
+    }));
   }
 
   async transcript(id: string): Promise<TranscriptEntry[]> {

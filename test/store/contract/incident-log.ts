@@ -1,7 +1,7 @@
 import { ErrorCodes } from '../../../src/core/errors';
 import { verifyChain } from '../../../src/core/transcript';
 import type { IncidentLog } from '../../../src/store/incident-store';
-import { type Closeable, newIncident } from './fixtures';
+import { type Closeable, newIncident, T0, T1 } from './fixtures';
 
 /** The IncidentLog contract: incidents, their versions and their hash-chained transcript. */
 export function describeIncidentLogContract(name: string, make: () => Promise<IncidentLog & Closeable>) {
@@ -166,6 +166,35 @@ export function describeIncidentLogContract(name: string, make: () => Promise<In
       await store.create(newIncident('c', { status: 'closed' }), [], '2026-11-25T12:00:00.000Z');
       expect((await store.list({ status: 'open', requester: 'U1' })).map((r) => r.id)).toEqual(['a']);
       expect((await store.list({ requester: 'U1' })).map((r) => r.id)).toEqual(['c', 'a']);
+    });
+
+    test('openIncidents: every open incident with its state and whether it waits, closed ones left out', async () => {
+      const waiting = { stepId: 'diagnose', attempt: 1, deadline: T1 };
+      await store.create(newIncident('o1'), [], T0);
+      await store.create(
+        newIncident('o2', {
+          state: 'diagnose.awaiting',
+          pending: waiting,
+          vm: { subscriptionId: 's', resourceGroup: 'rg', name: 'vm-2' },
+        }),
+        [],
+        T0,
+      );
+      await store.create(
+        newIncident('o3', { vm: { subscriptionId: 's', resourceGroup: 'rg', name: 'vm-3' } }),
+        [],
+        T0,
+      );
+      await store.save('o3', 1, { status: 'closed', state: 'done', outcome: 'resolved' }, [], T1);
+      await store.save('o1', 1, { state: 'diagnose.running' }, [], T1);
+      const open = (await store.openIncidents()).sort((a, b) => a.id.localeCompare(b.id));
+      expect(open).toEqual([
+        { id: 'o1', updatedAt: T1, state: 'diagnose.running', waiting: false },
+        { id: 'o2', updatedAt: T0, state: 'diagnose.awaiting', waiting: true },
+      ]);
+      // A wait that ended is no longer one.
+      await store.save('o2', 1, { state: 'diagnose.running', pending: null }, [], T1);
+      expect((await store.openIncidents()).find((o) => o.id === 'o2')?.waiting).toBe(false);
     });
 
     test('records handed out are copies', async () => {
