@@ -26,7 +26,13 @@ describe('memory settling after a burst (issue 20)', () => {
     const grown = youngGenerationMb();
     expect(grown).toBeGreaterThan(4);
     const settled: { rssBefore: number; rssAfter: number }[] = [];
-    const settler = settleMemoryWhenQuiet({ checkMs: 100, slackMb: 2, onSettled: (s) => settled.push(s) });
+    // No spacing: what keeps it from collecting again is that nothing new happened.
+    const settler = settleMemoryWhenQuiet({
+      checkMs: 100,
+      slackMb: 2,
+      spacingMs: 0,
+      onSettled: (s) => settled.push(s),
+    });
     try {
       await until('the settling', () => (settler.count > 0 ? true : undefined), 10_000);
       expect(youngGenerationMb()).toBeLessThan(grown / 2);

@@ -57,16 +57,20 @@ export class LeaseSweeper {
     // for it: a deadline to arm (waiting, and no timer here yet), or a step or VM check that may
     // have been left (preflight, or a running step, unchanged for a lease). Idle incidents stay
     // in the store (issue 20: loading all of them every sweep kept 1,000 idle incidents' memory).
+    // Unchanged for a lease: its replica may be gone (at start-up, everything is this one's).
+    const unchanged = (updatedAt: string) =>
+      startup || now.getTime() - Date.parse(updatedAt) >= this.deps.leaseMs;
     for (const open of await store.openIncidents()) {
       if (this.closed) return;
       const toArm = open.waiting && !deadlines.isArmed(open.id);
-      const quiet = startup || now.getTime() - Date.parse(open.updatedAt) >= this.deps.leaseMs;
-      const mayBeLeft = quiet && (open.state === 'preflight' || open.state.endsWith('.running'));
+      const mayBeLeft =
+        unchanged(open.updatedAt) && (open.state === 'preflight' || open.state.endsWith('.running'));
       if (!toArm && !mayBeLeft) continue;
+      // Loaded, it decides as it is now (it may have changed since the listing).
       const record = await store.get(open.id);
-      if (!record || record.status !== 'open') continue;
+      if (record?.status !== 'open') continue;
       if (!deadlines.isArmed(record.id)) deadlines.arm(record);
-      if (!startup && now.getTime() - Date.parse(record.updatedAt) < this.deps.leaseMs) continue;
+      if (!unchanged(record.updatedAt)) continue;
       const running = runningStep(record);
       if (record.state === 'preflight') {
         const playbook = this.deps.playbooks.get(record.playbookId, record.id);

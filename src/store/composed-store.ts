@@ -16,8 +16,11 @@ export interface StoreParts {
   refs: MessageRefStore;
 }
 
-type Args<K extends keyof IncidentStore> = IncidentStore[K] extends (...args: infer A) => unknown ? A : never;
-type Result<K extends keyof IncidentStore> = IncidentStore[K] extends (...args: never[]) => infer R
+/** A store method's arguments and result, for the stores that forward each call (this one, group-commit-store.ts). */
+export type Args<K extends keyof IncidentStore> = IncidentStore[K] extends (...args: infer A) => unknown
+  ? A
+  : never;
+export type Result<K extends keyof IncidentStore> = IncidentStore[K] extends (...args: never[]) => infer R
   ? R
   : never;
 

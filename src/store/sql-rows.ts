@@ -1,5 +1,5 @@
 import type { TranscriptEntry } from '../core/transcript';
-import type { DispatchRecord, IncidentRecord, OutboxItem } from './incident-store';
+import type { DispatchRecord, IncidentRecord, OpenIncident, OutboxItem } from './incident-store';
 
 /**
  * The rows both SQL stores read and write (same tables and column names in SQLite and
@@ -54,6 +54,24 @@ export const IncidentColumns = 'body, version, created_at, updated_at';
 export const EntryColumns = 'incident_id, seq, at, kind, actor, data, prev_hash, hash';
 export const DispatchColumns =
   'incident_id, step_id, attempt, status, poller_state, result, updated_at, owner, lease_until';
+
+/** `openIncidents()`'s row: the two body fields as each database's JSON functions return them. */
+export interface OpenIncidentRow {
+  id: string;
+  updated_at: string;
+  state: string | null;
+  /** SQLite answers a comparison with 0 or 1, PostgreSQL with a boolean; null when absent. */
+  waiting: boolean | number | null;
+}
+
+export function toOpenIncident(row: OpenIncidentRow): OpenIncident {
+  return {
+    id: row.id,
+    updatedAt: row.updated_at,
+    state: row.state ?? '',
+    waiting: row.waiting === true || row.waiting === 1,
+  };
+}
 
 export function toRecord(row: IncidentRow): IncidentRecord {
   return {

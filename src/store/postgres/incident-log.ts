@@ -17,7 +17,9 @@ import {
   type EntryRow,
   IncidentColumns,
   type IncidentRow,
+  type OpenIncidentRow,
   toEntry,
+  toOpenIncident,
   toRecord,
 } from '../sql-rows';
 import { appendArgs, appendCtes, whileChainMoves } from './append-in-statement';
@@ -215,21 +217,11 @@ export class PostgresIncidentLog implements IncidentLog {
   async openIncidents(): Promise<OpenIncident[]> {
     // PostgreSQL reads the two fields out of the JSON (its json operators and json_typeof):
     // the bodies never cross the wire.
-    const { rows } = await this.db.read<{
-      id: string;
-      updated_at: string;
-      state: string | null;
-      waiting: boolean | null;
-    }>(
+    const { rows } = await this.db.read<OpenIncidentRow>(
       `select id, updated_at, j->>'state' as state, json_typeof(j->'pending') = 'object' as waiting
        from (select id, updated_at, body::json as j from incidents where status = 'open') open_incidents`,
     );
-    return rows.map((r) => ({
-      id: r.id,
-      updatedAt: r.updated_at,
-      state: r.state ?? '',
-      waiting: r.waiting === true,
-    }));
+    return rows.map(toOpenIncident);
   }
 
   private async row(id: string): Promise<IncidentRow | undefined> {

@@ -1,12 +1,8 @@
 import fs from 'node:fs';
 import { messageOf } from '../../core/errors';
+import type { Args, Result } from '../composed-store';
 import type { IncidentStore } from '../incident-store';
 import { SqliteIncidentStore } from '../sqlite-store';
-
-type Args<K extends keyof IncidentStore> = IncidentStore[K] extends (...args: infer A) => unknown ? A : never;
-type Result<K extends keyof IncidentStore> = IncidentStore[K] extends (...args: never[]) => infer R
-  ? R
-  : never;
 
 /** The port's methods that only read: outside a group they need no transaction. */
 const Reads: ReadonlySet<keyof IncidentStore> = new Set<keyof IncidentStore>([

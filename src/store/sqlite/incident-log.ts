@@ -17,7 +17,9 @@ import {
   type EntryRow,
   IncidentColumns,
   type IncidentRow,
+  type OpenIncidentRow,
   toEntry,
+  toOpenIncident,
   toRecord,
 } from '../sql-rows';
 import { queueMessages } from './outbox-queue';
@@ -169,13 +171,8 @@ export class SqliteIncidentLog implements IncidentLog {
       `select id, updated_at, json_extract(body, '$.state') as state,
          json_type(body, '$.pending') = 'object' as waiting
        from incidents where status = 'open'`,
-    ).all() as { id: string; updated_at: string; state: string | null; waiting: number | null }[];
-    return rows.map((r) => ({
-      id: r.id,
-      updatedAt: r.updated_at,
-      state: r.state ?? '',
-      waiting: r.waiting === 1,
-    }));
+    ).all() as OpenIncidentRow[];
+    return rows.map(toOpenIncident);
   }
 
   async transcript(id: string): Promise<TranscriptEntry[]> {
