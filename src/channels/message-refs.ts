@@ -27,10 +27,22 @@ export class MessageRefs<T> {
   }
 }
 
-/** A platform's step cards (kept to be closed later) and its progress lines (updated in place). */
-export function openPlatformRefs<Card>(store: MessageRefStore, platform: 'slack' | 'teams') {
-  return {
-    cards: new MessageRefs<Card>(store, `${platform}:card`),
-    progress: new UpdatableMessages(new MessageRefs<string>(store, `${platform}:progress`)),
+/**
+ * A platform's step cards (kept to be closed later) and its progress lines (updated in place),
+ * read and written through a given ref store: a delivery's own (`Delivery.refs`, which the
+ * outbox writes with the messages' mark) or the channel's.
+ */
+export function openPlatformRefs<Card>(platform: 'slack' | 'teams') {
+  const progress = new UpdatableMessages();
+  return function through(store: MessageRefStore) {
+    const progressRefs = new MessageRefs<string>(store, `${platform}:progress`);
+    return {
+      cards: new MessageRefs<Card>(store, `${platform}:card`),
+      progress: {
+        show: (...args: ProgressArgs) => progress.show(progressRefs, ...args),
+      },
+    };
   };
 }
+
+type ProgressArgs = Parameters<UpdatableMessages['show']> extends [unknown, ...infer Rest] ? Rest : never;

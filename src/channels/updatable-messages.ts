@@ -9,9 +9,8 @@ import type { MessageRefs } from './message-refs';
 export class UpdatableMessages {
   private readonly ids = new Map<string, Promise<string | undefined>>();
 
-  constructor(private readonly refs: MessageRefs<string>) {}
-
   async show(
+    refs: MessageRefs<string>,
     key: string,
     done: boolean,
     post: () => Promise<string | undefined>,
@@ -23,11 +22,11 @@ export class UpdatableMessages {
       if (id) await update(id);
     } else {
       let posted = false;
-      const first = this.refs.get(key).then(async (known) => {
+      const first = refs.get(key).then(async (known) => {
         if (known) return known;
         posted = true;
         const id = await post();
-        if (id) await this.refs.set(key, id);
+        if (id) await refs.set(key, id);
         return id;
       });
       this.ids.set(key, first);

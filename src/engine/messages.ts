@@ -3,6 +3,7 @@ import type { ChannelRef, Locale, Localized, Risk, User, VmRef } from '../core/t
 import type { CauseFinding } from '../playbook/evaluate-causes';
 import type { EndOutcome, StepParams } from '../playbook/machine-types';
 import type { StepKind } from '../playbook/schema';
+import type { MessageRefStore } from '../store/incident-store';
 
 /** What a person can do on a step card. */
 export type CardAction = 'approve' | 'skip' | 'abort' | 'showScript';
@@ -87,6 +88,13 @@ export interface Delivery {
    * accepted just before it died: a sink that can look in the thread does so before posting.
    */
   maybeSent?: boolean;
+  /**
+   * Where the channel keeps its handles on this message (a card's ts, a progress line's id):
+   * the outbox's delivery round, which writes them with the round's mark (markSent) and shows
+   * them to the round's later messages. Absent (a message not from the outbox), the channel's
+   * own store.
+   */
+  refs?: MessageRefStore;
 }
 
 /** The chat side of the engine: one implementation per platform. */

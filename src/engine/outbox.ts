@@ -1,12 +1,20 @@
 import { ErrorCodes, messageOf } from '../core/errors';
-import type { IncidentLog, IncidentRecord, OutboxItem, OutboxQueue } from '../store/incident-store';
+import type {
+  IncidentLog,
+  IncidentRecord,
+  MessageRefStore,
+  OutboxItem,
+  OutboxQueue,
+} from '../store/incident-store';
+import { DeliveryRound } from './delivery-round';
 import type { EngineMetrics } from './engine-metrics';
 import { HeldLeases } from './held-leases';
 import type { MessageSink, OutMessage } from './messages';
 import { defaultBackoff, retryAfterMs } from './retry-delay';
 
 export interface OutboxDeps {
-  store: OutboxQueue & Pick<IncidentLog, 'get'>;
+  /** The outbox, the incident (read for its channel), and the channels' refs (read by a round, written with its mark). */
+  store: OutboxQueue & Pick<IncidentLog, 'get'> & Pick<MessageRefStore, 'getRef'>;
   sink: MessageSink;
   /** This replica: the owner of the messages it is delivering. */
   owner: string;
@@ -42,8 +50,9 @@ export class Outbox {
    * one; it is marked again, never sent again.
    */
   private readonly accepted = new Set<number>();
-  /** Accepted messages whose mark failed (the database was away): marked at the next round. */
+  /** Accepted messages whose mark failed (the database was away), and their refs: written at the next round. */
   private readonly unmarked = new Set<number>();
+  private readonly unmarkedRefs = new Map<string, string>();
   /** Claims this process took per pending message; more claims in the store mean someone else held it. */
   private readonly ourClaims = new Map<number, number>();
   /** Messages whose delivery failed here: the platform may have taken it all the same (a timeout). */
@@ -170,18 +179,31 @@ export class Outbox {
   }
 
   /**
-   * One incident's messages, oldest first; the first failure holds the rest back. Each is
-   * marked sent as soon as the platform accepted it, so that a replica dying mid-round
-   * leaves at most the one message in flight to the next owner, which then looks for it in
-   * the thread (`maybeSent`) before posting it again.
+   * One incident's messages, oldest first; the first failure holds the rest back. The
+   * messages the platform accepted are marked sent, with the refs the channel kept on them,
+   * when the round ends (delivery-round.ts says what a replica dying mid-round leaves), and
+   * before a failure lets go of the incident's claim.
    */
   private async deliverInOrder(items: OutboxItem[], saved?: IncidentRecord): Promise<void> {
+    const round = new DeliveryRound(this.deps.store);
+    try {
+      await this.deliverEach(items, round, saved);
+    } finally {
+      await this.markRound(round);
+    }
+  }
+
+  private async deliverEach(
+    items: OutboxItem[],
+    round: DeliveryRound,
+    saved?: IncidentRecord,
+  ): Promise<void> {
     const { store, owner } = this.deps;
     let known = saved;
     for (const item of items) {
       if (this.closed) return; // the lease lapses (or is released) and another round takes them
       if (this.accepted.has(item.id)) {
-        await this.mark(item.id);
+        round.accepted(item.id);
         continue;
       }
       // Read once per round: only the root message changes the record (the channel records the
@@ -213,42 +235,49 @@ export class Outbox {
           // Only this engine queues messages (`posted`), so the stored JSON is an OutMessage.
           message: item.message as OutMessage,
           outboxId: item.id,
+          refs: round.refs,
           ...(maybeSent ? { maybeSent } : {}),
         });
       } catch (err) {
         this.remember(this.attempted, item.id);
+        // The accepted ones first: the retry lets go of the incident's other claimed messages.
+        await this.markRound(round);
         if (!(await this.failed(item, err))) return;
         continue;
       } finally {
         this.deps.metrics.outgoing(-1);
       }
       this.remember(this.accepted, item.id);
+      round.accepted(item.id);
       if (isRoot) known = undefined;
-      await this.mark(item.id);
     }
   }
 
-  /** Records that the platform accepted a message; kept for the next round if the database is away. */
-  private async mark(id: number): Promise<void> {
+  /** Records what the platform accepted in a round; kept for the next round if the database is away. */
+  private async markRound(round: DeliveryRound): Promise<void> {
+    const { ids, refs } = round.take();
+    if (ids.length === 0 && refs.length === 0) return;
     try {
-      await this.deps.store.settleOutbox([id], this.deps.owner, 'sent', this.at());
-      this.unmarked.delete(id);
-      this.forget(id);
+      await this.deps.store.markSent(ids, this.at(), refs);
+      for (const id of ids) this.forget(id);
     } catch (err) {
-      this.remember(this.unmarked, id);
+      for (const id of ids) this.remember(this.unmarked, id);
+      for (const { key, value } of refs) this.unmarkedRefs.set(key, value);
       throw err;
     }
   }
 
   /** The marks a failure held back, first thing in a round. */
   private async markAccepted(): Promise<void> {
-    if (this.unmarked.size === 0) return;
+    if (this.unmarked.size === 0 && this.unmarkedRefs.size === 0) return;
     const ids = [...this.unmarked];
-    await this.deps.store.settleOutbox(ids, this.deps.owner, 'sent', this.at());
+    const refs = [...this.unmarkedRefs].map(([key, value]) => ({ key, value }));
+    await this.deps.store.markSent(ids, this.at(), refs);
     for (const id of ids) {
       this.unmarked.delete(id);
       this.forget(id);
     }
+    for (const { key } of refs) this.unmarkedRefs.delete(key);
   }
 
   /** A message is settled: only `accepted` keeps it (against a stale claim). */

@@ -96,6 +96,9 @@ export abstract class ComposedIncidentStore implements IncidentStore {
   settleOutbox(...args: Args<'settleOutbox'>): Result<'settleOutbox'> {
     return this.parts.outbox.settleOutbox(...args);
   }
+  markSent(...args: Args<'markSent'>): Result<'markSent'> {
+    return this.parts.outbox.markSent(...args);
+  }
   retryOutbox(...args: Args<'retryOutbox'>): Result<'retryOutbox'> {
     return this.parts.outbox.retryOutbox(...args);
   }

@@ -216,6 +216,13 @@ export interface OutboxQueue {
     at: string,
     error?: string,
   ): Promise<void>;
+  /**
+   * The messages a delivery round had accepted by the platform, marked sent, and the handles
+   * the channel keeps on them (message refs: a card's ts, a progress line's id), in one write:
+   * another replica takes the incident's next messages only once these are settled, so it
+   * finds the refs it needs. Marking a settled message changes nothing (as settleOutbox).
+   */
+  markSent(ids: number[], at: string, refs?: readonly MessageRef[]): Promise<void>;
   /** A delivery failed: the message is due again at `nextAt`; the incident's other claimed messages wait behind it. */
   retryOutbox(item: OutboxItem, owner: string, nextAt: string, error: string): Promise<void>;
   /** Messages not delivered yet (the outgoing queue depth). */
@@ -223,6 +230,12 @@ export interface OutboxQueue {
 }
 
 /** A channel's id for a message it updates later (a card, a progress line), shared by replicas. */
+/** A channel's handle on a message it posted, by key (message-refs.ts); the last write wins. */
+export interface MessageRef {
+  key: string;
+  value: string;
+}
+
 export interface MessageRefStore {
   getRef(key: string): Promise<string | undefined>;
   setRef(key: string, value: string, at: string): Promise<void>;

@@ -11,7 +11,7 @@ import { SimulatedVmOperations } from '../support/simulated-vm-operations';
  * must not sit on it until the lease runs out. Each fault is injected once into a real
  * store (the outbox under test is the engine's own).
  */
-type Fault = { method: 'claimOutbox' | 'settleOutbox'; error: Error };
+type Fault = { method: 'claimOutbox' | 'markSent'; error: Error };
 
 function faultyStore(inner: IncidentStore, faults: Fault[]): IncidentStore {
   return new Proxy(inner, {
@@ -63,7 +63,7 @@ async function written(store: IncidentStore, id: string): Promise<string[]> {
 }
 
 test.each<[string, Fault['method']]>([
-  ['the mark after the platform accepted a message', 'settleOutbox'],
+  ['the mark after the platform accepted a message', 'markSent'],
   ['the claim itself', 'claimOutbox'],
 ])(
   'a failure of %s: the messages still go out once, in order, without waiting for a lease',

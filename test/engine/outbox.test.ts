@@ -39,12 +39,14 @@ const notice = (n: number): OutMessage => ({
 function rig() {
   const store = new MemoryIncidentStore();
   const gets: string[] = [];
-  // Counts the incident reads; every other call goes straight to the store.
+  const calls: string[] = [];
+  // Counts the incident reads and names every call; each goes straight to the store.
   const counted = new Proxy(store, {
     get(target, name, receiver) {
       const value = Reflect.get(target, name, receiver) as unknown;
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
+        calls.push(String(name));
         if (name === 'get') gets.push(String(args[0]));
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
@@ -52,9 +54,12 @@ function rig() {
   });
   const delivered: Delivery[] = [];
   const errors: unknown[] = [];
+  // A sink a test makes fail, or keep refs as a channel does (slack-sink.ts).
+  const hooks: { sink?: (delivery: Delivery) => Promise<void> } = {};
   const outbox = new Outbox({
     store: counted,
     sink: async (delivery) => {
+      await hooks.sink?.(delivery);
       delivered.push(delivery);
       // What a channel does once the root message is posted: the thread is recorded.
       if (delivery.message.kind === 'opened') await store.setThread(delivery.incidentId, 'thread-1');
@@ -65,7 +70,7 @@ function rig() {
     metrics: noMetrics,
     onError: (err) => void errors.push(err),
   });
-  return { store, outbox, gets, delivered, errors };
+  return { store, outbox, gets, calls, hooks, delivered, errors };
 }
 
 /** A transition saved with its messages, as CommandHandler saves one. */
@@ -149,19 +154,23 @@ test('after the root message the incident is read again: the next messages go in
   await outbox.flush(id, created);
   expect(gets).toEqual([id]);
   const where = { incidentId: id, locale: 'it', vm: incident.vm };
+  // Each delivery reads and keeps its refs through the round's (delivery-round.ts).
+  const refs = { getRef: expect.any(Function), setRef: expect.any(Function) };
   expect(delivered).toEqual([
-    { ...where, channel: { platform: 'cli', channel: 'unit' }, message: opened, outboxId: 1 },
+    { ...where, channel: { platform: 'cli', channel: 'unit' }, message: opened, outboxId: 1, refs },
     {
       ...where,
       channel: { platform: 'cli', channel: 'unit', thread: 'thread-1' },
       message: notice(1),
       outboxId: 2,
+      refs,
     },
     {
       ...where,
       channel: { platform: 'cli', channel: 'unit', thread: 'thread-1' },
       message: notice(2),
       outboxId: 3,
+      refs,
     },
   ]);
 });
@@ -288,4 +297,53 @@ test('a transition saved while another replica posts the root message: its messa
   expect(savedOnB?.channel.thread).toBeUndefined();
   await outbox('b').flush(id, savedOnB);
   expect(threads).toEqual([undefined, 'thread-1']);
+});
+
+describe('a round writes what the platform accepted once, with the refs the channel kept', () => {
+  const card = (n: number): OutMessage => ({
+    kind: 'cardClosed',
+    key: `${id}:step-${n}:1`,
+    stepId: `step-${n}`,
+    attempt: 1,
+    text: { en: `closed ${n}`, it: `chiuso ${n}` },
+  });
+
+  test('one mark for the round; a ref kept earlier in the round is read from it, an older one from the store', async () => {
+    const { store, outbox, calls, hooks } = rig();
+    await store.setRef('cli:card:old', 'ts-old', at);
+    const read: (string | undefined)[] = [];
+    // Each notice keeps a ref, as a posted card does; each closing reads one back.
+    hooks.sink = async (d) => {
+      const m = d.message;
+      if (m.kind === 'notice') await d.refs!.setRef(`cli:card:${m.text.en}`, `ts-${m.text.en}`, at);
+      if (m.kind === 'cardClosed')
+        read.push(await d.refs!.getRef(m.key === `${id}:step-1:1` ? 'cli:card:notice 1' : 'cli:card:old'));
+    };
+    const created = await store.create(incident, [], at, [opened, notice(1), card(1), card(2)]);
+    await outbox.flush(id, created);
+    expect(read).toEqual(['ts-notice 1', 'ts-old']);
+    // One claim, one read of the incident after the root message, the old ref, one mark.
+    expect(calls.filter((c) => c !== 'get')).toEqual(['claimOutbox', 'getRef', 'markSent']);
+    expect(await store.outboxDepth()).toBe(0);
+    expect(await store.getRef('cli:card:notice 1')).toBe('ts-notice 1');
+  });
+
+  test('a failure mid-round: what was accepted before it is marked (with its refs) before the retry lets go of the claim', async () => {
+    const { store, outbox, calls, hooks, delivered, errors } = rig();
+    let failures = 1;
+    hooks.sink = async (d) => {
+      const m = d.message;
+      if (m.kind === 'notice' && m.text.en === 'notice 1') await d.refs!.setRef('cli:card:1', 'ts-1', at);
+      if (m.kind === 'notice' && m.text.en === 'notice 2' && failures-- > 0)
+        throw new Error('slack said 500');
+    };
+    const created = await store.create(incident, [], at, [opened, notice(1), notice(2)]);
+    await outbox.flush(id, created);
+    expect(errors).toHaveLength(1);
+    expect(calls.filter((c) => c !== 'get')).toEqual(['claimOutbox', 'markSent', 'retryOutbox']);
+    // The two accepted are settled and their ref written; the failed one waits for its retry.
+    expect(await store.outboxDepth()).toBe(1);
+    expect(await store.getRef('cli:card:1')).toBe('ts-1');
+    expect(delivered.map((d) => d.message)).toEqual([opened, notice(1)]);
+  });
 });

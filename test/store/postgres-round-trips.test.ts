@@ -107,8 +107,26 @@ test('round trips per operation: a transition with its entries and messages, a c
     saveUnread: 2,
   });
   expect(settle).toBe(1);
+  // A delivery round's mark: its messages and the refs the channel kept on them, one statement
+  // (before: one statement per message and one per ref).
+  await store.append('i1', [posted(6), posted(7)], T0, [{ n: 6 }, { n: 7 }]);
+  const round = await store.claimOutbox({ owner: 'replica-b', until: Later, now: T2, limit: 10 });
+  const refs = [
+    { key: 'slack:card:i1:a:1', value: '{"ts":"1.1"}' },
+    { key: 'slack:progress:i1:a:1', value: '"1.2"' },
+  ];
+  expect(
+    await trips(() =>
+      store.markSent(
+        round.map((m) => m.id),
+        T1,
+        refs,
+      ),
+    ),
+  ).toBe(1);
+  expect(await store.getRef('slack:progress:i1:a:1')).toBe('"1.2"');
   // What was counted was done: the chain holds, every message went out in order.
   expect(verifyChain(await store.transcript('i1')).ok).toBe(true);
-  expect((await store.transcript('i1')).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  expect((await store.transcript('i1')).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   expect(await store.outboxDepth()).toBe(0);
 });

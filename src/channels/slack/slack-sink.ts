@@ -26,7 +26,7 @@ export interface SlackSinkDeps {
 export function createSlackSink(deps: SlackSinkDeps): (d: Delivery) => Promise<void> {
   const { client, ephemeral } = deps;
   const threads = new Map<string, string>();
-  const { cards, progress } = openPlatformRefs<{ ts: string; blocks: Block[] }>(deps.refs, 'slack');
+  const refsThrough = openPlatformRefs<{ ts: string; blocks: Block[] }>('slack');
 
   return async function sink(d: Delivery): Promise<void> {
     if (d.channel.platform !== 'slack') return;
@@ -35,6 +35,7 @@ export function createSlackSink(deps: SlackSinkDeps): (d: Delivery) => Promise<v
     const thread = threads.get(d.incidentId) ?? d.channel.thread;
     const inThread = thread ? { thread_ts: thread } : {};
     const locale = d.locale;
+    const { cards, progress } = refsThrough(d.refs ?? deps.refs);
     switch (m.kind) {
       case 'opened': {
         const text = renderText(m, locale);

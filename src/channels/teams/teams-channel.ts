@@ -61,7 +61,9 @@ export function createTeamsChannel(deps: ChannelDeps, options: TeamsOptions, log
   // (cloudAdapter.ts 366, `ensureOutboundServiceUrlAllowed`): a stored reference cannot point elsewhere.
   const adapter = new CloudAdapter(auth, undefined, undefined, undefined, policy);
   const checkJwt = authorizeJWT(auth);
-  const { cards, progress } = openPlatformRefs<{ id: string; card: AdaptiveCard }>(deps.refs, 'teams');
+  const refsThrough = openPlatformRefs<{ id: string; card: AdaptiveCard }>('teams');
+  // The cards as kept in the store, for a refresh (outside any delivery).
+  const { cards: storedCards } = refsThrough(deps.refs);
   // Proactive sends: the app's identity, or an anonymous one when no app is configured.
   const botIdentity = options.clientId ?? {};
 
@@ -100,7 +102,7 @@ export function createTeamsChannel(deps: ChannelDeps, options: TeamsOptions, log
         // may see any incident. Anyone else naming a card key gets no card.
         const card =
           input.kind === 'refresh' && options.approverIds.includes(who.user.id)
-            ? (await cards.get(input.cardKey))?.card
+            ? (await storedCards.get(input.cardKey))?.card
             : undefined;
         return answerInvoke(ctx, card ?? text);
       }
@@ -148,6 +150,7 @@ export function createTeamsChannel(deps: ChannelDeps, options: TeamsOptions, log
   async function sink(d: Delivery): Promise<void> {
     if (d.channel.platform !== 'teams' || !d.channel.reference) return;
     const m = d.message;
+    const { cards, progress } = refsThrough(d.refs ?? deps.refs);
     // Refusals reach the person who clicked in the invoke response, not the whole channel.
     if (m.kind === 'refusal') return;
     const reference = d.channel.reference as unknown as Parameters<CloudAdapter['continueConversation']>[1];

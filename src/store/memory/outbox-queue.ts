@@ -1,4 +1,4 @@
-import type { OutboxClaim, OutboxItem, OutboxQueue } from '../incident-store';
+import type { MessageRef, OutboxClaim, OutboxItem, OutboxQueue } from '../incident-store';
 import { clone, type MemoryTables, type OutboxEntry } from './tables';
 
 /** The outbox in memory. */
@@ -38,6 +38,11 @@ export class MemoryOutboxQueue implements OutboxQueue {
     for (const o of this.tables.outbox)
       if (ids.includes(o.id) && o.status === 'pending' && (status === 'sent' || o.owner === owner))
         Object.assign(o, { status, owner: null, leaseUntil: null, ...(error ? { error } : {}) });
+  }
+
+  async markSent(ids: number[], at: string, refs: readonly MessageRef[] = []): Promise<void> {
+    await this.settleOutbox(ids, '', 'sent', at);
+    for (const ref of refs) this.tables.refs.set(ref.key, ref.value);
   }
 
   async retryOutbox(item: OutboxItem, owner: string, nextAt: string, error: string): Promise<void> {

@@ -6,8 +6,9 @@
  *      setThread, finishDispatch (incident-log.ts, dispatch-leases.ts);
  *   2. dispatch rows, by (incident_id, step_id, attempt): finishDispatch, renewLeases,
  *      releaseLeases (dispatch-leases.ts, replica-leases.ts);
- *   3. outbox rows, by id: claimOutbox, settleOutbox, retryOutbox, renewLeases, releaseLeases
- *      (outbox-queue.ts, replica-leases.ts).
+ *   3. outbox rows, by id: claimOutbox, settleOutbox, markSent, retryOutbox, renewLeases,
+ *      releaseLeases (outbox-queue.ts, replica-leases.ts);
+ *   4. message ref rows, by key: markSent (after its outbox rows), setRef (message-refs.ts).
  * Inserting outbox or transcript rows takes no lock another statement waits for.
  *
  * Most writes are one statement (a transition with its transcript entries and messages is

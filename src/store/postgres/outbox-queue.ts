@@ -1,4 +1,4 @@
-import type { OutboxClaim, OutboxItem, OutboxQueue } from '../incident-store';
+import type { MessageRef, OutboxClaim, OutboxItem, OutboxQueue } from '../incident-store';
 import { type OutboxRow, toOutboxItem } from '../sql-rows';
 import type { PostgresConnection } from './connection';
 
@@ -64,6 +64,31 @@ export class PostgresOutboxQueue implements OutboxQueue {
        update outbox o set status = $3, settled_at = $4, last_error = $5, owner = null, lease_until = null
        from locked where o.id = locked.id`,
       [ids, owner, status, at, error ?? null],
+    );
+  }
+
+  /**
+   * One statement: the rows by id (lock 3), then the refs (lock 4, by key). The refs' upsert
+   * is gated on the mark, so it runs after the outbox rows are locked, as the lock order says.
+   * A key given twice is written once, with its last value (an upsert may not touch a row twice).
+   */
+  async markSent(ids: number[], at: string, refs: readonly MessageRef[] = []): Promise<void> {
+    const last = new Map(refs.map((r) => [r.key, r.value]));
+    const sorted = [...last].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    await this.db.write(
+      `with locked as (
+         select id from outbox where id = any($1::bigint[]) and status = 'pending' order by id for update),
+       marked as (
+         update outbox o set status = 'sent', settled_at = $2, last_error = null, owner = null, lease_until = null
+         from locked where o.id = locked.id
+         returning o.id)
+       insert into message_refs (key, value, updated_at)
+       select r.key, r.value, $2 from unnest($3::text[], $4::text[]) with ordinality as r (key, value, n)
+       -- Always true, but a one-time filter over all of marked: the outbox rows are locked first.
+       where (select count(*) from marked) >= 0
+       order by r.n
+       on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at`,
+      [ids, at, sorted.map(([key]) => key), sorted.map(([, value]) => value)],
     );
   }
 

@@ -143,6 +143,9 @@ export class SqliteGroupCommitStore implements IncidentStore {
   settleOutbox(...args: Args<'settleOutbox'>): Result<'settleOutbox'> {
     return this.call('settleOutbox', args) as Result<'settleOutbox'>;
   }
+  markSent(...args: Args<'markSent'>): Result<'markSent'> {
+    return this.call('markSent', args) as Result<'markSent'>;
+  }
   retryOutbox(...args: Args<'retryOutbox'>): Result<'retryOutbox'> {
     return this.call('retryOutbox', args) as Result<'retryOutbox'>;
   }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { OutboxClaim, OutboxItem, OutboxQueue } from '../incident-store';
+import type { MessageRef, OutboxClaim, OutboxItem, OutboxQueue } from '../incident-store';
 import { type OutboxRow, toOutboxItem } from '../sql-rows';
+import { SqliteMessageRefs } from './message-refs';
 import { inTransaction, statement } from './statements';
 
 /** The outbox in SQLite. */
@@ -55,6 +56,17 @@ export class SqliteOutboxQueue implements OutboxQueue {
       `update outbox set status = ?, settled_at = ?, last_error = ?, owner = null, lease_until = null
          where id in (select value from json_each(?)) and status = 'pending' and (? = 'sent' or owner = ?)`,
     ).run(status, at, error ?? null, JSON.stringify(ids), status, owner);
+  }
+
+  async markSent(ids: number[], at: string, refs: readonly MessageRef[] = []): Promise<void> {
+    inTransaction(this.db, () => {
+      statement(
+        this.db,
+        `update outbox set status = 'sent', settled_at = ?, last_error = null, owner = null, lease_until = null
+           where id in (select value from json_each(?)) and status = 'pending'`,
+      ).run(at, JSON.stringify(ids));
+      for (const ref of refs) SqliteMessageRefs.write(this.db, ref, at);
+    });
   }
 
   async retryOutbox(item: OutboxItem, owner: string, nextAt: string, error: string): Promise<void> {

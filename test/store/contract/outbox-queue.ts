@@ -1,4 +1,4 @@
-import type { IncidentLog, OutboxQueue } from '../../../src/store/incident-store';
+import type { IncidentLog, MessageRefStore, OutboxQueue } from '../../../src/store/incident-store';
 import { type Closeable, newIncident, T0, T1, T2 } from './fixtures';
 
 /**
@@ -7,10 +7,10 @@ import { type Closeable, newIncident, T0, T1, T2 } from './fixtures';
  */
 export function describeOutboxQueueContract(
   name: string,
-  make: () => Promise<OutboxQueue & IncidentLog & Closeable>,
+  make: () => Promise<OutboxQueue & IncidentLog & MessageRefStore & Closeable>,
 ) {
   describe(`OutboxQueue contract: ${name}`, () => {
-    let store: OutboxQueue & IncidentLog & Closeable;
+    let store: OutboxQueue & IncidentLog & MessageRefStore & Closeable;
     beforeEach(async () => {
       store = await make();
     });
@@ -70,6 +70,31 @@ export function describeOutboxQueueContract(
         T2,
       );
       expect(await store.outboxDepth()).toBe(0);
+    });
+
+    test('a round marked sent writes its refs in the same write; marking again changes nothing, the refs still land', async () => {
+      const msg = (n: number) => ({ kind: 'message.posted' as const, actor: null, data: { message: { n } } });
+      await store.create(newIncident('i1'), [msg(1), msg(2), msg(3)], T0, [{ n: 1 }, { n: 2 }, { n: 3 }]);
+      const claim = { owner: 'replica-a', until: T1, now: T0, limit: 10 };
+      const [one, two, three] = await store.claimOutbox(claim);
+      await store.setRef('slack:card:k2', 'old', T0);
+      // A key given twice keeps its last value (PostgreSQL: one upsert may not touch a row twice).
+      await store.markSent([one!.id, two!.id], T1, [
+        { key: 'slack:card:k2', value: 'ts-2' },
+        { key: 'slack:progress:k1', value: 'ts-1' },
+        { key: 'slack:card:k2', value: 'ts-2b' },
+      ]);
+      expect(await store.outboxDepth()).toBe(1);
+      expect(await store.getRef('slack:progress:k1')).toBe('ts-1');
+      expect(await store.getRef('slack:card:k2')).toBe('ts-2b');
+      // Marks held back by a failure come again with their refs: the rows are settled already.
+      await store.markSent([one!.id], T2, [{ key: 'slack:card:k3', value: 'ts-3' }]);
+      expect(await store.getRef('slack:card:k3')).toBe('ts-3');
+      expect(await store.outboxDepth()).toBe(1);
+      // Whoever says it: the acceptance is a fact (as settleOutbox 'sent'); nothing is left to claim.
+      await store.markSent([three!.id], T2);
+      expect(await store.outboxDepth()).toBe(0);
+      expect(await store.claimOutbox({ ...claim, owner: 'replica-b', now: T2 })).toEqual([]);
     });
   });
 }
