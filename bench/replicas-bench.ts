@@ -147,6 +147,8 @@ async function runSetup(setup: Setup, incidents: number): Promise<BenchRow> {
   const saves = await Promise.all(replicas.map((r) => saveTimes(r.url)));
   const saveSum = saves.reduce((a, s) => a + s.sum, 0);
   const saveCount = saves.reduce((a, s) => a + s.count, 0);
+  // PostgreSQL only: every statement the replicas sent (background rounds included), per incident.
+  const statements = saves.reduce((a, s) => a + s.statements, 0);
   for (const r of replicas) await r.stop();
 
   // Lost: an incident without its summary or a message never delivered. Duplicated: a
@@ -175,6 +177,7 @@ async function runSetup(setup: Setup, incidents: number): Promise<BenchRow> {
       ack_p99_ms: percentile(ackMs, 99),
       db_ms_per_transition: Math.round((saveSum / Math.max(1, saveCount)) * 1_000_000) / 1000,
       transitions: saveCount,
+      ...(statements > 0 ? { statements_per_incident: Math.round((statements / incidents) * 10) / 10 } : {}),
       ...Object.fromEntries(peakRss.map((mb, i) => [`peak_rss_mb_replica_${i + 1}`, mb])),
       messages_lost: lost,
       messages_duplicated: duplicated,
@@ -193,13 +196,14 @@ async function runSetup(setup: Setup, incidents: number): Promise<BenchRow> {
   };
 }
 
-/** The sum and count of the transition-save histogram a replica exposes at /metrics. */
-async function saveTimes(url: string): Promise<{ sum: number; count: number }> {
+/** The sum and count of the transition-save histogram a replica exposes at /metrics, and its statement count. */
+async function saveTimes(url: string): Promise<{ sum: number; count: number; statements: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const value = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? 0);
   return {
     sum: value('rdpfix_transition_save_seconds_sum'),
     count: value('rdpfix_transition_save_seconds_count'),
+    statements: value('rdpfix_store_statements_total'),
   };
 }
 

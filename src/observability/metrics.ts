@@ -25,7 +25,7 @@ export interface Metrics {
  * /metrics, made the server walk the whole table at will.
  */
 export function createMetrics(
-  store: Pick<IncidentStore, 'list' | 'outboxDepth'>,
+  store: Pick<IncidentStore, 'list' | 'outboxDepth'> & { readonly roundTrips?: number },
   options: { refreshMs?: number; onError?: (err: unknown) => void } = {},
 ): Metrics {
   const registry = new Registry();
@@ -86,6 +86,21 @@ export function createMetrics(
     help: 'Chat messages queued and not delivered yet (all replicas; refreshed in the background)',
     registers: [registry],
   });
+  // PostgreSQL's store counts the statements it sends, each a round trip (issue 20: what a
+  // transition costs on the wire). Read at each scrape; the other stores have no wire.
+  if (typeof store.roundTrips === 'number') {
+    let counted = 0;
+    new Counter({
+      name: 'rdpfix_store_statements_total',
+      help: 'Statements this replica sent to PostgreSQL, each one round trip (begin and commit included)',
+      registers: [registry],
+      collect() {
+        const now = store.roundTrips ?? counted;
+        this.inc(now - counted);
+        counted = now;
+      },
+    });
+  }
   const readStore = async () => {
     try {
       open.set((await store.list({ status: 'open', limit: OpenIncidentsCountLimit })).length);
