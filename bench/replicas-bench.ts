@@ -129,6 +129,11 @@ async function runSetup(setup: Setup, incidents: number): Promise<BenchRow> {
     throw new Error(`incident for ${vm} did not end within 5 minutes`);
   };
 
+  // CPU the system under test spent (the replicas, and PostgreSQL's backends serving them),
+  // per incident: steadier than the rate, which moves with whatever else the 2 cores run.
+  const cpuBefore = replicas.map((r) => cpuSeconds(r.pid));
+  const backends = setup.databaseUrl.startsWith('postgres') ? await backendPids(setup) : [];
+  const backendCpuBefore = new Map(backends.map((pid) => [pid, cpuSeconds(pid)]));
   const began = performance.now();
   let index = 0;
   const peakRss = replicas.map(() => 0);
@@ -144,6 +149,11 @@ async function runSetup(setup: Setup, incidents: number): Promise<BenchRow> {
   clearInterval(sampler);
   for (const [i, r] of replicas.entries()) peakRss[i] = Math.max(peakRss[i]!, peakRssMb(r.pid));
 
+  const replicaCpu = replicas.reduce((a, r, i) => a + cpuSeconds(r.pid) - cpuBefore[i]!, 0);
+  // Backends opened during the run are counted from zero (the pool keeps its connections under load).
+  let backendCpu = 0;
+  for (const pid of setup.databaseUrl.startsWith('postgres') ? await backendPids(setup) : [])
+    backendCpu += cpuSeconds(pid) - (backendCpuBefore.get(pid) ?? 0);
   const saves = await Promise.all(replicas.map((r) => saveTimes(r.url)));
   const saveSum = saves.reduce((a, s) => a + s.sum, 0);
   const saveCount = saves.reduce((a, s) => a + s.count, 0);
@@ -177,6 +187,10 @@ async function runSetup(setup: Setup, incidents: number): Promise<BenchRow> {
       ack_p99_ms: percentile(ackMs, 99),
       db_ms_per_transition: Math.round((saveSum / Math.max(1, saveCount)) * 1_000_000) / 1000,
       transitions: saveCount,
+      replica_cpu_ms_per_incident: Math.round((replicaCpu * 1000) / incidents),
+      ...(backendCpu > 0
+        ? { postgres_cpu_ms_per_incident: Math.round((backendCpu * 1000) / incidents) }
+        : {}),
       ...(statements > 0 ? { statements_per_incident: Math.round((statements / incidents) * 10) / 10 } : {}),
       ...Object.fromEntries(peakRss.map((mb, i) => [`peak_rss_mb_replica_${i + 1}`, mb])),
       messages_lost: lost,
@@ -206,6 +220,38 @@ async function saveTimes(url: string): Promise<{ sum: number; count: number; sta
     statements: value('rdpfix_store_statements_total'),
   };
 }
+
+/** PostgreSQL's backends serving this setup's replicas (their pool names them, connection.ts). */
+async function backendPids(setup: Setup): Promise<number[]> {
+  const schema = new URL(setup.databaseUrl).searchParams.get('schema') ?? 'public';
+  const client = new Client({ connectionString: PgUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      'select pid from pg_stat_activity where application_name = $1',
+      [`rdp-fix:${schema}`],
+    );
+    return rows.map((r) => r.pid);
+  } finally {
+    await client.end();
+  }
+}
+
+/** User + system CPU seconds of a process (proc(5): utime and stime, fields 14 and 15, in clock ticks). */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: count from the closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / ClockTicks;
+  } catch {
+    return 0;
+  }
+}
+
+/** sysconf(_SC_CLK_TCK) is 100 on Linux (x86-64 and arm64 kernels, USER_HZ). */
+const ClockTicks = 100;
 
 /** Resident memory now and its peak (VmHWM), from /proc, in MB. */
 function rssMb(pid: number | undefined): number {
