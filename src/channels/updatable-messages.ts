@@ -30,6 +30,11 @@ export class UpdatableMessages {
         return id;
       });
       this.ids.set(key, first);
+      // A post (or read) that failed is not kept: every later show would fail on it, the step's
+      // result included, until its retries ran out. The next show tries again.
+      first.catch(() => {
+        if (this.ids.get(key) === first) this.ids.delete(key);
+      });
       const id = await first;
       if (id && !posted) await update(id);
     }

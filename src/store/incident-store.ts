@@ -229,13 +229,13 @@ export interface OutboxQueue {
   outboxDepth(): Promise<number>;
 }
 
-/** A channel's id for a message it updates later (a card, a progress line), shared by replicas. */
 /** A channel's handle on a message it posted, by key (message-refs.ts); the last write wins. */
 export interface MessageRef {
   key: string;
   value: string;
 }
 
+/** A channel's id for a message it updates later (a card, a progress line), shared by replicas. */
 export interface MessageRefStore {
   getRef(key: string): Promise<string | undefined>;
   setRef(key: string, value: string, at: string): Promise<void>;

@@ -40,6 +40,8 @@ function rig() {
   const store = new MemoryIncidentStore();
   const gets: string[] = [];
   const calls: string[] = [];
+  // A sink a test makes fail, or keep refs as a channel does (slack-sink.ts); a store call a test makes fail.
+  const hooks: { sink?: (delivery: Delivery) => Promise<void>; store?: (name: string) => void } = {};
   // Counts the incident reads and names every call; each goes straight to the store.
   const counted = new Proxy(store, {
     get(target, name, receiver) {
@@ -47,6 +49,7 @@ function rig() {
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         calls.push(String(name));
+        hooks.store?.(String(name));
         if (name === 'get') gets.push(String(args[0]));
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
@@ -54,8 +57,6 @@ function rig() {
   });
   const delivered: Delivery[] = [];
   const errors: unknown[] = [];
-  // A sink a test makes fail, or keep refs as a channel does (slack-sink.ts).
-  const hooks: { sink?: (delivery: Delivery) => Promise<void> } = {};
   const outbox = new Outbox({
     store: counted,
     sink: async (delivery) => {
@@ -345,5 +346,31 @@ describe('a round writes what the platform accepted once, with the refs the chan
     expect(await store.outboxDepth()).toBe(1);
     expect(await store.getRef('cli:card:1')).toBe('ts-1');
     expect(delivered.map((d) => d.message)).toEqual([opened, notice(1)]);
+  });
+
+  test('a mark that failed (the database away): the refs it held are written with the held-back marks, before the next round reads them', async () => {
+    const { store, outbox, calls, hooks, delivered, errors } = rig();
+    let away = 1;
+    hooks.store = (name) => {
+      if (name === 'markSent' && away-- > 0) throw new Error('Connection terminated unexpectedly');
+    };
+    const read: (string | undefined)[] = [];
+    hooks.sink = async (d) => {
+      const m = d.message;
+      if (m.kind === 'notice') await d.refs!.setRef('cli:card:notice 1', 'ts-notice 1', at);
+      if (m.kind === 'cardClosed') read.push(await d.refs!.getRef('cli:card:notice 1'));
+    };
+    const created = await store.create(incident, [], at, [opened, notice(1)]);
+    await outbox.flush(id, created);
+    await outbox.idle();
+    expect(errors).toHaveLength(1);
+    // The failed mark, then the held-back one (messages and ref) before the retry's claim.
+    expect(calls.filter((c) => c !== 'get')).toEqual(['claimOutbox', 'markSent', 'markSent', 'claimOutbox']);
+    expect(await store.getRef('cli:card:notice 1')).toBe('ts-notice 1');
+    // A later round (here or on another replica) closes the card: it reads the ref from the store.
+    await outbox.flush(id, await save(store, created, [card(1)]));
+    expect(read).toEqual(['ts-notice 1']);
+    expect(delivered.map((d) => d.message)).toEqual([opened, notice(1), card(1)]);
+    expect(await store.outboxDepth()).toBe(0);
   });
 });

@@ -254,6 +254,33 @@ describe('lock order (issue 12: a heartbeat and a settlement deadlocked)', () =>
     await end();
   });
 
+  test("a round's mark takes its outbox rows before its refs (lock 3, then 4): a ref's writer never waits behind a mark that waits", async () => {
+    const { store, schema, low, high, conflicts, blocker, waiting, end } = await twoClaimed();
+    await blocker.query('begin');
+    await blocker.query(`set local lock_timeout = '2s'`);
+    await blocker.query(`select id from ${schema}.outbox where id = $1 for update`, [high.id]);
+    const marked = store.markSent([low.id, high.id], T1, [{ key: 'slack:card:k', value: 'ts-mark' }]);
+    await waiting(1);
+    // The mark waits for `high` and holds no ref yet: a write of its ref goes through (were the
+    // refs written first, this would wait for the mark, which waits for this session: a cycle).
+    const wrote = await blocker
+      .query(
+        `insert into ${schema}.message_refs (key, value, updated_at) values ('slack:card:k', 'ts-other', $1)`,
+        [T0],
+      )
+      .then(
+        () => 'written',
+        (err: Error) => err.message,
+      );
+    await blocker.query('commit'); // a rollback, if the insert failed
+    await marked;
+    expect(wrote).toBe('written');
+    expect(conflicts).toEqual([]);
+    expect(await store.outboxDepth()).toBe(0);
+    expect(await store.getRef('slack:card:k')).toBe('ts-mark');
+    await end();
+  });
+
   test('a deadlock that still happens (here with an outside session) is retried by the store, not thrown', async () => {
     const { store, schema, low, high, conflicts, blocker, waiting, end } = await twoClaimed();
     await blocker.query('begin');

@@ -91,6 +91,10 @@ export function describeOutboxQueueContract(
       await store.markSent([one!.id], T2, [{ key: 'slack:card:k3', value: 'ts-3' }]);
       expect(await store.getRef('slack:card:k3')).toBe('ts-3');
       expect(await store.outboxDepth()).toBe(1);
+      // Refs without a message (a round whose only delivery failed after the channel kept one).
+      await store.markSent([], T2, [{ key: 'slack:card:k4', value: 'ts-4' }]);
+      expect(await store.getRef('slack:card:k4')).toBe('ts-4');
+      expect(await store.outboxDepth()).toBe(1);
       // Whoever says it: the acceptance is a fact (as settleOutbox 'sent'); nothing is left to claim.
       await store.markSent([three!.id], T2);
       expect(await store.outboxDepth()).toBe(0);

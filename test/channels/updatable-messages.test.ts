@@ -1,0 +1,37 @@
+import { MessageRefs } from '../../src/channels/message-refs';
+import { UpdatableMessages } from '../../src/channels/updatable-messages';
+
+function memoryRefs() {
+  const kept = new Map<string, string>();
+  return new MessageRefs<string>(
+    {
+      getRef: async (key) => kept.get(key),
+      setRef: async (key, value) => void kept.set(key, value),
+    },
+    'slack:progress',
+  );
+}
+
+test('a first post that failed is not kept: the next show of the line posts it, and its result updates it', async () => {
+  const lines = new UpdatableMessages();
+  const refs = memoryRefs();
+  const posts: string[] = [];
+  const updates: string[] = [];
+  let failures = 1;
+  const post = (text: string) => async () => {
+    posts.push(text);
+    if (failures-- > 0) throw new Error('slack said 500');
+    return `ts-${posts.length}`;
+  };
+  const update = (text: string) => async (id: string) => void updates.push(`${id} ${text}`);
+  // A "still running" line (DirectMessages swallows its failure).
+  await expect(lines.show(refs, 'k', false, post('running 10 s'), update('running 10 s'))).rejects.toThrow(
+    'slack said 500',
+  );
+  await lines.show(refs, 'k', false, post('running 20 s'), update('running 20 s'));
+  // The step's result (the outbox's progress message, done).
+  await lines.show(refs, 'k', true, post('done'), update('done'));
+  expect(posts).toEqual(['running 10 s', 'running 20 s']);
+  expect(updates).toEqual(['ts-2 done']);
+  expect(await refs.get('k')).toBe('ts-2');
+});
