@@ -6,9 +6,10 @@ import type { MessageRef, MessageRefStore } from '../store/incident-store';
  * write a round, where there were one a message and one a ref (issue 20: in the replicas
  * benchmark on PostgreSQL, 107.5 statements per incident became 87).
  *
- * The price: a replica that dies mid-round leaves the round's accepted messages pending, not
- * one. The next owner is told they may have gone (`maybeSent`): Slack looks in the thread
- * before posting again (post-once.ts); Teams cannot, and posts them again.
+ * The price: a replica that dies mid-round, or stalls in it past its lease (a long pause, a
+ * starved CPU), leaves the round's accepted messages pending, not one. The next owner is told
+ * they may have gone (`maybeSent`): Slack looks in the thread before posting again
+ * (post-once.ts); Teams cannot, and posts them again.
  */
 export class DeliveryRound {
   private ids: number[] = [];

@@ -323,7 +323,7 @@ describe('a round writes what the platform accepted once, with the refs the chan
     const created = await store.create(incident, [], at, [opened, notice(1), card(1), card(2)]);
     await outbox.flush(id, created);
     expect(read).toEqual(['ts-notice 1', 'ts-old']);
-    // One claim, one read of the incident after the root message, the old ref, one mark.
+    // Apart from the incident reads: one claim, one read of the old ref (the new one is the round's), one mark.
     expect(calls.filter((c) => c !== 'get')).toEqual(['claimOutbox', 'getRef', 'markSent']);
     expect(await store.outboxDepth()).toBe(0);
     expect(await store.getRef('cli:card:notice 1')).toBe('ts-notice 1');
