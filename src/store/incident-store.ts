@@ -217,7 +217,7 @@ export interface OutboxQueue {
     error?: string,
   ): Promise<void>;
   /**
-   * The messages a delivery round had accepted by the platform, marked sent, and the handles
+   * The messages of a delivery round that the platform accepted, marked sent, and the handles
    * the channel keeps on them (message refs: a card's ts, a progress line's id), in one write:
    * another replica takes the incident's next messages only once these are settled, so it
    * finds the refs it needs. Marking a settled message changes nothing (as settleOutbox).
