@@ -132,8 +132,7 @@ async function runSetup(setup: Setup, incidents: number): Promise<BenchRow> {
   // CPU the system under test spent (the replicas, and PostgreSQL's backends serving them),
   // per incident: steadier than the rate, which moves with whatever else the 2 cores run.
   const cpuBefore = replicas.map((r) => cpuSeconds(r.pid));
-  const backends = setup.databaseUrl.startsWith('postgres') ? await backendPids(setup) : [];
-  const backendCpuBefore = new Map(backends.map((pid) => [pid, cpuSeconds(pid)]));
+  const backendCpuBefore = new Map((await backendPids(setup)).map((pid) => [pid, cpuSeconds(pid)]));
   const began = performance.now();
   let index = 0;
   const peakRss = replicas.map(() => 0);
@@ -152,7 +151,7 @@ async function runSetup(setup: Setup, incidents: number): Promise<BenchRow> {
   const replicaCpu = replicas.reduce((a, r, i) => a + cpuSeconds(r.pid) - cpuBefore[i]!, 0);
   // Backends opened during the run are counted from zero (the pool keeps its connections under load).
   let backendCpu = 0;
-  for (const pid of setup.databaseUrl.startsWith('postgres') ? await backendPids(setup) : [])
+  for (const pid of await backendPids(setup))
     backendCpu += cpuSeconds(pid) - (backendCpuBefore.get(pid) ?? 0);
   const saves = await Promise.all(replicas.map((r) => saveTimes(r.url)));
   const saveSum = saves.reduce((a, s) => a + s.sum, 0);
@@ -221,8 +220,9 @@ async function saveTimes(url: string): Promise<{ sum: number; count: number; sta
   };
 }
 
-/** PostgreSQL's backends serving this setup's replicas (their pool names them, connection.ts). */
+/** PostgreSQL's backends serving this setup's replicas (their pool names them, connection.ts); none on SQLite. */
 async function backendPids(setup: Setup): Promise<number[]> {
+  if (!setup.databaseUrl.startsWith('postgres')) return [];
   const schema = new URL(setup.databaseUrl).searchParams.get('schema') ?? 'public';
   const client = new Client({ connectionString: PgUrl });
   await client.connect();

@@ -2,6 +2,7 @@ import { ErrorCodes, messageOf } from '../core/errors';
 import type {
   IncidentLog,
   IncidentRecord,
+  MessageRef,
   MessageRefStore,
   OutboxItem,
   OutboxQueue,
@@ -216,7 +217,7 @@ export class Outbox {
       const record = reusable ? known : await store.get(item.incidentId);
       known = record;
       if (!record) {
-        await store.settleOutbox([item.id], owner, 'failed', this.at(), 'incident not found');
+        await store.failOutbox([item.id], owner, this.at(), 'incident not found');
         this.forget(item.id);
         continue;
       }
@@ -253,26 +254,30 @@ export class Outbox {
     }
   }
 
-  /** Records what the platform accepted in a round; kept for the next round if the database is away. */
+  /** Records what the platform accepted in a round. */
   private async markRound(round: DeliveryRound): Promise<void> {
     const { ids, refs } = round.take();
+    await this.writeMarks(ids, refs);
+  }
+
+  /** The marks a failure held back, first thing in a round. */
+  private async markAccepted(): Promise<void> {
+    await this.writeMarks(
+      [...this.unmarked],
+      [...this.unmarkedRefs].map(([key, value]) => ({ key, value })),
+    );
+  }
+
+  /** One markSent; what it could not write is kept for the next round (the database was away). */
+  private async writeMarks(ids: number[], refs: MessageRef[]): Promise<void> {
     if (ids.length === 0 && refs.length === 0) return;
     try {
       await this.deps.store.markSent(ids, this.at(), refs);
-      for (const id of ids) this.forget(id);
     } catch (err) {
       for (const id of ids) this.remember(this.unmarked, id);
       for (const { key, value } of refs) this.unmarkedRefs.set(key, value);
       throw err;
     }
-  }
-
-  /** The marks a failure held back, first thing in a round. */
-  private async markAccepted(): Promise<void> {
-    if (this.unmarked.size === 0 && this.unmarkedRefs.size === 0) return;
-    const ids = [...this.unmarked];
-    const refs = [...this.unmarkedRefs].map(([key, value]) => ({ key, value }));
-    await this.deps.store.markSent(ids, this.at(), refs);
     for (const id of ids) {
       this.unmarked.delete(id);
       this.forget(id);
@@ -305,7 +310,7 @@ export class Outbox {
     const reason = messageOf(err);
     if (attempt >= (this.deps.maxAttempts ?? 60)) {
       // Given up after about an hour of retries: the transcript still has the message.
-      await store.settleOutbox([item.id], owner, 'failed', this.at(), reason);
+      await store.failOutbox([item.id], owner, this.at(), reason);
       this.forget(item.id);
       return true;
     }

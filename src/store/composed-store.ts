@@ -93,8 +93,8 @@ export abstract class ComposedIncidentStore implements IncidentStore {
   claimOutbox(...args: Args<'claimOutbox'>): Result<'claimOutbox'> {
     return this.parts.outbox.claimOutbox(...args);
   }
-  settleOutbox(...args: Args<'settleOutbox'>): Result<'settleOutbox'> {
-    return this.parts.outbox.settleOutbox(...args);
+  failOutbox(...args: Args<'failOutbox'>): Result<'failOutbox'> {
+    return this.parts.outbox.failOutbox(...args);
   }
   markSent(...args: Args<'markSent'>): Result<'markSent'> {
     return this.parts.outbox.markSent(...args);

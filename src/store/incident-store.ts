@@ -205,22 +205,16 @@ export interface OutboxQueue {
    */
   claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]>;
   /**
-   * Messages the platform accepted (`sent`: recorded whoever says it, since the acceptance is
-   * a fact and the mark stops a re-send) or given up on (`failed`, with the reason: only by the
-   * replica holding the claim); one write. Settling a settled message changes nothing.
+   * Messages given up on, with the reason: only by the replica holding the claim; one write.
+   * A message settled already (sent or failed) is left as it is.
    */
-  settleOutbox(
-    ids: number[],
-    owner: string,
-    status: 'sent' | 'failed',
-    at: string,
-    error?: string,
-  ): Promise<void>;
+  failOutbox(ids: number[], owner: string, at: string, error: string): Promise<void>;
   /**
    * The messages of a delivery round that the platform accepted, marked sent, and the handles
    * the channel keeps on them (message refs: a card's ts, a progress line's id), in one write:
    * another replica takes the incident's next messages only once these are settled, so it
-   * finds the refs it needs. Marking a settled message changes nothing (as settleOutbox).
+   * finds the refs it needs. Recorded whoever says it (the acceptance is a fact, and the mark
+   * stops a re-send); a message settled already is left as it is, its refs written all the same.
    */
   markSent(ids: number[], at: string, refs?: readonly MessageRef[]): Promise<void>;
   /** A delivery failed: the message is due again at `nextAt`; the incident's other claimed messages wait behind it. */

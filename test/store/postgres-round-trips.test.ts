@@ -82,10 +82,8 @@ test('round trips per operation: a transition with its entries and messages, a c
   const claimed = await store.claimOutbox({ owner: 'replica-b', until: Later, now: T2, limit: 10 });
   expect(claimed.map((m) => m.message)).toEqual([1, 2, 3, 4, 5].map((n) => ({ n })));
   const settle = await trips(() =>
-    store.settleOutbox(
+    store.markSent(
       claimed.map((m) => m.id),
-      'replica-b',
-      'sent',
       T1,
     ),
   );

@@ -243,7 +243,7 @@ describe('lock order (issue 12: a heartbeat and a settlement deadlocked)', () =>
     await blocker.query(`select id from ${schema}.outbox where id = $1 for update`, [high.id]);
     const renewed = store.renewLeases('r1', '2026-11-25T10:02:00.000Z');
     await waiting(1);
-    const settled = store.settleOutbox([low.id, high.id], 'r1', 'sent', T1);
+    const settled = store.markSent([low.id, high.id], T1);
     await waiting(2);
     // Let go. Before the fix the heartbeat got `high` and waited for `low`, which the
     // settlement held while it waited for `high`: PostgreSQL killed one ("deadlock detected").
@@ -286,7 +286,7 @@ describe('lock order (issue 12: a heartbeat and a settlement deadlocked)', () =>
     await blocker.query('begin');
     await blocker.query(`select id from ${schema}.outbox where id = $1 for update`, [high.id]);
     // The settlement takes `low`, then waits for `high`...
-    const settled = store.settleOutbox([low.id, high.id], 'r1', 'sent', T1);
+    const settled = store.markSent([low.id, high.id], T1);
     await waiting(1);
     // ...and the outside session now waits for `low`: a cycle, which the store's session finds
     // (after its deadlock_timeout: twoClaimed says why it is the store's) and PostgreSQL rolls it back.

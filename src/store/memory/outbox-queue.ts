@@ -28,20 +28,16 @@ export class MemoryOutboxQueue implements OutboxQueue {
       );
   }
 
-  async settleOutbox(
-    ids: number[],
-    owner: string,
-    status: 'sent' | 'failed',
-    _at: string,
-    error?: string,
-  ): Promise<void> {
+  async failOutbox(ids: number[], owner: string, _at: string, error: string): Promise<void> {
     for (const o of this.tables.outbox)
-      if (ids.includes(o.id) && o.status === 'pending' && (status === 'sent' || o.owner === owner))
-        Object.assign(o, { status, owner: null, leaseUntil: null, ...(error ? { error } : {}) });
+      if (ids.includes(o.id) && o.status === 'pending' && o.owner === owner)
+        Object.assign(o, { status: 'failed', owner: null, leaseUntil: null, error });
   }
 
-  async markSent(ids: number[], at: string, refs: readonly MessageRef[] = []): Promise<void> {
-    await this.settleOutbox(ids, '', 'sent', at);
+  async markSent(ids: number[], _at: string, refs: readonly MessageRef[] = []): Promise<void> {
+    for (const o of this.tables.outbox)
+      if (ids.includes(o.id) && o.status === 'pending')
+        Object.assign(o, { status: 'sent', owner: null, leaseUntil: null });
     for (const ref of refs) this.tables.refs.set(ref.key, ref.value);
   }
 

@@ -6,7 +6,7 @@
  *      setThread, finishDispatch (incident-log.ts, dispatch-leases.ts);
  *   2. dispatch rows, by (incident_id, step_id, attempt): finishDispatch, renewLeases,
  *      releaseLeases (dispatch-leases.ts, replica-leases.ts);
- *   3. outbox rows, by id: claimOutbox, settleOutbox, markSent, retryOutbox, renewLeases,
+ *   3. outbox rows, by id: claimOutbox, failOutbox, markSent, retryOutbox, renewLeases,
  *      releaseLeases (outbox-queue.ts, replica-leases.ts);
  *   4. message ref rows, by key: markSent (after its outbox rows), setRef (message-refs.ts).
  * Inserting outbox or transcript rows takes no lock another statement waits for.
@@ -26,7 +26,7 @@
  * finds the first one's lease and leaves the incident alone (outbox-queue.ts).
  *
  * Why it is written down: renewLeases (outbox rows in heap order, `where owner = $1`) and
- * settleOutbox (rows by primary key) of one replica once locked the same two rows in
+ * settleOutbox (rows by primary key; now markSent and failOutbox) of one replica once locked the same two rows in
  * opposite orders and PostgreSQL killed one with "deadlock detected" (issue 12). A deadlock
  * or serialisation failure that still happens is retried (connection.ts), never handed to
  * the engine. Every part that takes one of these locks names this module where it says which

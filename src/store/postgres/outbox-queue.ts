@@ -49,21 +49,15 @@ export class PostgresOutboxQueue implements OutboxQueue {
       .sort((a, b) => (a.incidentId < b.incidentId ? -1 : a.incidentId > b.incidentId ? 1 : a.id - b.id));
   }
 
-  async settleOutbox(
-    ids: number[],
-    owner: string,
-    status: 'sent' | 'failed',
-    at: string,
-    error?: string,
-  ): Promise<void> {
+  async failOutbox(ids: number[], owner: string, at: string, error: string): Promise<void> {
     await this.db.write(
       `with locked as (
          select id from outbox
-         where id = any($1::bigint[]) and status = 'pending' and ($3 = 'sent' or owner = $2)
+         where id = any($1::bigint[]) and status = 'pending' and owner = $2
          order by id for update)
-       update outbox o set status = $3, settled_at = $4, last_error = $5, owner = null, lease_until = null
+       update outbox o set status = 'failed', settled_at = $3, last_error = $4, owner = null, lease_until = null
        from locked where o.id = locked.id`,
-      [ids, owner, status, at, error ?? null],
+      [ids, owner, at, error],
     );
   }
 

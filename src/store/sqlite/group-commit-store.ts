@@ -140,8 +140,8 @@ export class SqliteGroupCommitStore implements IncidentStore {
   claimOutbox(...args: Args<'claimOutbox'>): Result<'claimOutbox'> {
     return this.call('claimOutbox', args) as Result<'claimOutbox'>;
   }
-  settleOutbox(...args: Args<'settleOutbox'>): Result<'settleOutbox'> {
-    return this.call('settleOutbox', args) as Result<'settleOutbox'>;
+  failOutbox(...args: Args<'failOutbox'>): Result<'failOutbox'> {
+    return this.call('failOutbox', args) as Result<'failOutbox'>;
   }
   markSent(...args: Args<'markSent'>): Result<'markSent'> {
     return this.call('markSent', args) as Result<'markSent'>;

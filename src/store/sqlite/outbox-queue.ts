@@ -44,18 +44,12 @@ export class SqliteOutboxQueue implements OutboxQueue {
     });
   }
 
-  async settleOutbox(
-    ids: number[],
-    owner: string,
-    status: 'sent' | 'failed',
-    at: string,
-    error?: string,
-  ): Promise<void> {
+  async failOutbox(ids: number[], owner: string, at: string, error: string): Promise<void> {
     statement(
       this.db,
-      `update outbox set status = ?, settled_at = ?, last_error = ?, owner = null, lease_until = null
-         where id in (select value from json_each(?)) and status = 'pending' and (? = 'sent' or owner = ?)`,
-    ).run(status, at, error ?? null, JSON.stringify(ids), status, owner);
+      `update outbox set status = 'failed', settled_at = ?, last_error = ?, owner = null, lease_until = null
+         where id in (select value from json_each(?)) and status = 'pending' and owner = ?`,
+    ).run(at, error, JSON.stringify(ids), owner);
   }
 
   async markSent(ids: number[], at: string, refs: readonly MessageRef[] = []): Promise<void> {

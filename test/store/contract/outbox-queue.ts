@@ -35,8 +35,8 @@ export function describeOutboxQueueContract(
       // Another replica cannot take any of i1's messages while they are leased, only i2's.
       const other = await store.claimOutbox({ ...claim, owner: 'replica-b' });
       expect(other.map((i) => i.message)).toEqual([{ n: 10 }]);
-      await store.settleOutbox([other[0]!.id], 'replica-b', 'sent', T0);
-      await store.settleOutbox([first[0]!.id], 'replica-a', 'sent', T0);
+      await store.markSent([other[0]!.id], T0);
+      await store.markSent([first[0]!.id], T0);
       // A failure holds the rest back until its retry is due.
       await store.retryOutbox(first[1]!, 'replica-a', T2, 'slack said 429');
       await store.append('i1', [msg(4)], T0, [{ n: 4 }]);
@@ -55,18 +55,16 @@ export function describeOutboxQueueContract(
       // Each claim is counted: i1's first messages were claimed twice (a, then b).
       expect(retried.map((i) => i.claims)).toEqual([2, 2, 1]);
       // A replica that no longer holds a message cannot give up on it...
-      await store.settleOutbox([first[2]!.id], 'replica-a', 'failed', T2, 'late');
+      await store.failOutbox([first[2]!.id], 'replica-a', T2, 'late');
       expect(await store.outboxDepth()).toBe(3);
       // ...but its "the platform accepted it" is a fact, recorded so that no one sends it again.
-      await store.settleOutbox([first[2]!.id], 'replica-a', 'sent', T2);
+      await store.markSent([first[2]!.id], T2);
       expect(await store.outboxDepth()).toBe(2);
       expect(
         (await store.claimOutbox({ ...claim, owner: 'replica-b', now: T2 })).map((i) => i.message),
       ).toEqual([{ n: 2 }, { n: 4 }]);
-      await store.settleOutbox(
+      await store.markSent(
         retried.map((i) => i.id),
-        'replica-b',
-        'sent',
         T2,
       );
       expect(await store.outboxDepth()).toBe(0);
@@ -95,7 +93,7 @@ export function describeOutboxQueueContract(
       await store.markSent([], T2, [{ key: 'slack:card:k4', value: 'ts-4' }]);
       expect(await store.getRef('slack:card:k4')).toBe('ts-4');
       expect(await store.outboxDepth()).toBe(1);
-      // Whoever says it: the acceptance is a fact (as settleOutbox 'sent'); nothing is left to claim.
+      // Whoever says it: the acceptance is a fact; nothing is left to claim.
       await store.markSent([three!.id], T2);
       expect(await store.outboxDepth()).toBe(0);
       expect(await store.claimOutbox({ ...claim, owner: 'replica-b', now: T2 })).toEqual([]);
