@@ -106,7 +106,25 @@ async function runSetup(setup: Setup, incidents: number): Promise<BenchRow> {
     SLACK_API_URL: slackUrl,
   };
   const replicas: ReplicaProcess[] = [];
-  for (let i = 0; i < setup.replicas; i++) replicas.push(await ReplicaProcess.start(`bench-${i}`, env));
+  try {
+    for (let i = 0; i < setup.replicas; i++) replicas.push(await ReplicaProcess.start(`bench-${i}`, env));
+    return await driveSetup(setup, names, replicas, driver);
+  } finally {
+    // Also when the run failed: a replica, the simulator or the fake Slack left running keeps
+    // this process alive, and the suite then hangs instead of reporting its error.
+    for (const r of replicas) await r.stop().catch(() => r.kill());
+    await arm.close();
+    await slack.stop();
+  }
+}
+
+async function driveSetup(
+  setup: Setup,
+  names: string[],
+  replicas: ReplicaProcess[],
+  driver: SlackDriver,
+): Promise<BenchRow> {
+  const incidents = names.length;
   const ackMs: number[] = [];
   let turn = 0;
   const next = () => replicas[turn++ % replicas.length]!.url;
@@ -126,7 +144,12 @@ async function runSetup(setup: Setup, incidents: number): Promise<BenchRow> {
       }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    throw new Error(`incident for ${vm} did not end within 5 minutes`);
+    const seen = driver.thread(vm);
+    throw new Error(
+      `incident for ${vm} did not end within 5 minutes; its thread: ${JSON.stringify(
+        seen && { cards: seen.cards, texts: seen.texts.length, summary: seen.summary },
+      )}`,
+    );
   };
 
   // CPU the system under test spent (the replicas, and PostgreSQL's backends serving them),
@@ -139,9 +162,15 @@ async function runSetup(setup: Setup, incidents: number): Promise<BenchRow> {
   const sampler = setInterval(() => {
     for (const [i, r] of replicas.entries()) peakRss[i] = Math.max(peakRss[i]!, rssMb(r.pid));
   }, 200);
+  // After one failure the others take no new incident: the run reports that failure.
+  let failed = false;
   await Promise.all(
     Array.from({ length: Concurrency }, async () => {
-      while (index < names.length) await drive(names[index++]!);
+      while (!failed && index < names.length)
+        await drive(names[index++]!).catch((err: unknown) => {
+          failed = true;
+          throw err;
+        });
     }),
   );
   const minutes = (performance.now() - began) / 60_000;
@@ -176,8 +205,6 @@ async function runSetup(setup: Setup, incidents: number): Promise<BenchRow> {
     lost += Math.max(0, cards - thread.cards.length);
   }
   await store.close();
-  await arm.close();
-  await slack.stop();
   return {
     name: `${incidents} incidents end to end through Slack, ${setup.name} (${Concurrency} at a time)`,
     figures: {
