@@ -15,6 +15,8 @@ export class UpdatableMessages {
     done: boolean,
     post: () => Promise<string | undefined>,
     update: (id: string) => Promise<unknown>,
+    /** Nobody posted this line before (the engine's `unposted`): no need to look it up. */
+    unposted = false,
   ): Promise<void> {
     const pending = this.ids.get(key);
     if (pending) {
@@ -22,7 +24,8 @@ export class UpdatableMessages {
       if (id) await update(id);
     } else {
       let posted = false;
-      const first = refs.get(key).then(async (known) => {
+      const lookup = unposted ? Promise.resolve(undefined) : refs.get(key);
+      const first = lookup.then(async (known) => {
         if (known) return known;
         posted = true;
         const id = await post();

@@ -59,6 +59,12 @@ export type OutMessage =
       elapsedMs: number;
       done: boolean;
       /**
+       * The line exists nowhere yet: the first show of a step attempt whose dispatch was just
+       * claimed (nobody ran that attempt before, so nobody posted its line), and the channel
+       * posts it without first looking up the line's id in the store.
+       */
+      unposted?: true;
+      /**
        * On the result of a change the undo can take back alone: channels add an Undo button,
        * pressed as `undo <incident> <step>` (bound to this attempt like a card's buttons).
        */

@@ -81,7 +81,7 @@ export class StepDispatcher {
     const claimed = await this.deps.store.claimDispatch(this.newDispatch(record.id, stepId, attempt, null));
     // Someone already claimed this attempt (a repeated delivery, another replica): never send it twice.
     if (!claimed) return;
-    return this.execute(record, playbook, stepId, attempt, undefined);
+    return this.execute(record, playbook, stepId, attempt, undefined, true);
   }
 
   /** The lease a claim or a heartbeat gives: now + leaseMs. */
@@ -160,6 +160,7 @@ export class StepDispatcher {
     stepId: string,
     attempt: number,
     pollerState: string | undefined,
+    claimedNow = false,
   ): Promise<void> {
     const step = playbook.stepById.get(stepId);
     const context = (record.snapshot as { context: IncidentContext }).context;
@@ -188,7 +189,13 @@ export class StepDispatcher {
       approvedBy: stepRecord.approvedBy,
     });
     const started = this.deps.now();
-    const stopProgress = showProgress(this.deps, record, { id: stepId, attempt, title: step.title }, started);
+    const stopProgress = showProgress(
+      this.deps,
+      record,
+      { id: stepId, attempt, title: step.title },
+      started,
+      claimedNow,
+    );
     const drafts: Record<string, unknown> = { stepId, attempt, startedAt: started.toISOString() };
     let result: StepRunResult;
     let timedOut: { seconds: number; partial: string } | undefined;

@@ -1,11 +1,14 @@
 import { MessageRefs } from '../../src/channels/message-refs';
 import { UpdatableMessages } from '../../src/channels/updatable-messages';
 
-function memoryRefs() {
+function memoryRefs(reads: string[] = []) {
   const kept = new Map<string, string>();
   return new MessageRefs<string>(
     {
-      getRef: async (key) => kept.get(key),
+      getRef: async (key) => {
+        reads.push(key);
+        return kept.get(key);
+      },
       setRef: async (key, value) => void kept.set(key, value),
     },
     'slack:progress',
@@ -34,4 +37,25 @@ test('a first post that failed is not kept: the next show of the line posts it, 
   expect(posts).toEqual(['running 10 s', 'running 20 s']);
   expect(updates).toEqual(['ts-2 done']);
   expect(await refs.get('k')).toBe('ts-2');
+});
+
+test('a line nobody posted yet (unposted) is posted without looking it up; one that may exist is looked up and updated', async () => {
+  const reads: string[] = [];
+  const refs = memoryRefs(reads);
+  const posts: string[] = [];
+  const updates: string[] = [];
+  const post = (text: string) => async () => {
+    posts.push(text);
+    return `ts-${posts.length}`;
+  };
+  const update = (text: string) => async (id: string) => void updates.push(`${id} ${text}`);
+  // The replica that claimed the attempt: no read, one post, the id kept for the others.
+  await new UpdatableMessages().show(refs, 'k', false, post('running 0 s'), update('running 0 s'), true);
+  expect(reads).toEqual([]);
+  expect(posts).toEqual(['running 0 s']);
+  // Another replica (or this one after a restart) shows the same line: it looks it up and updates it.
+  await new UpdatableMessages().show(refs, 'k', true, post('done'), update('done'));
+  expect(reads).toEqual(['slack:progress:k']);
+  expect(posts).toEqual(['running 0 s']);
+  expect(updates).toEqual(['ts-1 done']);
 });

@@ -157,9 +157,15 @@ describe('an approved step', () => {
 
     const dispatch = await r.store.getDispatch('inc-1', 'diagnose', 1);
     expect(dispatch).toMatchObject({ status: 'done', owner: 'replica-a', leaseUntil: null, result });
-    // Only the "running" line was said directly; the result went through the outbox.
+    // Only the "running" line was said directly; the result went through the outbox. The
+    // attempt was claimed just now, so nobody posted its line before: the channel need not look.
     expect(r.said.map((d) => d.message)).toEqual([
-      expect.objectContaining({ kind: 'progress', key: 'inc-1:diagnose:1:progress', done: false }),
+      expect.objectContaining({
+        kind: 'progress',
+        key: 'inc-1:diagnose:1:progress',
+        done: false,
+        unposted: true,
+      }),
     ]);
     expect(r.errors).toEqual([]);
   });
@@ -253,6 +259,27 @@ describe('leases', () => {
     await a.dispatcher.resume(record, rdpPlaybook(), 'diagnose', 1);
     expect(a.commands).toEqual([]);
     expect(a.sim.calls).toEqual([]);
+  });
+
+  test('a lapsed dispatch of a read-only step runs again; its running line may exist, so it is looked up', async () => {
+    const r = rig();
+    const record = await saved(r.store, diagnoseApproved);
+    await r.store.claimDispatch({
+      incidentId: 'inc-1',
+      stepId: 'diagnose',
+      attempt: 1,
+      status: 'dispatching',
+      pollerState: null,
+      result: null,
+      updatedAt: T0.toISOString(),
+      owner: 'replica-gone',
+      leaseUntil: new Date(T0.getTime() - 1).toISOString(),
+    });
+    await r.dispatcher.resume(record, rdpPlaybook(), 'diagnose', 1);
+    expect(r.sim.calls).toHaveLength(1);
+    const running = r.said.map((d) => d.message).filter((m) => m.kind === 'progress' && !m.done);
+    expect(running).toEqual([expect.objectContaining({ key: 'inc-1:diagnose:1:progress' })]);
+    expect(running[0]).not.toHaveProperty('unposted');
   });
 
   test('a lapsed dispatch of a changing step is never sent again: its outcome is reported unknown', async () => {

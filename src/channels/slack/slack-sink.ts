@@ -76,6 +76,7 @@ export function createSlackSink(deps: SlackSinkDeps): (d: Delivery) => Promise<v
           m.done,
           () => postOnce(client, d, { channel, ...inThread, text, blocks }),
           (ts) => client.chat.update({ channel, ts, text, blocks }),
+          m.unposted,
         );
         return;
       }

@@ -210,6 +210,7 @@ export function createTeamsChannel(deps: ChannelDeps, options: TeamsOptions, log
             m.done,
             () => ctx.sendActivity(Activity.fromObject(activity)).then((r) => r?.id),
             (id) => ctx.updateActivity(Activity.fromObject({ ...activity, id })),
+            m.unposted,
           );
           return;
         }
