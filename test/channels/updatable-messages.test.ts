@@ -59,3 +59,25 @@ test('a line nobody posted yet (unposted) is posted without looking it up; one t
   expect(posts).toEqual(['running 0 s']);
   expect(updates).toEqual(['ts-1 done']);
 });
+
+test('an unposted first post that failed is not trusted later: the next show looks the line up, then posts it', async () => {
+  const reads: string[] = [];
+  const refs = memoryRefs(reads);
+  const lines = new UpdatableMessages();
+  const posts: string[] = [];
+  let failures = 1;
+  const post = (text: string) => async () => {
+    posts.push(text);
+    if (failures-- > 0) throw new Error('slack said 500');
+    return `ts-${posts.length}`;
+  };
+  const update = () => async () => undefined;
+  await expect(lines.show(refs, 'k', false, post('running 0 s'), update(), true)).rejects.toThrow(
+    'slack said 500',
+  );
+  expect(reads).toEqual([]);
+  await lines.show(refs, 'k', false, post('running 10 s'), update());
+  expect(reads).toEqual(['slack:progress:k']);
+  expect(posts).toEqual(['running 0 s', 'running 10 s']);
+  expect(await refs.get('k')).toBe('ts-2');
+});
