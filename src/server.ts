@@ -173,10 +173,12 @@ export async function startServer(
     runtime,
     async close() {
       settler.stop();
+      // One grace for both: the replies after the acks already sent, then the engine's work.
+      const deadline = Date.now() + config.replica.shutdownGraceMs;
       await stopHttp(server);
       await metricsServer?.close();
-      await slack?.stop();
-      await runtime.close();
+      await slack?.stop(config.replica.shutdownGraceMs);
+      await runtime.close(Math.max(0, deadline - Date.now()));
     },
   };
 }

@@ -32,7 +32,12 @@ export interface SlackChannel {
   handle(req: IncomingMessage, res: ServerResponse): void;
   sink(delivery: Delivery): Promise<void>;
   start(): Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Stops taking Socket Mode events and waits, up to `graceMs`, for the work that follows the
+   * acks already sent (the command's answer, the reply to the person): a reply in flight is
+   * delivered, not cut off mid-retry by the process ending.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -126,7 +131,9 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
 
   // A command or click that failed after its ack (database unreachable, an unexpected
   // error): logged, and said to the person who sent it.
-  app.error(async ({ error, body }: { error: Error; body: unknown }) => {
+  app.error(({ error, body }: { error: Error; body: unknown }) => afterAck(() => sayFailed(error, body)));
+
+  async function sayFailed(error: Error, body: unknown): Promise<void> {
     logger.error('slack request failed', { error: messageOf(error) });
     const b = body as {
       user_id?: string;
@@ -139,7 +146,7 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
     if (!user || !channel) return;
     const locale = await userLocale(user);
     await ephemeral(channel, user, ChatTexts.failed[locale]).catch(() => undefined);
-  });
+  }
 
   app.command('/rdp-fix', async ({ command: body, ack }) => {
     const { command, user, where } = decodeSlashCommand(body);
@@ -151,24 +158,28 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
       return ack({ response_type: 'ephemeral', text, blocks: textBlocks(text) as never });
     }
     await ackFirst(ack);
-    const to = await replyTarget(where.channel, user.id);
-    await sayReply(await deps.conversation.handleChat(command, { user, locale: to.locale }, where), to);
+    await afterAck(async () => {
+      const to = await replyTarget(where.channel, user.id);
+      await sayReply(await deps.conversation.handleChat(command, { user, locale: to.locale }, where), to);
+    });
   });
 
   app.action(/^rdpfix_/, async ({ ack, body, action }) => {
     await ackFirst(ack);
     const decoded = decodeBlockAction(body, action);
     if (!decoded) return;
-    const to = await replyTarget(decoded.channel, decoded.user.id);
-    await sayReply(
-      // The signed payload's channel: a decision counts only in the incident's own channel.
-      await deps.conversation.handleClick(
-        decoded.click,
-        { user: decoded.user, locale: to.locale },
-        { platform: 'slack', channel: decoded.channel },
-      ),
-      to,
-    );
+    await afterAck(async () => {
+      const to = await replyTarget(decoded.channel, decoded.user.id);
+      await sayReply(
+        // The signed payload's channel: a decision counts only in the incident's own channel.
+        await deps.conversation.handleClick(
+          decoded.click,
+          { user: decoded.user, locale: to.locale },
+          { platform: 'slack', channel: decoded.channel },
+        ),
+        to,
+      );
+    });
   });
 
   /**
@@ -178,6 +189,19 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
   async function ackFirst(ack: () => Promise<void>): Promise<void> {
     await ack();
     await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /**
+   * Work after an ack, kept until it ends so that stop() can wait for it: Slack has its answer
+   * already and will not send the request again. Its failure still reaches Bolt (app.error).
+   */
+  const acked = new Set<Promise<void>>();
+  function afterAck(work: () => Promise<void>): Promise<void> {
+    const running = work();
+    const kept = running.catch(() => undefined);
+    acked.add(kept);
+    void kept.finally(() => acked.delete(kept));
+    return running;
   }
 
   const sink = createSlackSink({
@@ -209,9 +233,23 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
       // Resolves once Slack's `hello` arrived on the socket.
       if (socketMode) await app.start();
     },
-    async stop() {
+    async stop(graceMs = 0) {
       // Ends the session (no reconnect after this) and waits for the close handshake.
       if (socketMode) await socketMode.client.disconnect();
+      // Again while work remains: a failed reply starts its own ("something failed") when it ends.
+      const deadline = Date.now() + graceMs;
+      while (acked.size > 0 && Date.now() < deadline) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.allSettled([...acked]),
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, deadline - Date.now());
+          }),
+        ]);
+        clearTimeout(timer);
+      }
+      if (acked.size > 0)
+        logger.warn('slack: stopping with replies still being sent', { replies: acked.size });
     },
   };
 }

@@ -39,6 +39,8 @@ export class FakeSlack {
   onAnswer: ((call: SlackCall) => void) | undefined;
   /** Calls accepted and held by `holdAnswer`. */
   readonly held: SlackCall[] = [];
+  /** Writes the answers of the held calls still open (`releaseHeld`). */
+  private readonly heldAnswers: (() => void)[] = [];
   /** Messages posted, as Slack keeps them (ts, thread, text, metadata), for conversations.* reads. */
   readonly messages: FakeSlackMessage[] = [];
   private server: Server | undefined;
@@ -79,7 +81,11 @@ export class FakeSlack {
       call.answer = this.answer(method, args);
       if (this.holdAnswer?.(method, args)) {
         this.held.push(call);
-        return; // stop() closes the connection
+        // stop() closes the connection, unless releaseHeld() answers first.
+        this.heldAnswers.push(() =>
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(call.answer)),
+        );
+        return;
       }
       this.onAnswer?.(call);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(call.answer));
@@ -87,6 +93,11 @@ export class FakeSlack {
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return `${this.url}/api/`;
+  }
+
+  /** Answers the held calls now, as Slack would have (a slow answer rather than a lost one). */
+  releaseHeld(): void {
+    for (const answer of this.heldAnswers.splice(0)) answer();
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,70 @@
+import { loadConfig } from '../../../src/config';
+import { silentLogger } from '../../../src/core/logger';
+import { type RunningServer, startServer } from '../../../src/server';
+import { LocalTestEnv } from '../../helpers/local-env';
+import { until } from '../../helpers/until';
+import { FakeSlack } from '../../support/slack/fake-slack-api';
+import { SigningSecret, signed, slashCommand } from '../../support/slack/slack-requests';
+
+/**
+ * A server told to stop while the reply to an acked command is still on its way to Slack
+ * waits for that reply (up to RDPFIX_SHUTDOWN_GRACE_SECONDS) instead of ending under it: the
+ * person gets their answer, and no Web API retry is left running in a stopped server.
+ */
+let slack: FakeSlack;
+let server: RunningServer | undefined;
+
+afterEach(async () => {
+  slack.releaseHeld();
+  await server?.close();
+  await slack.stop();
+});
+
+async function start(graceSeconds: string): Promise<RunningServer> {
+  slack = new FakeSlack();
+  const apiUrl = await slack.start();
+  return startServer(
+    loadConfig({
+      ...LocalTestEnv,
+      SLACK_SIGNING_SECRET: SigningSecret,
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_API_URL: apiUrl,
+      RDPFIX_SHUTDOWN_GRACE_SECONDS: graceSeconds,
+    }),
+    silentLogger,
+  );
+}
+
+/** Sends `/rdp-fix <text>` and returns once Slack holds its (ephemeral) reply. */
+async function commandWithHeldReply(running: RunningServer, text: string) {
+  slack.holdAnswer = (method) => method === 'chat.postEphemeral';
+  const body = slashCommand(text);
+  const res = await fetch(`${running.url}/slack/events`, { method: 'POST', headers: signed(body), body });
+  expect(res.status).toBe(200);
+  await until('the reply reached Slack', () => slack.held.at(0));
+}
+
+test('stopping waits for the reply to an acked command, then ends', async () => {
+  server = await start('20');
+  // A VM nobody has: the answer is a reply to the person, sent after the ack.
+  await commandWithHeldReply(server, 'no-such-vm');
+  const order: string[] = [];
+  const closing = server.close().then(() => order.push('closed'));
+  server = undefined;
+  // A close that did not wait would end here, long before the reply's answer.
+  await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 300))]);
+  order.push('answered');
+  slack.releaseHeld();
+  await closing;
+  expect(order).toEqual(['answered', 'closed']);
+  expect(slack.held.map((c) => c.args.text)).toEqual([expect.stringContaining('no-such-vm')]);
+});
+
+test('the wait is bounded by the grace: a reply Slack never answers does not hold the stop', async () => {
+  server = await start('0.2');
+  await commandWithHeldReply(server, 'no-such-vm');
+  // Unbounded, this would wait for an answer that never comes (and the test would time out).
+  await server.close();
+  server = undefined;
+  expect(slack.held).toHaveLength(1);
+});
