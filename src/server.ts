@@ -177,7 +177,7 @@ export async function startServer(
       const deadline = Date.now() + config.replica.shutdownGraceMs;
       await stopHttp(server);
       await metricsServer?.close();
-      await slack?.stop(config.replica.shutdownGraceMs);
+      await slack?.stop(Math.max(0, deadline - Date.now()));
       await runtime.close(Math.max(0, deadline - Date.now()));
     },
   };

@@ -148,27 +148,29 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
     await ephemeral(channel, user, ChatTexts.failed[locale]).catch(() => undefined);
   }
 
-  app.command('/rdp-fix', async ({ command: body, ack }) => {
-    const { command, user, where } = decodeSlashCommand(body);
-    if (command.kind === 'help' || command.kind === 'invalid') {
-      // The answer goes in the ack itself, in the person's language (one users.info, then cached).
-      const locale = await userLocale(user.id);
-      const problem = command.kind === 'invalid' ? command.problem : undefined;
-      const text = helpText(problem, locale);
-      return ack({ response_type: 'ephemeral', text, blocks: textBlocks(text) as never });
-    }
-    await ackFirst(ack);
-    await afterAck(async () => {
+  // Each listener is kept from its start (the request still open), so that it is in `acked`
+  // before the HTTP server can finish closing, and stop() waits for it.
+  app.command('/rdp-fix', ({ command: body, ack }) =>
+    afterAck(async () => {
+      const { command, user, where } = decodeSlashCommand(body);
+      if (command.kind === 'help' || command.kind === 'invalid') {
+        // The answer goes in the ack itself, in the person's language (one users.info, then cached).
+        const locale = await userLocale(user.id);
+        const problem = command.kind === 'invalid' ? command.problem : undefined;
+        const text = helpText(problem, locale);
+        return ack({ response_type: 'ephemeral', text, blocks: textBlocks(text) as never });
+      }
+      await ackFirst(ack);
       const to = await replyTarget(where.channel, user.id);
       await sayReply(await deps.conversation.handleChat(command, { user, locale: to.locale }, where), to);
-    });
-  });
+    }),
+  );
 
-  app.action(/^rdpfix_/, async ({ ack, body, action }) => {
-    await ackFirst(ack);
-    const decoded = decodeBlockAction(body, action);
-    if (!decoded) return;
-    await afterAck(async () => {
+  app.action(/^rdpfix_/, ({ ack, body, action }) =>
+    afterAck(async () => {
+      await ackFirst(ack);
+      const decoded = decodeBlockAction(body, action);
+      if (!decoded) return;
       const to = await replyTarget(decoded.channel, decoded.user.id);
       await sayReply(
         // The signed payload's channel: a decision counts only in the incident's own channel.
@@ -179,8 +181,8 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
         ),
         to,
       );
-    });
-  });
+    }),
+  );
 
   /**
    * Acks, then yields to the event loop so that the ack leaves before any work: otherwise
@@ -192,8 +194,9 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
   }
 
   /**
-   * Work after an ack, kept until it ends so that stop() can wait for it: Slack has its answer
-   * already and will not send the request again. Its failure still reaches Bolt (app.error).
+   * A listener's work, kept until it ends so that stop() can wait for what follows the ack:
+   * Slack has its answer already and will not send the request again. Its failure still
+   * reaches Bolt (app.error), whose reply is kept the same way.
    */
   const acked = new Set<Promise<void>>();
   function afterAck(work: () => Promise<void>): Promise<void> {
@@ -247,6 +250,8 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
           }),
         ]);
         clearTimeout(timer);
+        // Bolt calls app.error some microtasks after a listener failed: let it start its reply.
+        await new Promise((resolve) => setImmediate(resolve));
       }
       if (acked.size > 0)
         logger.warn('slack: stopping with replies still being sent', { replies: acked.size });

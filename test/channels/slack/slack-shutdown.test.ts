@@ -4,7 +4,7 @@ import { type RunningServer, startServer } from '../../../src/server';
 import { LocalTestEnv } from '../../helpers/local-env';
 import { until } from '../../helpers/until';
 import { FakeSlack } from '../../support/slack/fake-slack-api';
-import { SigningSecret, signed, slashCommand } from '../../support/slack/slack-requests';
+import { buttonClick, SigningSecret, signed, slashCommand } from '../../support/slack/slack-requests';
 
 /**
  * A server told to stop while the reply to an acked command is still on its way to Slack
@@ -30,6 +30,7 @@ async function start(graceSeconds: string): Promise<RunningServer> {
       SLACK_BOT_TOKEN: 'xoxb-test-token',
       SLACK_API_URL: apiUrl,
       RDPFIX_SHUTDOWN_GRACE_SECONDS: graceSeconds,
+      RDPFIX_APPROVERS: 'U_BOB',
     }),
     silentLogger,
   );
@@ -51,8 +52,8 @@ test('stopping waits for the reply to an acked command, then ends', async () => 
   const order: string[] = [];
   const closing = server.close().then(() => order.push('closed'));
   server = undefined;
-  // A close that did not wait would end here, long before the reply's answer.
-  await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 300))]);
+  // A close that did not wait would end within this pause, before the reply is answered.
+  await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 2_000))]);
   order.push('answered');
   slack.releaseHeld();
   await closing;
@@ -60,11 +61,40 @@ test('stopping waits for the reply to an acked command, then ends', async () => 
   expect(slack.held.map((c) => c.args.text)).toEqual([expect.stringContaining('no-such-vm')]);
 });
 
+test('the reply to a click is waited for the same way', async () => {
+  server = await start('20');
+  slack.holdAnswer = (method) => method === 'chat.postEphemeral';
+  // A button of an incident this server does not have: the answer is a reply to the person
+  // who pressed it, after the ack (not a message of the engine's, which close() waited for before).
+  const click = buttonClick('rdpfix_approve', '{"i":"0000nosuch0000","s":"diagnose","a":1}', {
+    id: 'U_BOB',
+    name: 'bob',
+  });
+  const res = await fetch(`${server.url}/slack/events`, {
+    method: 'POST',
+    headers: signed(click),
+    body: click,
+  });
+  expect(res.status).toBe(200);
+  await until('the reply reached Slack', () => slack.held.at(0));
+  const order: string[] = [];
+  const closing = server.close().then(() => order.push('closed'));
+  server = undefined;
+  await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+  order.push('answered');
+  slack.releaseHeld();
+  await closing;
+  expect(order).toEqual(['answered', 'closed']);
+  expect(slack.held.map((c) => c.args.user)).toEqual(['U_BOB']);
+});
+
 test('the wait is bounded by the grace: a reply Slack never answers does not hold the stop', async () => {
   server = await start('0.2');
   await commandWithHeldReply(server, 'no-such-vm');
-  // Unbounded, this would wait for an answer that never comes (and the test would time out).
+  // It waits for the reply, then gives up at the grace (unbounded, the test would time out).
+  const started = performance.now();
   await server.close();
   server = undefined;
+  expect(performance.now() - started).toBeGreaterThanOrEqual(150);
   expect(slack.held).toHaveLength(1);
 });
