@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { App, ExpressReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { ChatTexts } from '../../conversation/chat-texts';
 import { messageOf } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { type Locale, toLocale } from '../../core/types';
+import { BackgroundWork } from '../../engine/background-work';
 import type { Delivery } from '../../engine/messages';
 import type { ChannelDeps } from '../channel-deps';
 import { decodeBlockAction, decodeSlashCommand } from './decode-slack';
@@ -131,7 +133,7 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
 
   // A command or click that failed after its ack (database unreachable, an unexpected
   // error): logged, and said to the person who sent it.
-  app.error(({ error, body }: { error: Error; body: unknown }) => afterAck(() => sayFailed(error, body)));
+  app.error(({ error, body }: { error: Error; body: unknown }) => kept(() => sayFailed(error, body)));
 
   async function sayFailed(error: Error, body: unknown): Promise<void> {
     logger.error('slack request failed', { error: messageOf(error) });
@@ -148,10 +150,10 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
     await ephemeral(channel, user, ChatTexts.failed[locale]).catch(() => undefined);
   }
 
-  // Each listener is kept from its start (the request still open), so that it is in `acked`
+  // Each listener is kept from its start (the request still open), so that it is in `listening`
   // before the HTTP server can finish closing, and stop() waits for it.
   app.command('/rdp-fix', ({ command: body, ack }) =>
-    afterAck(async () => {
+    kept(async () => {
       const { command, user, where } = decodeSlashCommand(body);
       if (command.kind === 'help' || command.kind === 'invalid') {
         // The answer goes in the ack itself, in the person's language (one users.info, then cached).
@@ -167,7 +169,7 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
   );
 
   app.action(/^rdpfix_/, ({ ack, body, action }) =>
-    afterAck(async () => {
+    kept(async () => {
       await ackFirst(ack);
       const decoded = decodeBlockAction(body, action);
       if (!decoded) return;
@@ -196,14 +198,12 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
   /**
    * A listener's work, kept until it ends so that stop() can wait for what follows the ack:
    * Slack has its answer already and will not send the request again. Its failure still
-   * reaches Bolt (app.error), whose reply is kept the same way.
+   * reaches Bolt (app.error), whose reply is kept the same way; the kept copy reports nothing.
    */
-  const acked = new Set<Promise<void>>();
-  function afterAck(work: () => Promise<void>): Promise<void> {
+  const listening = new BackgroundWork(() => {});
+  function kept(work: () => Promise<void>): Promise<void> {
     const running = work();
-    const kept = running.catch(() => undefined);
-    acked.add(kept);
-    void kept.finally(() => acked.delete(kept));
+    listening.track(running);
     return running;
   }
 
@@ -241,20 +241,14 @@ export function createSlackChannel(deps: ChannelDeps, options: SlackOptions, log
       if (socketMode) await socketMode.client.disconnect();
       // Again while work remains: a failed reply starts its own ("something failed") when it ends.
       const deadline = Date.now() + graceMs;
-      while (acked.size > 0 && Date.now() < deadline) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          Promise.allSettled([...acked]),
-          new Promise((resolve) => {
-            timer = setTimeout(resolve, deadline - Date.now());
-          }),
-        ]);
-        clearTimeout(timer);
+      while (listening.size > 0 && Date.now() < deadline) {
+        // An unref'd timer: it never keeps a stopped process alive.
+        await Promise.race([listening.settled(), sleep(deadline - Date.now(), undefined, { ref: false })]);
         // Bolt calls app.error some microtasks after a listener failed: let it start its reply.
         await new Promise((resolve) => setImmediate(resolve));
       }
-      if (acked.size > 0)
-        logger.warn('slack: stopping with replies still being sent', { replies: acked.size });
+      if (listening.size > 0)
+        logger.warn('slack: stopping with replies still being sent', { replies: listening.size });
     },
   };
 }
