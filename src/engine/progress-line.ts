@@ -18,7 +18,8 @@ export function showProgress(
   claimedNow: boolean,
 ): () => void {
   const { id: stepId, attempt, title } = step;
-  const post = (first: boolean) => {
+  let unposted = claimedNow;
+  const post = () => {
     const elapsedMs = deps.now().getTime() - started.getTime();
     void deps.messages.post(record, {
       kind: 'progress',
@@ -27,12 +28,13 @@ export function showProgress(
       text: perLocale((l) => Texts.running(title[l], Math.round(elapsedMs / 1000))[l]),
       elapsedMs,
       done: false,
-      ...(first && claimedNow ? { unposted: true as const } : {}),
+      ...(unposted ? { unposted: true as const } : {}),
     });
+    unposted = false;
   };
-  post(true);
+  post();
   if (deps.progressIntervalMs <= 0) return () => {};
-  const timer = setInterval(() => post(false), deps.progressIntervalMs);
+  const timer = setInterval(post, deps.progressIntervalMs);
   timer.unref();
   return () => clearInterval(timer);
 }
