@@ -92,6 +92,21 @@ async function saved(store: MemoryIncidentStore, events: readonly IncidentEvent[
 
 const diagnoseApproved = [vmReady, approve('diagnose')];
 
+/** Attempt 1 of `stepId` dispatched by another replica, its lease ending `leaseMs` after T0 (negative: lapsed). */
+async function claimedBy(store: MemoryIncidentStore, stepId: string, owner: string, leaseMs: number) {
+  await store.claimDispatch({
+    incidentId: 'inc-1',
+    stepId,
+    attempt: 1,
+    status: 'dispatching',
+    pollerState: null,
+    result: null,
+    updatedAt: T0.toISOString(),
+    owner,
+    leaseUntil: new Date(T0.getTime() + leaseMs).toISOString(),
+  });
+}
+
 /** Everything queued in the store's outbox (claimed as another replica would). */
 async function queued(store: MemoryIncidentStore): Promise<unknown[]> {
   const until = new Date(T0.getTime() + 3_600_000).toISOString();
@@ -245,17 +260,7 @@ describe('leases', () => {
   test('a dispatch whose owner still holds its lease is left alone by resume', async () => {
     const a = rig();
     const record = await saved(a.store, diagnoseApproved);
-    await a.store.claimDispatch({
-      incidentId: 'inc-1',
-      stepId: 'diagnose',
-      attempt: 1,
-      status: 'dispatching',
-      pollerState: null,
-      result: null,
-      updatedAt: T0.toISOString(),
-      owner: 'replica-b',
-      leaseUntil: new Date(T0.getTime() + LeaseMs).toISOString(),
-    });
+    await claimedBy(a.store, 'diagnose', 'replica-b', LeaseMs);
     await a.dispatcher.resume(record, rdpPlaybook(), 'diagnose', 1);
     expect(a.commands).toEqual([]);
     expect(a.sim.calls).toEqual([]);
@@ -264,17 +269,7 @@ describe('leases', () => {
   test('a lapsed dispatch of a read-only step runs again; its running line may exist, so it is looked up', async () => {
     const r = rig();
     const record = await saved(r.store, diagnoseApproved);
-    await r.store.claimDispatch({
-      incidentId: 'inc-1',
-      stepId: 'diagnose',
-      attempt: 1,
-      status: 'dispatching',
-      pollerState: null,
-      result: null,
-      updatedAt: T0.toISOString(),
-      owner: 'replica-gone',
-      leaseUntil: new Date(T0.getTime() - 1).toISOString(),
-    });
+    await claimedBy(r.store, 'diagnose', 'replica-gone', -1);
     await r.dispatcher.resume(record, rdpPlaybook(), 'diagnose', 1);
     expect(r.sim.calls).toHaveLength(1);
     const running = r.said.map((d) => d.message).filter((m) => m.kind === 'progress' && !m.done);
@@ -287,17 +282,7 @@ describe('leases', () => {
     const { events } = recordAwaiting('enable-tls');
     const record = await saved(r.store, [...events, approve('enable-tls')]);
     expect(record.state).toBe('enable-tls.running');
-    await r.store.claimDispatch({
-      incidentId: 'inc-1',
-      stepId: 'enable-tls',
-      attempt: 1,
-      status: 'dispatching',
-      pollerState: null,
-      result: null,
-      updatedAt: T0.toISOString(),
-      owner: 'replica-gone',
-      leaseUntil: new Date(T0.getTime() - 1).toISOString(),
-    });
+    await claimedBy(r.store, 'enable-tls', 'replica-gone', -1);
     await r.dispatcher.resume(record, rdpPlaybook(), 'enable-tls', 1);
     expect(r.sim.calls).toEqual([]);
     expect(r.commands).toEqual([

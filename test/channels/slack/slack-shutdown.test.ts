@@ -36,61 +36,56 @@ async function start(graceSeconds: string): Promise<RunningServer> {
   );
 }
 
-/** Sends `/rdp-fix <text>` and returns once Slack holds its (ephemeral) reply. */
-async function commandWithHeldReply(running: RunningServer, text: string) {
+/** Sends a signed request to /slack/events and returns once Slack holds its (ephemeral) reply. */
+async function requestWithHeldReply(running: RunningServer, body: string) {
   slack.holdAnswer = (method) => method === 'chat.postEphemeral';
-  const body = slashCommand(text);
   const res = await fetch(`${running.url}/slack/events`, { method: 'POST', headers: signed(body), body });
   expect(res.status).toBe(200);
   await until('the reply reached Slack', () => slack.held.at(0));
 }
 
-test('stopping waits for the reply to an acked command, then ends', async () => {
-  server = await start('20');
-  // A VM nobody has: the answer is a reply to the person, sent after the ack.
-  await commandWithHeldReply(server, 'no-such-vm');
+/**
+ * Stops the server while Slack holds the reply, answers it only after a pause in which a close
+ * that did not wait would have ended, and returns what happened first.
+ */
+async function closeThenAnswer(running: RunningServer): Promise<string[]> {
   const order: string[] = [];
-  const closing = server.close().then(() => order.push('closed'));
-  server = undefined;
-  // A close that did not wait would end within this pause, before the reply is answered.
+  const closing = running.close().then(() => order.push('closed'));
   await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 2_000))]);
   order.push('answered');
   slack.releaseHeld();
   await closing;
-  expect(order).toEqual(['answered', 'closed']);
+  return order;
+}
+
+test('stopping waits for the reply to an acked command, then ends', async () => {
+  server = await start('20');
+  // A VM nobody has: the answer is a reply to the person, sent after the ack.
+  await requestWithHeldReply(server, slashCommand('no-such-vm'));
+  const running = server;
+  server = undefined;
+  expect(await closeThenAnswer(running)).toEqual(['answered', 'closed']);
   expect(slack.held.map((c) => c.args.text)).toEqual([expect.stringContaining('no-such-vm')]);
 });
 
 test('the reply to a click is waited for the same way', async () => {
   server = await start('20');
-  slack.holdAnswer = (method) => method === 'chat.postEphemeral';
   // A button of an incident this server does not have: the answer is a reply to the person
   // who pressed it, after the ack (not a message of the engine's, which close() waited for before).
   const click = buttonClick('rdpfix_approve', '{"i":"0000nosuch0000","s":"diagnose","a":1}', {
     id: 'U_BOB',
     name: 'bob',
   });
-  const res = await fetch(`${server.url}/slack/events`, {
-    method: 'POST',
-    headers: signed(click),
-    body: click,
-  });
-  expect(res.status).toBe(200);
-  await until('the reply reached Slack', () => slack.held.at(0));
-  const order: string[] = [];
-  const closing = server.close().then(() => order.push('closed'));
+  await requestWithHeldReply(server, click);
+  const running = server;
   server = undefined;
-  await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 2_000))]);
-  order.push('answered');
-  slack.releaseHeld();
-  await closing;
-  expect(order).toEqual(['answered', 'closed']);
+  expect(await closeThenAnswer(running)).toEqual(['answered', 'closed']);
   expect(slack.held.map((c) => c.args.user)).toEqual(['U_BOB']);
 });
 
 test('the wait is bounded by the grace: a reply Slack never answers does not hold the stop', async () => {
   server = await start('0.2');
-  await commandWithHeldReply(server, 'no-such-vm');
+  await requestWithHeldReply(server, slashCommand('no-such-vm'));
   // It waits for the reply, then gives up at the grace (unbounded, the test would time out).
   const started = performance.now();
   await server.close();
