@@ -15,18 +15,24 @@ function memoryRefs(reads: string[] = []) {
   );
 }
 
-test('a first post that failed is not kept: the next show of the line posts it, and its result updates it', async () => {
-  const lines = new UpdatableMessages();
-  const refs = memoryRefs();
+/** A platform that records posts and updates; its first `failures` posts fail as Slack's 500 would. */
+function platform(failures = 0) {
   const posts: string[] = [];
   const updates: string[] = [];
-  let failures = 1;
+  let failing = failures;
   const post = (text: string) => async () => {
     posts.push(text);
-    if (failures-- > 0) throw new Error('slack said 500');
+    if (failing-- > 0) throw new Error('slack said 500');
     return `ts-${posts.length}`;
   };
   const update = (text: string) => async (id: string) => void updates.push(`${id} ${text}`);
+  return { posts, updates, post, update };
+}
+
+test('a first post that failed is not kept: the next show of the line posts it, and its result updates it', async () => {
+  const lines = new UpdatableMessages();
+  const refs = memoryRefs();
+  const { posts, updates, post, update } = platform(1);
   // A "still running" line (DirectMessages swallows its failure).
   await expect(lines.show(refs, 'k', false, post('running 10 s'), update('running 10 s'))).rejects.toThrow(
     'slack said 500',
@@ -42,13 +48,7 @@ test('a first post that failed is not kept: the next show of the line posts it, 
 test('a line nobody posted yet (unposted) is posted without looking it up; one that may exist is looked up and updated', async () => {
   const reads: string[] = [];
   const refs = memoryRefs(reads);
-  const posts: string[] = [];
-  const updates: string[] = [];
-  const post = (text: string) => async () => {
-    posts.push(text);
-    return `ts-${posts.length}`;
-  };
-  const update = (text: string) => async (id: string) => void updates.push(`${id} ${text}`);
+  const { posts, updates, post, update } = platform();
   // The replica that claimed the attempt: no read, one post, the id kept for the others.
   await new UpdatableMessages().show(refs, 'k', false, post('running 0 s'), update('running 0 s'), true);
   expect(reads).toEqual([]);
@@ -64,19 +64,12 @@ test('an unposted first post that failed is not trusted later: the next show loo
   const reads: string[] = [];
   const refs = memoryRefs(reads);
   const lines = new UpdatableMessages();
-  const posts: string[] = [];
-  let failures = 1;
-  const post = (text: string) => async () => {
-    posts.push(text);
-    if (failures-- > 0) throw new Error('slack said 500');
-    return `ts-${posts.length}`;
-  };
-  const update = () => async () => undefined;
-  await expect(lines.show(refs, 'k', false, post('running 0 s'), update(), true)).rejects.toThrow(
-    'slack said 500',
-  );
+  const { posts, post, update } = platform(1);
+  await expect(
+    lines.show(refs, 'k', false, post('running 0 s'), update('running 0 s'), true),
+  ).rejects.toThrow('slack said 500');
   expect(reads).toEqual([]);
-  await lines.show(refs, 'k', false, post('running 10 s'), update());
+  await lines.show(refs, 'k', false, post('running 10 s'), update('running 10 s'));
   expect(reads).toEqual(['slack:progress:k']);
   expect(posts).toEqual(['running 0 s', 'running 10 s']);
   expect(await refs.get('k')).toBe('ts-2');
